@@ -1,0 +1,1 @@
+//! memcached backend of easy-cache (being written).

@@ -1,0 +1,1 @@
+//! redis backend of easy-cache (being written).

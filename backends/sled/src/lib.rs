@@ -1,0 +1,1 @@
+//! sled backend of easy-cache (being written).

@@ -1,0 +1,139 @@
+//! The backend interface: an object-safe async key-value store of bytes.
+
+use crate::{Result, Timeout};
+use async_trait::async_trait;
+use bytes::Bytes;
+
+/// One write of a batch: see [`CacheInstance::write_batch`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteOp {
+    /// Store `value` under `key`, replacing what is there.
+    Set {
+        /// The storage key.
+        key: String,
+        /// The bytes to store.
+        value: Bytes,
+        /// How long it lives.
+        timeout: Timeout,
+    },
+    /// Store `value` under `key` only if nothing is stored there.
+    Add {
+        /// The storage key.
+        key: String,
+        /// The bytes to store.
+        value: Bytes,
+        /// How long it lives.
+        timeout: Timeout,
+    },
+}
+
+/// A cache backend: bytes in, bytes out, addressed by string keys.
+///
+/// Every method is async and fallible; the engine treats any error as a miss (reads) or a
+/// skipped store (writes) and logs it, so a backend never has to panic or retry forever.
+/// Only the single-key methods are required; the batch methods default to loops, and a
+/// backend that can do them in one round trip should override them.
+///
+/// ```
+/// use async_trait::async_trait;
+/// use bytes::Bytes;
+/// use easy_cache_core::{CacheInstance, Result, Timeout};
+/// use std::{collections::HashMap, sync::Mutex};
+///
+/// /// A toy backend that never expires anything.
+/// #[derive(Default)]
+/// struct MapCache(Mutex<HashMap<String, Bytes>>);
+///
+/// #[async_trait]
+/// impl CacheInstance for MapCache {
+///     fn name(&self) -> &str { "map" }
+///     async fn get(&self, key: &str) -> Result<Option<Bytes>> {
+///         Ok(self.0.lock().unwrap().get(key).cloned())
+///     }
+///     async fn set(&self, key: &str, value: Bytes, _timeout: Timeout) -> Result<()> {
+///         self.0.lock().unwrap().insert(key.to_owned(), value);
+///         Ok(())
+///     }
+///     async fn add(&self, key: &str, value: Bytes, _timeout: Timeout) -> Result<bool> {
+///         let mut map = self.0.lock().unwrap();
+///         if map.contains_key(key) { return Ok(false); }
+///         map.insert(key.to_owned(), value);
+///         Ok(true)
+///     }
+///     async fn delete(&self, key: &str) -> Result<bool> {
+///         Ok(self.0.lock().unwrap().remove(key).is_some())
+///     }
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let cache = MapCache::default();
+/// cache.set("a", Bytes::from_static(b"1"), Timeout::Default).await?;
+/// assert_eq!(cache.get_many(&["a", "b"]).await?, vec![Some(Bytes::from_static(b"1")), None]);
+/// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+/// ```
+#[async_trait]
+pub trait CacheInstance: Send + Sync + 'static {
+    /// A short name for logs: the scheme and, where useful, the address (never a password).
+    fn name(&self) -> &str;
+
+    /// The value stored under `key`, or `None`.
+    async fn get(&self, key: &str) -> Result<Option<Bytes>>;
+
+    /// The values stored under `keys`, in the same order (`None` where absent).
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Bytes>>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            out.push(self.get(key).await?);
+        }
+        Ok(out)
+    }
+
+    /// Stores `value` under `key` for `timeout`.
+    async fn set(&self, key: &str, value: Bytes, timeout: Timeout) -> Result<()>;
+
+    /// Stores every pair for `timeout`.
+    async fn set_many(&self, entries: &[(&str, Bytes)], timeout: Timeout) -> Result<()> {
+        for (key, value) in entries {
+            self.set(key, value.clone(), timeout).await?;
+        }
+        Ok(())
+    }
+
+    /// Stores `value` under `key` only if the key is absent; returns whether it stored.
+    /// Must be atomic: tag versions rely on it.
+    async fn add(&self, key: &str, value: Bytes, timeout: Timeout) -> Result<bool>;
+
+    /// Removes `key`; returns whether something was there (backends that cannot tell
+    /// return `true`).
+    async fn delete(&self, key: &str) -> Result<bool>;
+
+    /// Removes every key in `keys`.
+    async fn delete_many(&self, keys: &[&str]) -> Result<()> {
+        for key in keys {
+            self.delete(key).await?;
+        }
+        Ok(())
+    }
+
+    /// Applies writes in order; a backend with pipelines does it in one round trip.
+    /// A failing `Add` (key present) is not an error.
+    async fn write_batch(&self, ops: &[WriteOp]) -> Result<()> {
+        for op in ops {
+            match op {
+                WriteOp::Set {
+                    key,
+                    value,
+                    timeout,
+                } => self.set(key, value.clone(), *timeout).await?,
+                WriteOp::Add {
+                    key,
+                    value,
+                    timeout,
+                } => {
+                    self.add(key, value.clone(), *timeout).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

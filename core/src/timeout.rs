@@ -1,0 +1,107 @@
+//! How long a stored value lives.
+
+use std::time::Duration;
+
+/// The lifetime of a stored value.
+///
+/// ```
+/// use easy_cache_core::Timeout;
+/// use std::time::Duration;
+/// assert_eq!(Timeout::from(600u64), Timeout::After(Duration::from_secs(600)));
+/// assert_eq!(Timeout::from(None::<Duration>), Timeout::Never);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Timeout {
+    /// Let the backend decide (its configured default; the seed's `DEFAULT_TIMEOUT`).
+    #[default]
+    Default,
+    /// Keep until evicted or invalidated.
+    Never,
+    /// Expire after this long. A zero duration means "do not store".
+    After(Duration),
+}
+
+impl Timeout {
+    /// `Timeout::After` a number of seconds.
+    pub const fn secs(secs: u64) -> Self {
+        Timeout::After(Duration::from_secs(secs))
+    }
+
+    /// Resolves [`Timeout::Default`] against a backend's default (`None` = never expire).
+    pub fn resolve(self, backend_default: Option<Duration>) -> Option<Duration> {
+        match self {
+            Timeout::Default => backend_default,
+            Timeout::Never => None,
+            Timeout::After(d) => Some(d),
+        }
+    }
+
+    /// True for `After(0)`: storing would be pointless.
+    pub fn is_zero(self) -> bool {
+        matches!(self, Timeout::After(d) if d.is_zero())
+    }
+}
+
+/// Values accepted where a timeout is expected: seconds, a `Duration`, `Option<Duration>`
+/// (`None` = never), or a [`Timeout`].
+pub trait IntoTimeout {
+    /// Converts to a [`Timeout`].
+    fn into_timeout(self) -> Timeout;
+}
+
+impl IntoTimeout for Timeout {
+    fn into_timeout(self) -> Timeout {
+        self
+    }
+}
+impl IntoTimeout for Duration {
+    fn into_timeout(self) -> Timeout {
+        Timeout::After(self)
+    }
+}
+impl IntoTimeout for Option<Duration> {
+    fn into_timeout(self) -> Timeout {
+        self.map_or(Timeout::Never, Timeout::After)
+    }
+}
+macro_rules! seconds_into_timeout {
+    ($($t:ty),*) => {$(
+        impl IntoTimeout for $t {
+            fn into_timeout(self) -> Timeout {
+                // Negative seconds make no sense as a lifetime: treat as "do not store".
+                Timeout::After(Duration::from_secs(u64::try_from(self).unwrap_or(0)))
+            }
+        }
+    )*};
+}
+seconds_into_timeout!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+
+macro_rules! from_via_into_timeout {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Timeout {
+            fn from(value: $t) -> Self {
+                value.into_timeout()
+            }
+        }
+    )*};
+}
+from_via_into_timeout!(Duration, Option<Duration>, u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_against_backend_default() {
+        let d = Some(Duration::from_secs(5));
+        assert_eq!(Timeout::Default.resolve(d), d);
+        assert_eq!(Timeout::Never.resolve(d), None);
+        assert_eq!(Timeout::secs(1).resolve(d), Some(Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn negative_seconds_mean_do_not_store() {
+        assert!((-5i32).into_timeout().is_zero());
+        assert!(!Timeout::Never.is_zero());
+    }
+}

@@ -1,0 +1,271 @@
+//! The alias map itself: lock-free reads, serialized writes.
+
+use crate::factory::{factories, scheme_of};
+use arc_swap::ArcSwap;
+use easy_cache_core::{CacheInstance, Error, ErrorKind, InstanceLookup, Result, redact_url};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+
+/// The alias used when a function names none.
+pub const DEFAULT_ALIAS: &str = "default";
+
+type AliasMap = HashMap<String, Arc<dyn CacheInstance>>;
+
+/// A registry of cache instances by alias. [`CACHES`] is the process-wide one.
+pub struct Caches {
+    map: LazyLock<ArcSwap<AliasMap>>,
+    writes: Mutex<()>,
+    generation: AtomicU64,
+    embedded_default: OnceLock<Option<Arc<dyn CacheInstance>>>,
+}
+
+/// The process-wide registry that `#[ecached]` functions consult.
+pub static CACHES: Caches = Caches::new();
+
+impl Caches {
+    const fn new() -> Self {
+        Caches {
+            map: LazyLock::new(|| ArcSwap::from_pointee(HashMap::new())),
+            writes: Mutex::new(()),
+            generation: AtomicU64::new(0),
+            embedded_default: OnceLock::new(),
+        }
+    }
+
+    fn update(&self, change: impl FnOnce(&mut AliasMap)) {
+        // A poisoned lock only means another writer panicked; the map itself is intact.
+        let _guard = self.writes.lock().unwrap_or_else(|e| e.into_inner());
+        let mut next = AliasMap::clone(&self.map.load());
+        change(&mut next);
+        self.map.store(Arc::new(next));
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+
+    /// Registers `instance` under `alias`, replacing any previous one.
+    pub fn insert(&self, alias: &str, instance: Arc<dyn CacheInstance>) {
+        self.update(|map| {
+            map.insert(alias.to_owned(), instance);
+        });
+    }
+
+    /// Removes `alias`; returns the instance it had.
+    pub fn remove(&self, alias: &str) -> Option<Arc<dyn CacheInstance>> {
+        let mut removed = None;
+        self.update(|map| removed = map.remove(alias));
+        removed
+    }
+
+    /// Removes every alias (the embedded default stays available).
+    pub fn clear(&self) {
+        self.update(HashMap::clear);
+    }
+
+    /// The instance under `alias`; `default` falls back to the embedded in-memory cache.
+    pub fn get(&self, alias: &str) -> Option<Arc<dyn CacheInstance>> {
+        if let Some(instance) = self.map.load().get(alias) {
+            return Some(Arc::clone(instance));
+        }
+        if alias == DEFAULT_ALIAS {
+            return self.embedded_default();
+        }
+        None
+    }
+
+    /// Like [`get`](Self::get), with an error naming the alias and the ones that exist.
+    pub fn try_get(&self, alias: &str) -> Result<Arc<dyn CacheInstance>> {
+        self.get(alias).ok_or_else(|| {
+            let mut known = self.aliases();
+            known.sort();
+            Error::new(
+                ErrorKind::UnknownAlias,
+                format!("no cache registered as `{alias}` (registered: {})", known.join(", ")),
+            )
+        })
+    }
+
+    /// The registered aliases (the embedded default is listed once it exists).
+    pub fn aliases(&self) -> Vec<String> {
+        let mut aliases: Vec<String> = self.map.load().keys().cloned().collect();
+        if !aliases.iter().any(|a| a == DEFAULT_ALIAS) && self.embedded_default().is_some() {
+            aliases.push(DEFAULT_ALIAS.to_owned());
+        }
+        aliases
+    }
+
+    fn embedded_default(&self) -> Option<Arc<dyn CacheInstance>> {
+        self.embedded_default
+            .get_or_init(|| match from_url("memory://") {
+                Ok(instance) => Some(instance),
+                Err(err) => {
+                    tracing::warn!(error = %err, "no embedded default cache: enable the `memory` feature or call caches::set_default");
+                    None
+                }
+            })
+            .clone()
+    }
+}
+
+impl InstanceLookup for Caches {
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn lookup(&self, alias: &str) -> Option<Arc<dyn CacheInstance>> {
+        self.get(alias)
+    }
+}
+
+/// Makes `instance` the `default` cache.
+///
+/// ```
+/// use easy_cache_registry::caches;
+/// # fn instance() -> std::sync::Arc<dyn easy_cache_core::CacheInstance> { caches::get("default").unwrap() }
+/// caches::set_default(instance());
+/// assert!(caches::get("default").is_some());
+/// ```
+pub fn set_default(instance: Arc<dyn CacheInstance>) {
+    CACHES.insert(DEFAULT_ALIAS, instance);
+}
+
+/// Registers `instance` under `alias` in the process-wide registry.
+pub fn insert(alias: &str, instance: Arc<dyn CacheInstance>) {
+    CACHES.insert(alias, instance);
+}
+
+/// The instance registered under `alias` (`default` always resolves while the memory
+/// backend is linked).
+pub fn get(alias: &str) -> Option<Arc<dyn CacheInstance>> {
+    CACHES.get(alias)
+}
+
+/// Like [`get`], with an [`ErrorKind::UnknownAlias`] error that lists the aliases.
+pub fn try_get(alias: &str) -> Result<Arc<dyn CacheInstance>> {
+    CACHES.try_get(alias)
+}
+
+/// Removes `alias` from the process-wide registry.
+pub fn remove(alias: &str) -> Option<Arc<dyn CacheInstance>> {
+    CACHES.remove(alias)
+}
+
+/// Removes every alias from the process-wide registry.
+pub fn clear() {
+    CACHES.clear();
+}
+
+/// The registered aliases.
+pub fn aliases() -> Vec<String> {
+    CACHES.aliases()
+}
+
+/// The URL schemes of every linked backend, sorted.
+pub fn schemes() -> Vec<&'static str> {
+    let mut schemes: Vec<&'static str> = factories().map(|f| f.scheme()).collect();
+    schemes.sort_unstable();
+    schemes.dedup();
+    schemes
+}
+
+/// Builds an instance from a URL such as `memory://?max_capacity=10000`.
+///
+/// An unknown scheme is an [`ErrorKind::UnknownScheme`] error listing the available ones.
+pub fn from_url(url: &str) -> Result<Arc<dyn CacheInstance>> {
+    let scheme = scheme_of(url);
+    match factories().find(|f| f.scheme() == scheme) {
+        Some(factory) => factory.build(url),
+        None => Err(Error::new(
+            ErrorKind::UnknownScheme,
+            format!(
+                "no backend for scheme `{scheme}` in `{}`; available: {}",
+                redact_url(url),
+                schemes().join(", ")
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_trait::async_trait;
+    use bytes::Bytes;
+    use easy_cache_core::Timeout;
+
+    struct Named(&'static str);
+
+    #[async_trait]
+    impl CacheInstance for Named {
+        fn name(&self) -> &str {
+            self.0
+        }
+        async fn get(&self, _: &str) -> Result<Option<Bytes>> {
+            Ok(None)
+        }
+        async fn set(&self, _: &str, _: Bytes, _: Timeout) -> Result<()> {
+            Ok(())
+        }
+        async fn add(&self, _: &str, _: Bytes, _: Timeout) -> Result<bool> {
+            Ok(true)
+        }
+        async fn delete(&self, _: &str) -> Result<bool> {
+            Ok(false)
+        }
+    }
+
+    #[test]
+    fn insert_replace_remove_bump_generation() {
+        let caches = Caches::new();
+        let g0 = caches.generation();
+        caches.insert("a", Arc::new(Named("one")));
+        assert_eq!(caches.get("a").unwrap().name(), "one");
+        caches.insert("a", Arc::new(Named("two")));
+        assert_eq!(caches.get("a").unwrap().name(), "two");
+        assert!(caches.remove("a").is_some());
+        assert!(caches.get("a").is_none());
+        assert_eq!(caches.generation(), g0 + 3);
+    }
+
+    #[test]
+    fn unknown_alias_error_lists_known_aliases() {
+        let caches = Caches::new();
+        caches.insert("sessions", Arc::new(Named("s")));
+        let err = caches.try_get("users").err().unwrap();
+        assert_eq!(err.kind(), ErrorKind::UnknownAlias);
+        assert!(err.message().contains("sessions"), "{err}");
+    }
+
+    #[test]
+    fn unknown_scheme_error_lists_schemes() {
+        let err = from_url("nosuch://x").err().unwrap();
+        assert_eq!(err.kind(), ErrorKind::UnknownScheme);
+        assert!(err.message().contains("nosuch"), "{err}");
+        assert!(err.message().contains("available:"), "{err}");
+    }
+
+    #[test]
+    fn passwords_are_redacted_in_errors() {
+        assert!(!from_url("nosuch://u:hunter2@h").err().unwrap().to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn concurrent_writers_and_readers_see_consistent_maps() {
+        let caches = Arc::new(Caches::new());
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let caches = Arc::clone(&caches);
+                std::thread::spawn(move || {
+                    for i in 0..200 {
+                        let alias = format!("t{t}-{i}");
+                        caches.insert(&alias, Arc::new(Named("x")));
+                        assert!(caches.get(&alias).is_some());
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(caches.aliases().iter().filter(|a| a.starts_with('t')).count(), 800);
+    }
+}
