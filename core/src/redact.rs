@@ -54,7 +54,10 @@ mod tests {
             redact_url("redis://h:1/0?password=secret&timeout_ms=5"),
             "redis://h:1/0?password=***&timeout_ms=5"
         );
-        assert_eq!(redact_url("memory://?max_capacity=1"), "memory://?max_capacity=1");
+        assert_eq!(
+            redact_url("memory://?max_capacity=1"),
+            "memory://?max_capacity=1"
+        );
         assert_eq!(redact_url("not a url"), "not a url");
         assert!(!redact_url("rediss://user:p%40ss@h").contains("p%40ss"));
     }

@@ -85,7 +85,20 @@ macro_rules! from_via_into_timeout {
         }
     )*};
 }
-from_via_into_timeout!(Duration, Option<Duration>, u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+from_via_into_timeout!(
+    Duration,
+    Option<Duration>,
+    u8,
+    u16,
+    u32,
+    u64,
+    usize,
+    i8,
+    i16,
+    i32,
+    i64,
+    isize
+);
 
 #[cfg(test)]
 mod tests {

@@ -12,7 +12,10 @@ pub struct BackendFactory {
 
 impl BackendFactory {
     /// A factory for `scheme` (without `://`), calling `build` with the whole URL.
-    pub const fn new(scheme: &'static str, build: fn(&str) -> Result<Arc<dyn CacheInstance>>) -> Self {
+    pub const fn new(
+        scheme: &'static str,
+        build: fn(&str) -> Result<Arc<dyn CacheInstance>>,
+    ) -> Self {
         BackendFactory { scheme, build }
     }
 

@@ -79,7 +79,10 @@ impl Caches {
             known.sort();
             Error::new(
                 ErrorKind::UnknownAlias,
-                format!("no cache registered as `{alias}` (registered: {})", known.join(", ")),
+                format!(
+                    "no cache registered as `{alias}` (registered: {})",
+                    known.join(", ")
+                ),
             )
         })
     }
@@ -245,7 +248,13 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted_in_errors() {
-        assert!(!from_url("nosuch://u:hunter2@h").err().unwrap().to_string().contains("hunter2"));
+        assert!(
+            !from_url("nosuch://u:hunter2@h")
+                .err()
+                .unwrap()
+                .to_string()
+                .contains("hunter2")
+        );
     }
 
     #[test]
@@ -266,6 +275,13 @@ mod tests {
         for t in threads {
             t.join().unwrap();
         }
-        assert_eq!(caches.aliases().iter().filter(|a| a.starts_with('t')).count(), 800);
+        assert_eq!(
+            caches
+                .aliases()
+                .iter()
+                .filter(|a| a.starts_with('t'))
+                .count(),
+            800
+        );
     }
 }

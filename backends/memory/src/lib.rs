@@ -1,1 +1,25 @@
-//! placeholder
+//! The in-memory backend of easy-cache, on [moka](https://docs.rs/moka).
+//!
+//! It is the embedded `default` cache: with nothing configured, `#[ecached]` functions
+//! store here. Build one explicitly with [`MemoryCache::new`] or from a URL:
+//! `memory://?max_capacity=10000`, `memory://?max_bytes=67108864&default_timeout=600`.
+
+#![forbid(unsafe_code)]
+
+mod backend;
+mod config;
+
+pub use backend::MemoryCache;
+pub use config::{DEFAULT_MAX_CAPACITY, MemoryConfig};
+
+use easy_cache_core::{CacheInstance, Result};
+use std::sync::Arc;
+
+/// The URL scheme of this backend.
+pub const SCHEME: &str = "memory";
+
+fn from_url(url: &str) -> Result<Arc<dyn CacheInstance>> {
+    Ok(Arc::new(MemoryCache::new(MemoryConfig::from_url(url)?)))
+}
+
+easy_cache_registry::register_backend!(SCHEME, from_url);

@@ -1,0 +1,265 @@
+//! The in-memory [`CacheInstance`], on a moka concurrent cache.
+
+use crate::MemoryConfig;
+use async_trait::async_trait;
+use bytes::Bytes;
+use easy_cache_core::{CacheInstance, Result, Timeout};
+use moka::Expiry;
+use moka::sync::Cache;
+use std::time::{Duration, Instant};
+
+/// A stored value and its own lifetime.
+#[derive(Clone)]
+struct Stored {
+    bytes: Bytes,
+    ttl: Option<Duration>,
+}
+
+/// Gives every entry the lifetime it was stored with.
+struct PerEntryTtl;
+
+impl Expiry<String, Stored> for PerEntryTtl {
+    fn expire_after_create(&self, _: &String, value: &Stored, _: Instant) -> Option<Duration> {
+        value.ttl
+    }
+
+    fn expire_after_update(
+        &self,
+        _: &String,
+        value: &Stored,
+        _: Instant,
+        _: Option<Duration>,
+    ) -> Option<Duration> {
+        value.ttl
+    }
+}
+
+/// Rough bookkeeping cost of one entry beyond its key and value bytes.
+const ENTRY_OVERHEAD_BYTES: usize = 96;
+
+/// An in-process cache: per-entry timeouts, bounded by entries or bytes, atomic `add`.
+///
+/// ```
+/// use easy_cache_core::{CacheInstance, Timeout};
+/// use easy_cache_memory::{MemoryCache, MemoryConfig};
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let cache = MemoryCache::new(MemoryConfig::default().max_capacity(1000));
+/// assert!(cache.add("k", "v".into(), Timeout::Never).await?);
+/// assert!(!cache.add("k", "w".into(), Timeout::Never).await?);
+/// assert_eq!(cache.get("k").await?.as_deref(), Some(&b"v"[..]));
+/// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+/// ```
+pub struct MemoryCache {
+    entries: Cache<String, Stored>,
+    default_timeout: Option<Duration>,
+}
+
+impl MemoryCache {
+    /// A cache configured by `config`.
+    pub fn new(config: MemoryConfig) -> Self {
+        let mut builder = Cache::builder().expire_after(PerEntryTtl);
+        if let Some(bytes) = config.max_bytes {
+            builder = builder
+                .max_capacity(bytes)
+                .weigher(|key: &String, value: &Stored| {
+                    u32::try_from(key.len() + value.bytes.len() + ENTRY_OVERHEAD_BYTES)
+                        .unwrap_or(u32::MAX)
+                });
+        } else if let Some(entries) = config.max_capacity {
+            builder = builder.max_capacity(entries);
+        }
+        MemoryCache {
+            entries: builder.build(),
+            default_timeout: config.default_timeout,
+        }
+    }
+
+    /// The number of live entries (approximate until pending maintenance runs).
+    pub fn entry_count(&self) -> u64 {
+        self.entries.entry_count()
+    }
+
+    /// Runs moka's pending maintenance (evictions, expirations) now; useful in tests.
+    pub fn run_pending_tasks(&self) {
+        self.entries.run_pending_tasks();
+    }
+
+    fn stored(&self, value: Bytes, timeout: Timeout) -> Stored {
+        Stored {
+            bytes: value,
+            ttl: timeout.resolve(self.default_timeout),
+        }
+    }
+}
+
+impl Default for MemoryCache {
+    fn default() -> Self {
+        MemoryCache::new(MemoryConfig::default())
+    }
+}
+
+impl std::fmt::Debug for MemoryCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryCache")
+            .field("entries", &self.entries.entry_count())
+            .field("default_timeout", &self.default_timeout)
+            .finish()
+    }
+}
+
+#[async_trait]
+impl CacheInstance for MemoryCache {
+    fn name(&self) -> &str {
+        "memory"
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Bytes>> {
+        Ok(self.entries.get(key).map(|stored| stored.bytes))
+    }
+
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Bytes>>> {
+        Ok(keys
+            .iter()
+            .map(|key| self.entries.get(*key).map(|stored| stored.bytes))
+            .collect())
+    }
+
+    async fn set(&self, key: &str, value: Bytes, timeout: Timeout) -> Result<()> {
+        if timeout.is_zero() {
+            self.entries.invalidate(key);
+        } else {
+            self.entries
+                .insert(key.to_owned(), self.stored(value, timeout));
+        }
+        Ok(())
+    }
+
+    async fn add(&self, key: &str, value: Bytes, timeout: Timeout) -> Result<bool> {
+        if timeout.is_zero() {
+            return Ok(false);
+        }
+        let entry = self
+            .entries
+            .entry_by_ref(key)
+            .or_insert_with(|| self.stored(value, timeout));
+        Ok(entry.is_fresh())
+    }
+
+    async fn delete(&self, key: &str) -> Result<bool> {
+        Ok(self.entries.remove(key).is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn per_entry_timeouts_expire_independently() {
+        run(async {
+            let cache = MemoryCache::default();
+            let short = Timeout::After(Duration::from_millis(50));
+            cache.set("short", "a".into(), short).await.unwrap();
+            cache.set("long", "b".into(), Timeout::Never).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(120)).await;
+            assert_eq!(cache.get("short").await.unwrap(), None);
+            assert!(cache.get("long").await.unwrap().is_some());
+        });
+    }
+
+    #[test]
+    fn default_timeout_applies_to_timeout_default() {
+        run(async {
+            let cache = MemoryCache::new(
+                MemoryConfig::default().default_timeout(Duration::from_millis(50)),
+            );
+            cache.set("k", "v".into(), Timeout::Default).await.unwrap();
+            cache.set("n", "v".into(), Timeout::Never).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(120)).await;
+            assert_eq!(cache.get("k").await.unwrap(), None);
+            assert!(cache.get("n").await.unwrap().is_some());
+        });
+    }
+
+    #[test]
+    fn entry_capacity_is_bounded() {
+        run(async {
+            let cache = MemoryCache::new(MemoryConfig::default().max_capacity(100));
+            for i in 0..1000 {
+                cache
+                    .set(&format!("k{i}"), "v".into(), Timeout::Never)
+                    .await
+                    .unwrap();
+            }
+            cache.run_pending_tasks();
+            assert!(
+                cache.entry_count() <= 100,
+                "{} entries",
+                cache.entry_count()
+            );
+        });
+    }
+
+    #[test]
+    fn byte_capacity_is_bounded() {
+        run(async {
+            let cache = MemoryCache::new(MemoryConfig::default().max_bytes(100_000));
+            let value = Bytes::from(vec![7u8; 1000]);
+            for i in 0..1000 {
+                cache
+                    .set(&format!("k{i}"), value.clone(), Timeout::Never)
+                    .await
+                    .unwrap();
+            }
+            cache.run_pending_tasks();
+            assert!(
+                cache.entry_count() <= 100,
+                "{} entries",
+                cache.entry_count()
+            );
+        });
+    }
+
+    #[test]
+    fn add_is_atomic_across_threads() {
+        let cache = std::sync::Arc::new(MemoryCache::default());
+        let winners: usize = (0..8)
+            .map(|i| {
+                let cache = cache.clone();
+                std::thread::spawn(move || {
+                    run(cache.add("race", Bytes::from(vec![i]), Timeout::Never)).unwrap()
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| usize::from(t.join().unwrap()))
+            .sum();
+        assert_eq!(winners, 1);
+    }
+
+    #[test]
+    fn add_succeeds_over_an_expired_entry_and_zero_timeout_stores_nothing() {
+        run(async {
+            let cache = MemoryCache::default();
+            cache
+                .set("k", "old".into(), Timeout::After(Duration::from_millis(30)))
+                .await
+                .unwrap();
+            tokio::time::sleep(Duration::from_millis(80)).await;
+            assert!(cache.add("k", "new".into(), Timeout::Never).await.unwrap());
+            cache
+                .set("z", "v".into(), Timeout::After(Duration::ZERO))
+                .await
+                .unwrap();
+            assert_eq!(cache.get("z").await.unwrap(), None);
+        });
+    }
+}

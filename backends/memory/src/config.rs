@@ -1,0 +1,165 @@
+//! Configuration of the in-memory backend, parsed from `memory://?...` URLs.
+
+use easy_cache_core::{Error, ErrorKind, Result};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// How the in-memory cache is bounded and how long values live by default.
+///
+/// ```
+/// use easy_cache_memory::MemoryConfig;
+/// let config = MemoryConfig::from_url("memory://?max_capacity=10000&default_timeout=60").unwrap();
+/// assert_eq!(config.max_capacity, Some(10_000));
+/// assert_eq!(config.default_timeout, Some(std::time::Duration::from_secs(60)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MemoryConfig {
+    /// At most this many entries (tag versions count as entries). Exclusive with `max_bytes`.
+    pub max_capacity: Option<u64>,
+    /// At most this many bytes of keys and values (plus a per-entry overhead estimate).
+    pub max_bytes: Option<u64>,
+    /// Lifetime of values stored with `Timeout::Default`; `None` keeps them until evicted.
+    #[serde(with = "optional_seconds")]
+    pub default_timeout: Option<Duration>,
+}
+
+/// Bound used when a URL names none: generous, but never unbounded.
+pub const DEFAULT_MAX_CAPACITY: u64 = 100_000;
+
+impl Default for MemoryConfig {
+    fn default() -> Self {
+        MemoryConfig {
+            max_capacity: Some(DEFAULT_MAX_CAPACITY),
+            max_bytes: None,
+            default_timeout: None,
+        }
+    }
+}
+
+impl MemoryConfig {
+    /// Parses `memory://` with optional query parameters `max_capacity`, `max_bytes` and
+    /// `default_timeout` (seconds).
+    pub fn from_url(url: &str) -> Result<Self> {
+        let rest = url.strip_prefix("memory://").ok_or_else(|| {
+            Error::new(ErrorKind::Config, format!("`{url}` is not a memory:// URL"))
+        })?;
+        let query = match rest.split_once('?') {
+            Some(("", query)) => query,
+            None if rest.is_empty() => "",
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    format!("memory:// URLs take no host or path, only options: `{url}`"),
+                ));
+            }
+        };
+        let mut config = MemoryConfig::default();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let number = || {
+                value.parse::<u64>().map_err(|_| {
+                    Error::new(
+                        ErrorKind::Config,
+                        format!("memory:// option `{name}` must be a whole number, got `{value}`"),
+                    )
+                })
+            };
+            match name {
+                "max_capacity" => {
+                    config.max_capacity = Some(number()?);
+                    config.max_bytes = None;
+                }
+                "max_bytes" => {
+                    config.max_bytes = Some(number()?);
+                    config.max_capacity = None;
+                }
+                "default_timeout" => config.default_timeout = Some(Duration::from_secs(number()?)),
+                _ => {
+                    return Err(Error::new(
+                        ErrorKind::Config,
+                        format!(
+                            "unknown memory:// option `{name}` (known: max_capacity, max_bytes, default_timeout)"
+                        ),
+                    ));
+                }
+            }
+        }
+        if config.max_capacity == Some(0) || config.max_bytes == Some(0) {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "memory:// capacity must be above zero",
+            ));
+        }
+        Ok(config)
+    }
+
+    /// Bounds the cache by entry count.
+    pub fn max_capacity(mut self, entries: u64) -> Self {
+        self.max_capacity = Some(entries);
+        self.max_bytes = None;
+        self
+    }
+
+    /// Bounds the cache by bytes of keys and values.
+    pub fn max_bytes(mut self, bytes: u64) -> Self {
+        self.max_bytes = Some(bytes);
+        self.max_capacity = None;
+        self
+    }
+
+    /// Sets the lifetime of values stored with `Timeout::Default`.
+    pub fn default_timeout(mut self, timeout: Duration) -> Self {
+        self.default_timeout = Some(timeout);
+        self
+    }
+}
+
+mod optional_seconds {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub(super) fn serialize<S: Serializer>(
+        value: &Option<Duration>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(d) => s.serialize_some(&d.as_secs()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<u64>::deserialize(d)?.map(Duration::from_secs))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_option() {
+        assert_eq!(
+            MemoryConfig::from_url("memory://").unwrap(),
+            MemoryConfig::default()
+        );
+        let c = MemoryConfig::from_url("memory://?max_bytes=1000000&default_timeout=5").unwrap();
+        assert_eq!(c.max_bytes, Some(1_000_000));
+        assert_eq!(c.max_capacity, None);
+        assert_eq!(c.default_timeout, Some(Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn errors_name_the_bad_field() {
+        let err = MemoryConfig::from_url("memory://?max_capacity=lots").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(err.message().contains("max_capacity"), "{err}");
+        let err = MemoryConfig::from_url("memory://?colour=red").unwrap_err();
+        assert!(err.message().contains("colour"), "{err}");
+        assert!(MemoryConfig::from_url("memory://host").is_err());
+        assert!(MemoryConfig::from_url("memory://?max_capacity=0").is_err());
+    }
+}
