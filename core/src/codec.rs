@@ -1,0 +1,153 @@
+//! Pluggable value codecs: how a returned value becomes bytes and back.
+
+use crate::{Error, ErrorKind, Result};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Turns values into bytes and back. Chosen per function with `#[ecached(codec = ...)]`;
+/// [`DefaultCodec`] otherwise. A codec's [`ID`](Codec::ID) is stored with every entry, so
+/// switching codecs turns old entries into misses instead of decode errors.
+///
+/// ```
+/// use easy_cache_core::{Codec, DefaultCodec};
+/// let mut bytes = Vec::new();
+/// DefaultCodec::encode(&vec![1u32, 2, 3], &mut bytes).unwrap();
+/// let back: Vec<u32> = DefaultCodec::decode(&bytes).unwrap();
+/// assert_eq!(back, [1, 2, 3]);
+/// ```
+pub trait Codec: Send + Sync + 'static {
+    /// A byte identifying the format in stored entries (0–15 are reserved for easy-cache).
+    const ID: u8;
+    /// Appends the encoding of `value` to `out`.
+    fn encode<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<()>;
+    /// Decodes a whole value from `bytes`; trailing bytes are an error.
+    fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T>;
+}
+
+/// bincode 2 (through serde): compact and fast. The default codec.
+#[cfg(feature = "bincode")]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Bincode;
+
+#[cfg(feature = "bincode")]
+mod bincode_codec {
+    use super::*;
+
+    /// Decoding never allocates more than this for one value, whatever a length prefix claims.
+    const LIMIT: usize = 256 * 1024 * 1024;
+
+    fn config() -> impl bincode::config::Config {
+        bincode::config::standard().with_limit::<LIMIT>()
+    }
+
+    impl Codec for Bincode {
+        const ID: u8 = 1;
+
+        fn encode<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<()> {
+            bincode::serde::encode_into_std_write(value, out, config())
+                .map(drop)
+                .map_err(|e| Error::new(ErrorKind::Encode, "bincode encode failed").with_source(e))
+        }
+
+        fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+            let (value, used) =
+                bincode::serde::decode_from_slice(bytes, config()).map_err(|e| {
+                    Error::new(ErrorKind::Decode, "bincode decode failed").with_source(e)
+                })?;
+            if used != bytes.len() {
+                return Err(Error::new(
+                    ErrorKind::Decode,
+                    format!("bincode value left {} trailing bytes", bytes.len() - used),
+                ));
+            }
+            Ok(value)
+        }
+    }
+}
+
+/// JSON (serde_json): readable in the backend, slower and larger.
+#[cfg(feature = "json")]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Json;
+
+#[cfg(feature = "json")]
+impl Codec for Json {
+    const ID: u8 = 2;
+
+    fn encode<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<()> {
+        serde_json::to_writer(out, value)
+            .map_err(|e| Error::new(ErrorKind::Encode, "JSON encode failed").with_source(e))
+    }
+
+    fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+        serde_json::from_slice(bytes)
+            .map_err(|e| Error::new(ErrorKind::Decode, "JSON decode failed").with_source(e))
+    }
+}
+
+/// The codec used when a function names none: bincode when the `bincode` feature is on.
+#[cfg(feature = "bincode")]
+pub type DefaultCodec = Bincode;
+/// The codec used when a function names none: JSON (the `bincode` feature is off).
+#[cfg(all(not(feature = "bincode"), feature = "json"))]
+pub type DefaultCodec = Json;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Book {
+        id: u64,
+        title: String,
+        tags: Vec<String>,
+    }
+
+    fn book() -> Book {
+        Book {
+            id: 7,
+            title: "Dune".into(),
+            tags: vec!["sf".into()],
+        }
+    }
+
+    fn round_trip<C: Codec>() {
+        let mut bytes = Vec::new();
+        C::encode(&book(), &mut bytes).unwrap();
+        assert_eq!(C::decode::<Book>(&bytes).unwrap(), book());
+        assert_eq!(
+            C::decode::<Book>(&bytes[..bytes.len() / 2])
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Decode
+        );
+    }
+
+    #[cfg(feature = "bincode")]
+    #[test]
+    fn bincode_round_trips_and_rejects_truncation_and_trailing_bytes() {
+        round_trip::<Bincode>();
+        let mut bytes = Vec::new();
+        Bincode::encode(&1u8, &mut bytes).unwrap();
+        bytes.push(0);
+        assert_eq!(
+            Bincode::decode::<u8>(&bytes).unwrap_err().kind(),
+            ErrorKind::Decode
+        );
+    }
+
+    #[cfg(feature = "bincode")]
+    #[test]
+    fn huge_length_prefix_does_not_allocate_it() {
+        // A varint length claiming ~2^60 elements: must fail fast, not allocate.
+        let bytes = [253u8, 0, 0, 0, 0, 0, 0, 0, 16];
+        assert!(Bincode::decode::<Vec<u64>>(&bytes).is_err());
+    }
+
+    #[cfg(feature = "json")]
+    #[test]
+    fn json_round_trips() {
+        round_trip::<Json>();
+    }
+}

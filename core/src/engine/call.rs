@@ -1,0 +1,370 @@
+//! One call of a cached function: read, validate, maybe compute once, store.
+
+use super::FnCache;
+use super::flight::{self, Leader, Outcome, Role};
+use super::refresh;
+use crate::envelope::{self, Stamp};
+use crate::versions::{Token, tag_version_key};
+use crate::{CacheInstance, Codec, Error, ErrorKind, Result, ReturnPolicy, Timeout, WriteOp};
+use bytes::Bytes;
+use std::future::Future;
+
+/// What the generated code computed for one call before running the function.
+#[derive(Debug, Clone, Copy)]
+pub struct CallSpec<'a> {
+    /// The full storage key (prefix included).
+    pub key: &'a str,
+    /// Version keys of the tags known from the arguments, and of the prefix.
+    pub versions: &'a [&'a str],
+    /// How long the value lives.
+    pub timeout: Timeout,
+    /// Identifies the cached type (a hash of the return type the macro saw).
+    pub fingerprint: u64,
+}
+
+/// Tags computed from the returned value (a `Meta` tags function), after the call.
+pub type DynamicTags<'a, T> = &'a (dyn Fn(&T) -> Vec<String> + Send + Sync);
+
+enum Read<T> {
+    Hit(T),
+    /// The current versions (`None` = absent), in `CallSpec::versions` order.
+    Miss(Vec<Option<Token>>),
+}
+
+/// Up to this many keys are gathered on the stack for one `get_many`.
+const STACK_KEYS: usize = 8;
+
+impl FnCache {
+    /// Runs one call: returns the cached value when it is valid, else runs `compute`,
+    /// returns its result and stores what the policy `P` allows, encoded with `C`.
+    ///
+    /// Never fails because of the cache: a failing backend or undecodable stored bytes
+    /// lead to running `compute` (logged, rate-limited).
+    pub async fn call<C, P, R, Fut>(
+        &'static self,
+        spec: CallSpec<'_>,
+        dynamic_tags: Option<DynamicTags<'_, P::Value>>,
+        compute: Fut,
+    ) -> R
+    where
+        C: Codec,
+        P: ReturnPolicy<R>,
+        Fut: Future<Output = R>,
+    {
+        let refreshing = refresh::take(self.id());
+        let Some(instance) = self.instance() else {
+            return compute.await;
+        };
+        let instance = &*instance;
+        let stamp = Stamp {
+            codec: C::ID,
+            fingerprint: spec.fingerprint,
+        };
+        loop {
+            let snapshot = match self
+                .read::<C, P::Value>(instance, &spec, stamp, refreshing)
+                .await
+            {
+                Ok(Read::Hit(value)) => return P::from_value(value),
+                Ok(Read::Miss(snapshot)) => snapshot,
+                Err(err) => {
+                    self.warn.warn(
+                        self.name(),
+                        format_args!(
+                            "cache read failed on {}, running uncached: {err}",
+                            instance.name()
+                        ),
+                    );
+                    return compute.await;
+                }
+            };
+            if refreshing || !self.single_flight() {
+                return self
+                    .compute_and_store::<C, P, R, Fut>(
+                        instance,
+                        &spec,
+                        stamp,
+                        snapshot,
+                        dynamic_tags,
+                        compute,
+                        None,
+                    )
+                    .await;
+            }
+            match flight::join_or_lead(self.id(), spec.key) {
+                Role::Leader(leader) => {
+                    return self
+                        .compute_and_store::<C, P, R, Fut>(
+                            instance,
+                            &spec,
+                            stamp,
+                            snapshot,
+                            dynamic_tags,
+                            compute,
+                            Some(leader),
+                        )
+                        .await;
+                }
+                Role::Waiter(waiter) => match waiter.outcome().await {
+                    Some(Outcome::Value(bytes)) => match C::decode::<P::Value>(&bytes) {
+                        Ok(value) => return P::from_value(value),
+                        Err(_) => return compute.await,
+                    },
+                    // Errors are not shared: each caller gets its own function's result.
+                    Some(Outcome::Uncacheable) => {
+                        return self
+                            .compute_and_store::<C, P, R, Fut>(
+                                instance,
+                                &spec,
+                                stamp,
+                                snapshot,
+                                dynamic_tags,
+                                compute,
+                                None,
+                            )
+                            .await;
+                    }
+                    // The leader was cancelled: look again, maybe lead.
+                    None => continue,
+                },
+            }
+        }
+    }
+
+    async fn read<C: Codec, T: serde::de::DeserializeOwned>(
+        &self,
+        instance: &dyn CacheInstance,
+        spec: &CallSpec<'_>,
+        stamp: Stamp,
+        refreshing: bool,
+    ) -> Result<Read<T>> {
+        if spec.versions.is_empty() {
+            if refreshing {
+                return Ok(Read::Miss(Vec::new()));
+            }
+            return match instance.get(spec.key).await? {
+                Some(entry) => self.validate::<C, T>(instance, &entry, &[], stamp).await,
+                None => Ok(Read::Miss(Vec::new())),
+            };
+        }
+        let count = spec.versions.len() + 1;
+        let mut stack_keys = [""; STACK_KEYS + 1];
+        let heap_keys: Vec<&str>;
+        let keys: &[&str] = if count <= stack_keys.len() {
+            stack_keys[0] = spec.key;
+            stack_keys[1..count].copy_from_slice(spec.versions);
+            &stack_keys[..count]
+        } else {
+            heap_keys = std::iter::once(spec.key)
+                .chain(spec.versions.iter().copied())
+                .collect();
+            &heap_keys
+        };
+        let values = instance.get_many(keys).await?;
+        if values.len() != count {
+            return Err(Error::new(
+                ErrorKind::Backend,
+                format!(
+                    "{} answered {} values for {count} keys",
+                    instance.name(),
+                    values.len()
+                ),
+            ));
+        }
+        match &values[0] {
+            Some(entry) if !refreshing => {
+                self.validate::<C, T>(instance, entry, &values[1..], stamp)
+                    .await
+            }
+            _ => Ok(Read::Miss(snapshot(&values[1..]))),
+        }
+    }
+
+    /// Checks a stored entry against the current versions and decodes it.
+    async fn validate<C: Codec, T: serde::de::DeserializeOwned>(
+        &self,
+        instance: &dyn CacheInstance,
+        entry: &Bytes,
+        versions: &[Option<Bytes>],
+        stamp: Stamp,
+    ) -> Result<Read<T>> {
+        let miss = || Ok(Read::Miss(snapshot(versions)));
+        let view = match envelope::decode(entry, stamp) {
+            Ok(view) => view,
+            Err(rejected) => {
+                tracing::debug!(target: "easy_cache", function = self.name(), ?rejected, "stored entry unusable: recomputing");
+                return miss();
+            }
+        };
+        if view.token_count() != versions.len()
+            || !versions
+                .iter()
+                .enumerate()
+                .all(|(i, v)| view.token_matches(i, v.as_deref()))
+        {
+            return miss();
+        }
+        if !view.named.is_empty() {
+            let keys: Vec<&str> = view.named.iter().map(|(key, _)| *key).collect();
+            let current = instance.get_many(&keys).await?;
+            let valid = current.len() == keys.len()
+                && view
+                    .named
+                    .iter()
+                    .zip(&current)
+                    .all(|((_, token), now)| now.as_deref() == Some(&token.0[..]));
+            if !valid {
+                return miss();
+            }
+        }
+        match C::decode::<T>(view.value) {
+            Ok(value) => Ok(Read::Hit(value)),
+            Err(err) => {
+                tracing::debug!(target: "easy_cache", function = self.name(), error = %err, "stored value undecodable: recomputing");
+                miss()
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn compute_and_store<C, P, R, Fut>(
+        &self,
+        instance: &dyn CacheInstance,
+        spec: &CallSpec<'_>,
+        stamp: Stamp,
+        snapshot: Vec<Option<Token>>,
+        dynamic_tags: Option<DynamicTags<'_, P::Value>>,
+        compute: Fut,
+        leader: Option<Leader>,
+    ) -> R
+    where
+        C: Codec,
+        P: ReturnPolicy<R>,
+        Fut: Future<Output = R>,
+    {
+        let result = compute.await;
+        let stored = match P::cacheable(&result) {
+            Some(value) => {
+                self.store::<C, P::Value>(
+                    instance,
+                    spec,
+                    stamp,
+                    snapshot,
+                    dynamic_tags,
+                    value,
+                    leader.as_ref(),
+                )
+                .await
+            }
+            None => None,
+        };
+        if let Some(leader) = leader {
+            leader.finish(stored.map_or(Outcome::Uncacheable, Outcome::Value));
+        }
+        result
+    }
+
+    /// Encodes and writes one entry; returns the encoded value for single-flight waiters.
+    #[allow(clippy::too_many_arguments)]
+    async fn store<C: Codec, T: serde::Serialize>(
+        &self,
+        instance: &dyn CacheInstance,
+        spec: &CallSpec<'_>,
+        stamp: Stamp,
+        snapshot: Vec<Option<Token>>,
+        dynamic_tags: Option<DynamicTags<'_, T>>,
+        value: &T,
+        leader: Option<&Leader>,
+    ) -> Option<Bytes> {
+        let mut ops = Vec::new();
+        let tokens: Vec<Token> = spec
+            .versions
+            .iter()
+            .zip(snapshot)
+            .map(|(key, current)| current.unwrap_or_else(|| create_version(key, &mut ops)))
+            .collect();
+        let named = match dynamic_tags {
+            Some(tags_of) => match named_versions(instance, tags_of(value), &mut ops).await {
+                Ok(named) => named,
+                Err(err) => {
+                    self.warn.warn(
+                        self.name(),
+                        format_args!("reading tag versions failed on {}: {err}", instance.name()),
+                    );
+                    return None;
+                }
+            },
+            None => Vec::new(),
+        };
+        let mut buf = Vec::new();
+        envelope::encode_header(stamp, &tokens, &named, &mut buf);
+        let header_len = buf.len();
+        if let Err(err) = C::encode(value, &mut buf) {
+            self.warn
+                .warn(self.name(), format_args!("value not cached: {err}"));
+            return None;
+        }
+        let entry = Bytes::from(buf);
+        let invalidated = leader.is_some_and(Leader::is_stale);
+        if !spec.timeout.is_zero() && !invalidated {
+            ops.push(WriteOp::Set {
+                key: spec.key.to_owned(),
+                value: entry.clone(),
+                timeout: spec.timeout,
+            });
+            if let Err(err) = instance.write_batch(&ops).await {
+                self.warn.warn(
+                    self.name(),
+                    format_args!("cache write failed on {}: {err}", instance.name()),
+                );
+            }
+        }
+        Some(entry.slice(header_len..))
+    }
+}
+
+/// The current version tokens of a read (`None` where absent or malformed).
+fn snapshot(versions: &[Option<Bytes>]) -> Vec<Option<Token>> {
+    versions
+        .iter()
+        .map(|v| v.as_deref().and_then(Token::from_stored))
+        .collect()
+}
+
+/// A fresh token for a version key that does not exist yet, created with `add` so a
+/// concurrent invalidation's token wins over ours.
+fn create_version(key: &str, ops: &mut Vec<WriteOp>) -> Token {
+    let token = Token::fresh();
+    ops.push(WriteOp::Add {
+        key: key.to_owned(),
+        value: token.to_bytes(),
+        timeout: Timeout::Never,
+    });
+    token
+}
+
+/// Versions of tags known only after the call. Read now: an invalidation of these tags
+/// during the computation cannot be detected (documented limit of value-derived tags).
+async fn named_versions(
+    instance: &dyn CacheInstance,
+    tags: Vec<String>,
+    ops: &mut Vec<WriteOp>,
+) -> Result<Vec<(String, Token)>> {
+    if tags.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<String> = tags.iter().map(|t| tag_version_key(t)).collect();
+    let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let current = instance.get_many(&refs).await?;
+    Ok(keys
+        .into_iter()
+        .zip(current)
+        .map(|(key, now)| {
+            let token = now
+                .as_deref()
+                .and_then(Token::from_stored)
+                .unwrap_or_else(|| create_version(&key, ops));
+            (key, token)
+        })
+        .collect())
+}

@@ -1,0 +1,196 @@
+//! Single flight: concurrent misses of one key in this process compute once; the others
+//! wait for that result. Also tracks invalidations that happen while a value computes, so
+//! a value computed before an invalidation is never handed to a caller that came after it.
+
+use bytes::Bytes;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use tokio::sync::watch;
+
+/// How a leader's computation ended, as seen by its waiters.
+#[derive(Clone, Debug)]
+pub(crate) enum Outcome {
+    /// The encoded cached value (without the envelope header).
+    Value(Bytes),
+    /// The result is not cacheable (an `Err`, a `None` with `cache_none = false`).
+    Uncacheable,
+}
+
+struct Flight {
+    owner: usize,
+    epoch: u64,
+    stale: AtomicBool,
+    outcome: watch::Sender<Option<Outcome>>,
+}
+
+/// Incremented by every invalidation in this process.
+static EPOCH: AtomicU64 = AtomicU64::new(0);
+static FLIGHTS: LazyLock<Mutex<HashMap<String, Arc<Flight>>>> = LazyLock::new(Default::default);
+
+fn flights() -> MutexGuard<'static, HashMap<String, Arc<Flight>>> {
+    // The map stays consistent even if a holder panicked: every update is one insert/remove.
+    FLIGHTS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Records an invalidation: flights that started before it take no new waiters.
+pub(crate) fn bump_epoch() {
+    EPOCH.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Marks the flight computing `key` (if any) as stale: its value is not stored and no new
+/// caller joins it.
+pub(crate) fn mark_stale(key: &str) {
+    if let Some(flight) = flights().remove(key) {
+        flight.stale.store(true, Ordering::SeqCst);
+    }
+}
+
+/// What a caller does for a missing key.
+pub(crate) enum Role {
+    /// Compute, store, and report through the guard.
+    Leader(Leader),
+    /// Wait for the leader.
+    Waiter(Waiter),
+}
+
+/// Joins the flight computing `key` for function `owner`, or starts one.
+pub(crate) fn join_or_lead(owner: usize, key: &str) -> Role {
+    let epoch = EPOCH.load(Ordering::SeqCst);
+    let mut map = flights();
+    if let Some(flight) = map.get(key) {
+        if flight.owner == owner && flight.epoch == epoch && !flight.stale.load(Ordering::SeqCst) {
+            return Role::Waiter(Waiter(flight.outcome.subscribe()));
+        }
+        if flight.owner != owner {
+            // Another function uses the same key: do not mix their values.
+            return Role::Leader(Leader {
+                key: None,
+                flight: new_flight(owner, epoch),
+                done: false,
+            });
+        }
+    }
+    let flight = new_flight(owner, epoch);
+    map.insert(key.to_owned(), Arc::clone(&flight));
+    Role::Leader(Leader {
+        key: Some(key.to_owned()),
+        flight,
+        done: false,
+    })
+}
+
+fn new_flight(owner: usize, epoch: u64) -> Arc<Flight> {
+    Arc::new(Flight {
+        owner,
+        epoch,
+        stale: AtomicBool::new(false),
+        outcome: watch::channel(None).0,
+    })
+}
+
+/// The computing caller's side. Dropping it without [`finish`](Leader::finish) (the
+/// caller was cancelled or panicked) releases the waiters, who then retry.
+pub(crate) struct Leader {
+    key: Option<String>,
+    flight: Arc<Flight>,
+    done: bool,
+}
+
+impl Leader {
+    /// Whether this key was invalidated since the flight started: then its value must not
+    /// be stored. (Tag and prefix invalidations need no such check: the entry carries the
+    /// versions read before the computation, which no longer match.)
+    pub(crate) fn is_stale(&self) -> bool {
+        self.flight.stale.load(Ordering::SeqCst)
+    }
+
+    /// Leaves the map, then hands `outcome` to the waiters.
+    pub(crate) fn finish(mut self, outcome: Outcome) {
+        self.leave();
+        self.done = true;
+        self.flight.outcome.send_replace(Some(outcome));
+    }
+
+    fn leave(&mut self) {
+        if let Some(key) = self.key.take() {
+            let mut map = flights();
+            if map.get(&key).is_some_and(|f| Arc::ptr_eq(f, &self.flight)) {
+                map.remove(&key);
+            }
+        }
+    }
+}
+
+impl Drop for Leader {
+    fn drop(&mut self) {
+        if !self.done {
+            self.leave();
+        }
+    }
+}
+
+/// A waiting caller's side.
+pub(crate) struct Waiter(watch::Receiver<Option<Outcome>>);
+
+impl Waiter {
+    /// The leader's outcome, or `None` when the leader went away without one.
+    pub(crate) async fn outcome(mut self) -> Option<Outcome> {
+        self.0
+            .wait_for(Option::is_some)
+            .await
+            .ok()
+            .and_then(|o| o.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn waiters_get_the_leaders_outcome() {
+        let Role::Leader(leader) = join_or_lead(1, "flight:a") else {
+            panic!("first caller leads")
+        };
+        let Role::Waiter(waiter) = join_or_lead(1, "flight:a") else {
+            panic!("second caller waits")
+        };
+        leader.finish(Outcome::Value(Bytes::from_static(b"v")));
+        assert!(matches!(waiter.outcome().await, Some(Outcome::Value(v)) if &v[..] == b"v"));
+        assert!(
+            matches!(join_or_lead(1, "flight:a"), Role::Leader(_)),
+            "flight left the map"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_leader_releases_waiters() {
+        let Role::Leader(leader) = join_or_lead(1, "flight:b") else {
+            panic!()
+        };
+        let Role::Waiter(waiter) = join_or_lead(1, "flight:b") else {
+            panic!()
+        };
+        drop(leader);
+        assert!(waiter.outcome().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn invalidation_makes_the_flight_stale_and_closed_to_new_callers() {
+        let Role::Leader(leader) = join_or_lead(1, "flight:c") else {
+            panic!()
+        };
+        mark_stale("flight:c");
+        assert!(leader.is_stale());
+        assert!(matches!(join_or_lead(1, "flight:c"), Role::Leader(_)));
+    }
+
+    #[tokio::test]
+    async fn another_function_with_the_same_key_does_not_join() {
+        let Role::Leader(_first) = join_or_lead(1, "flight:d") else {
+            panic!()
+        };
+        assert!(matches!(join_or_lead(2, "flight:d"), Role::Leader(_)));
+    }
+}
