@@ -1,4 +1,22 @@
 //! easy-cache: cache async functions and methods, invalidate by key, tag or prefix.
+//!
+//! See the guide in `docs/` and the README.
 
 pub use easy_cache_core::*;
-pub use easy_cache_registry::{caches, register_backend};
+pub use easy_cache_registry::{
+    BackendFactory, Caches, DEFAULT_ALIAS, Invalidator, caches, invalidate_cache_key,
+    invalidate_cache_prefix, invalidate_cache_tags, register_backend, using_alias, using_instance,
+};
+
+#[cfg(feature = "derive")]
+pub use easy_cache_derive::ecached;
+
+#[cfg(feature = "memory")]
+pub use easy_cache_memory::{MemoryCache, MemoryConfig};
+
+/// What generated code uses; not a stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use easy_cache_core::__private::*;
+    pub use easy_cache_registry::CACHES;
+}

@@ -92,8 +92,7 @@ impl<K, T, P> CacheHandle<K, T, P> {
     ///
     /// A future that is not a call of this function runs normally (a warning is logged).
     pub async fn refresh_cache<F: Future>(&self, call: F) -> F::Output {
-        let (output, refreshed) =
-            refresh_scope(std::ptr::from_ref(self.cache) as usize, call).await;
+        let (output, refreshed) = refresh_scope(self.cache.id(), call).await;
         if !refreshed {
             tracing::warn!(target: "easy_cache", function = self.cache.name(), "refresh_cache was given a future that is not a call of this function");
         }

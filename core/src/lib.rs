@@ -34,7 +34,7 @@ pub use codec::Codec;
 pub use codec::DefaultCodec;
 #[cfg(feature = "json")]
 pub use codec::Json;
-pub use engine::{CacheTarget, CallSpec, FnCache};
+pub use engine::{CacheTarget, CallSpec, FnCache, IntoInstance, shared_instance};
 pub use error::{Error, ErrorKind, Result};
 pub use handle::{
     Args0, Args1, Args2, Args3, Args4, Args5, Args6, Args7, Args8, Args9, Args10, Args11, Args12,
@@ -61,7 +61,8 @@ pub mod __private {
     pub use crate::engine::call::DynamicTags;
     pub use crate::key::{KeyWriter, ViaDisplay, ViaKeyPart};
     pub use crate::source::{
-        Source, ViaArgs, ViaMeta, ViaValue, produce_key, produce_tags, produce_timeout,
+        AfterCall, Source, ViaArgs, ViaMeta, ViaValue, produce_key, produce_tags,
+        produce_tags_after, produce_timeout,
     };
     pub use serde;
     pub use std::any::Any;

@@ -83,6 +83,66 @@ timeout_values!(
     isize
 );
 
+/// Tags known only after the call: a `Meta` tags function is called again with the
+/// returned value; a function of the parameters cannot be (they moved into the body).
+#[doc(hidden)]
+pub trait AfterCall<Args, Out, Marker> {
+    fn after_call(&self, meta: &Meta<'_>) -> Option<Out>;
+}
+
+impl<F, Args, Out> AfterCall<Args, Out, ViaMeta> for F
+where
+    F: Fn(&Meta<'_>) -> Out,
+{
+    fn after_call(&self, meta: &Meta<'_>) -> Option<Out> {
+        Some(self(meta))
+    }
+}
+
+macro_rules! after_call_via_args {
+    ($($arg:ident),*) => {
+        impl<F, Out, $($arg),*> AfterCall<($($arg,)*), Out, ViaArgs> for F
+        where
+            F: Fn($($arg),*) -> Out,
+        {
+            fn after_call(&self, _: &Meta<'_>) -> Option<Out> {
+                None
+            }
+        }
+    };
+}
+after_call_via_args!();
+after_call_via_args!(A);
+after_call_via_args!(A, B);
+after_call_via_args!(A, B, C);
+after_call_via_args!(A, B, C, D);
+after_call_via_args!(A, B, C, D, E);
+after_call_via_args!(A, B, C, D, E, G);
+after_call_via_args!(A, B, C, D, E, G, H);
+after_call_via_args!(A, B, C, D, E, G, H, I);
+after_call_via_args!(A, B, C, D, E, G, H, I, J);
+after_call_via_args!(A, B, C, D, E, G, H, I, J, K);
+after_call_via_args!(A, B, C, D, E, G, H, I, J, K, L);
+after_call_via_args!(A, B, C, D, E, G, H, I, J, K, L, M);
+
+/// Tags from the returned value, for a `Meta` tags function (empty for other functions).
+#[doc(hidden)]
+pub fn produce_tags_after<S, Args, Out, M>(
+    source: &S,
+    _args: std::marker::PhantomData<Args>,
+    meta: &Meta<'_>,
+) -> Vec<String>
+where
+    S: AfterCall<Args, Out, M>,
+    Out: IntoIterator,
+    Out::Item: Into<String>,
+{
+    source
+        .after_call(meta)
+        .map(|tags| tags.into_iter().map(Into::into).collect())
+        .unwrap_or_default()
+}
+
 /// A key from a key function (`String`, `&str` or anything `Into<String>`).
 #[doc(hidden)]
 pub fn produce_key<S, Args, Out, M>(source: &S, args: Args, meta: &Meta<'_>) -> String

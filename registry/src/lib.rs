@@ -7,9 +7,14 @@
 //! [`register_backend!`], and [`caches::from_url`] builds an instance from a URL.
 
 mod factory;
+mod invalidate;
 mod registry;
 
 pub use factory::{BackendFactory, scheme_of};
+pub use invalidate::{
+    Invalidator, invalidate_cache_key, invalidate_cache_prefix, invalidate_cache_tags, using_alias,
+    using_instance,
+};
 pub use registry::{CACHES, Caches, DEFAULT_ALIAS};
 
 #[doc(hidden)]

@@ -18,7 +18,7 @@ pub(crate) enum Outcome {
 }
 
 struct Flight {
-    owner: usize,
+    owner: &'static str,
     epoch: u64,
     stale: AtomicBool,
     outcome: watch::Sender<Option<Outcome>>,
@@ -55,7 +55,7 @@ pub(crate) enum Role {
 }
 
 /// Joins the flight computing `key` for function `owner`, or starts one.
-pub(crate) fn join_or_lead(owner: usize, key: &str) -> Role {
+pub(crate) fn join_or_lead(owner: &'static str, key: &str) -> Role {
     let epoch = EPOCH.load(Ordering::SeqCst);
     let mut map = flights();
     if let Some(flight) = map.get(key) {
@@ -80,7 +80,7 @@ pub(crate) fn join_or_lead(owner: usize, key: &str) -> Role {
     })
 }
 
-fn new_flight(owner: usize, epoch: u64) -> Arc<Flight> {
+fn new_flight(owner: &'static str, epoch: u64) -> Arc<Flight> {
     Arc::new(Flight {
         owner,
         epoch,
@@ -150,26 +150,26 @@ mod tests {
 
     #[tokio::test]
     async fn waiters_get_the_leaders_outcome() {
-        let Role::Leader(leader) = join_or_lead(1, "flight:a") else {
+        let Role::Leader(leader) = join_or_lead("f1", "flight:a") else {
             panic!("first caller leads")
         };
-        let Role::Waiter(waiter) = join_or_lead(1, "flight:a") else {
+        let Role::Waiter(waiter) = join_or_lead("f1", "flight:a") else {
             panic!("second caller waits")
         };
         leader.finish(Outcome::Value(Bytes::from_static(b"v")));
         assert!(matches!(waiter.outcome().await, Some(Outcome::Value(v)) if &v[..] == b"v"));
         assert!(
-            matches!(join_or_lead(1, "flight:a"), Role::Leader(_)),
+            matches!(join_or_lead("f1", "flight:a"), Role::Leader(_)),
             "flight left the map"
         );
     }
 
     #[tokio::test]
     async fn a_cancelled_leader_releases_waiters() {
-        let Role::Leader(leader) = join_or_lead(1, "flight:b") else {
+        let Role::Leader(leader) = join_or_lead("f1", "flight:b") else {
             panic!()
         };
-        let Role::Waiter(waiter) = join_or_lead(1, "flight:b") else {
+        let Role::Waiter(waiter) = join_or_lead("f1", "flight:b") else {
             panic!()
         };
         drop(leader);
@@ -178,19 +178,19 @@ mod tests {
 
     #[tokio::test]
     async fn invalidation_makes_the_flight_stale_and_closed_to_new_callers() {
-        let Role::Leader(leader) = join_or_lead(1, "flight:c") else {
+        let Role::Leader(leader) = join_or_lead("f1", "flight:c") else {
             panic!()
         };
         mark_stale("flight:c");
         assert!(leader.is_stale());
-        assert!(matches!(join_or_lead(1, "flight:c"), Role::Leader(_)));
+        assert!(matches!(join_or_lead("f1", "flight:c"), Role::Leader(_)));
     }
 
     #[tokio::test]
     async fn another_function_with_the_same_key_does_not_join() {
-        let Role::Leader(_first) = join_or_lead(1, "flight:d") else {
+        let Role::Leader(_first) = join_or_lead("f1", "flight:d") else {
             panic!()
         };
-        assert!(matches!(join_or_lead(2, "flight:d"), Role::Leader(_)));
+        assert!(matches!(join_or_lead("f2", "flight:d"), Role::Leader(_)));
     }
 }

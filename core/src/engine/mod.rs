@@ -4,11 +4,13 @@
 pub(crate) mod call;
 mod flight;
 mod refresh;
+mod shared;
 mod warn;
 
 pub use call::CallSpec;
 pub(crate) use flight::{bump_epoch, mark_stale};
 pub(crate) use refresh::refresh_scope;
+pub use shared::{IntoInstance, shared_instance};
 pub(crate) use warn::RateLimitedWarn;
 
 use crate::{CacheInstance, InstanceLookup};
@@ -31,6 +33,7 @@ struct Resolved {
 
 /// The state of one decorated function: a `static` the macro generates.
 pub struct FnCache {
+    id: &'static str,
     name: &'static str,
     target: CacheTarget,
     lookup: &'static dyn InstanceLookup,
@@ -41,14 +44,17 @@ pub struct FnCache {
 }
 
 impl FnCache {
-    /// State for the function `name`, caching in `target`, resolving aliases through `lookup`.
+    /// State for the function `name` (unique `id`: path, line and column), caching in
+    /// `target`, resolving aliases through `lookup`.
     pub const fn new(
+        id: &'static str,
         name: &'static str,
         target: CacheTarget,
         lookup: &'static dyn InstanceLookup,
         single_flight: bool,
     ) -> Self {
         FnCache {
+            id,
             name,
             target,
             lookup,
@@ -69,9 +75,9 @@ impl FnCache {
         self.single_flight
     }
 
-    /// A stable identity for this function within the process.
-    pub(crate) fn id(&'static self) -> usize {
-        std::ptr::from_ref(self) as usize
+    /// The function's unique id, shared by its body and its handle.
+    pub fn id(&self) -> &'static str {
+        self.id
     }
 
     /// The instance this function uses now; `None` (logged) when its alias is unknown.

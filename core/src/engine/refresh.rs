@@ -7,28 +7,28 @@ use std::cell::Cell;
 use std::future::Future;
 
 tokio::task_local! {
-    static REFRESHING: Cell<usize>;
+    static REFRESHING: Cell<Option<&'static str>>;
 }
 
 /// Runs `call` with a refresh mark for function `id`; returns its output and whether the
 /// function took the mark (false: the future was not a call of that function).
-pub(crate) async fn refresh_scope<F: Future>(id: usize, call: F) -> (F::Output, bool) {
+pub(crate) async fn refresh_scope<F: Future>(id: &'static str, call: F) -> (F::Output, bool) {
     REFRESHING
-        .scope(Cell::new(id), async move {
+        .scope(Cell::new(Some(id)), async move {
             let output = call.await;
-            let taken = REFRESHING.with(|mark| mark.get() != id);
+            let taken = REFRESHING.with(|mark| mark.get().is_none());
             (output, taken)
         })
         .await
 }
 
 /// True (once) when the current call of function `id` must refresh.
-pub(crate) fn take(id: usize) -> bool {
+pub(crate) fn take(id: &str) -> bool {
     REFRESHING
         .try_with(|mark| {
-            let hit = mark.get() == id;
+            let hit = mark.get() == Some(id);
             if hit {
-                mark.set(0);
+                mark.set(None);
             }
             hit
         })
@@ -41,11 +41,12 @@ mod tests {
 
     #[tokio::test]
     async fn the_mark_is_taken_once_and_only_by_its_function() {
-        let (inner, taken) = refresh_scope(7, async { (take(3), take(7), take(7)) }).await;
+        let (inner, taken) =
+            refresh_scope("f7", async { (take("f3"), take("f7"), take("f7")) }).await;
         assert_eq!(inner, (false, true, false));
         assert!(taken);
-        let ((), taken) = refresh_scope(7, async {}).await;
+        let ((), taken) = refresh_scope("f7", async {}).await;
         assert!(!taken);
-        assert!(!take(7), "no mark outside a scope");
+        assert!(!take("f7"), "no mark outside a scope");
     }
 }

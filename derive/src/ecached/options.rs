@@ -1,0 +1,251 @@
+//! Parsing `#[ecached(...)]` arguments, positional as in the seed
+//! (`key, timeout, tags, prefix`) and by name.
+
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Expr, ExprLit, Ident, Lit, LitStr, Token};
+
+/// How the key is built.
+pub(crate) enum KeySpec {
+    /// Module path, function name and every argument.
+    Auto,
+    /// A template such as `"user:{id}"`.
+    Template(LitStr),
+    /// A function of the parameters or of a `Meta`.
+    Function(Expr),
+}
+
+/// A timeout argument.
+pub(crate) enum TimeoutSpec {
+    Backend,
+    Seconds(Expr),
+    Expr(Expr),
+}
+
+/// Tags: templates, or a function.
+pub(crate) enum TagsSpec {
+    Templates(Vec<LitStr>),
+    Function(Expr),
+}
+
+/// A prefix: a template, or a function.
+pub(crate) enum PrefixSpec {
+    Template(LitStr),
+    Function(Expr),
+}
+
+/// Where the cache is.
+pub(crate) enum TargetSpec {
+    Alias(LitStr),
+    Instance(Expr),
+}
+
+pub(crate) struct Options {
+    pub key: KeySpec,
+    pub timeout: TimeoutSpec,
+    pub tags: Option<TagsSpec>,
+    pub prefix: Option<PrefixSpec>,
+    pub target: Option<TargetSpec>,
+    pub single_flight: bool,
+    pub cache_none: bool,
+    pub codec: Option<syn::Path>,
+    pub version: u64,
+}
+
+const KNOWN: &str = "key, timeout, tags, prefix, cache_alias, cache_instance, single_flight, cache_none, codec, version";
+const POSITIONAL: [&str; 4] = ["key", "timeout", "tags", "prefix"];
+
+enum Arg {
+    Named(Ident, Expr),
+    Positional(Expr),
+}
+
+impl Parse for Arg {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
+            let name: Ident = input.parse()?;
+            input.parse::<Token![=]>()?;
+            Ok(Arg::Named(name, input.parse()?))
+        } else {
+            Ok(Arg::Positional(input.parse()?))
+        }
+    }
+}
+
+struct Args(Punctuated<Arg, Token![,]>);
+
+impl Parse for Args {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        Ok(Args(Punctuated::parse_terminated(input)?))
+    }
+}
+
+impl Options {
+    pub(crate) fn parse(attr: proc_macro2::TokenStream) -> syn::Result<Self> {
+        let args: Args = syn::parse2(attr)?;
+        let mut options = Options {
+            key: KeySpec::Auto,
+            timeout: TimeoutSpec::Backend,
+            tags: None,
+            prefix: None,
+            target: None,
+            single_flight: true,
+            cache_none: true,
+            codec: None,
+            version: 0,
+        };
+        let mut seen: Vec<String> = Vec::new();
+        let mut positional = 0;
+        let mut named_started = false;
+        for arg in args.0 {
+            let (name, span, value) = match arg {
+                Arg::Named(name, value) => {
+                    named_started = true;
+                    (name.to_string(), name.span(), value)
+                }
+                Arg::Positional(value) => {
+                    if named_started {
+                        return Err(syn::Error::new_spanned(
+                            value,
+                            "positional arguments must come before named ones",
+                        ));
+                    }
+                    let Some(name) = POSITIONAL.get(positional) else {
+                        return Err(syn::Error::new_spanned(
+                            value,
+                            "too many positional arguments: #[ecached] takes key, timeout, tags, prefix in that order",
+                        ));
+                    };
+                    positional += 1;
+                    let span = syn::spanned::Spanned::span(&value);
+                    ((*name).to_owned(), span, value)
+                }
+            };
+            if seen.contains(&name) {
+                return Err(syn::Error::new(span, format!("`{name}` is given twice")));
+            }
+            seen.push(name.clone());
+            options.set(&name, span, value)?;
+        }
+        Ok(options)
+    }
+
+    fn set(&mut self, name: &str, span: proc_macro2::Span, value: Expr) -> syn::Result<()> {
+        match name {
+            "key" => {
+                self.key = match value {
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(s), ..
+                    }) => KeySpec::Template(s),
+                    Expr::Array(array) => KeySpec::Template(names_template(&array)?),
+                    other => KeySpec::Function(other),
+                }
+            }
+            "timeout" => {
+                self.timeout = match &value {
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Int(_) | Lit::Float(_),
+                        ..
+                    }) => TimeoutSpec::Seconds(value),
+                    _ => TimeoutSpec::Expr(value),
+                }
+            }
+            "tags" => {
+                self.tags = Some(match value {
+                    Expr::Array(array) => TagsSpec::Templates(
+                        array
+                            .elems
+                            .iter()
+                            .map(string_literal)
+                            .collect::<syn::Result<_>>()?,
+                    ),
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(s), ..
+                    }) => TagsSpec::Templates(vec![s]),
+                    other => TagsSpec::Function(other),
+                })
+            }
+            "prefix" => {
+                self.prefix = Some(match value {
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(s), ..
+                    }) => PrefixSpec::Template(s),
+                    other => PrefixSpec::Function(other),
+                })
+            }
+            "cache_alias" | "cache_instance" => {
+                if self.target.is_some() {
+                    return Err(syn::Error::new(
+                        span,
+                        "give either `cache_alias` or `cache_instance`, not both",
+                    ));
+                }
+                self.target = Some(if name == "cache_alias" {
+                    TargetSpec::Alias(string_literal(&value)?)
+                } else {
+                    TargetSpec::Instance(value)
+                });
+            }
+            "single_flight" => self.single_flight = bool_literal(&value)?,
+            "cache_none" => self.cache_none = bool_literal(&value)?,
+            "codec" => match value {
+                Expr::Path(path) => self.codec = Some(path.path),
+                other => {
+                    return Err(syn::Error::new_spanned(
+                        other,
+                        "`codec` takes a codec type, e.g. `codec = easy_cache::Json`",
+                    ));
+                }
+            },
+            "version" => match &value {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Int(int), ..
+                }) => self.version = int.base10_parse()?,
+                other => {
+                    return Err(syn::Error::new_spanned(
+                        other,
+                        "`version` takes an integer literal",
+                    ));
+                }
+            },
+            _ => {
+                return Err(syn::Error::new(
+                    span,
+                    format!("unknown #[ecached] argument `{name}`; expected one of: {KNOWN}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn string_literal(expr: &Expr) -> syn::Result<LitStr> {
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Ok(s.clone()),
+        other => Err(syn::Error::new_spanned(other, "expected a string literal")),
+    }
+}
+
+fn bool_literal(expr: &Expr) -> syn::Result<bool> {
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Bool(b), ..
+        }) => Ok(b.value),
+        other => Err(syn::Error::new_spanned(other, "expected `true` or `false`")),
+    }
+}
+
+/// `["a", "b"]` is the template `"{a}:{b}"`.
+fn names_template(array: &syn::ExprArray) -> syn::Result<LitStr> {
+    let names: Vec<String> = array
+        .elems
+        .iter()
+        .map(|e| string_literal(e).map(|s| format!("{{{}}}", s.value())))
+        .collect::<syn::Result<_>>()?;
+    Ok(LitStr::new(
+        &names.join(":"),
+        syn::spanned::Spanned::span(array),
+    ))
+}

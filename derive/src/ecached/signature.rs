@@ -1,0 +1,316 @@
+//! What the macro needs to know of the decorated function's signature.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+use syn::{FnArg, Ident, ItemFn, Pat, ReturnType, Type};
+
+/// How `self` is taken.
+pub(crate) enum Receiver {
+    /// `&self`, `self: Arc<Self>`, `self: Box<Self>`...: viewed as `&*self`.
+    Deref,
+    /// `self` by value: viewed as `&self`.
+    Value,
+}
+
+/// One named parameter, and how generated code sees it: as a reference ("view").
+pub(crate) struct Param {
+    pub ident: Ident,
+    /// `&T` for `T`, `&U` for `&U` / `&mut U`, lifetimes elided.
+    pub view_ty: Type,
+    /// Whether the view can be handed to a `Meta` as `&dyn Any` (a `'static` type).
+    pub is_static: bool,
+    reference: bool,
+}
+
+pub(crate) struct Signature {
+    pub name: Ident,
+    pub receiver: Option<Receiver>,
+    pub params: Vec<Param>,
+    /// Parameters whose pattern is not a plain name (usable only where not referenced).
+    pub unnamed: Vec<TokenStream>,
+    pub output: Type,
+}
+
+impl Signature {
+    pub(crate) fn analyze(item: &ItemFn) -> syn::Result<Self> {
+        let sig = &item.sig;
+        if sig.asyncness.is_none() {
+            return Err(syn::Error::new_spanned(
+                sig.fn_token,
+                "#[ecached] caches async functions: make this an `async fn`",
+            ));
+        }
+        let generic_names: Vec<String> = sig
+            .generics
+            .type_params()
+            .map(|p| p.ident.to_string())
+            .chain(std::iter::once("Self".to_owned()))
+            .collect();
+        let mut receiver = None;
+        let mut params = Vec::new();
+        let mut unnamed = Vec::new();
+        for input in &sig.inputs {
+            match input {
+                FnArg::Receiver(r) => {
+                    if r.mutability.is_some() && r.reference.is_some()
+                        || mentions_mut_reference(&r.ty) && r.colon_token.is_some()
+                    {
+                        return Err(syn::Error::new_spanned(
+                            r,
+                            "#[ecached] does not support `&mut self`: a cache hit would skip the method's changes to `self`",
+                        ));
+                    }
+                    receiver = Some(if r.reference.is_some() || r.colon_token.is_some() {
+                        Receiver::Deref
+                    } else {
+                        Receiver::Value
+                    });
+                }
+                FnArg::Typed(typed) => match &*typed.pat {
+                    Pat::Ident(pat) if pat.subpat.is_none() => {
+                        let (view_ty, reference) = view_type(&typed.ty);
+                        params.push(Param {
+                            ident: pat.ident.clone(),
+                            is_static: is_static(&typed.ty, &generic_names),
+                            view_ty,
+                            reference,
+                        });
+                    }
+                    other => unnamed.push(quote!(#other)),
+                },
+            }
+        }
+        if let ReturnType::Type(_, ty) = &sig.output {
+            if contains_impl_trait(ty) {
+                return Err(syn::Error::new_spanned(
+                    ty,
+                    "#[ecached] cannot cache an `impl Trait` return type: name the type",
+                ));
+            }
+        }
+        let output = match &sig.output {
+            ReturnType::Default => syn::parse_quote!(()),
+            ReturnType::Type(_, ty) => (**ty).clone(),
+        };
+        Ok(Signature {
+            name: sig.ident.clone(),
+            receiver,
+            params,
+            unnamed,
+            output,
+        })
+    }
+
+    /// Bindings that shadow every parameter with its view, and `self` as `__ec_self`.
+    pub(crate) fn view_bindings(&self) -> TokenStream {
+        let this = self.receiver.as_ref().map(|r| match r {
+            Receiver::Deref => quote!(let __ec_self: &Self = &*self;),
+            Receiver::Value => quote!(let __ec_self: &Self = &self;),
+        });
+        let params = self.params.iter().map(|p| {
+            let (ident, ty) = (&p.ident, &p.view_ty);
+            let value = if p.reference { quote!(&*#ident) } else { quote!(&#ident) };
+            quote_spanned!(ident.span()=> #[allow(clippy::needless_borrow)] let #ident: #ty = #value;)
+        });
+        quote!(#this #(#params)*)
+    }
+
+    /// The view types of the selected parameters (`self` first when selected).
+    pub(crate) fn view_types(&self, selection: &Selection) -> Vec<TokenStream> {
+        let this = selection.this.then(|| quote!(&Self));
+        this.into_iter()
+            .chain(self.selected(selection).map(|p| {
+                let ty = &p.view_ty;
+                quote!(#ty)
+            }))
+            .collect()
+    }
+
+    /// Closure parameters `name: view type` of the selected parameters.
+    pub(crate) fn closure_params(&self, selection: &Selection) -> Vec<TokenStream> {
+        let this = selection.this.then(|| quote!(__ec_self: &Self));
+        this.into_iter()
+            .chain(self.selected(selection).map(|p| {
+                let (ident, ty) = (&p.ident, &p.view_ty);
+                quote!(#ident: #ty)
+            }))
+            .collect()
+    }
+
+    /// The views of the selected parameters as a tuple expression, for user functions.
+    pub(crate) fn view_tuple(&self, selection: &Selection) -> TokenStream {
+        let this = selection.this.then(|| quote!(__ec_self));
+        let params = self.selected(selection).map(|p| {
+            let ident = &p.ident;
+            quote!(#ident)
+        });
+        let all: Vec<TokenStream> = this.into_iter().chain(params).collect();
+        quote!((#(#all,)*))
+    }
+
+    fn selected<'a>(&'a self, selection: &'a Selection) -> impl Iterator<Item = &'a Param> {
+        self.params
+            .iter()
+            .filter(|p| selection.params.contains(&p.ident.to_string()))
+    }
+
+    /// Every parameter, `self` included.
+    pub(crate) fn everything(&self) -> Selection {
+        Selection {
+            this: self.receiver.is_some(),
+            params: self.params.iter().map(|p| p.ident.to_string()).collect(),
+        }
+    }
+}
+
+/// A subset of the parameters (what a key, the tags or the prefix read).
+#[derive(Clone, Default)]
+pub(crate) struct Selection {
+    pub this: bool,
+    pub params: Vec<String>,
+}
+
+impl Selection {
+    pub(crate) fn union(&self, other: &Selection) -> Selection {
+        let mut params = self.params.clone();
+        params.extend(
+            other
+                .params
+                .iter()
+                .filter(|p| !self.params.contains(p))
+                .cloned(),
+        );
+        Selection {
+            this: self.this || other.this,
+            params,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        usize::from(self.this) + self.params.len()
+    }
+}
+
+/// `T` → `&T`, `&U`/`&mut U` → `&U`, with every non-`'static` lifetime elided.
+fn view_type(ty: &Type) -> (Type, bool) {
+    let (inner, reference) = match ty {
+        Type::Reference(r) => ((*r.elem).clone(), true),
+        other => (other.clone(), false),
+    };
+    let mut inner = inner;
+    ElideLifetimes.visit_type_mut(&mut inner);
+    (syn::parse_quote!(&#inner), reference)
+}
+
+struct ElideLifetimes;
+impl VisitMut for ElideLifetimes {
+    fn visit_lifetime_mut(&mut self, lifetime: &mut syn::Lifetime) {
+        if lifetime.ident != "static" {
+            *lifetime = syn::Lifetime::new("'_", lifetime.span());
+        }
+    }
+}
+
+fn mentions_mut_reference(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl Visit<'_> for Finder {
+        fn visit_type_reference(&mut self, r: &syn::TypeReference) {
+            self.0 |= r.mutability.is_some();
+            syn::visit::visit_type_reference(self, r);
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_type(ty);
+    finder.0
+}
+
+fn contains_impl_trait(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl Visit<'_> for Finder {
+        fn visit_type_impl_trait(&mut self, _: &syn::TypeImplTrait) {
+            self.0 = true;
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_type(ty);
+    finder.0
+}
+
+/// True when the type has no reference, lifetime, `impl`, `Self` or generic parameter.
+fn is_static(ty: &Type, generic_names: &[String]) -> bool {
+    struct Checker<'a> {
+        generic_names: &'a [String],
+        ok: bool,
+    }
+    impl Visit<'_> for Checker<'_> {
+        fn visit_type_reference(&mut self, _: &syn::TypeReference) {
+            self.ok = false;
+        }
+        fn visit_lifetime(&mut self, l: &syn::Lifetime) {
+            self.ok &= l.ident == "static";
+        }
+        fn visit_type_impl_trait(&mut self, _: &syn::TypeImplTrait) {
+            self.ok = false;
+        }
+        fn visit_type_trait_object(&mut self, _: &syn::TypeTraitObject) {
+            self.ok = false;
+        }
+        fn visit_ident(&mut self, ident: &Ident) {
+            self.ok &= !self.generic_names.iter().any(|g| ident == g);
+        }
+    }
+    let mut checker = Checker {
+        generic_names,
+        ok: true,
+    };
+    checker.visit_type(ty);
+    checker.ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sig(item: &str) -> syn::Result<Signature> {
+        Signature::analyze(&syn::parse_str(item).unwrap())
+    }
+
+    #[test]
+    fn views_and_static_detection() {
+        let s = sig(
+            "async fn f<T: Clone>(a: u64, b: &'a str, c: Option<&str>, d: Vec<T>, e: String) {}",
+        )
+        .unwrap();
+        let views: Vec<String> = s
+            .params
+            .iter()
+            .map(|p| {
+                let t = &p.view_ty;
+                quote!(#t).to_string()
+            })
+            .collect();
+        assert_eq!(
+            views,
+            [
+                "& u64",
+                "& str",
+                "& Option < & '_ str >",
+                "& Vec < T >",
+                "& String"
+            ]
+        );
+        let statics: Vec<bool> = s.params.iter().map(|p| p.is_static).collect();
+        assert_eq!(statics, [true, false, false, false, true]);
+    }
+
+    #[test]
+    fn rejects_sync_functions_mut_self_and_impl_trait() {
+        assert!(sig("fn f() {}").is_err());
+        assert!(sig("async fn f(&mut self) {}").is_err());
+        assert!(sig("async fn f(self: &mut Self) {}").is_err());
+        assert!(sig("async fn f() -> impl Sized {}").is_err());
+        assert!(sig("async fn f(self: std::sync::Arc<Self>) {}").is_ok());
+    }
+}

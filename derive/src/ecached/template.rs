@@ -1,0 +1,192 @@
+//! Key, tag and prefix templates: `"user:{id}"`, `"shop:{self.id}"`, `"n:{n:05}"`,
+//! checked against the function's parameters at compile time.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote_spanned};
+use syn::LitStr;
+
+/// One part of a template.
+pub(crate) enum Segment {
+    Text(String),
+    Placeholder {
+        root: String,
+        fields: Vec<String>,
+        spec: Option<String>,
+    },
+}
+
+/// A parsed template, remembering its literal for error spans.
+pub(crate) struct Template {
+    pub segments: Vec<Segment>,
+    pub span: Span,
+    pub literal: String,
+}
+
+impl Template {
+    /// Parses `literal`; `{{` and `}}` are literal braces.
+    pub(crate) fn parse(literal: &LitStr) -> syn::Result<Self> {
+        let text = literal.value();
+        let error = |message: String| syn::Error::new(literal.span(), message);
+        let mut segments = Vec::new();
+        let mut current = String::new();
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '{' if chars.peek() == Some(&'{') => {
+                    chars.next();
+                    current.push('{');
+                }
+                '}' if chars.peek() == Some(&'}') => {
+                    chars.next();
+                    current.push('}');
+                }
+                '}' => {
+                    return Err(error(format!(
+                        "unmatched `}}` in template \"{text}\"; write `}}}}` for a brace"
+                    )));
+                }
+                '{' => {
+                    let mut inner = String::new();
+                    loop {
+                        match chars.next() {
+                            Some('}') => break,
+                            Some(c) => inner.push(c),
+                            None => {
+                                return Err(error(format!("unclosed `{{` in template \"{text}\"")));
+                            }
+                        }
+                    }
+                    if !current.is_empty() {
+                        segments.push(Segment::Text(std::mem::take(&mut current)));
+                    }
+                    segments.push(
+                        placeholder(&inner)
+                            .map_err(|m| error(format!("{m} in template \"{text}\"")))?,
+                    );
+                }
+                c => current.push(c),
+            }
+        }
+        if !current.is_empty() {
+            segments.push(Segment::Text(current));
+        }
+        Ok(Template {
+            segments,
+            span: literal.span(),
+            literal: text,
+        })
+    }
+
+    /// The parameter names (or `self`) the template reads, in order of appearance.
+    pub(crate) fn roots(&self) -> impl Iterator<Item = &str> {
+        self.segments.iter().filter_map(|s| match s {
+            Segment::Placeholder { root, .. } => Some(root.as_str()),
+            Segment::Text(_) => None,
+        })
+    }
+
+    /// The template's text when it has no placeholders.
+    pub(crate) fn constant(&self) -> Option<String> {
+        let mut out = String::new();
+        for segment in &self.segments {
+            match segment {
+                Segment::Text(text) => out.push_str(text),
+                Segment::Placeholder { .. } => return None,
+            }
+        }
+        Some(out)
+    }
+
+    /// Code appending the template to the `String` named `out`; parameters are views
+    /// (references) bound under their own names, `self` as `__ec_self`.
+    pub(crate) fn write_into(&self, out: &syn::Ident) -> TokenStream {
+        let span = self.span;
+        let parts = self.segments.iter().map(|segment| match segment {
+            Segment::Text(text) => quote_spanned!(span=> #out.push_str(#text);),
+            Segment::Placeholder { root, fields, spec } => {
+                let root = if root == "self" { format_ident!("__ec_self", span = span) } else { format_ident!("{}", root, span = span) };
+                let fields = fields.iter().map(|f| match f.parse::<u32>() {
+                    Ok(index) => {
+                        let index = syn::Index { index, span };
+                        quote_spanned!(span=> .#index)
+                    }
+                    Err(_) => {
+                        let field = format_ident!("{}", f, span = span);
+                        quote_spanned!(span=> .#field)
+                    }
+                });
+                let value = quote_spanned!(span=> (&#root #(#fields)*));
+                match spec {
+                    None => quote_spanned!(span=> (&::easy_cache::__private::KeyWriter(#value)).write_to(&mut #out);),
+                    Some(spec) => {
+                        let format = format!("{{:{spec}}}");
+                        quote_spanned!(span=> let _ = ::std::fmt::Write::write_fmt(&mut #out, format_args!(#format, #value));)
+                    }
+                }
+            }
+        });
+        quote_spanned!(span=> #(#parts)*)
+    }
+
+    /// A rough capacity for the built string.
+    pub(crate) fn capacity_hint(&self) -> usize {
+        self.segments
+            .iter()
+            .map(|s| match s {
+                Segment::Text(t) => t.len(),
+                Segment::Placeholder { .. } => 8,
+            })
+            .sum()
+    }
+}
+
+fn placeholder(inner: &str) -> Result<Segment, String> {
+    let (path, spec) = match inner.split_once(':') {
+        Some((path, spec)) => (path, Some(spec.to_owned())),
+        None => (inner, None),
+    };
+    let mut parts = path.trim().split('.');
+    let root = parts.next().unwrap_or_default().to_owned();
+    if !is_identifier(&root) {
+        return Err(format!("`{{{inner}}}` does not name a parameter"));
+    }
+    let fields: Vec<String> = parts.map(str::to_owned).collect();
+    if let Some(bad) = fields
+        .iter()
+        .find(|f| !is_identifier(f) && f.parse::<u32>().is_err())
+    {
+        return Err(format!("`{bad}` in `{{{inner}}}` is not a field name"));
+    }
+    Ok(Segment::Placeholder { root, fields, spec })
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c == '_' || c.is_alphabetic())
+        && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> syn::Result<Template> {
+        Template::parse(&LitStr::new(text, Span::call_site()))
+    }
+
+    #[test]
+    fn parses_placeholders_fields_specs_and_escapes() {
+        let t = parse("user:{id}:{self.org.id}:{n:05}:{{x}}").unwrap();
+        assert_eq!(t.roots().collect::<Vec<_>>(), ["id", "self", "n"]);
+        assert!(t.constant().is_none());
+        assert_eq!(parse("a{{b}}").unwrap().constant().as_deref(), Some("a{b}"));
+        assert_eq!(parse("{pair.0}").unwrap().roots().count(), 1);
+    }
+
+    #[test]
+    fn rejects_malformed_templates() {
+        for bad in ["{", "}", "{}", "{a b}", "{a.}", "{1x}"] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+}
