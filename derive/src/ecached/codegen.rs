@@ -4,7 +4,7 @@ use super::options::{Options, TargetSpec, TimeoutSpec};
 use super::plan::{KeyPlan, Plan, PrefixPlan, TagsPlan};
 use super::signature::{Selection, Signature};
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use syn::{ItemFn, LitStr, Type};
 
 /// Must equal `easy_cache_core::TAG_VERSION_PREFIX` (checked by an integration test).
@@ -129,14 +129,16 @@ impl Emitter<'_> {
         } else {
             quote!(#out.push_str(::std::concat!(::std::module_path!(), "::", #name));)
         };
-        let this = self.sig.receiver.as_ref().map(|_| quote!(__ec_self));
-        let parts = this.into_iter().chain(self.sig.params.iter().map(|p| {
+        let this = self.sig.receiver.as_ref().map(|_| quote!(#out.push(':'); (&::easy_cache::__private::KeyWriter(__ec_self)).write_to(&mut #out);));
+        // Spanned on each parameter, so "cannot be part of a key" points at it.
+        let parts = self.sig.params.iter().map(|p| {
             let ident = &p.ident;
-            quote!(#ident)
-        }));
+            quote_spanned!(ident.span()=> #out.push(':'); (&::easy_cache::__private::KeyWriter(#ident)).write_to(&mut #out);)
+        });
         quote! {
             #head
-            #( #out.push(':'); (&::easy_cache::__private::KeyWriter(#parts)).write_to(&mut #out); )*
+            #this
+            #(#parts)*
         }
     }
 

@@ -1,0 +1,10 @@
+use easy_cache::ecached;
+
+struct NotSerde;
+
+#[ecached("k")]
+async fn f() -> NotSerde {
+    NotSerde
+}
+
+fn main() {}
