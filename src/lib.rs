@@ -14,6 +14,11 @@ pub use easy_cache_derive::ecached;
 #[cfg(feature = "memory")]
 pub use easy_cache_memory::{MemoryCache, MemoryConfig};
 
+/// The README's code blocks, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// What generated code uses; not a stable API.
 #[doc(hidden)]
 pub mod __private {
