@@ -173,3 +173,17 @@ async fn meta_key_functions_and_a_shared_prefix() {
     shop.prices().await;
     assert_eq!(SHOP_RUNS.load(Ordering::SeqCst), 4);
 }
+
+fn assert_send<T: Send>(value: T) -> T {
+    value
+}
+
+#[tokio::test]
+async fn decorated_futures_are_send_even_with_meta_functions() {
+    let user = User::new(301, vec![book(9)]);
+    let shop = Shop { id: 31 };
+    assert_eq!(assert_send(user.favorite_books()).await, vec![book(9)]);
+    // Not polled: that test's counter is shared with another test.
+    drop(assert_send(shop.goods(2)));
+    assert_eq!(assert_send(Users::by_state("sent")).await.len(), 1);
+}
