@@ -1,1 +1,13 @@
-//! placeholder
+//! Test support for easy-cache: the shared behaviour [`suite`] every backend must pass, and
+//! the real servers ([`servers`]) it runs against.
+//!
+//! `cargo xtask test` starts Redis, a Redis Cluster and Memcached (in containers, or as
+//! local processes), exports their URLs in the `EASY_CACHE_TEST_*` variables of [`env`],
+//! and runs the workspace tests. A test file in `tests/` reads its URL with
+//! [`env::require_url`] and hands a backend to [`suite::run`].
+
+#![forbid(unsafe_code)]
+
+pub mod env;
+pub mod servers;
+pub mod suite;

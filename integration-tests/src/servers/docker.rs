@@ -1,0 +1,124 @@
+//! The Docker engine, driven through the `docker` CLI.
+//!
+//! Why not the `testcontainers` runner: testcontainers 0.28 talks to the engine through
+//! bollard pinned to Docker API 1.53 without negotiating, and engines older than that
+//! (this project's CI machines run Docker 20.10, API 1.41) refuse every request. The CLI
+//! negotiates the API version, and a synchronous `docker rm -f` also works from `Drop`.
+
+use super::{Result, cmd, run_id};
+use std::time::Duration;
+
+/// The label every container of this project carries (`easy-cache-test=1`).
+pub const LABEL: &str = "easy-cache-test";
+/// The label naming the run that started a container (see [`crate::env::RUN_ID`]).
+pub const RUN_LABEL: &str = "easy-cache-test.run";
+
+const DOCKER: &str = "docker";
+/// Docker calls are local and quick; a hung engine must not hang the tests.
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// True when a Docker engine answers `docker info` within a few seconds.
+pub async fn available() -> bool {
+    let limit = Duration::from_secs(5);
+    match cmd::run(DOCKER, &["info", "--format", "{{.ServerVersion}}"], limit).await {
+        Ok(version) => !version.trim().is_empty(),
+        Err(e) => {
+            tracing::debug!("no usable docker engine: {e}");
+            false
+        }
+    }
+}
+
+/// True when the engine has `image` locally.
+pub(crate) async fn image_exists(image: &str) -> bool {
+    cmd::run(
+        DOCKER,
+        &["image", "inspect", "--format", "{{.Id}}", image],
+        LIMIT,
+    )
+    .await
+    .is_ok()
+}
+
+/// Builds `tag` from a context directory holding a `Dockerfile`.
+pub(crate) async fn build(tag: &str, context: &str) -> Result<()> {
+    // A first build copies ~20 MB of binaries; allow for a slow disk.
+    cmd::run(
+        DOCKER,
+        &["build", "-q", "-t", tag, context],
+        Duration::from_secs(300),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Starts a labelled container on the host network (so ports and cluster announcements are
+/// the host's loopback) and returns its id.
+pub(crate) async fn run(image: &str, kind: &str, args: &[String]) -> Result<String> {
+    let label = format!("{LABEL}=1");
+    let run_label = format!("{RUN_LABEL}={}", run_id());
+    let kind_label = format!("{LABEL}.kind={kind}");
+    let mut argv = vec![
+        "run",
+        "-d",
+        "--network",
+        "host",
+        "--label",
+        &label,
+        "--label",
+        &run_label,
+        "--label",
+        &kind_label,
+        image,
+    ];
+    argv.extend(args.iter().map(String::as_str));
+    Ok(cmd::run(DOCKER, &argv, LIMIT).await?.trim().to_owned())
+}
+
+/// `docker stop|start|pause|unpause <id>`.
+pub(crate) async fn lifecycle(verb: &str, id: &str) -> Result<()> {
+    let argv: Vec<&str> = match verb {
+        // Servers stop fast; don't wait the default 10 s before SIGKILL.
+        "stop" => vec!["stop", "-t", "2", id],
+        _ => vec![verb, id],
+    };
+    cmd::run(DOCKER, &argv, LIMIT).await.map(drop)
+}
+
+/// Runs a command inside a running container and returns its output.
+pub(crate) async fn exec(id: &str, args: &[&str]) -> Result<String> {
+    let mut argv = vec!["exec", id];
+    argv.extend_from_slice(args);
+    cmd::run(DOCKER, &argv, LIMIT).await
+}
+
+/// The last lines a container printed, for error messages.
+pub(crate) async fn logs(id: &str) -> String {
+    match cmd::run(DOCKER, &["logs", "--tail", "20", id], LIMIT).await {
+        Ok(out) => out,
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Removes a container now (from `Drop`, so synchronous).
+pub(crate) fn remove_now(id: &str) {
+    cmd::run_quietly(DOCKER, &["rm", "-f", "-v", id]);
+}
+
+/// Removes every container labelled with this project's label and, when given, the run
+/// `run`; returns how many were removed. The safety net after a run (a test binary that
+/// crashed cannot clean up after itself).
+pub async fn sweep(run: Option<&str>) -> Result<usize> {
+    let filter = match run {
+        Some(run) => format!("label={RUN_LABEL}={run}"),
+        None => format!("label={LABEL}=1"),
+    };
+    let ids = cmd::run(DOCKER, &["ps", "-aq", "--filter", &filter], LIMIT).await?;
+    let ids: Vec<&str> = ids.split_whitespace().collect();
+    if !ids.is_empty() {
+        let mut argv = vec!["rm", "-f", "-v"];
+        argv.extend_from_slice(&ids);
+        cmd::run(DOCKER, &argv, LIMIT).await?;
+    }
+    Ok(ids.len())
+}

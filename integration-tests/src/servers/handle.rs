@@ -1,0 +1,349 @@
+//! One running server: a container or a local child process, with the lifecycle calls fault
+//! tests need (stop, start, pause, unpause). Dropping the handle removes the server.
+
+use super::{Error, Result, cmd, docker, probe};
+use std::{
+    fmt,
+    fs::File,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+/// How long a server may take to accept connections after a start.
+const READY_LIMIT: Duration = Duration::from_secs(20);
+
+/// The wire protocol of a server, to know when it is ready.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Protocol {
+    /// Redis (RESP).
+    Redis,
+    /// Memcached (text protocol).
+    Memcached,
+}
+
+enum Runner {
+    Container {
+        id: String,
+        image: String,
+    },
+    Local {
+        program: PathBuf,
+        args: Vec<String>,
+        /// Working directory and log file (`server.log`); removed on drop.
+        dir: PathBuf,
+        child: Mutex<Option<Child>>,
+    },
+}
+
+/// A server this process started. Dropping it removes the container or kills the process.
+pub struct ServerHandle {
+    protocol: Protocol,
+    port: u16,
+    runner: Runner,
+    /// Set by [`ServerHandle::detach`]: the server must outlive this handle.
+    detached: bool,
+}
+
+/// What is left of a detached server: enough for another process to stop it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detached {
+    /// A container id.
+    Container(String),
+    /// A local process id and its directory.
+    Process {
+        /// The process id.
+        pid: u32,
+        /// Its working directory.
+        dir: PathBuf,
+    },
+}
+
+impl ServerHandle {
+    /// Starts a labelled container running `args` and waits until it answers.
+    pub(crate) async fn container(
+        image: &str,
+        protocol: Protocol,
+        port: u16,
+        args: &[String],
+    ) -> Result<Self> {
+        let kind = match protocol {
+            Protocol::Redis => "redis",
+            Protocol::Memcached => "memcached",
+        };
+        let id = docker::run(image, kind, args).await?;
+        let handle = ServerHandle {
+            protocol,
+            port,
+            runner: Runner::Container {
+                id,
+                image: image.to_owned(),
+            },
+            detached: false,
+        };
+        handle.wait_ready().await?;
+        Ok(handle)
+    }
+
+    /// Starts `program args` as a child process in `dir` and waits until it answers.
+    pub(crate) async fn local(
+        program: PathBuf,
+        protocol: Protocol,
+        port: u16,
+        args: Vec<String>,
+        dir: PathBuf,
+    ) -> Result<Self> {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::new(format!("cannot create {}: {e}", dir.display())))?;
+        let handle = ServerHandle {
+            protocol,
+            port,
+            runner: Runner::Local {
+                program,
+                args,
+                dir,
+                child: Mutex::new(None),
+            },
+            detached: false,
+        };
+        handle.spawn()?;
+        handle.wait_ready().await?;
+        Ok(handle)
+    }
+
+    /// The loopback port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `127.0.0.1:<port>`.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// True for a container, false for a local process.
+    pub fn is_container(&self) -> bool {
+        matches!(self.runner, Runner::Container { .. })
+    }
+
+    /// Stops the server (container stop / process kill) and waits until its port is closed.
+    pub async fn stop(&self) -> Result<()> {
+        match &self.runner {
+            Runner::Container { id, .. } => docker::lifecycle("stop", id).await?,
+            Runner::Local { child, .. } => {
+                if let Some(mut child) = lock(child).take() {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                }
+            }
+        }
+        let deadline = Instant::now() + READY_LIMIT;
+        while !probe::port_closed(self.port).await {
+            if Instant::now() > deadline {
+                return Err(Error::new(format!("{self} still listens after stop")));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(())
+    }
+
+    /// Starts a stopped server again on the same port and waits until it answers.
+    pub async fn start(&self) -> Result<()> {
+        match &self.runner {
+            Runner::Container { id, .. } => docker::lifecycle("start", id).await?,
+            Runner::Local { .. } => self.spawn()?,
+        }
+        self.wait_ready().await
+    }
+
+    /// Freezes the server: connections stay open but nothing answers (timeouts, not errors).
+    pub async fn pause(&self) -> Result<()> {
+        match &self.runner {
+            Runner::Container { id, .. } => docker::lifecycle("pause", id).await,
+            Runner::Local { .. } => self.signal("-STOP").await,
+        }
+    }
+
+    /// Resumes a paused server.
+    pub async fn unpause(&self) -> Result<()> {
+        match &self.runner {
+            Runner::Container { id, .. } => docker::lifecycle("unpause", id).await,
+            Runner::Local { .. } => self.signal("-CONT").await,
+        }
+    }
+
+    /// Runs a command next to the server: inside the container, or on the host.
+    pub(crate) async fn exec(&self, program: &str, args: &[&str]) -> Result<String> {
+        match &self.runner {
+            Runner::Container { id, .. } => {
+                let mut argv = vec![program];
+                argv.extend_from_slice(args);
+                docker::exec(id, &argv).await
+            }
+            Runner::Local { .. } => {
+                let path = super::binaries::find(program)
+                    .ok_or_else(|| Error::new(format!("`{program}` is not installed")))?;
+                cmd::run(&path.to_string_lossy(), args, Duration::from_secs(60)).await
+            }
+        }
+    }
+
+    /// Gives the server up: it keeps running after this handle is gone (`services up`).
+    pub fn detach(mut self) -> Detached {
+        self.detached = true;
+        match &self.runner {
+            Runner::Container { id, .. } => Detached::Container(id.clone()),
+            Runner::Local { dir, child, .. } => Detached::Process {
+                pid: lock(child).as_ref().map_or(0, Child::id),
+                dir: dir.clone(),
+            },
+        }
+    }
+
+    fn spawn(&self) -> Result<()> {
+        let Runner::Local {
+            program,
+            args,
+            dir,
+            child,
+        } = &self.runner
+        else {
+            return Ok(());
+        };
+        let log = File::options()
+            .create(true)
+            .append(true)
+            .open(dir.join("server.log"))
+            .map_err(|e| Error::new(format!("cannot open a log in {}: {e}", dir.display())))?;
+        let log_err = log
+            .try_clone()
+            .map_err(|e| Error::new(format!("cannot clone a log handle: {e}")))?;
+        let spawned = Command::new(program)
+            .args(args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log_err)
+            .spawn()
+            .map_err(|e| Error::new(format!("cannot start {}: {e}", program.display())))?;
+        *lock(child) = Some(spawned);
+        Ok(())
+    }
+
+    async fn signal(&self, signal: &str) -> Result<()> {
+        let Runner::Local { child, .. } = &self.runner else {
+            return Ok(());
+        };
+        // The guard must be gone before formatting `self` (Display locks too).
+        let pid = lock(child).as_ref().map(|c| c.id().to_string());
+        let pid = pid.ok_or_else(|| Error::new(format!("{self} is not running")))?;
+        cmd::run("kill", &[signal, &pid], Duration::from_secs(5))
+            .await
+            .map(drop)
+    }
+
+    async fn wait_ready(&self) -> Result<()> {
+        let deadline = Instant::now() + READY_LIMIT;
+        loop {
+            let ready = match self.protocol {
+                Protocol::Redis => probe::redis_ready(self.port).await,
+                Protocol::Memcached => probe::memcached_ready(self.port).await,
+            };
+            if ready {
+                return Ok(());
+            }
+            if let Some(status) = self.exited() {
+                return Err(Error::new(format!(
+                    "{self} exited ({status}) before answering:\n{}",
+                    self.log_tail().await
+                )));
+            }
+            if Instant::now() > deadline {
+                return Err(Error::new(format!(
+                    "{self} did not answer within {READY_LIMIT:?}:\n{}",
+                    self.log_tail().await
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The exit status of a local process that died.
+    fn exited(&self) -> Option<String> {
+        let Runner::Local { child, .. } = &self.runner else {
+            return None;
+        };
+        let mut child = lock(child);
+        let status = child.as_mut()?.try_wait().ok()??;
+        Some(status.to_string())
+    }
+
+    async fn log_tail(&self) -> String {
+        match &self.runner {
+            Runner::Container { id, .. } => docker::logs(id).await,
+            Runner::Local { dir, .. } => tail(&dir.join("server.log")),
+        }
+    }
+}
+
+fn tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(20)..].join("\n")
+}
+
+/// A poisoned lock only means another test panicked; the child handle is still valid.
+fn lock(child: &Mutex<Option<Child>>) -> std::sync::MutexGuard<'_, Option<Child>> {
+    child.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl fmt::Display for ServerHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.protocol {
+            Protocol::Redis => "redis",
+            Protocol::Memcached => "memcached",
+        };
+        match &self.runner {
+            Runner::Container { id, image } => {
+                let short = id.get(..12).unwrap_or(id);
+                write!(
+                    f,
+                    "{what} at {} (container {short}, image {image})",
+                    self.address()
+                )
+            }
+            Runner::Local { program, child, .. } => {
+                let pid = lock(child).as_ref().map(Child::id);
+                let pid = pid.map_or_else(|| "stopped".to_owned(), |p| format!("pid {p}"));
+                let program = program.display();
+                write!(f, "{what} at {} (local {program}, {pid})", self.address())
+            }
+        }
+    }
+}
+
+impl fmt::Debug for ServerHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        if self.detached {
+            return;
+        }
+        match &self.runner {
+            Runner::Container { id, .. } => docker::remove_now(id),
+            Runner::Local { child, dir, .. } => {
+                if let Some(mut child) = lock(child).take() {
+                    // SIGKILL also ends a process stopped by `pause`.
+                    let _ = child.kill();
+                    let _ = child.wait();
+                }
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+}
