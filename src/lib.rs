@@ -9,7 +9,7 @@ pub use easy_cache_registry::{
 };
 
 #[cfg(feature = "derive")]
-pub use easy_cache_derive::ecached;
+pub use easy_cache_derive::{ECached, ecached};
 
 #[cfg(feature = "memory")]
 pub use easy_cache_memory::{MemoryCache, MemoryConfig};

@@ -14,7 +14,11 @@ static FALLIBLE_RUNS: AtomicUsize = AtomicUsize::new(0);
 #[ecached("fallible:{n}")]
 async fn fallible(n: i32) -> Result<i32, String> {
     FALLIBLE_RUNS.fetch_add(1, Ordering::SeqCst);
-    if n < 0 { Err(format!("negative: {n}")) } else { Ok(n) }
+    if n < 0 {
+        Err(format!("negative: {n}"))
+    } else {
+        Ok(n)
+    }
 }
 
 #[tokio::test]
@@ -58,7 +62,11 @@ async fn none_is_cached_unless_told_otherwise() {
 static GROUP_RUNS: AtomicUsize = AtomicUsize::new(0);
 
 fn dynamic_timeout(group: &str) -> Duration {
-    if group == "admins" { Duration::from_millis(50) } else { Duration::from_secs(100) }
+    if group == "admins" {
+        Duration::from_millis(50)
+    } else {
+        Duration::from_secs(100)
+    }
 }
 
 #[ecached("key:{group}", timeout = dynamic_timeout)]
@@ -74,7 +82,11 @@ async fn dynamic_timeout_depends_on_parameters() {
     tokio::time::sleep(Duration::from_millis(150)).await;
     users_by_group("admins").await;
     users_by_group("users").await;
-    assert_eq!(GROUP_RUNS.load(Ordering::SeqCst), 3, "only the admins entry expired");
+    assert_eq!(
+        GROUP_RUNS.load(Ordering::SeqCst),
+        3,
+        "only the admins entry expired"
+    );
 }
 
 static SLOW_RUNS: AtomicUsize = AtomicUsize::new(0);
@@ -105,11 +117,16 @@ async fn concurrent_misses_compute_once() {
     assert_eq!(SLOW_RUNS.load(Ordering::SeqCst), 1);
     assert!(started.elapsed() < Duration::from_secs(5));
 
-    let calls: Vec<_> = (0..4).map(|_| tokio::spawn(slow_without_single_flight(1))).collect();
+    let calls: Vec<_> = (0..4)
+        .map(|_| tokio::spawn(slow_without_single_flight(1)))
+        .collect();
     for call in calls {
         call.await.unwrap();
     }
-    assert!(SLOW_NO_FLIGHT_RUNS.load(Ordering::SeqCst) > 1, "opted out of single flight");
+    assert!(
+        SLOW_NO_FLIGHT_RUNS.load(Ordering::SeqCst) > 1,
+        "opted out of single flight"
+    );
 }
 
 static CANCEL_RUNS: AtomicUsize = AtomicUsize::new(0);
@@ -147,8 +164,16 @@ async fn an_invalidation_during_the_computation_is_not_lost() {
     tokio::time::sleep(Duration::from_millis(30)).await;
     VERSION.store(1, Ordering::SeqCst);
     invalidate_cache_tags("versioned").await.unwrap();
-    assert_eq!(running.await.unwrap(), 0, "the running call returns what it computed");
-    assert_eq!(versioned().await, 1, "but its value was stored under the old version");
+    assert_eq!(
+        running.await.unwrap(),
+        0,
+        "the running call returns what it computed"
+    );
+    assert_eq!(
+        versioned().await,
+        1,
+        "but its value was stored under the old version"
+    );
 }
 
 static RACE_RUNS: AtomicUsize = AtomicUsize::new(0);
@@ -166,7 +191,10 @@ async fn a_key_invalidated_during_its_computation_is_not_stored() {
     race_cache().invalidate_cache_by_key(&1).await.unwrap();
     let joined_after = race(1).await;
     assert_eq!(running.await.unwrap(), 0);
-    assert_eq!(joined_after, 1, "a caller after the invalidation does not join the old flight");
+    assert_eq!(
+        joined_after, 1,
+        "a caller after the invalidation does not join the old flight"
+    );
     assert_eq!(race(1).await, 1, "the fresh value is cached");
 }
 
@@ -180,9 +208,17 @@ async fn counted(id: u64) -> u64 {
 #[tokio::test]
 async fn a_tagged_hit_is_one_read_and_a_miss_one_read_plus_one_write() {
     counted(1).await;
-    assert_eq!((COUNTING.reads(), COUNTING.writes()), (1, 1), "miss: read + write batch");
+    assert_eq!(
+        (COUNTING.reads(), COUNTING.writes()),
+        (1, 1),
+        "miss: read + write batch"
+    );
     counted(1).await;
-    assert_eq!((COUNTING.reads(), COUNTING.writes()), (2, 1), "hit: one get_many");
+    assert_eq!(
+        (COUNTING.reads(), COUNTING.writes()),
+        (2, 1),
+        "hit: one get_many"
+    );
     counted_cache().invalidate_tags(["all"]).await.unwrap();
     assert_eq!(COUNTING.writes(), 2, "tag invalidation: one write");
 }
@@ -199,7 +235,11 @@ async fn aliased(n: u8) -> u8 {
 async fn aliases_resolve_at_call_time_and_unknown_ones_run_uncached() {
     aliased(1).await;
     aliased(1).await;
-    assert_eq!(ALIAS_RUNS.load(Ordering::SeqCst), 2, "no such alias yet: uncached");
+    assert_eq!(
+        ALIAS_RUNS.load(Ordering::SeqCst),
+        2,
+        "no such alias yet: uncached"
+    );
     let first: Arc<dyn CacheInstance> = Arc::new(easy_cache::MemoryCache::default());
     caches::insert("late_alias", first.clone());
     aliased(1).await;
@@ -208,7 +248,11 @@ async fn aliases_resolve_at_call_time_and_unknown_ones_run_uncached() {
     assert!(first.get("aliased:1").await.unwrap().is_some());
     caches::insert("late_alias", Arc::new(easy_cache::MemoryCache::default()));
     aliased(1).await;
-    assert_eq!(ALIAS_RUNS.load(Ordering::SeqCst), 4, "the replaced alias is used at once");
+    assert_eq!(
+        ALIAS_RUNS.load(Ordering::SeqCst),
+        4,
+        "the replaced alias is used at once"
+    );
 }
 
 static DOWN_RUNS: AtomicUsize = AtomicUsize::new(0);
@@ -225,7 +269,12 @@ async fn a_failing_backend_never_fails_the_call() {
         assert_eq!(on_a_down_backend(1).await, 2);
     }
     assert_eq!(DOWN_RUNS.load(Ordering::SeqCst), 3);
-    assert!(on_a_down_backend_cache().invalidate_cache_by_key(&1).await.is_err());
+    assert!(
+        on_a_down_backend_cache()
+            .invalidate_cache_by_key(&1)
+            .await
+            .is_err()
+    );
 }
 
 static CORRUPT_RUNS: AtomicUsize = AtomicUsize::new(0);
@@ -239,13 +288,25 @@ async fn corrupt(n: u32) -> Vec<u32> {
 #[tokio::test]
 async fn undecodable_stored_bytes_are_a_miss_and_get_overwritten() {
     let default = caches::get("default").unwrap();
-    for garbage in [&b""[..], b"\xEC", b"\xEC\x01\x01garbage", b"not an entry at all"] {
-        default.set("corrupt:1", Bytes::copy_from_slice(garbage), Timeout::Never).await.unwrap();
+    for garbage in [
+        &b""[..],
+        b"\xEC",
+        b"\xEC\x01\x01garbage",
+        b"not an entry at all",
+    ] {
+        default
+            .set("corrupt:1", Bytes::copy_from_slice(garbage), Timeout::Never)
+            .await
+            .unwrap();
         assert_eq!(corrupt(1).await, vec![1, 1, 1]);
     }
     assert_eq!(CORRUPT_RUNS.load(Ordering::SeqCst), 4);
     assert_eq!(corrupt(1).await, vec![1, 1, 1]);
-    assert_eq!(CORRUPT_RUNS.load(Ordering::SeqCst), 4, "overwritten with a good entry");
+    assert_eq!(
+        CORRUPT_RUNS.load(Ordering::SeqCst),
+        4,
+        "overwritten with a good entry"
+    );
 }
 
 static TYPED_RUNS: AtomicUsize = AtomicUsize::new(0);

@@ -20,13 +20,20 @@ struct User {
 
 impl User {
     fn new(id: u64, books: Vec<Book>) -> Self {
-        User { id, books, runs: AtomicUsize::new(0) }
+        User {
+            id,
+            books,
+            runs: AtomicUsize::new(0),
+        }
     }
 
     /// One tag per favourite book, from the returned value (the seed's `get_books_tags`).
     fn books_tags(meta: &Meta<'_>) -> Vec<String> {
         match meta.returned_value::<Vec<Book>>() {
-            Some(books) => books.iter().map(|b| create_cache_key!("book", b.id)).collect(),
+            Some(books) => books
+                .iter()
+                .map(|b| create_cache_key!("book", b.id))
+                .collect(),
             None => Vec::new(),
         }
     }
@@ -45,7 +52,10 @@ impl User {
 }
 
 fn book(id: u64) -> Book {
-    Book { id, title: format!("Book {id}") }
+    Book {
+        id,
+        title: format!("Book {id}"),
+    }
 }
 
 #[tokio::test]
@@ -60,17 +70,27 @@ async fn favourite_books_are_invalidated_by_a_book_tag_from_the_returned_value()
     assert_eq!(other.runs.load(Ordering::SeqCst), 1);
 
     // Book 2's title changed: only lists containing it are stale.
-    invalidate_cache_tags(create_cache_key!("book", 2)).await.unwrap();
+    invalidate_cache_tags(create_cache_key!("book", 2))
+        .await
+        .unwrap();
     user.favorite_books().await;
     other.favorite_books().await;
     assert_eq!(user.runs.load(Ordering::SeqCst), 2);
     assert_eq!(other.runs.load(Ordering::SeqCst), 1);
 
     // The user added a book: invalidate their key through the type's handle.
-    assert!(User::favorite_books_cache().invalidate_cache_by_key(&user).await.unwrap());
+    assert!(
+        User::favorite_books_cache()
+            .invalidate_cache_by_key(&user)
+            .await
+            .unwrap()
+    );
     user.favorite_books().await;
     assert_eq!(user.runs.load(Ordering::SeqCst), 3);
-    assert_eq!(User::favorite_books_cache().cache_key(&user), "user_favorite_books:101");
+    assert_eq!(
+        User::favorite_books_cache().cache_key(&user),
+        "user_favorite_books:101"
+    );
 }
 
 #[tokio::test]
@@ -79,11 +99,23 @@ async fn arc_self_methods_and_refresh() {
     assert_eq!(user.clone().books_count().await, 1);
     assert_eq!(user.clone().books_count().await, 1);
     assert_eq!(user.runs.load(Ordering::SeqCst), 1);
-    assert_eq!(User::books_count_cache().refresh_cache(user.clone().books_count()).await, 1);
+    assert_eq!(
+        User::books_count_cache()
+            .refresh_cache(user.clone().books_count())
+            .await,
+        1
+    );
     assert_eq!(user.runs.load(Ordering::SeqCst), 2);
     user.clone().books_count().await;
-    assert_eq!(user.runs.load(Ordering::SeqCst), 2, "refresh stored the fresh value");
-    User::books_count_cache().invalidate_cache_by_prefix(&*user).await.unwrap();
+    assert_eq!(
+        user.runs.load(Ordering::SeqCst),
+        2,
+        "refresh stored the fresh value"
+    );
+    User::books_count_cache()
+        .invalidate_cache_by_prefix(&*user)
+        .await
+        .unwrap();
     user.clone().books_count().await;
     assert_eq!(user.runs.load(Ordering::SeqCst), 3);
 }
@@ -117,11 +149,17 @@ async fn associated_functions_tags_and_key_functions() {
     Users::by_state("deleted").await;
     Users::by_state("active").await;
     assert_eq!(STATE_RUNS.load(Ordering::SeqCst), 2);
-    Users::by_state_cache().invalidate_cache_by_key("active").await.unwrap();
+    Users::by_state_cache()
+        .invalidate_cache_by_key("active")
+        .await
+        .unwrap();
     Users::by_state("active").await;
     Users::by_state("deleted").await;
     assert_eq!(STATE_RUNS.load(Ordering::SeqCst), 3);
-    Users::by_state_cache().invalidate_tags("users_by_states").await.unwrap();
+    Users::by_state_cache()
+        .invalidate_tags("users_by_states")
+        .await
+        .unwrap();
     Users::by_state("active").await;
     Users::by_state("deleted").await;
     assert_eq!(STATE_RUNS.load(Ordering::SeqCst), 5);
@@ -130,7 +168,10 @@ async fn associated_functions_tags_and_key_functions() {
     assert_eq!(Users::list_by_date((2024, 1)).await, 2024);
     assert_eq!(Users::list_by_date((2024, 7)).await, 2024);
     assert_eq!(YEAR_RUNS.load(Ordering::SeqCst), 1);
-    assert_eq!(Users::list_by_date_cache().cache_key(&(2024, 12)), "get_list:2024");
+    assert_eq!(
+        Users::list_by_date_cache().cache_key(&(2024, 12)),
+        "get_list:2024"
+    );
 }
 
 struct Shop {
@@ -141,7 +182,11 @@ static SHOP_RUNS: AtomicUsize = AtomicUsize::new(0);
 
 fn shop_key(meta: &Meta<'_>) -> String {
     let shop: &Shop = meta.scope().expect("self is the scope");
-    format!("{}:{}", shop.id, meta.arg::<u32>("page").copied().unwrap_or_default())
+    format!(
+        "{}:{}",
+        shop.id,
+        meta.arg::<u32>("page").copied().unwrap_or_default()
+    )
 }
 
 impl Shop {
@@ -168,7 +213,10 @@ async fn meta_key_functions_and_a_shared_prefix() {
     assert_eq!(SHOP_RUNS.load(Ordering::SeqCst), 2);
     assert_eq!(Shop::goods_cache().cache_key(&shop, &1), "shop:9:9:1");
     // Invalidating the prefix through one function clears both.
-    Shop::goods_cache().invalidate_cache_by_prefix(&shop).await.unwrap();
+    Shop::goods_cache()
+        .invalidate_cache_by_prefix(&shop)
+        .await
+        .unwrap();
     shop.goods(1).await;
     shop.prices().await;
     assert_eq!(SHOP_RUNS.load(Ordering::SeqCst), 4);

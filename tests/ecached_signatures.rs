@@ -42,7 +42,9 @@ async fn argument_kinds(
     nick: Option<&str>,
 ) -> Profile {
     KINDS_RUNS.fetch_add(1, Ordering::SeqCst);
-    Profile { name: format!("{name}{}{owned}{maybe:?}{ids:?}{nick:?}", account.id) }
+    Profile {
+        name: format!("{name}{}{owned}{maybe:?}{ids:?}{nick:?}", account.id),
+    }
 }
 
 #[tokio::test]
@@ -55,7 +57,14 @@ async fn borrowed_owned_optional_and_slice_arguments() {
     assert_eq!(KINDS_RUNS.load(Ordering::SeqCst), 1);
     argument_kinds(&name, &account, "x".into(), None, &[], None).await;
     assert_eq!(KINDS_RUNS.load(Ordering::SeqCst), 2);
-    let key = argument_kinds_cache().cache_key("ann", &account, &"x".to_string(), &None, &[1u64][..], &None);
+    let key = argument_kinds_cache().cache_key(
+        "ann",
+        &account,
+        &"x".to_string(),
+        &None,
+        &[1u64][..],
+        &None,
+    );
     assert_eq!(key, "kinds:ann:4:x:None:[1]:None");
 }
 
@@ -98,7 +107,10 @@ async fn automatic_keys_and_name_lists() {
     automatic(1, "xy").await;
     automatic(2, "xy").await;
     assert_eq!(AUTO_RUNS.load(Ordering::SeqCst), 2);
-    assert_eq!(automatic_cache().cache_key(&1, "xy"), concat!(module_path!(), "::automatic:1:xy"));
+    assert_eq!(
+        automatic_cache().cache_key(&1, "xy"),
+        concat!(module_path!(), "::automatic:1:xy")
+    );
     assert_eq!(by_names(1, 2, 3).await, 6);
     assert_eq!(by_names(1, 99, 3).await, 6, "b is not part of the key");
     assert_eq!(by_names_cache().cache_key(&1, &3), "1:3");
@@ -112,7 +124,9 @@ struct Report {
 #[cfg(feature = "json")]
 #[ecached("json_report:{n}", codec = easy_cache::Json)]
 async fn json_report(n: usize) -> Report {
-    Report { lines: vec!["line".into(); n] }
+    Report {
+        lines: vec!["line".into(); n],
+    }
 }
 
 #[cfg(feature = "json")]
@@ -120,7 +134,12 @@ async fn json_report(n: usize) -> Report {
 async fn the_json_codec_stores_readable_json() {
     use easy_cache::caches;
     json_report(2).await;
-    let stored = caches::get("default").unwrap().get("json_report:2").await.unwrap().unwrap();
+    let stored = caches::get("default")
+        .unwrap()
+        .get("json_report:2")
+        .await
+        .unwrap()
+        .unwrap();
     let text = String::from_utf8_lossy(&stored);
     assert!(text.contains(r#"{"lines":["line","line"]}"#), "{text}");
     assert_eq!(json_report(2).await.lines.len(), 2);

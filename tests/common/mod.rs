@@ -2,7 +2,9 @@
 
 #![allow(dead_code)]
 
-use easy_cache::{Bytes, CacheInstance, Error, ErrorKind, MemoryCache, Result, Timeout, WriteOp, async_trait};
+use easy_cache::{
+    Bytes, CacheInstance, Error, ErrorKind, MemoryCache, Result, Timeout, WriteOp, async_trait,
+};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A backend whose every operation fails, as a server that is down.

@@ -1,0 +1,15 @@
+use easy_cache::ECached;
+
+#[derive(ECached)]
+#[ecached(property = friends_count, returns = u64, key = "friends:{self.id}")]
+struct User {
+    id: u64,
+}
+
+impl User {
+    async fn compute_friends_count(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+fn main() {}
