@@ -4,8 +4,9 @@
 
 pub use easy_cache_core::*;
 pub use easy_cache_registry::{
-    BackendFactory, Caches, DEFAULT_ALIAS, Invalidator, caches, invalidate_cache_key,
-    invalidate_cache_prefix, invalidate_cache_tags, register_backend, using_alias, using_instance,
+    BackendFactory, CacheConfig, Caches, CachesConfig, DEFAULT_ALIAS, Invalidator, OptionValue,
+    caches, invalidate_cache_key, invalidate_cache_prefix, invalidate_cache_tags, register_backend,
+    using_alias, using_instance,
 };
 
 #[cfg(feature = "derive")]

@@ -22,6 +22,7 @@ enum Target {
 /// Invalidation on the cache registered as `alias` (the seed's `cache_alias=`).
 ///
 /// ```
+/// # use easy_cache_memory as _; // links the embedded default
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// use easy_cache_registry::using_alias;
 /// using_alias("default").invalidate_cache_tags(["book:7"]).await?;
@@ -67,6 +68,7 @@ impl Invalidator {
 /// Removes the entry stored under `key` in the `default` cache.
 ///
 /// ```
+/// # use easy_cache_memory as _; // links the embedded default
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// use easy_cache_core::create_cache_key;
 /// let removed = easy_cache_registry::invalidate_cache_key(&create_cache_key!("user_favorite_books", 7)).await?;

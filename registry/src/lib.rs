@@ -6,10 +6,12 @@
 //! the `memory` backend is linked). Backends announce a URL scheme with
 //! [`register_backend!`], and [`caches::from_url`] builds an instance from a URL.
 
+mod config;
 mod factory;
 mod invalidate;
 mod registry;
 
+pub use config::{CacheConfig, CachesConfig, OptionValue};
 pub use factory::{BackendFactory, scheme_of};
 pub use invalidate::{
     Invalidator, invalidate_cache_key, invalidate_cache_prefix, invalidate_cache_tags, using_alias,

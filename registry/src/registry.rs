@@ -122,6 +122,7 @@ impl InstanceLookup for Caches {
 /// Makes `instance` the `default` cache.
 ///
 /// ```
+/// # use easy_cache_memory as _; // links the embedded default
 /// use easy_cache_registry::caches;
 /// # fn instance() -> std::sync::Arc<dyn easy_cache_core::CacheInstance> { caches::get("default").unwrap() }
 /// caches::set_default(instance());
