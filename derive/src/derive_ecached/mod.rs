@@ -14,7 +14,6 @@ mod property;
 use proc_macro2::TokenStream;
 use property::Property;
 use quote::{quote, quote_spanned};
-use syn::spanned::Spanned as _;
 use syn::{Data, DeriveInput, Fields};
 
 pub(crate) fn expand(input: TokenStream) -> TokenStream {

@@ -1,0 +1,127 @@
+//! A cache backend written outside easy-cache, as a third-party crate would: a map in a
+//! mutex with per-entry deadlines, registered under the URL scheme `example-map`.
+//!
+//! Two steps make a backend:
+//! 1. implement [`easy_cache::CacheInstance`] (four required methods; batch methods have
+//!    defaults, override them when your store can do them in one round trip);
+//! 2. register a URL scheme with [`easy_cache::register_backend!`].
+//!
+//! An application that only reaches the backend through `caches::from_url` must still
+//! link the crate, with one line anywhere in it:
+//!
+//! ```
+//! use easy_cache_example_backend as _;
+//! ```
+
+#![forbid(unsafe_code)]
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use easy_cache::{CacheInstance, Error, ErrorKind, Result, Timeout};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// The URL scheme this crate registers.
+pub const SCHEME: &str = "example-map";
+
+/// A map with per-entry deadlines. `example-map://?default_timeout=60` sets the lifetime of
+/// values stored with `Timeout::Default`.
+#[derive(Debug, Default)]
+pub struct MapCache {
+    entries: Mutex<HashMap<String, (Bytes, Option<Instant>)>>,
+    default_timeout: Option<Duration>,
+}
+
+impl MapCache {
+    /// Builds one from an `example-map://` URL.
+    pub fn from_url(url: &str) -> Result<Self> {
+        let query = url
+            .strip_prefix("example-map://")
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Config,
+                    format!("not an example-map:// URL: {url}"),
+                )
+            })?
+            .trim_start_matches('?');
+        let mut cache = MapCache::default();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            match pair.split_once('=') {
+                Some(("default_timeout", secs)) => {
+                    let secs: u64 = secs.parse().map_err(|_| {
+                        Error::new(
+                            ErrorKind::Config,
+                            format!(
+                                "example-map:// `default_timeout` must be seconds, got `{secs}`"
+                            ),
+                        )
+                    })?;
+                    cache.default_timeout = Some(Duration::from_secs(secs));
+                }
+                _ => {
+                    return Err(Error::new(
+                        ErrorKind::Config,
+                        format!("unknown example-map:// option `{pair}`"),
+                    ));
+                }
+            }
+        }
+        Ok(cache)
+    }
+
+    fn entries(&self) -> MutexGuard<'_, HashMap<String, (Bytes, Option<Instant>)>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn deadline(&self, timeout: Timeout) -> Option<Instant> {
+        timeout
+            .resolve(self.default_timeout)
+            .map(|d| Instant::now() + d)
+    }
+}
+
+fn live(entry: &(Bytes, Option<Instant>)) -> bool {
+    entry.1.is_none_or(|deadline| Instant::now() < deadline)
+}
+
+#[async_trait]
+impl CacheInstance for MapCache {
+    fn name(&self) -> &str {
+        SCHEME
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Bytes>> {
+        Ok(self
+            .entries()
+            .get(key)
+            .filter(|e| live(e))
+            .map(|e| e.0.clone()))
+    }
+
+    async fn set(&self, key: &str, value: Bytes, timeout: Timeout) -> Result<()> {
+        let deadline = self.deadline(timeout);
+        self.entries().insert(key.to_owned(), (value, deadline));
+        Ok(())
+    }
+
+    async fn add(&self, key: &str, value: Bytes, timeout: Timeout) -> Result<bool> {
+        let deadline = self.deadline(timeout);
+        let mut entries = self.entries();
+        if entries.get(key).is_some_and(live) {
+            return Ok(false);
+        }
+        entries.insert(key.to_owned(), (value, deadline));
+        Ok(true)
+    }
+
+    async fn delete(&self, key: &str) -> Result<bool> {
+        Ok(self.entries().remove(key).is_some_and(|e| live(&e)))
+    }
+}
+
+fn build(url: &str) -> Result<Arc<dyn CacheInstance>> {
+    Ok(Arc::new(MapCache::from_url(url)?))
+}
+
+easy_cache::register_backend!(SCHEME, build);
