@@ -1,1 +1,60 @@
-fn main() {}
+//! Project automation, run as `cargo xtask <command>` (an alias in `.cargo/config.toml`).
+//!
+//! - `cargo xtask test [--servers auto|containers|local] [--quick]`: `cargo fmt --check`,
+//!   `cargo clippy -D warnings`, then starts Redis, a Redis Cluster and Memcached, exports
+//!   `EASY_CACHE_TEST_*` and runs `cargo test --workspace --all-features`; removes the servers
+//!   afterwards, also on failure and Ctrl-C.
+//! - `cargo xtask services up|down`: the same servers, left running for manual test runs.
+//!
+//! See `docs/guide/testing.md`.
+
+#![forbid(unsafe_code)]
+
+mod args;
+mod process;
+mod servers;
+mod services;
+mod test;
+
+use args::Command;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let command = match args::parse(std::env::args().skip(1)) {
+        Ok(command) => command,
+        Err(message) => {
+            eprintln!("xtask: {message}\n\n{}", args::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("xtask: cannot start a runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(async move {
+        process::catch_signals();
+        match command {
+            Command::Help => {
+                println!("{}", args::USAGE);
+                Ok(())
+            }
+            Command::Test { mode, quick } => test::run(mode, quick).await,
+            Command::ServicesUp { mode } => services::up(mode).await,
+            Command::ServicesDown => services::down().await,
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -105,6 +105,16 @@ pub(crate) fn remove_now(id: &str) {
     cmd::run_quietly(DOCKER, &["rm", "-f", "-v", id]);
 }
 
+/// Removes these containers (and their anonymous volumes).
+pub async fn remove(ids: &[String]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut argv = vec!["rm", "-f", "-v"];
+    argv.extend(ids.iter().map(String::as_str));
+    cmd::run(DOCKER, &argv, LIMIT).await.map(drop)
+}
+
 /// Removes every container labelled with this project's label and, when given, the run
 /// `run`; returns how many were removed. The safety net after a run (a test binary that
 /// crashed cannot clean up after itself).
@@ -114,11 +124,7 @@ pub async fn sweep(run: Option<&str>) -> Result<usize> {
         None => format!("label={LABEL}=1"),
     };
     let ids = cmd::run(DOCKER, &["ps", "-aq", "--filter", &filter], LIMIT).await?;
-    let ids: Vec<&str> = ids.split_whitespace().collect();
-    if !ids.is_empty() {
-        let mut argv = vec!["rm", "-f", "-v"];
-        argv.extend_from_slice(&ids);
-        cmd::run(DOCKER, &argv, LIMIT).await?;
-    }
+    let ids: Vec<String> = ids.split_whitespace().map(str::to_owned).collect();
+    remove(&ids).await?;
     Ok(ids.len())
 }

@@ -189,6 +189,14 @@ impl ServerHandle {
         }
     }
 
+    /// The container id, for a container.
+    pub fn container_id(&self) -> Option<&str> {
+        match &self.runner {
+            Runner::Container { id, .. } => Some(id),
+            Runner::Local { .. } => None,
+        }
+    }
+
     /// Gives the server up: it keeps running after this handle is gone (`services up`).
     pub fn detach(mut self) -> Detached {
         self.detached = true;

@@ -216,6 +216,43 @@ impl Servers {
         all
     }
 
+    /// Removes every server: the containers in one `docker rm`, the processes by kill.
+    /// Dropping does the same, one container at a time.
+    pub async fn shutdown(self) -> Result<()> {
+        let ids: Vec<String> = self
+            .handles()
+            .iter()
+            .filter_map(|h| h.container_id().map(str::to_owned))
+            .collect();
+        let removed = docker::remove(&ids).await;
+        for handle in self.into_handles() {
+            // When the batch removal failed, dropping retries one container at a time.
+            if handle.is_container() && removed.is_ok() {
+                handle.detach();
+            }
+        }
+        removed
+    }
+
+    fn into_handles(self) -> Vec<ServerHandle> {
+        let mut all: Vec<ServerHandle> = self
+            .redis
+            .map(RedisServer::into_handle)
+            .into_iter()
+            .collect();
+        all.extend(
+            self.redis_cluster
+                .into_iter()
+                .flat_map(RedisCluster::into_nodes),
+        );
+        all.extend(
+            self.memcached
+                .into_iter()
+                .flat_map(MemcachedServers::into_nodes),
+        );
+        all
+    }
+
     /// Lets every server outlive this value; returns what is needed to stop them later.
     pub fn detach(self) -> Vec<Detached> {
         let mut all: Vec<ServerHandle> = self

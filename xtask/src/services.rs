@@ -1,0 +1,104 @@
+//! `cargo xtask services up|down`: test servers that outlive xtask, for running single tests
+//! by hand. A state file under `target/` remembers what to stop.
+
+use crate::{process, servers};
+use easy_cache_integration_tests::servers::{Detached, ServerMode, docker, new_run_id, set_run_id};
+use std::{path::PathBuf, time::Duration};
+
+fn state_file() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| process::root().join("target"), PathBuf::from);
+    target.join("easy-cache-test-services.state")
+}
+
+/// Starts the servers, records them, and prints `export` lines on stdout (everything else goes
+/// to stderr, so `eval "$(cargo xtask services up)"` works).
+pub async fn up(mode: ServerMode) -> Result<(), String> {
+    let state = state_file();
+    if state.exists() {
+        return Err(format!(
+            "services are already up ({}); run `cargo xtask services down` first",
+            state.display()
+        ));
+    }
+    let run_id = new_run_id();
+    set_run_id(run_id.clone());
+    let spec = servers::spec_from_env();
+    let started = servers::start(mode, &spec).await?;
+    let exports: Vec<String> = started
+        .env_vars()
+        .into_iter()
+        .map(|(k, v)| format!("export {k}={v}"))
+        .collect();
+    let mut lines = vec![format!("run {run_id}")];
+    for detached in started.detach() {
+        lines.push(match detached {
+            Detached::Container(id) => format!("container {id}"),
+            Detached::Process { pid, dir } => format!("process {pid} {}", dir.display()),
+        });
+    }
+    if let Some(dir) = state.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    std::fs::write(&state, lines.join("\n") + "\n")
+        .map_err(|e| format!("cannot write {}: {e}", state.display()))?;
+    eprintln!("==> services up; stop them with `cargo xtask services down`");
+    for line in exports {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+/// Stops what `up` started and removes the state file.
+pub async fn down() -> Result<(), String> {
+    let state = state_file();
+    let text = match std::fs::read_to_string(&state) {
+        Ok(text) => text,
+        Err(_) => {
+            eprintln!("==> no services are up ({} is missing)", state.display());
+            return Ok(());
+        }
+    };
+    let mut containers = Vec::new();
+    let mut run_id = None;
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        match (words.next(), words.next(), words.next()) {
+            (Some("run"), Some(id), _) => run_id = Some(id.to_owned()),
+            (Some("container"), Some(id), _) => containers.push(id.to_owned()),
+            (Some("process"), Some(pid), dir) => stop_process(pid, dir).await,
+            _ => {}
+        }
+    }
+    if !containers.is_empty() {
+        docker::remove(&containers)
+            .await
+            .map_err(|e| format!("cannot remove containers: {e}"))?;
+    }
+    if let Some(run_id) = &run_id {
+        set_run_id(run_id.clone());
+        if docker::available().await {
+            docker::sweep(Some(run_id))
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    std::fs::remove_file(&state).map_err(|e| format!("cannot remove {}: {e}", state.display()))?;
+    eprintln!("==> services down");
+    Ok(())
+}
+
+async fn stop_process(pid: &str, dir: Option<&str>) {
+    // SIGKILL also ends a paused (SIGSTOP) server; nothing is persisted anyway.
+    let killed = tokio::process::Command::new("kill")
+        .args(["-KILL", pid])
+        .status()
+        .await;
+    if !killed.is_ok_and(|s| s.success()) {
+        eprintln!("==> process {pid} was already gone");
+    }
+    if let Some(dir) = dir {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

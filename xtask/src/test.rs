@@ -1,0 +1,133 @@
+//! `cargo xtask test`: fmt, clippy, servers, `cargo test`, cleanup.
+
+use crate::{
+    process::{self, cargo},
+    servers,
+};
+use easy_cache_integration_tests::{
+    env,
+    servers::{Provider, ServerMode, Servers, ServersSpec, docker, set_run_id},
+};
+use std::time::Duration;
+
+/// Hang guards only: a cold build on two cores takes several minutes.
+const FMT_LIMIT: Duration = Duration::from_secs(5 * 60);
+const BUILD_LIMIT: Duration = Duration::from_secs(30 * 60);
+
+/// Runs every step, keeps going after a failure (to report them all), and always removes the
+/// servers and this run's containers. Fails when any step failed.
+pub async fn run(mode: ServerMode, quick: bool) -> Result<(), String> {
+    let run_id = easy_cache_integration_tests::servers::new_run_id();
+    set_run_id(run_id.clone());
+    let mut failures = Vec::new();
+
+    if !quick {
+        let fmt = ["fmt", "--all", "--", "--check"];
+        record(&mut failures, cargo(&fmt, &[], FMT_LIMIT).await);
+        let clippy = [
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ];
+        if !process::is_interrupted() {
+            record(&mut failures, cargo(&clippy, &[], BUILD_LIMIT).await);
+        }
+    }
+
+    let spec = servers::spec_from_env();
+    let workspace = ["test", "--workspace", "--all-features"];
+    let provider = if process::is_interrupted() {
+        None
+    } else {
+        test_with_servers(mode, &spec, &run_id, &workspace, &mut failures).await
+    };
+
+    // CI keeps the local-binary path alive too: the standalone suites again, on local servers.
+    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    if in_ci && !quick && provider == Some(Provider::Containers) && !process::is_interrupted() {
+        let mut args = vec!["test", "-p", "easy-cache-integration-tests"];
+        for name in ["redis", "memcached"] {
+            if process::root()
+                .join(format!("integration-tests/tests/{name}.rs"))
+                .exists()
+            {
+                args.extend(["--test", name]);
+            }
+        }
+        if args.len() > 3 {
+            println!("\n==> CI: the Redis and Memcached suites again, on local binaries");
+            test_with_servers(ServerMode::Local, &spec, &run_id, &args, &mut failures).await;
+        }
+    }
+
+    match docker::sweep(Some(&run_id)).await {
+        Ok(0) => {}
+        Ok(n) => println!("==> removed {n} leftover container(s) of this run"),
+        Err(e) if docker::available().await => failures.push(format!("container sweep: {e}")),
+        Err(_) => {} // no Docker: nothing to sweep
+    }
+    if process::is_interrupted() {
+        failures.push("interrupted".to_owned());
+    }
+    if failures.is_empty() {
+        println!("\n==> xtask test: every step passed");
+        Ok(())
+    } else {
+        Err(format!(
+            "{} step(s) failed:\n  - {}",
+            failures.len(),
+            failures.join("\n  - ")
+        ))
+    }
+}
+
+/// Starts the servers of `spec`, runs `cargo args` pointed at them, removes them; returns
+/// the provider used (None when servers could not start).
+async fn test_with_servers(
+    mode: ServerMode,
+    spec: &ServersSpec,
+    run_id: &str,
+    args: &[&str],
+    failures: &mut Vec<String>,
+) -> Option<Provider> {
+    let mut vars = vec![(env::RUN_ID.to_owned(), run_id.to_owned())];
+    let started = if servers::is_empty(spec) {
+        None
+    } else {
+        match servers::start(mode, spec).await {
+            Ok(servers) => Some(servers),
+            Err(e) => {
+                failures.push(e);
+                return None;
+            }
+        }
+    };
+    let provider = started.as_ref().map(Servers::provider);
+    if let Some(servers) = &started {
+        vars.extend(
+            servers
+                .env_vars()
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v)),
+        );
+    }
+    record(failures, cargo(args, &vars, BUILD_LIMIT).await);
+    if let Some(servers) = started {
+        println!("\n==> stopping test servers");
+        if let Err(e) = servers.shutdown().await {
+            failures.push(format!("stopping servers: {e}"));
+        }
+    }
+    provider.or(Some(Provider::Local))
+}
+
+fn record(failures: &mut Vec<String>, step: Result<(), String>) {
+    if let Err(e) = step {
+        eprintln!("==> {e}");
+        failures.push(e);
+    }
+}
