@@ -1,1 +1,52 @@
-//! memcached backend of easy-cache (being written).
+//! The memcached backend of easy-cache, on [memcache-async](https://docs.rs/memcache-async).
+//!
+//! URLs: `memcache://host:port`, several servers `memcache://h1:11211,h2:11211`, options
+//! after `?`: `timeout_ms` (250), `connect_timeout_ms` (250), `pool_size` (4 per server),
+//! `default_timeout` (seconds; none = never expire) and `key_prefix`. `memcached://` is an
+//! alias scheme, and `user:password@` enables memcached's ASCII authentication.
+//!
+//! - Keys are spread over the servers by consistent hashing (160 points per server), so
+//!   adding a server moves only about 1/N of the keys.
+//! - Keys memcached cannot hold (over 250 bytes with the prefix, spaces, control or
+//!   non-ASCII characters, empty) are stored under `prefix + "h:" + sha256 hex`; no key can
+//!   reach the protocol line.
+//! - Values over the server's item size (1 MB by default) fail with
+//!   [`ErrorKind::Unsupported`](easy_cache_core::ErrorKind::Unsupported).
+//! - `get_many` sends one `get` per server; writes of a batch are pipelined, one round trip
+//!   per server. `add` is memcached's atomic `add`.
+//! - Lifetimes are whole seconds on the server's clock: a value set for `n` seconds lives
+//!   between `n - 1` and `n` seconds.
+
+#![forbid(unsafe_code)]
+
+mod backend;
+mod config;
+mod keys;
+mod pool;
+mod proto;
+mod ring;
+
+pub use backend::MemcachedCache;
+pub use config::{
+    DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_POOL_SIZE, DEFAULT_PORT, DEFAULT_TIMEOUT_MS,
+    MemcachedConfig,
+};
+pub use keys::{MAX_KEY_LEN, MAX_PREFIX_LEN};
+pub use ring::POINTS_PER_SERVER;
+
+use easy_cache_core::{CacheInstance, Result};
+use std::sync::Arc;
+
+/// The URL scheme of this backend.
+pub const SCHEME: &str = "memcache";
+/// An alias of [`SCHEME`].
+pub const ALIAS_SCHEME: &str = "memcached";
+
+fn from_url(url: &str) -> Result<Arc<dyn CacheInstance>> {
+    Ok(Arc::new(MemcachedCache::new(MemcachedConfig::from_url(
+        url,
+    )?)?))
+}
+
+easy_cache_registry::register_backend!(SCHEME, from_url);
+easy_cache_registry::register_backend!(ALIAS_SCHEME, from_url);

@@ -1,0 +1,445 @@
+//! The memcached [`CacheInstance`]: keys spread over servers by a hash ring, a small
+//! connection pool per server, every exchange bounded by a timeout.
+
+use crate::{
+    MemcachedConfig,
+    keys::KeyMapper,
+    pool::{Conn, Credentials, Pool},
+    proto::{self, Command, Reply, StoreVerb},
+    ring::Ring,
+};
+use async_trait::async_trait;
+use bytes::Bytes;
+use easy_cache_core::{CacheInstance, Error, ErrorKind, Result, Timeout, WriteOp};
+use futures::future::join_all;
+use std::{
+    collections::{BTreeMap, HashMap},
+    fmt, io,
+    time::Duration,
+};
+use tokio::time::{error::Elapsed, timeout};
+
+/// A cache on one or more memcached servers.
+///
+/// Building one connects nothing: connections open on first use, so an application starts
+/// while memcached is down, and calls succeed again once it is back. Each call waits at
+/// most `connect_timeout_ms` for a connection plus `timeout_ms` for the server's answer.
+///
+/// ```no_run
+/// use easy_cache_core::{CacheInstance, Timeout};
+/// use easy_cache_memcached::{MemcachedCache, MemcachedConfig};
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let cache = MemcachedCache::new(MemcachedConfig::new(["127.0.0.1:11211"]))?;
+/// cache.set("greeting", "hello".into(), Timeout::secs(60)).await?;
+/// assert_eq!(cache.get("greeting").await?.as_deref(), Some(&b"hello"[..]));
+/// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+/// ```
+pub struct MemcachedCache {
+    name: String,
+    keys: KeyMapper,
+    ring: Ring,
+    pools: Vec<Pool>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    default_timeout: Option<Duration>,
+}
+
+impl MemcachedCache {
+    /// A cache configured by `config` (validated here; nothing connects yet).
+    pub fn new(config: MemcachedConfig) -> Result<Self> {
+        config.validate()?;
+        let credentials = match (&config.username, &config.password) {
+            (Some(user), Some(password)) => Some(Credentials {
+                user: user.clone(),
+                password: password.clone(),
+            }),
+            _ => None,
+        };
+        let pools = config
+            .servers
+            .iter()
+            .map(|address| Pool::new(address.clone(), config.pool_size, credentials.clone()))
+            .collect();
+        Ok(MemcachedCache {
+            name: config.display_url(),
+            keys: KeyMapper::new(&config.key_prefix),
+            ring: Ring::new(&config.servers),
+            pools,
+            timeout: Duration::from_millis(config.timeout_ms),
+            connect_timeout: Duration::from_millis(config.connect_timeout_ms),
+            default_timeout: config.default_timeout,
+        })
+    }
+
+    /// The `host:port` of the server that holds `key`.
+    pub fn server_for(&self, key: &str) -> &str {
+        self.pools[self.ring.server_for(&self.keys.map(key))].address()
+    }
+
+    /// A connection to `server`, within the connect timeout.
+    async fn connection<'a>(&self, pool: &'a Pool) -> Result<Conn<'a>> {
+        match timeout(self.connect_timeout, pool.get()).await {
+            Ok(Ok(conn)) => Ok(conn),
+            Ok(Err(e)) => {
+                tracing::warn!(server = %pool.address(), error = %e, "cannot connect to memcached");
+                Err(Error::backend(
+                    format!("cannot connect to memcached {}: {e}", pool.address()),
+                    e,
+                ))
+            }
+            Err(_) => {
+                tracing::warn!(server = %pool.address(), "no memcached connection in time");
+                Err(Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "no connection to memcached {} within {} ms",
+                        pool.address(),
+                        self.connect_timeout.as_millis()
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// Keeps `conn` after a clean exchange, drops it otherwise, and maps the outcome.
+    fn finish<T>(
+        &self,
+        pool: &Pool,
+        conn: Conn<'_>,
+        outcome: Result<io::Result<T>, Elapsed>,
+    ) -> Result<T> {
+        match outcome {
+            Ok(Ok(value)) => {
+                pool.put_back(conn);
+                Ok(value)
+            }
+            Ok(Err(e)) => {
+                pool.discard_idle();
+                tracing::warn!(server = %pool.address(), error = %e, "memcached exchange failed");
+                Err(Error::backend(
+                    format!("memcached {}: {e}", pool.address()),
+                    e,
+                ))
+            }
+            Err(_) => {
+                // The reply may still arrive: the connection is out of step, so it goes.
+                tracing::warn!(server = %pool.address(), "memcached did not answer in time");
+                Err(Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "memcached {} did not answer within {} ms",
+                        pool.address(),
+                        self.timeout.as_millis()
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// One `get k1 k2 ...` to `server`.
+    async fn fetch(&self, server: usize, keys: Vec<String>) -> Result<HashMap<String, Vec<u8>>> {
+        let pool = &self.pools[server];
+        let mut conn = self.connection(pool).await?;
+        let outcome = timeout(self.timeout, proto::get_many(&mut conn.stream, &keys)).await;
+        self.finish(pool, conn, outcome)
+    }
+
+    /// One pipeline of `commands` to `server`.
+    async fn send(&self, server: usize, commands: Vec<Command>) -> Result<Vec<Reply>> {
+        let pool = &self.pools[server];
+        let mut conn = self.connection(pool).await?;
+        let outcome = timeout(self.timeout, proto::execute(&mut conn.stream, &commands)).await;
+        self.finish(pool, conn, outcome)
+    }
+
+    /// Runs `commands`, one pipeline per server, servers concurrently; returns the replies
+    /// in command order, or the first server's error (the other servers still ran theirs).
+    async fn run(&self, commands: &[Command]) -> Result<Vec<Reply>> {
+        let mut groups: BTreeMap<usize, (Vec<usize>, Vec<Command>)> = BTreeMap::new();
+        for (position, command) in commands.iter().enumerate() {
+            let key = match command {
+                Command::Store { key, .. } | Command::Delete { key } => key,
+            };
+            let group = groups.entry(self.ring.server_for(key)).or_default();
+            group.0.push(position);
+            group.1.push(command.clone());
+        }
+        let exchanges = groups
+            .into_iter()
+            .map(|(server, (positions, batch))| async move {
+                (positions, self.send(server, batch).await)
+            });
+        let mut replies = vec![None; commands.len()];
+        let mut failure = None;
+        for (positions, outcome) in join_all(exchanges).await {
+            match outcome {
+                Ok(answers) => {
+                    for (position, reply) in positions.into_iter().zip(answers) {
+                        replies[position] = Some(reply);
+                    }
+                }
+                Err(e) => {
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(replies.into_iter().flatten().collect()),
+        }
+    }
+
+    /// Whether `reply` means the command took effect; an error for refused values.
+    fn outcome(&self, command: &Command, reply: &Reply) -> Result<bool> {
+        match reply {
+            Reply::Stored | Reply::Deleted => Ok(true),
+            Reply::NotStored | Reply::NotFound => Ok(false),
+            Reply::TooLarge => {
+                let (key, size) = match command {
+                    Command::Store { key, value, .. } => (key.as_str(), value.len()),
+                    Command::Delete { key } => (key.as_str(), 0),
+                };
+                let server = self.pools[self.ring.server_for(key)].address();
+                tracing::warn!(%server, key, size, "memcached refused a value over its item size limit");
+                Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!(
+                        "a value of {size} bytes is over the item size limit of memcached \
+                         {server} (1 MB unless started with -I)"
+                    ),
+                ))
+            }
+            Reply::ServerError(message) => Err(Error::new(
+                ErrorKind::Backend,
+                format!("memcached refused a write: {message}"),
+            )),
+        }
+    }
+
+    /// Runs `commands` and checks every reply; returns the first error after all ran.
+    async fn run_checked(&self, commands: &[Command]) -> Result<Vec<bool>> {
+        let replies = self.run(commands).await?;
+        let mut outcomes = Vec::with_capacity(replies.len());
+        let mut failure = None;
+        for (command, reply) in commands.iter().zip(&replies) {
+            match self.outcome(command, reply) {
+                Ok(done) => outcomes.push(done),
+                Err(e) => {
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+        failure.map_or(Ok(outcomes), Err)
+    }
+
+    /// The command storing `value` under `key` for `timeout`: a `delete` when the lifetime
+    /// is zero (a new value that must not live replaces the old one by nothing), or nothing
+    /// for an `add` with a zero lifetime.
+    fn store(
+        &self,
+        verb: StoreVerb,
+        key: &str,
+        value: &Bytes,
+        timeout: Timeout,
+    ) -> Option<Command> {
+        let key = self.keys.map(key);
+        let ttl = timeout.resolve(self.default_timeout);
+        if ttl.is_some_and(|d| d.is_zero()) {
+            return match verb {
+                StoreVerb::Set => Some(Command::Delete { key }),
+                StoreVerb::Add => None,
+            };
+        }
+        Some(Command::Store {
+            verb,
+            key,
+            value: value.clone(),
+            exptime: proto::exptime(ttl),
+        })
+    }
+}
+
+impl fmt::Debug for MemcachedCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemcachedCache")
+            .field("name", &self.name)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("default_timeout", &self.default_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl CacheInstance for MemcachedCache {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Bytes>> {
+        let key = self.keys.map(key);
+        let server = self.ring.server_for(&key);
+        let mut found = self.fetch(server, vec![key.clone()]).await?;
+        Ok(found.remove(&key).map(Bytes::from))
+    }
+
+    /// One `get` per server touched, servers concurrently. When some servers answer and
+    /// others fail, the failing servers' keys read as misses (logged), as memcached clients
+    /// usually do; when every server touched fails, the first error is returned.
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Bytes>>> {
+        let mapped: Vec<String> = keys.iter().map(|k| self.keys.map(k)).collect();
+        let mut groups: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        for key in &mapped {
+            groups
+                .entry(self.ring.server_for(key))
+                .or_default()
+                .push(key.clone());
+        }
+        let exchanges = groups
+            .into_iter()
+            .map(|(server, keys)| self.fetch(server, keys));
+        let mut found: HashMap<String, Bytes> = HashMap::new();
+        let (mut answered, mut failure) = (false, None);
+        for outcome in join_all(exchanges).await {
+            match outcome {
+                Ok(values) => {
+                    answered = true;
+                    found.extend(values.into_iter().map(|(k, v)| (k, Bytes::from(v))));
+                }
+                Err(e) => {
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+        match failure {
+            Some(e) if !answered => return Err(e),
+            Some(e) => tracing::warn!(
+                cache = %self.name,
+                error = %e,
+                "get_many: a server failed; its keys read as misses"
+            ),
+            None => {}
+        }
+        Ok(mapped.iter().map(|key| found.get(key).cloned()).collect())
+    }
+
+    async fn set(&self, key: &str, value: Bytes, timeout: Timeout) -> Result<()> {
+        let commands: Vec<Command> = self
+            .store(StoreVerb::Set, key, &value, timeout)
+            .into_iter()
+            .collect();
+        self.run_checked(&commands).await.map(drop)
+    }
+
+    async fn set_many(&self, entries: &[(&str, Bytes)], timeout: Timeout) -> Result<()> {
+        let commands: Vec<Command> = entries
+            .iter()
+            .filter_map(|(key, value)| self.store(StoreVerb::Set, key, value, timeout))
+            .collect();
+        self.run_checked(&commands).await.map(drop)
+    }
+
+    async fn add(&self, key: &str, value: Bytes, timeout: Timeout) -> Result<bool> {
+        let Some(command) = self.store(StoreVerb::Add, key, &value, timeout) else {
+            return Ok(false);
+        };
+        let outcomes = self.run_checked(&[command]).await?;
+        Ok(outcomes.first().copied().unwrap_or(false))
+    }
+
+    async fn delete(&self, key: &str) -> Result<bool> {
+        let command = Command::Delete {
+            key: self.keys.map(key),
+        };
+        let outcomes = self.run_checked(&[command]).await?;
+        Ok(outcomes.first().copied().unwrap_or(false))
+    }
+
+    async fn delete_many(&self, keys: &[&str]) -> Result<()> {
+        let commands: Vec<Command> = keys
+            .iter()
+            .map(|key| Command::Delete {
+                key: self.keys.map(key),
+            })
+            .collect();
+        self.run_checked(&commands).await.map(drop)
+    }
+
+    /// One pipeline per server touched; an `add` that finds its key present is no error.
+    async fn write_batch(&self, ops: &[WriteOp]) -> Result<()> {
+        let commands: Vec<Command> = ops
+            .iter()
+            .filter_map(|op| match op {
+                WriteOp::Set {
+                    key,
+                    value,
+                    timeout,
+                } => self.store(StoreVerb::Set, key, value, *timeout),
+                WriteOp::Add {
+                    key,
+                    value,
+                    timeout,
+                } => self.store(StoreVerb::Add, key, value, *timeout),
+            })
+            .collect();
+        self.run_checked(&commands).await.map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+    use tokio::net::TcpListener;
+
+    #[test]
+    fn builds_without_a_server_and_names_itself_without_secrets() {
+        let config =
+            MemcachedConfig::from_url("memcache://u:hunter2@127.0.0.1:1,127.0.0.1:2").unwrap();
+        let cache = MemcachedCache::new(config).unwrap();
+        assert_eq!(cache.name(), "memcache://127.0.0.1:1,127.0.0.1:2");
+        assert!(!format!("{cache:?}").contains("hunter2"));
+        assert!(MemcachedCache::new(MemcachedConfig::new(Vec::<String>::new())).is_err());
+    }
+
+    #[test]
+    fn zero_lifetimes_delete_or_skip() {
+        let cache = MemcachedCache::new(MemcachedConfig::default()).unwrap();
+        let v = Bytes::from_static(b"v");
+        let zero = Timeout::After(Duration::ZERO);
+        assert_eq!(
+            cache.store(StoreVerb::Set, "k", &v, zero),
+            Some(Command::Delete { key: "k".into() })
+        );
+        assert_eq!(cache.store(StoreVerb::Add, "k", &v, zero), None);
+        let Some(Command::Store { exptime, .. }) =
+            cache.store(StoreVerb::Set, "k", &v, Timeout::Never)
+        else {
+            panic!("a set with a lifetime must store");
+        };
+        assert_eq!(exptime, 0);
+        let cache = MemcachedCache::new(MemcachedConfig::default().default_timeout(Duration::ZERO))
+            .unwrap();
+        assert_eq!(cache.store(StoreVerb::Add, "k", &v, Timeout::Default), None);
+    }
+
+    #[tokio::test]
+    async fn a_silent_server_times_out() {
+        // Accepts connections but never answers.
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        let cache =
+            MemcachedCache::new(MemcachedConfig::new([address]).timeout(Duration::from_millis(50)))
+                .unwrap();
+        let started = Instant::now();
+        let err = cache.get("k").await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+        assert!(started.elapsed() < Duration::from_secs(2));
+        let err = cache
+            .set("k", "v".into(), Timeout::Never)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+        drop(listener);
+    }
+}

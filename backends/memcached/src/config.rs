@@ -1,0 +1,449 @@
+//! Configuration of the memcached backend, parsed from `memcache://` URLs.
+
+use crate::keys::MAX_PREFIX_LEN;
+use easy_cache_core::{Error, ErrorKind, Result};
+use serde::{Deserialize, Serialize};
+use std::{fmt, time::Duration};
+
+/// The port a server listens on when its URL names none.
+pub const DEFAULT_PORT: u16 = 11211;
+/// Default bound of one command's round trip, in milliseconds.
+pub const DEFAULT_TIMEOUT_MS: u64 = 250;
+/// Default bound of opening (and authenticating) a connection, in milliseconds.
+pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 250;
+/// Default number of connections per server.
+pub const DEFAULT_POOL_SIZE: usize = 4;
+
+/// The URL schemes this backend answers to.
+const SCHEMES: [&str; 2] = ["memcache", "memcached"];
+/// The options a URL may carry, for error messages.
+const OPTIONS: &str = "timeout_ms, connect_timeout_ms, pool_size, default_timeout, key_prefix";
+
+/// Where the memcached servers are and how to talk to them.
+///
+/// Parsed from `memcache://[user:password@]host[:port][,host[:port]...][?options]`
+/// (`memcached://` is accepted too). The password is never printed by `Debug`.
+///
+/// ```
+/// use easy_cache_memcached::MemcachedConfig;
+/// use std::time::Duration;
+/// let config = MemcachedConfig::from_url(
+///     "memcache://10.0.0.1:11211,10.0.0.2?timeout_ms=100&key_prefix=shop:",
+/// )
+/// .unwrap();
+/// assert_eq!(config.servers, ["10.0.0.1:11211", "10.0.0.2:11211"]);
+/// assert_eq!(config.timeout_ms, 100);
+/// assert_eq!(config.key_prefix, "shop:");
+///
+/// let built = MemcachedConfig::new(["10.0.0.1:11211"]).pool_size(8).default_timeout(Duration::from_secs(60));
+/// assert_eq!(built.pool_size, 8);
+/// ```
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MemcachedConfig {
+    /// The servers as `host:port` (IPv6 hosts in brackets); keys are spread over them by
+    /// consistent hashing.
+    pub servers: Vec<String>,
+    /// User for memcached's ASCII authentication (`memcached -Y`), if any.
+    pub username: Option<String>,
+    /// Password for memcached's ASCII authentication.
+    pub password: Option<String>,
+    /// Bound of one command's round trip, in milliseconds.
+    pub timeout_ms: u64,
+    /// Bound of getting a connection (waiting for a free one, connecting, authenticating),
+    /// in milliseconds.
+    pub connect_timeout_ms: u64,
+    /// Connections per server, opened lazily.
+    pub pool_size: usize,
+    /// Lifetime of values stored with `Timeout::Default`; `None` keeps them until evicted.
+    #[serde(with = "optional_seconds")]
+    pub default_timeout: Option<Duration>,
+    /// Prepended to every key (like Django's `KEY_PREFIX`); printable ASCII, no spaces.
+    pub key_prefix: String,
+}
+
+impl Default for MemcachedConfig {
+    fn default() -> Self {
+        MemcachedConfig::new([format!("127.0.0.1:{DEFAULT_PORT}")])
+    }
+}
+
+impl MemcachedConfig {
+    /// A configuration for `servers` (`host:port`) with every other option at its default.
+    pub fn new<S: Into<String>>(servers: impl IntoIterator<Item = S>) -> Self {
+        MemcachedConfig {
+            servers: servers.into_iter().map(Into::into).collect(),
+            username: None,
+            password: None,
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
+            pool_size: DEFAULT_POOL_SIZE,
+            default_timeout: None,
+            key_prefix: String::new(),
+        }
+    }
+
+    /// Parses a `memcache://` or `memcached://` URL and validates it.
+    pub fn from_url(url: &str) -> Result<Self> {
+        let bad = |message: String| Error::new(ErrorKind::Config, message);
+        let shown = easy_cache_core::redact_url(url);
+        let (scheme, rest) = url
+            .split_once("://")
+            .filter(|(scheme, _)| SCHEMES.contains(scheme))
+            .ok_or_else(|| bad(format!("`{shown}` is not a memcache:// URL")))?;
+        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let authority = match rest.split_once('/') {
+            Some((authority, "")) => authority,
+            Some(_) => {
+                return Err(bad(format!(
+                    "{scheme}:// URLs take no path (`{shown}`); list servers as host:port,host:port"
+                )));
+            }
+            None => rest,
+        };
+        let mut config = MemcachedConfig::new(Vec::<String>::new());
+        let hosts = match authority.rsplit_once('@') {
+            Some((userinfo, hosts)) => {
+                let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+                config.username = Some(percent_decode(user, "username")?);
+                config.password = Some(percent_decode(password, "password")?);
+                hosts
+            }
+            None => authority,
+        };
+        config.servers = hosts.split(',').map(parse_server).collect::<Result<_>>()?;
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (name, raw) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = percent_decode(raw, name)?;
+            let number = || {
+                value.parse::<u64>().map_err(|_| {
+                    bad(format!(
+                        "memcache:// option `{name}` must be a whole number, got `{value}`"
+                    ))
+                })
+            };
+            match name {
+                "timeout_ms" => config.timeout_ms = number()?,
+                "connect_timeout_ms" => config.connect_timeout_ms = number()?,
+                "pool_size" => {
+                    config.pool_size = usize::try_from(number()?).unwrap_or(usize::MAX);
+                }
+                "default_timeout" => config.default_timeout = Some(Duration::from_secs(number()?)),
+                "key_prefix" => config.key_prefix = value,
+                _ => {
+                    return Err(bad(format!(
+                        "unknown memcache:// option `{name}` (known: {OPTIONS})"
+                    )));
+                }
+            }
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks every field; errors are [`ErrorKind::Config`] naming the field.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |message: String| Err(Error::new(ErrorKind::Config, message));
+        if self.servers.is_empty() {
+            return bad("memcache:// needs at least one server".into());
+        }
+        for (i, server) in self.servers.iter().enumerate() {
+            parse_server(server)?;
+            if self.servers[..i].contains(server) {
+                return bad(format!("memcache:// server `{server}` is listed twice"));
+            }
+        }
+        if self.timeout_ms == 0 {
+            return bad("memcache:// option `timeout_ms` must be above zero".into());
+        }
+        if self.connect_timeout_ms == 0 {
+            return bad("memcache:// option `connect_timeout_ms` must be above zero".into());
+        }
+        if self.pool_size == 0 {
+            return bad("memcache:// option `pool_size` must be above zero".into());
+        }
+        if self.key_prefix.len() > MAX_PREFIX_LEN
+            || !self.key_prefix.bytes().all(|b| b.is_ascii_graphic())
+        {
+            return bad(format!(
+                "memcache:// option `key_prefix` must be at most {MAX_PREFIX_LEN} printable \
+                 ASCII characters without spaces"
+            ));
+        }
+        // The credentials travel as `user password` in one line: no blanks or controls.
+        let token =
+            |s: &str| !s.is_empty() && s.chars().all(|c| !c.is_whitespace() && !c.is_control());
+        match (&self.username, &self.password) {
+            (None, None) => {}
+            (Some(user), _) if !token(user) => {
+                return bad("memcache:// `username` must be non-empty, without spaces".into());
+            }
+            (Some(_), Some(password)) if token(password) => {}
+            _ => {
+                return bad(
+                    "memcache:// `password` must be non-empty, without spaces, and come with a \
+                     username"
+                        .into(),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds a server (`host:port`).
+    pub fn server(mut self, address: impl Into<String>) -> Self {
+        self.servers.push(address.into());
+        self
+    }
+
+    /// Sets the credentials of memcached's ASCII authentication.
+    pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self.password = Some(password.into());
+        self
+    }
+
+    /// Bounds each command's round trip.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout_ms = millis(timeout);
+        self
+    }
+
+    /// Bounds getting a connection.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout_ms = millis(timeout);
+        self
+    }
+
+    /// Sets the number of connections per server.
+    pub fn pool_size(mut self, connections: usize) -> Self {
+        self.pool_size = connections;
+        self
+    }
+
+    /// Sets the lifetime of values stored with `Timeout::Default`.
+    pub fn default_timeout(mut self, timeout: Duration) -> Self {
+        self.default_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the prefix prepended to every key.
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.key_prefix = prefix.into();
+        self
+    }
+
+    /// The URL of this configuration without credentials or options, e.g.
+    /// `memcache://h1:11211,h2:11211`: the instance's name in logs.
+    pub fn display_url(&self) -> String {
+        format!("memcache://{}", self.servers.join(","))
+    }
+}
+
+impl fmt::Debug for MemcachedConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemcachedConfig")
+            .field("servers", &self.servers)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("timeout_ms", &self.timeout_ms)
+            .field("connect_timeout_ms", &self.connect_timeout_ms)
+            .field("pool_size", &self.pool_size)
+            .field("default_timeout", &self.default_timeout)
+            .field("key_prefix", &self.key_prefix)
+            .finish()
+    }
+}
+
+/// Whole milliseconds of `d`, at least 1 (a zero bound would fail every call).
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+/// `host:port` (port defaulted) from one server of a URL; `[v6]:port` for IPv6.
+fn parse_server(server: &str) -> Result<String> {
+    let bad = || {
+        Error::new(
+            ErrorKind::Config,
+            format!("memcache:// server `{server}` is not host:port"),
+        )
+    };
+    let (host, port) = if let Some(v6) = server.strip_prefix('[') {
+        let (host, after) = v6.split_once(']').ok_or_else(bad)?;
+        match after {
+            "" => (host, None),
+            _ => (host, Some(after.strip_prefix(':').ok_or_else(bad)?)),
+        }
+    } else {
+        match server.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (server, None),
+        }
+    };
+    let valid_host = |h: &str| {
+        !h.is_empty()
+            && h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._:%".contains(&b))
+    };
+    if !valid_host(host) {
+        return Err(bad());
+    }
+    let port = match port {
+        None => DEFAULT_PORT,
+        Some(p) => p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(bad)?,
+    };
+    Ok(if server.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    })
+}
+
+/// Decodes `%XX` escapes of a URL part; `field` names it in errors.
+fn percent_decode(raw: &str, field: &str) -> Result<String> {
+    let bad = || {
+        Error::new(
+            ErrorKind::Config,
+            format!("memcache:// `{field}` has a bad %-escape"),
+        )
+    };
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = raw.get(i + 1..i + 3).ok_or_else(bad)?;
+            out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| bad())
+}
+
+mod optional_seconds {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub(super) fn serialize<S: Serializer>(
+        value: &Option<Duration>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(d) => s.serialize_some(&d.as_secs()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<u64>::deserialize(d)?.map(Duration::from_secs))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_error(url: &str) -> String {
+        let err = MemcachedConfig::from_url(url).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config, "{url}: {err}");
+        err.message().to_owned()
+    }
+
+    #[test]
+    fn parses_servers_and_every_option() {
+        let c = MemcachedConfig::from_url("memcache://127.0.0.1:11211").unwrap();
+        assert_eq!(c, MemcachedConfig::default());
+        let c = MemcachedConfig::from_url(
+            "memcached://a:1,b,[::1]:3/?timeout_ms=10&connect_timeout_ms=20&pool_size=2\
+             &default_timeout=60&key_prefix=app%3A",
+        )
+        .unwrap();
+        assert_eq!(c.servers, ["a:1", "b:11211", "[::1]:3"]);
+        assert_eq!(c.timeout_ms, 10);
+        assert_eq!(c.connect_timeout_ms, 20);
+        assert_eq!(c.pool_size, 2);
+        assert_eq!(c.default_timeout, Some(Duration::from_secs(60)));
+        assert_eq!(c.key_prefix, "app:");
+        assert_eq!(c.username, None);
+        assert_eq!(c.display_url(), "memcache://a:1,b:11211,[::1]:3");
+    }
+
+    #[test]
+    fn parses_credentials() {
+        let c = MemcachedConfig::from_url("memcache://user:p%40ss@h:1").unwrap();
+        assert_eq!(c.username.as_deref(), Some("user"));
+        assert_eq!(c.password.as_deref(), Some("p@ss"));
+        assert_eq!(c.servers, ["h:1"]);
+    }
+
+    #[test]
+    fn debug_never_shows_the_password() {
+        let c = MemcachedConfig::from_url("memcache://user:pw@h:1").unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("pw\""), "{shown}");
+        assert!(shown.contains("***") && shown.contains("user"), "{shown}");
+        let c = MemcachedConfig::from_url("memcache://user:hunter2@h:1").unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+        assert!(!c.display_url().contains("hunter2"));
+        // Nor does a parse error repeat it.
+        let err = MemcachedConfig::from_url("memcache://user:hunter2@h:1/path").unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn errors_name_the_bad_field() {
+        assert!(config_error("memcache://h?timeout_ms=soon").contains("timeout_ms"));
+        assert!(config_error("memcache://h?timeout_ms=0").contains("timeout_ms"));
+        assert!(config_error("memcache://h?connect_timeout_ms=0").contains("connect_timeout_ms"));
+        assert!(config_error("memcache://h?pool_size=0").contains("pool_size"));
+        assert!(config_error("memcache://h?default_timeout=-1").contains("default_timeout"));
+        assert!(config_error("memcache://h?key_prefix=a%20b").contains("key_prefix"));
+        let long = "p".repeat(MAX_PREFIX_LEN + 1);
+        assert!(config_error(&format!("memcache://h?key_prefix={long}")).contains("key_prefix"));
+        assert!(config_error("memcache://h?colour=red").contains("colour"));
+        assert!(config_error("memcache://h:port").contains("h:port"));
+        assert!(config_error("memcache://h:0").contains("h:0"));
+        assert!(config_error("memcache://").contains("server"));
+        assert!(config_error("memcache://a:1,,b:2").contains("server"));
+        assert!(config_error("memcache://a:1,a:1").contains("twice"));
+        assert!(config_error("memcache://h/0").contains("path"));
+        assert!(config_error("memcache://u:@h").contains("password"));
+        assert!(config_error("memcache://u:a%20b@h").contains("password"));
+        assert!(config_error("memcache://h?key_prefix=%zz").contains("key_prefix"));
+        assert!(config_error("redis://h").contains("not a memcache"));
+    }
+
+    #[test]
+    fn builder_sets_fields_and_validates() {
+        let c = MemcachedConfig::new(["a:1"])
+            .server("b:2")
+            .timeout(Duration::from_millis(30))
+            .connect_timeout(Duration::from_micros(10))
+            .pool_size(1)
+            .key_prefix("x:")
+            .credentials("u", "p");
+        assert_eq!(c.servers, ["a:1", "b:2"]);
+        assert_eq!((c.timeout_ms, c.connect_timeout_ms), (30, 1));
+        c.validate().unwrap();
+        assert!(
+            MemcachedConfig::new(Vec::<String>::new())
+                .validate()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn serde_round_trips_with_defaults() {
+        let c = MemcachedConfig::default().default_timeout(Duration::from_secs(9));
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(serde_json::from_str::<MemcachedConfig>(&json).unwrap(), c);
+        let partial: MemcachedConfig = serde_json::from_str(r#"{"pool_size":2}"#).unwrap();
+        assert_eq!(partial.timeout_ms, DEFAULT_TIMEOUT_MS);
+        assert_eq!(partial.pool_size, 2);
+    }
+}
