@@ -5,3 +5,15 @@
 
 #[doc = include_str!("../guide/01-getting-started.md")]
 pub mod getting_started {}
+
+#[doc = include_str!("../guide/02-cached-properties.md")]
+pub mod cached_properties {}
+
+#[doc = include_str!("../guide/03-how-tags-work.md")]
+pub mod how_tags_work {}
+
+#[doc = include_str!("../guide/04-custom-backends.md")]
+pub mod custom_backends {}
+
+#[doc = include_str!("../guide/05-configuration.md")]
+pub mod configuration {}
