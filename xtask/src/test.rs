@@ -39,7 +39,8 @@ pub async fn run(mode: ServerMode, quick: bool) -> Result<(), String> {
     }
 
     let spec = servers::spec_from_env();
-    let workspace = ["test", "--workspace", "--all-features"];
+    // --no-fail-fast: one failing crate must not hide the results of the others.
+    let workspace = ["test", "--workspace", "--all-features", "--no-fail-fast"];
     let provider = if process::is_interrupted() {
         None
     } else {
@@ -49,7 +50,12 @@ pub async fn run(mode: ServerMode, quick: bool) -> Result<(), String> {
     // CI keeps the local-binary path alive too: the standalone suites again, on local servers.
     let in_ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
     if in_ci && !quick && provider == Some(Provider::Containers) && !process::is_interrupted() {
-        let mut args = vec!["test", "-p", "easy-cache-integration-tests"];
+        let mut args = vec![
+            "test",
+            "--no-fail-fast",
+            "-p",
+            "easy-cache-integration-tests",
+        ];
         for name in ["redis", "memcached"] {
             if process::root()
                 .join(format!("integration-tests/tests/{name}.rs"))
@@ -58,15 +64,18 @@ pub async fn run(mode: ServerMode, quick: bool) -> Result<(), String> {
                 args.extend(["--test", name]);
             }
         }
-        if args.len() > 3 {
+        if args.len() > 4 {
             println!("\n==> CI: the Redis and Memcached suites again, on local binaries");
             test_with_servers(ServerMode::Local, &spec, &run_id, &args, &mut failures).await;
         }
     }
 
-    match docker::sweep(Some(&run_id)).await {
+    // On a dedicated CI machine every labelled container is ours; elsewhere only this run's
+    // (another developer's `services up` may be running).
+    let scope = if in_ci { None } else { Some(run_id.as_str()) };
+    match docker::sweep(scope).await {
         Ok(0) => {}
-        Ok(n) => println!("==> removed {n} leftover container(s) of this run"),
+        Ok(n) => println!("==> removed {n} leftover test container(s)"),
         Err(e) if docker::available().await => failures.push(format!("container sweep: {e}")),
         Err(_) => {} // no Docker: nothing to sweep
     }

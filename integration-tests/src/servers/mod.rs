@@ -371,8 +371,9 @@ mod tests {
 
     #[tokio::test]
     async fn container_server_lifecycle() {
-        // Only where Docker runs; elsewhere the local test covers the handle.
-        if docker::available().await {
+        // Where Docker runs (always when the run asked for containers); elsewhere the local
+        // test covers the handle.
+        if ServerMode::from_env() == ServerMode::Containers || docker::available().await {
             lifecycle(ServerMode::Containers).await;
         }
     }
