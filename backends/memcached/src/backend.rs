@@ -423,6 +423,55 @@ mod tests {
         assert_eq!(cache.store(StoreVerb::Add, "k", &v, Timeout::Default), None);
     }
 
+    /// Collects what a tracing subscriber prints.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_value_over_the_item_size_is_unsupported_and_logged() {
+        let cache = MemcachedCache::new(MemcachedConfig::default()).unwrap();
+        let command = cache
+            .store(
+                StoreVerb::Set,
+                "big",
+                &Bytes::from(vec![0; 2 << 20]),
+                Timeout::Never,
+            )
+            .unwrap();
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let outcome = tracing::subscriber::with_default(subscriber, || {
+            cache.outcome(&command, &Reply::TooLarge)
+        });
+        let err = outcome.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unsupported);
+        assert!(err.message().contains("2097152 bytes"), "{err}");
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            log.contains("WARN") && log.contains("item size limit"),
+            "{log}"
+        );
+        let err = cache
+            .outcome(&command, &Reply::ServerError("out of memory".into()))
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Backend);
+        assert!(!cache.outcome(&command, &Reply::NotStored).unwrap());
+    }
+
     #[tokio::test]
     async fn a_silent_server_times_out() {
         // Accepts connections but never answers.
