@@ -542,3 +542,85 @@ async fn recovers_after_a_restart_and_times_out_when_frozen() {
     wait_until_answering(&*cache, "a", Duration::from_secs(5)).await;
     assert_eq!(get(&*cache, "a").await, Some(bytes("back")));
 }
+
+/// A private memcached requiring ASCII authentication (`-Y`), killed when dropped.
+struct AuthServer {
+    port: u16,
+    _child: tokio::process::Child,
+    _dir: TempDir,
+}
+
+/// A directory removed on drop.
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn start_auth_server(user: &str, password: &str) -> AuthServer {
+    easy_cache_integration_tests::servers::ensure_binaries()
+        .await
+        .unwrap_or_else(|e| panic!("memcached is needed: {e}"));
+    let program = easy_cache_integration_tests::servers::find_binary("memcached").unwrap();
+    let dir = std::env::temp_dir().join(format!("easy-cache-mc-auth-{:016x}", fastrand::u64(..)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let authfile = dir.join("authfile");
+    std::fs::write(&authfile, format!("{user}:{password}\n")).unwrap();
+    let port = closed_port();
+    let mut command = tokio::process::Command::new(program);
+    command
+        .args(["-p", &port.to_string(), "-U", "0", "-l", "127.0.0.1", "-Y"])
+        .arg(&authfile)
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    if is_root() {
+        // memcached refuses to run as root without naming a user.
+        command.args(["-u", "root"]);
+    }
+    let child = command.spawn().expect("memcached starts");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "memcached -Y did not listen on {port}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    AuthServer {
+        port,
+        _child: child,
+        _dir: TempDir(dir),
+    }
+}
+
+fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+#[tokio::test]
+async fn authenticates_with_the_url_credentials() {
+    let server = start_auth_server("alice", "s3cr#t").await;
+    let port = server.port;
+    let cache = from_url(&format!("memcache://alice:s3cr%23t@127.0.0.1:{port}"));
+    assert!(!cache.name().contains("s3cr"));
+    cache.set("k", bytes("v"), Timeout::Never).await.unwrap();
+    assert_eq!(get(&*cache, "k").await, Some(bytes("v")));
+    assert!(cache.add("k", bytes("w"), Timeout::Never).await.is_ok());
+
+    for url in [
+        format!("memcache://alice:wrong@127.0.0.1:{port}"),
+        format!("memcache://127.0.0.1:{port}"),
+    ] {
+        let refused = from_url(&url);
+        let err = refused.get("k").await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+        assert!(refused.set("k", bytes("x"), Timeout::Never).await.is_err());
+    }
+    assert_eq!(get(&*cache, "k").await, Some(bytes("v")));
+}
