@@ -76,29 +76,24 @@ impl MemcachedCache {
         self.pools[self.ring.server_for(&self.keys.map(key))].address()
     }
 
-    /// A connection to `server`, within the connect timeout.
+    /// A connection to `pool`'s server, within the connect timeout.
     async fn connection<'a>(&self, pool: &'a Pool) -> Result<Conn<'a>> {
-        match timeout(self.connect_timeout, pool.get()).await {
-            Ok(Ok(conn)) => Ok(conn),
-            Ok(Err(e)) => {
-                tracing::warn!(server = %pool.address(), error = %e, "cannot connect to memcached");
-                Err(Error::backend(
-                    format!("cannot connect to memcached {}: {e}", pool.address()),
-                    e,
-                ))
-            }
-            Err(_) => {
-                tracing::warn!(server = %pool.address(), "no memcached connection in time");
-                Err(Error::new(
-                    ErrorKind::Timeout,
-                    format!(
-                        "no connection to memcached {} within {} ms",
-                        pool.address(),
-                        self.connect_timeout.as_millis()
-                    ),
-                ))
-            }
-        }
+        let error = match timeout(self.connect_timeout, pool.get()).await {
+            Ok(Ok(conn)) => return Ok(conn),
+            Ok(Err(e)) => Error::backend(
+                format!("cannot connect to memcached {}: {e}", pool.address()),
+                e,
+            ),
+            Err(_) => Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "no connection to memcached {} within {} ms",
+                    pool.address(),
+                    self.connect_timeout.as_millis()
+                ),
+            ),
+        };
+        Err(failed(pool, error))
     }
 
     /// Keeps `conn` after a clean exchange, drops it otherwise, and maps the outcome.
@@ -108,32 +103,29 @@ impl MemcachedCache {
         conn: Conn<'_>,
         outcome: Result<io::Result<T>, Elapsed>,
     ) -> Result<T> {
-        match outcome {
+        let error = match outcome {
             Ok(Ok(value)) => {
                 pool.put_back(conn);
-                Ok(value)
+                if pool.record_success() {
+                    tracing::info!(server = %pool.address(), "memcached answers again");
+                }
+                return Ok(value);
             }
             Ok(Err(e)) => {
                 pool.discard_idle();
-                tracing::warn!(server = %pool.address(), error = %e, "memcached exchange failed");
-                Err(Error::backend(
-                    format!("memcached {}: {e}", pool.address()),
-                    e,
-                ))
+                Error::backend(format!("memcached {}: {e}", pool.address()), e)
             }
-            Err(_) => {
-                // The reply may still arrive: the connection is out of step, so it goes.
-                tracing::warn!(server = %pool.address(), "memcached did not answer in time");
-                Err(Error::new(
-                    ErrorKind::Timeout,
-                    format!(
-                        "memcached {} did not answer within {} ms",
-                        pool.address(),
-                        self.timeout.as_millis()
-                    ),
-                ))
-            }
-        }
+            // The reply may still arrive: the connection is out of step, so it goes.
+            Err(_) => Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "memcached {} did not answer within {} ms",
+                    pool.address(),
+                    self.timeout.as_millis()
+                ),
+            ),
+        };
+        Err(failed(pool, error))
     }
 
     /// One `get k1 k2 ...` to `server`.
@@ -257,6 +249,22 @@ impl MemcachedCache {
             exptime: proto::exptime(ttl),
         })
     }
+}
+
+/// Logs a server failure and hands the error back: a warning when the server turns from
+/// healthy to failing, then debug lines until it answers again, so a server that is down
+/// does not flood the log with one warning per call.
+fn failed(pool: &Pool, error: Error) -> Error {
+    if pool.record_failure() {
+        tracing::warn!(
+            server = %pool.address(),
+            %error,
+            "memcached is failing (further failures are logged at debug level until it answers)"
+        );
+    } else {
+        tracing::debug!(server = %pool.address(), %error, "memcached still failing");
+    }
+    error
 }
 
 impl fmt::Debug for MemcachedCache {

@@ -13,6 +13,8 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 250;
 pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 250;
 /// Default number of connections per server.
 pub const DEFAULT_POOL_SIZE: usize = 4;
+/// The most connections per server a configuration may ask for.
+pub const MAX_POOL_SIZE: usize = 1024;
 
 /// The URL schemes this backend answers to.
 const SCHEMES: [&str; 2] = ["memcache", "memcached"];
@@ -159,8 +161,10 @@ impl MemcachedConfig {
         if self.connect_timeout_ms == 0 {
             return bad("memcache:// option `connect_timeout_ms` must be above zero".into());
         }
-        if self.pool_size == 0 {
-            return bad("memcache:// option `pool_size` must be above zero".into());
+        if !(1..=MAX_POOL_SIZE).contains(&self.pool_size) {
+            return bad(format!(
+                "memcache:// option `pool_size` must be between 1 and {MAX_POOL_SIZE}"
+            ));
         }
         if self.key_prefix.len() > MAX_PREFIX_LEN
             || !self.key_prefix.bytes().all(|b| b.is_ascii_graphic())
@@ -401,6 +405,7 @@ mod tests {
         assert!(config_error("memcache://h?timeout_ms=0").contains("timeout_ms"));
         assert!(config_error("memcache://h?connect_timeout_ms=0").contains("connect_timeout_ms"));
         assert!(config_error("memcache://h?pool_size=0").contains("pool_size"));
+        assert!(config_error("memcache://h?pool_size=99999999999999").contains("pool_size"));
         assert!(config_error("memcache://h?default_timeout=-1").contains("default_timeout"));
         assert!(config_error("memcache://h?key_prefix=a%20b").contains("key_prefix"));
         let long = "p".repeat(MAX_PREFIX_LEN + 1);

@@ -8,7 +8,10 @@
 use crate::proto;
 use std::{
     io,
-    sync::{Mutex, PoisonError},
+    sync::{
+        Mutex, PoisonError,
+        atomic::{AtomicBool, Ordering},
+    },
 };
 use tokio::{
     net::TcpStream,
@@ -34,6 +37,8 @@ pub(crate) struct Pool {
     idle: Mutex<Vec<Stream>>,
     slots: Semaphore,
     credentials: Option<Credentials>,
+    /// False from a failure until the next clean exchange, to log transitions only.
+    healthy: AtomicBool,
 }
 
 /// A connection in use; hand it back with [`Pool::put_back`] after a clean exchange, or
@@ -52,6 +57,7 @@ impl Pool {
             idle: Mutex::new(Vec::with_capacity(size)),
             slots: Semaphore::new(size),
             credentials,
+            healthy: AtomicBool::new(true),
         }
     }
 
@@ -90,6 +96,16 @@ impl Pool {
     /// (the server restarted), and the next calls should not each find that out.
     pub(crate) fn discard_idle(&self) {
         self.idle().clear();
+    }
+
+    /// Records a failed call; true when the server was healthy until now.
+    pub(crate) fn record_failure(&self) -> bool {
+        self.healthy.swap(false, Ordering::Relaxed)
+    }
+
+    /// Records a clean exchange; true when the server was failing until now.
+    pub(crate) fn record_success(&self) -> bool {
+        !self.healthy.swap(true, Ordering::Relaxed)
     }
 
     async fn connect(&self) -> io::Result<Stream> {
@@ -167,5 +183,15 @@ mod tests {
         assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
         // A failed connect frees its slot.
         assert!(closed.get().await.is_err());
+    }
+
+    #[test]
+    fn health_changes_are_reported_once() {
+        let pool = Pool::new("h:1".into(), 1, None);
+        assert!(!pool.record_success());
+        assert!(pool.record_failure());
+        assert!(!pool.record_failure());
+        assert!(pool.record_success());
+        assert!(!pool.record_success());
     }
 }
