@@ -54,6 +54,9 @@ impl Flavor {
 
 /// The image to run `flavor` from, building it first when needed.
 pub(crate) async fn image_for(flavor: Flavor) -> Result<String> {
+    // Tests starting servers at once must not build the same image twice.
+    static BUILDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _guard = BUILDING.lock().await;
     if docker::image_exists(flavor.official()).await {
         return Ok(flavor.official().to_owned());
     }
