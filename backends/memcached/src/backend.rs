@@ -149,10 +149,9 @@ impl MemcachedCache {
     async fn run(&self, commands: &[Command]) -> Result<Vec<Reply>> {
         let mut groups: BTreeMap<usize, (Vec<usize>, Vec<Command>)> = BTreeMap::new();
         for (position, command) in commands.iter().enumerate() {
-            let key = match command {
-                Command::Store { key, .. } | Command::Delete { key } => key,
-            };
-            let group = groups.entry(self.ring.server_for(key)).or_default();
+            let group = groups
+                .entry(self.ring.server_for(command.key()))
+                .or_default();
             group.0.push(position);
             group.1.push(command.clone());
         }
@@ -192,7 +191,12 @@ impl MemcachedCache {
                     Command::Delete { key } => (key.as_str(), 0),
                 };
                 let server = self.pools[self.ring.server_for(key)].address();
-                tracing::warn!(%server, key, size, "memcached refused a value over its item size limit");
+                tracing::warn!(
+                    %server,
+                    key,
+                    size,
+                    "memcached refused a value over its item size limit"
+                );
                 Err(Error::new(
                     ErrorKind::Unsupported,
                     format!(

@@ -37,7 +37,9 @@ const OPTIONS: &str = "timeout_ms, connect_timeout_ms, pool_size, default_timeou
 /// assert_eq!(config.timeout_ms, 100);
 /// assert_eq!(config.key_prefix, "shop:");
 ///
-/// let built = MemcachedConfig::new(["10.0.0.1:11211"]).pool_size(8).default_timeout(Duration::from_secs(60));
+/// let built = MemcachedConfig::new(["10.0.0.1:11211"])
+///     .pool_size(8)
+///     .default_timeout(Duration::from_secs(60));
 /// assert_eq!(built.pool_size, 8);
 /// ```
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -74,7 +74,8 @@ pub(crate) enum Reply {
 }
 
 impl Command {
-    fn key(&self) -> &str {
+    /// The key the command is about.
+    pub(crate) fn key(&self) -> &str {
         match self {
             Command::Store { key, .. } | Command::Delete { key } => key,
         }
