@@ -24,19 +24,30 @@ const SHORT_LIFE: Duration = Duration::from_secs(2);
 /// How long the expiry check waits; everything with [`SHORT_LIFE`] must be gone by then.
 const EXPIRY_WAIT: Duration = Duration::from_millis(3200);
 
+/// A hung backend fails the suite instead of hanging the run.
+const SUITE_LIMIT: Duration = Duration::from_secs(60);
+
 /// Runs every topic of the suite. The expiry check sleeps, so it runs concurrently with the
 /// rest to keep the suite short (about 3 s).
 pub async fn run(cache: Arc<dyn CacheInstance>) {
     let cache: &dyn CacheInstance = &*cache;
-    tokio::join!(expiry(cache), async {
-        single_keys(cache).await;
-        add(cache).await;
-        batches(cache).await;
-        write_batch(cache).await;
-        values(cache).await;
-        keys(cache).await;
-        many_keys(cache).await;
-    });
+    let all = async {
+        tokio::join!(expiry(cache), async {
+            single_keys(cache).await;
+            add(cache).await;
+            batches(cache).await;
+            write_batch(cache).await;
+            values(cache).await;
+            keys(cache).await;
+            many_keys(cache).await;
+        })
+    };
+    if tokio::time::timeout(SUITE_LIMIT, all).await.is_err() {
+        panic!(
+            "[{}] the suite did not finish within {SUITE_LIMIT:?}",
+            cache.name()
+        );
+    }
 }
 
 /// A fresh key namespace.

@@ -20,6 +20,13 @@ pub async fn run(mode: ServerMode, quick: bool) -> Result<(), String> {
     let run_id = easy_cache_integration_tests::servers::new_run_id();
     set_run_id(run_id.clone());
     let mut failures = Vec::new();
+    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    if in_ci && docker::available().await {
+        // A dedicated CI machine: containers of an earlier, killed run are garbage.
+        if let Ok(n @ 1..) = docker::sweep(None).await {
+            println!("==> removed {n} stale test container(s)");
+        }
+    }
 
     if !quick {
         let fmt = ["fmt", "--all", "--", "--check"];
@@ -48,7 +55,6 @@ pub async fn run(mode: ServerMode, quick: bool) -> Result<(), String> {
     };
 
     // CI keeps the local-binary path alive too: the standalone suites again, on local servers.
-    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
     if in_ci && !quick && provider == Some(Provider::Containers) && !process::is_interrupted() {
         let mut args = vec![
             "test",
