@@ -371,6 +371,49 @@ async fn a_value_over_the_item_size_fails_cleanly() -> Result<()> {
     Ok(())
 }
 
+/// The server's `total_connections` counter, read over a connection of its own.
+async fn total_connections(address: &str) -> u64 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+    socket.write_all(b"stats\r\n").await.unwrap();
+    let mut reply = Vec::new();
+    while !reply.ends_with(b"END\r\n") {
+        let mut chunk = [0u8; 4096];
+        let n = socket.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "stats reply cut short");
+        reply.extend_from_slice(&chunk[..n]);
+    }
+    let reply = String::from_utf8(reply).unwrap();
+    reply
+        .lines()
+        .find_map(|line| line.strip_prefix("STAT total_connections "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no total_connections in {reply}"))
+}
+
+#[tokio::test]
+async fn a_refused_value_keeps_its_connection() {
+    let server = start_memcached(ServerMode::from_env(), 1)
+        .await
+        .unwrap_or_else(|e| panic!("cannot start a private memcached: {e}"));
+    let address = server.nodes()[0].address();
+    let cache = from_url(&format!("{}?pool_size=1&timeout_ms=2000", server.url()));
+    cache.set("k", bytes("v"), Timeout::Never).await.unwrap();
+    let before = total_connections(&address).await;
+    let huge = Bytes::from(vec![0u8; 2 * 1024 * 1024]);
+    for _ in 0..3 {
+        let err = cache
+            .set("k", huge.clone(), Timeout::Never)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unsupported, "{err}");
+        cache.set("k", bytes("v"), Timeout::Never).await.unwrap();
+        assert_eq!(get(&*cache, "k").await, Some(bytes("v")));
+    }
+    // Only the second stats connection is new: the cache never reconnected.
+    assert_eq!(total_connections(&address).await, before + 1);
+}
+
 /// A loopback port nothing listens on.
 fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
