@@ -19,12 +19,14 @@ pub const MAX_POOL_SIZE: usize = 1024;
 /// The URL schemes this backend answers to.
 const SCHEMES: [&str; 2] = ["memcache", "memcached"];
 /// The options a URL may carry, for error messages.
-const OPTIONS: &str = "timeout_ms, connect_timeout_ms, pool_size, default_timeout, key_prefix";
+const OPTIONS: &str =
+    "timeout_ms, connect_timeout_ms, pool_size, default_timeout, key_prefix, username, password";
 
 /// Where the memcached servers are and how to talk to them.
 ///
 /// Parsed from `memcache://[user:password@]host[:port][,host[:port]...][?options]`
-/// (`memcached://` is accepted too). The password is never printed by `Debug`.
+/// (`memcached://` is accepted too; credentials may also come as `username` and
+/// `password` options). The password is never printed by `Debug`.
 ///
 /// ```
 /// use easy_cache_memcached::MemcachedConfig;
@@ -134,6 +136,9 @@ impl MemcachedConfig {
                 }
                 "default_timeout" => config.default_timeout = Some(Duration::from_secs(number()?)),
                 "key_prefix" => config.key_prefix = value,
+                // For configurations that keep secrets out of the URL (`options` tables).
+                "username" => config.username = Some(value),
+                "password" => config.password = Some(value),
                 _ => {
                     return Err(bad(format!(
                         "unknown memcache:// option `{name}` (known: {OPTIONS})"
@@ -385,6 +390,10 @@ mod tests {
         assert_eq!(c.username.as_deref(), Some("user"));
         assert_eq!(c.password.as_deref(), Some("p@ss"));
         assert_eq!(c.servers, ["h:1"]);
+        let c = MemcachedConfig::from_url("memcache://h:1?username=u&password=p%26q").unwrap();
+        assert_eq!(c.username.as_deref(), Some("u"));
+        assert_eq!(c.password.as_deref(), Some("p&q"));
+        assert!(config_error("memcache://h:1?password=p").contains("username"));
     }
 
     #[test]
