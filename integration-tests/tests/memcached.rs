@@ -208,9 +208,10 @@ async fn values_expire() -> Result<()> {
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn add_is_atomic_under_50_concurrent_tasks() {
-    let cache = from_url(&url());
+    // Enough connections that many adds are really in flight at once.
+    let cache = from_url(&format!("{}?pool_size=16", url()));
     let key = format!("{}race", namespace("add"));
     let tasks: Vec<_> = (0..50)
         .map(|i| {
