@@ -79,6 +79,19 @@ pub trait CacheInstance: Send + Sync + 'static {
     /// The value stored under `key`, or `None`.
     async fn get(&self, key: &str) -> Result<Option<Bytes>>;
 
+    /// Answers a `get` without waiting, when the backend can (an in-process store);
+    /// `None` means "use [`get`](Self::get)". The engine tries it first on every read: it
+    /// spares an in-memory hit the boxed future of an async trait method.
+    fn get_now(&self, _key: &str) -> Option<Result<Option<Bytes>>> {
+        None
+    }
+
+    /// Answers a `get_many` without waiting, when the backend can; `None` means "use
+    /// [`get_many`](Self::get_many)".
+    fn get_many_now(&self, _keys: &[&str]) -> Option<Result<Vec<Option<Bytes>>>> {
+        None
+    }
+
     /// The values stored under `keys`, in the same order (`None` where absent).
     async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Bytes>>> {
         let mut out = Vec::with_capacity(keys.len());

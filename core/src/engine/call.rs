@@ -142,7 +142,11 @@ impl FnCache {
             if refreshing {
                 return Ok(Read::Miss(Vec::new()));
             }
-            return match instance.get(spec.key).await? {
+            let entry = match instance.get_now(spec.key) {
+                Some(answer) => answer?,
+                None => instance.get(spec.key).await?,
+            };
+            return match entry {
                 Some(entry) => self.validate::<C, T>(instance, &entry, &[], stamp).await,
                 None => Ok(Read::Miss(Vec::new())),
             };
@@ -160,7 +164,10 @@ impl FnCache {
                 .collect();
             &heap_keys
         };
-        let values = instance.get_many(keys).await?;
+        let values = match instance.get_many_now(keys) {
+            Some(answer) => answer?,
+            None => instance.get_many(keys).await?,
+        };
         if values.len() != count {
             return Err(Error::new(
                 ErrorKind::Backend,

@@ -1,0 +1,110 @@
+//! Rows 1–3 of the speed targets: an `#[ecached]` hit in memory against the same lookup
+//! written by hand, a raw moka get, and the `cached` crate with two threads.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use easy_cache::{CacheInstance, Codec, DefaultCodec, Timeout, caches, ecached};
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[ecached("bench:{n}")]
+async fn ecached_square(n: u64) -> u64 {
+    n * n
+}
+
+#[cached::proc_macro::cached]
+async fn cached_square(n: u64) -> u64 {
+    n * n
+}
+
+/// The seed's "classic way": format the key, get, decode.
+async fn hand_written(cache: &Arc<dyn CacheInstance>, n: u64) -> u64 {
+    let key = format!("hand:{n}");
+    if let Ok(Some(bytes)) = cache.get(&key).await {
+        if let Ok(value) = DefaultCodec::decode::<u64>(&bytes) {
+            return value;
+        }
+    }
+    let value = n * n;
+    let mut bytes = Vec::new();
+    DefaultCodec::encode(&value, &mut bytes).expect("encode");
+    let _ = cache.set(&key, bytes.into(), Timeout::Default).await;
+    value
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn single_thread_hits(c: &mut Criterion) {
+    let rt = runtime();
+    let default = caches::get("default").expect("embedded default");
+    rt.block_on(async {
+        ecached_square(7).await;
+        hand_written(&default, 7).await;
+    });
+    let moka: moka::sync::Cache<String, u64> = moka::sync::Cache::new(10_000);
+    moka.insert("bench:7".to_owned(), 49);
+    let moka_key = "bench:7".to_owned();
+
+    let mut group = c.benchmark_group("memory_hit");
+    group.bench_function("ecached", |b| {
+        b.to_async(&rt)
+            .iter(|| async { black_box(ecached_square(black_box(7)).await) })
+    });
+    group.bench_function("hand_written", |b| {
+        b.to_async(&rt)
+            .iter(|| async { black_box(hand_written(&default, black_box(7)).await) })
+    });
+    group.bench_function("moka_get", |b| {
+        b.iter(|| black_box(moka.get(black_box(&moka_key))))
+    });
+    group.finish();
+}
+
+/// Wall time per call with two threads calling at once.
+fn two_threads<F, Fut>(iterations: u64, call: F) -> Duration
+where
+    F: Fn() -> Fut + Send + Sync + Copy + 'static,
+    Fut: std::future::Future<Output = u64>,
+{
+    let per_thread = iterations.div_ceil(2);
+    let started = Instant::now();
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let rt = runtime();
+                rt.block_on(async {
+                    for _ in 0..per_thread {
+                        black_box(call().await);
+                    }
+                });
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("bench thread");
+    }
+    started.elapsed() / 2
+}
+
+fn two_thread_hits(c: &mut Criterion) {
+    runtime().block_on(async {
+        ecached_square(7).await;
+        cached_square(7).await;
+    });
+    let mut group = c.benchmark_group("memory_hit_2_threads");
+    group.bench_function("ecached", |b| {
+        b.iter_custom(|n| two_threads(n, || ecached_square(7)))
+    });
+    group.bench_function("cached_crate", |b| {
+        b.iter_custom(|n| two_threads(n, || cached_square(7)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, single_thread_hits, two_thread_hits);
+criterion_main!(benches);
