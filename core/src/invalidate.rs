@@ -1,7 +1,7 @@
 //! Invalidation on one instance: by key (a delete), by tags or prefix (one write of new
 //! versions, whatever the number of entries they cover).
 
-use crate::engine::{bump_epoch, mark_stale};
+use crate::engine::{close_versions, mark_stale};
 use crate::versions::{Token, prefix_version_key, tag_version_key};
 use crate::{CacheInstance, Result, Timeout};
 use bytes::Bytes;
@@ -47,7 +47,6 @@ impl<S: AsRef<str>, const N: usize> IntoTags for [S; N] {
 /// in this process when this is called will not store its value.
 pub async fn invalidate_key_on(instance: &dyn CacheInstance, key: &str) -> Result<bool> {
     mark_stale(key);
-    bump_epoch();
     instance.delete(key).await
 }
 
@@ -63,11 +62,12 @@ pub async fn invalidate_tags_on(instance: &dyn CacheInstance, tags: impl IntoTag
 
 /// Invalidates every entry stored under `prefix` on `instance`: one write.
 pub async fn invalidate_prefix_on(instance: &dyn CacheInstance, prefix: &str) -> Result<()> {
-    write_new_versions(instance, vec![prefix_version_key(prefix)]).await
+    let keys = vec![prefix_version_key(prefix)];
+    close_versions(&keys, false);
+    write_new_versions(instance, keys).await
 }
 
 async fn write_new_versions(instance: &dyn CacheInstance, keys: Vec<String>) -> Result<()> {
-    bump_epoch();
     let entries: Vec<(&str, Bytes)> = keys
         .iter()
         .map(|k| (k.as_str(), Token::fresh().to_bytes()))

@@ -91,7 +91,7 @@ impl FnCache {
                     )
                     .await;
             }
-            match flight::join_or_lead(self.id(), spec.key) {
+            match flight::join_or_lead(self.id(), spec.key, spec.versions, dynamic_tags.is_some()) {
                 Role::Leader(leader) => {
                     return self
                         .compute_and_store::<C, P, R, Fut>(

@@ -1,10 +1,12 @@
 //! Single flight: concurrent misses of one key in this process compute once; the others
 //! wait for that result. Also tracks invalidations that happen while a value computes, so
-//! a value computed before an invalidation is never handed to a caller that came after it.
+//! a value computed before an invalidation is never handed to a caller that came after it:
+//! an invalidation closes exactly the flights it concerns (by key, or by one of their tag
+//! and prefix version keys) to new callers.
 
 use bytes::Bytes;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use tokio::sync::watch;
 
@@ -19,13 +21,14 @@ pub(crate) enum Outcome {
 
 struct Flight {
     owner: &'static str,
-    epoch: u64,
+    /// The version keys of its tags and prefix known before the call.
+    versions: Vec<String>,
+    /// Whether it also has tags known only after the call (any tag invalidation closes it).
+    dynamic_tags: bool,
     stale: AtomicBool,
     outcome: watch::Sender<Option<Outcome>>,
 }
 
-/// Incremented by every invalidation in this process.
-static EPOCH: AtomicU64 = AtomicU64::new(0);
 static FLIGHTS: LazyLock<Mutex<HashMap<String, Arc<Flight>>>> = LazyLock::new(Default::default);
 
 fn flights() -> MutexGuard<'static, HashMap<String, Arc<Flight>>> {
@@ -33,9 +36,14 @@ fn flights() -> MutexGuard<'static, HashMap<String, Arc<Flight>>> {
     FLIGHTS.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Records an invalidation: flights that started before it take no new waiters.
-pub(crate) fn bump_epoch() {
-    EPOCH.fetch_add(1, Ordering::SeqCst);
+/// Closes the flights depending on any of `version_keys` to new callers (their values
+/// are stored with the old versions, so storing them stays harmless).
+pub(crate) fn close_versions(version_keys: &[String], tags: bool) {
+    flights().retain(|_, flight| {
+        let affected = (tags && flight.dynamic_tags)
+            || flight.versions.iter().any(|v| version_keys.contains(v));
+        !affected
+    });
 }
 
 /// Marks the flight computing `key` (if any) as stale: its value is not stored and no new
@@ -54,24 +62,29 @@ pub(crate) enum Role {
     Waiter(Waiter),
 }
 
-/// Joins the flight computing `key` for function `owner`, or starts one.
-pub(crate) fn join_or_lead(owner: &'static str, key: &str) -> Role {
-    let epoch = EPOCH.load(Ordering::SeqCst);
+/// Joins the flight computing `key` for function `owner`, or starts one that depends on
+/// `versions` (and on tags known after the call when `dynamic_tags`).
+pub(crate) fn join_or_lead(
+    owner: &'static str,
+    key: &str,
+    versions: &[&str],
+    dynamic_tags: bool,
+) -> Role {
     let mut map = flights();
     if let Some(flight) = map.get(key) {
-        if flight.owner == owner && flight.epoch == epoch && !flight.stale.load(Ordering::SeqCst) {
+        if flight.owner == owner && !flight.stale.load(Ordering::SeqCst) {
             return Role::Waiter(Waiter(flight.outcome.subscribe()));
         }
         if flight.owner != owner {
             // Another function uses the same key: do not mix their values.
             return Role::Leader(Leader {
                 key: None,
-                flight: new_flight(owner, epoch),
+                flight: new_flight(owner, versions, dynamic_tags),
                 done: false,
             });
         }
     }
-    let flight = new_flight(owner, epoch);
+    let flight = new_flight(owner, versions, dynamic_tags);
     map.insert(key.to_owned(), Arc::clone(&flight));
     Role::Leader(Leader {
         key: Some(key.to_owned()),
@@ -80,10 +93,11 @@ pub(crate) fn join_or_lead(owner: &'static str, key: &str) -> Role {
     })
 }
 
-fn new_flight(owner: &'static str, epoch: u64) -> Arc<Flight> {
+fn new_flight(owner: &'static str, versions: &[&str], dynamic_tags: bool) -> Arc<Flight> {
     Arc::new(Flight {
         owner,
-        epoch,
+        versions: versions.iter().map(|v| (*v).to_owned()).collect(),
+        dynamic_tags,
         stale: AtomicBool::new(false),
         outcome: watch::channel(None).0,
     })
@@ -150,26 +164,26 @@ mod tests {
 
     #[tokio::test]
     async fn waiters_get_the_leaders_outcome() {
-        let Role::Leader(leader) = join_or_lead("f1", "flight:a") else {
+        let Role::Leader(leader) = join_or_lead("f1", "flight:a", &[], false) else {
             panic!("first caller leads")
         };
-        let Role::Waiter(waiter) = join_or_lead("f1", "flight:a") else {
+        let Role::Waiter(waiter) = join_or_lead("f1", "flight:a", &[], false) else {
             panic!("second caller waits")
         };
         leader.finish(Outcome::Value(Bytes::from_static(b"v")));
         assert!(matches!(waiter.outcome().await, Some(Outcome::Value(v)) if &v[..] == b"v"));
         assert!(
-            matches!(join_or_lead("f1", "flight:a"), Role::Leader(_)),
+            matches!(join_or_lead("f1", "flight:a", &[], false), Role::Leader(_)),
             "flight left the map"
         );
     }
 
     #[tokio::test]
     async fn a_cancelled_leader_releases_waiters() {
-        let Role::Leader(leader) = join_or_lead("f1", "flight:b") else {
+        let Role::Leader(leader) = join_or_lead("f1", "flight:b", &[], false) else {
             panic!()
         };
-        let Role::Waiter(waiter) = join_or_lead("f1", "flight:b") else {
+        let Role::Waiter(waiter) = join_or_lead("f1", "flight:b", &[], false) else {
             panic!()
         };
         drop(leader);
@@ -178,19 +192,56 @@ mod tests {
 
     #[tokio::test]
     async fn invalidation_makes_the_flight_stale_and_closed_to_new_callers() {
-        let Role::Leader(leader) = join_or_lead("f1", "flight:c") else {
+        let Role::Leader(leader) = join_or_lead("f1", "flight:c", &[], false) else {
             panic!()
         };
         mark_stale("flight:c");
         assert!(leader.is_stale());
-        assert!(matches!(join_or_lead("f1", "flight:c"), Role::Leader(_)));
+        assert!(matches!(
+            join_or_lead("f1", "flight:c", &[], false),
+            Role::Leader(_)
+        ));
+    }
+
+    #[tokio::test]
+    async fn tag_invalidation_closes_only_the_flights_it_concerns() {
+        let Role::Leader(_tagged) = join_or_lead("f1", "flight:e", &["ec:t:books"], false) else {
+            panic!()
+        };
+        let Role::Leader(_other) = join_or_lead("f1", "flight:f", &["ec:t:users"], false) else {
+            panic!()
+        };
+        let Role::Leader(_dynamic) = join_or_lead("f1", "flight:g", &[], true) else {
+            panic!()
+        };
+        close_versions(&["ec:t:books".to_owned()], true);
+        assert!(
+            matches!(join_or_lead("f1", "flight:e", &[], false), Role::Leader(_)),
+            "closed"
+        );
+        assert!(
+            matches!(join_or_lead("f1", "flight:f", &[], false), Role::Waiter(_)),
+            "untouched"
+        );
+        assert!(
+            matches!(join_or_lead("f1", "flight:g", &[], false), Role::Leader(_)),
+            "value-derived tags"
+        );
+        close_versions(&["ec:p:shop".to_owned()], false);
+        assert!(matches!(
+            join_or_lead("f1", "flight:f", &[], false),
+            Role::Waiter(_)
+        ));
     }
 
     #[tokio::test]
     async fn another_function_with_the_same_key_does_not_join() {
-        let Role::Leader(_first) = join_or_lead("f1", "flight:d") else {
+        let Role::Leader(_first) = join_or_lead("f1", "flight:d", &[], false) else {
             panic!()
         };
-        assert!(matches!(join_or_lead("f2", "flight:d"), Role::Leader(_)));
+        assert!(matches!(
+            join_or_lead("f2", "flight:d", &[], false),
+            Role::Leader(_)
+        ));
     }
 }

@@ -8,7 +8,7 @@ mod shared;
 mod warn;
 
 pub use call::CallSpec;
-pub(crate) use flight::{bump_epoch, mark_stale};
+pub(crate) use flight::{close_versions, mark_stale};
 pub(crate) use refresh::refresh_scope;
 pub use shared::{IntoInstance, shared_instance};
 pub(crate) use warn::RateLimitedWarn;
