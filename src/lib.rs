@@ -15,6 +15,21 @@ pub use easy_cache_derive::{ECached, ecached};
 #[cfg(feature = "memory")]
 pub use easy_cache_memory::{MemoryCache, MemoryConfig};
 
+// Each enabled backend is re-exported as a module; naming the crate here also keeps its
+// URL-scheme registration linked into applications that only use `caches::from_url`.
+/// The Memcached backend (feature `memcached`).
+#[cfg(feature = "memcached")]
+pub use easy_cache_memcached as memcached;
+/// The in-memory backend (feature `memory`).
+#[cfg(feature = "memory")]
+pub use easy_cache_memory as memory;
+/// The Redis and Redis Cluster backend (feature `redis`).
+#[cfg(feature = "redis")]
+pub use easy_cache_redis as redis;
+/// The sled on-disk backend (feature `sled`).
+#[cfg(feature = "sled")]
+pub use easy_cache_sled as sled;
+
 /// The README's code blocks, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
