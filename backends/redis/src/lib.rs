@@ -1,1 +1,56 @@
-//! redis backend of easy-cache (being written).
+//! The Redis backend of easy-cache, on [redis-rs](https://docs.rs/redis) 1.x.
+//!
+//! URLs (options after `?`: `timeout_ms` (250), `connect_timeout_ms` (250),
+//! `default_timeout` (seconds; none = never expire), `key_prefix`, `db`, `username`,
+//! `password`):
+//! - `redis://[user:password@]host[:port][/db]`: one server over TCP;
+//! - `rediss://...`: the same over TLS (rustls, Mozilla's roots; the `tls` feature, on by
+//!   default);
+//! - `redis+unix:///path/to/redis.sock`: one server over a unix socket;
+//! - `redis+cluster://host:port,host:port` (`rediss+cluster://` for TLS): a Redis Cluster,
+//!   the listed nodes being seeds.
+//!
+//! Behaviour:
+//! - Nothing connects when a cache is built; the first call connects, a failed attempt is
+//!   retried by the next call, and a lost connection reconnects by itself. Every operation
+//!   is bounded by `timeout_ms` ([`ErrorKind::Timeout`](easy_cache_core::ErrorKind::Timeout)).
+//! - `get_many` is one `MGET`, `delete_many` one `DEL`; `set_many` and `write_batch` are one
+//!   pipeline of `SET key value [NX] [PX ms]`. On a cluster, `MGET`/`DEL` are split by hash
+//!   slot by the client and pipelines are grouped by slot, the parts sent concurrently.
+//! - `add` is `SET NX`, atomic on the server.
+//! - Lifetimes are milliseconds (`PX`); a zero lifetime stores nothing (and a `set` with it
+//!   removes the old value).
+
+#![forbid(unsafe_code)]
+
+mod backend;
+mod config;
+mod connection;
+mod pipeline;
+
+pub use backend::RedisCache;
+pub use config::{
+    DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_PORT, DEFAULT_TIMEOUT_MS, RedisConfig, Topology,
+};
+
+use easy_cache_core::{CacheInstance, Result};
+use std::sync::Arc;
+
+/// The URL schemes of this backend.
+pub const SCHEMES: [&str; 5] = [
+    "redis",
+    "rediss",
+    "redis+unix",
+    "redis+cluster",
+    "rediss+cluster",
+];
+
+fn from_url(url: &str) -> Result<Arc<dyn CacheInstance>> {
+    Ok(Arc::new(RedisCache::new(RedisConfig::from_url(url)?)?))
+}
+
+easy_cache_registry::register_backend!("redis", from_url);
+easy_cache_registry::register_backend!("rediss", from_url);
+easy_cache_registry::register_backend!("redis+unix", from_url);
+easy_cache_registry::register_backend!("redis+cluster", from_url);
+easy_cache_registry::register_backend!("rediss+cluster", from_url);

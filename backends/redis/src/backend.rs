@@ -1,0 +1,267 @@
+//! The Redis [`CacheInstance`]: one lazily opened connection (standalone or cluster), every
+//! operation bounded by a timeout, batches as `MGET`, `DEL` and pipelines.
+
+use crate::{
+    RedisConfig,
+    config::Topology,
+    connection::{Conn, Connector},
+    pipeline::Batch,
+};
+use async_trait::async_trait;
+use bytes::Bytes;
+use easy_cache_core::{CacheInstance, Error, ErrorKind, Result, Timeout, WriteOp};
+use redis::{Cmd, FromRedisValue, RedisError};
+use std::{fmt, future::Future, time::Duration};
+use tokio::time::timeout;
+
+/// A cache on a Redis server or a Redis Cluster.
+///
+/// Building one connects nothing: the connection opens on first use (within
+/// `connect_timeout_ms`), so an application starts while Redis is down, and calls succeed
+/// again once it is back. Each operation waits at most `timeout_ms` for the server.
+///
+/// ```no_run
+/// use easy_cache_core::{CacheInstance, Timeout};
+/// use easy_cache_redis::{RedisCache, RedisConfig};
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let cache = RedisCache::new(RedisConfig::new("127.0.0.1:6379"))?;
+/// cache.set("greeting", "hello".into(), Timeout::secs(60)).await?;
+/// assert_eq!(cache.get("greeting").await?.as_deref(), Some(&b"hello"[..]));
+/// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+/// ```
+pub struct RedisCache {
+    name: String,
+    topology: Topology,
+    prefix: String,
+    default_timeout: Option<Duration>,
+    op_timeout: Duration,
+    connector: Connector,
+}
+
+impl RedisCache {
+    /// A cache configured by `config` (validated here; nothing connects yet).
+    pub fn new(config: RedisConfig) -> Result<Self> {
+        config.validate()?;
+        let name = config.display_url();
+        Ok(RedisCache {
+            connector: Connector::new(&config, name.clone())?,
+            name,
+            topology: config.topology,
+            prefix: config.key_prefix,
+            default_timeout: config.default_timeout,
+            op_timeout: Duration::from_millis(config.timeout_ms),
+        })
+    }
+
+    /// How this cache reaches Redis.
+    pub fn topology(&self) -> Topology {
+        self.topology
+    }
+
+    /// The key as stored: the prefix, then `key`.
+    fn key(&self, key: &str) -> Vec<u8> {
+        let mut stored = Vec::with_capacity(self.prefix.len() + key.len());
+        stored.extend_from_slice(self.prefix.as_bytes());
+        stored.extend_from_slice(key.as_bytes());
+        stored
+    }
+
+    /// Runs `op` on the connection within the operation timeout, mapping failures.
+    async fn run<T, F, Fut>(&self, what: &str, op: F) -> Result<T>
+    where
+        F: FnOnce(Conn) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        let conn = self.connector.get().await?;
+        match timeout(self.op_timeout, op(conn)).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(self.failed(what, e).await),
+            Err(_) => {
+                tracing::warn!(cache = %self.name, "redis {what} timed out");
+                Err(Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "{} did not answer {what} within {} ms",
+                        self.name,
+                        self.op_timeout.as_millis()
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// One command, its reply converted to `T`.
+    async fn query<T: FromRedisValue>(&self, what: &str, cmd: Cmd) -> Result<T> {
+        self.run(
+            what,
+            |mut conn| async move { cmd.query_async(&mut conn).await },
+        )
+        .await
+    }
+
+    async fn failed(&self, what: &str, e: RedisError) -> Error {
+        tracing::warn!(cache = %self.name, error = %e, "redis {what} failed");
+        self.connector.reset_after(&e).await;
+        let kind = if e.is_timeout() {
+            ErrorKind::Timeout
+        } else {
+            ErrorKind::Backend
+        };
+        Error::new(kind, format!("{} {what}: {e}", self.name)).with_source(e)
+    }
+
+    /// `SET key value [NX] [PX ms]`, or `None` for a zero lifetime (nothing to store).
+    fn set_cmd(&self, key: Vec<u8>, value: &Bytes, timeout: Timeout, nx: bool) -> Option<Cmd> {
+        let life = timeout.resolve(self.default_timeout);
+        if life.is_some_and(|d| d.is_zero()) {
+            return None;
+        }
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(key).arg(value.as_ref());
+        if nx {
+            cmd.arg("NX");
+        }
+        if let Some(life) = life {
+            // PX takes whole milliseconds above zero: round a sub-millisecond life up.
+            let ms = u64::try_from(life.as_millis()).unwrap_or(u64::MAX).max(1);
+            cmd.arg("PX").arg(ms);
+        }
+        Some(cmd)
+    }
+
+    /// `DEL key`: what a zero-lifetime `set` means (nothing stored, not the old value).
+    fn del_cmd(key: Vec<u8>) -> Cmd {
+        let mut cmd = redis::cmd("DEL");
+        cmd.arg(key);
+        cmd
+    }
+
+    async fn send(&self, what: &str, batch: Batch) -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.run(what, |conn| batch.send(conn)).await
+    }
+}
+
+impl fmt::Debug for RedisCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisCache")
+            .field("name", &self.name)
+            .field("key_prefix", &self.prefix)
+            .field("default_timeout", &self.default_timeout)
+            .field("timeout", &self.op_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl CacheInstance for RedisCache {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Bytes>> {
+        let mut cmd = redis::cmd("GET");
+        cmd.arg(self.key(key));
+        let value: Option<Vec<u8>> = self.query("GET", cmd).await?;
+        Ok(value.map(Bytes::from))
+    }
+
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Bytes>>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One MGET; on a cluster the client splits it by hash slot and sends the parts to
+        // their nodes concurrently, then puts the replies back in key order.
+        let mut cmd = redis::cmd("MGET");
+        for key in keys {
+            cmd.arg(self.key(key));
+        }
+        let values: Vec<Option<Vec<u8>>> = self.query("MGET", cmd).await?;
+        if values.len() != keys.len() {
+            return Err(Error::new(
+                ErrorKind::Backend,
+                format!(
+                    "{} answered MGET of {} keys with {} values",
+                    self.name,
+                    keys.len(),
+                    values.len()
+                ),
+            ));
+        }
+        Ok(values.into_iter().map(|v| v.map(Bytes::from)).collect())
+    }
+
+    async fn set(&self, key: &str, value: Bytes, timeout: Timeout) -> Result<()> {
+        let key = self.key(key);
+        match self.set_cmd(key.clone(), &value, timeout, false) {
+            Some(cmd) => self.query::<()>("SET", cmd).await,
+            None => self.query::<()>("DEL", Self::del_cmd(key)).await,
+        }
+    }
+
+    async fn set_many(&self, entries: &[(&str, Bytes)], timeout: Timeout) -> Result<()> {
+        let mut batch = Batch::default();
+        for (key, value) in entries {
+            let key = self.key(key);
+            let cmd = self
+                .set_cmd(key.clone(), value, timeout, false)
+                .unwrap_or_else(|| Self::del_cmd(key.clone()));
+            batch.push(key, cmd);
+        }
+        self.send("SET pipeline", batch).await
+    }
+
+    async fn add(&self, key: &str, value: Bytes, timeout: Timeout) -> Result<bool> {
+        let Some(cmd) = self.set_cmd(self.key(key), &value, timeout, true) else {
+            return Ok(false);
+        };
+        // `SET NX` answers OK when it stored and nil when the key was there.
+        let stored: Option<String> = self.query("SET NX", cmd).await?;
+        Ok(stored.is_some())
+    }
+
+    async fn delete(&self, key: &str) -> Result<bool> {
+        let removed: i64 = self.query("DEL", Self::del_cmd(self.key(key))).await?;
+        Ok(removed > 0)
+    }
+
+    async fn delete_many(&self, keys: &[&str]) -> Result<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        // One DEL; a cluster client splits it by slot like MGET.
+        let mut cmd = redis::cmd("DEL");
+        for key in keys {
+            cmd.arg(self.key(key));
+        }
+        self.query::<i64>("DEL", cmd).await.map(drop)
+    }
+
+    async fn write_batch(&self, ops: &[WriteOp]) -> Result<()> {
+        let mut batch = Batch::default();
+        for op in ops {
+            let (key, value, timeout, nx) = match op {
+                WriteOp::Set {
+                    key,
+                    value,
+                    timeout,
+                } => (key, value, *timeout, false),
+                WriteOp::Add {
+                    key,
+                    value,
+                    timeout,
+                } => (key, value, *timeout, true),
+            };
+            let key = self.key(key);
+            match self.set_cmd(key.clone(), value, timeout, nx) {
+                Some(cmd) => batch.push(key, cmd),
+                // A zero-lifetime set removes the old value; a zero-lifetime add does nothing.
+                None if !nx => batch.push(key.clone(), Self::del_cmd(key)),
+                None => {}
+            }
+        }
+        self.send("write pipeline", batch).await
+    }
+}

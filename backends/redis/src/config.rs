@@ -1,0 +1,656 @@
+//! Configuration of the Redis backend, parsed from `redis://`, `rediss://`, `redis+unix://`
+//! and `redis+cluster://` URLs.
+
+use easy_cache_core::{Error, ErrorKind, Result};
+use serde::{Deserialize, Serialize};
+use std::{fmt, time::Duration};
+
+/// The port a node listens on when its URL names none.
+pub const DEFAULT_PORT: u16 = 6379;
+/// Default bound of one operation (command or pipeline round trip), in milliseconds.
+pub const DEFAULT_TIMEOUT_MS: u64 = 250;
+/// Default bound of opening a connection, in milliseconds.
+pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 250;
+
+/// The options a URL may carry, for error messages.
+const OPTIONS: &str =
+    "timeout_ms, connect_timeout_ms, default_timeout, key_prefix, db, username, password";
+
+/// How the Redis deployment is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Topology {
+    /// One server over TCP (`redis://`, or `rediss://` with TLS).
+    #[default]
+    Standalone,
+    /// One server over a unix socket (`redis+unix:///path/to/redis.sock`).
+    Unix,
+    /// A Redis Cluster (`redis+cluster://h1:p1,h2:p2`, `rediss+cluster://` with TLS).
+    Cluster,
+}
+
+/// Where Redis is and how to talk to it.
+///
+/// Parsed from one of:
+/// - `redis://[user:password@]host[:port][/db][?options]` (`rediss://` for TLS),
+/// - `redis+unix:///path/to/redis.sock[?options]` (database as the `db` option),
+/// - `redis+cluster://[user:password@]host:port,host:port[?options]` (`rediss+cluster://`
+///   for TLS); the nodes are seeds, the rest of the cluster is discovered.
+///
+/// Options: `timeout_ms`, `connect_timeout_ms`, `default_timeout` (seconds), `key_prefix`,
+/// and `db`, `username`, `password` for configurations that keep them out of the userinfo.
+/// The password is never printed by `Debug`.
+///
+/// ```
+/// use easy_cache_redis::{RedisConfig, Topology};
+/// use std::time::Duration;
+/// let config = RedisConfig::from_url("redis://:secret@10.0.0.1/2?key_prefix=shop:").unwrap();
+/// assert_eq!(config.nodes, ["10.0.0.1:6379"]);
+/// assert_eq!(config.db, 2);
+/// assert_eq!(config.key_prefix, "shop:");
+/// assert!(!format!("{config:?}").contains("secret"));
+///
+/// let cluster = RedisConfig::cluster(["10.0.0.1:7000", "10.0.0.2:7000"])
+///     .timeout(Duration::from_millis(100))
+///     .default_timeout(Duration::from_secs(60));
+/// assert_eq!(cluster.topology, Topology::Cluster);
+/// assert_eq!(cluster.timeout_ms, 100);
+/// ```
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedisConfig {
+    /// Standalone over TCP, over a unix socket, or a cluster.
+    pub topology: Topology,
+    /// `host:port` of the server (standalone: exactly one) or of the cluster's seed nodes;
+    /// IPv6 hosts in brackets. Empty for a unix socket.
+    pub nodes: Vec<String>,
+    /// The socket path of [`Topology::Unix`].
+    pub socket_path: Option<String>,
+    /// Connect with TLS (rustls, Mozilla's root certificates).
+    pub tls: bool,
+    /// The database number (standalone and unix only; a cluster has only database 0).
+    pub db: i64,
+    /// The ACL user, if any.
+    pub username: Option<String>,
+    /// The password (`AUTH`), if any.
+    pub password: Option<String>,
+    /// Bound of one operation (a command or a pipeline), in milliseconds.
+    pub timeout_ms: u64,
+    /// Bound of opening a connection, in milliseconds.
+    pub connect_timeout_ms: u64,
+    /// Lifetime of values stored with `Timeout::Default`; `None` keeps them until evicted.
+    #[serde(with = "optional_seconds")]
+    pub default_timeout: Option<Duration>,
+    /// Prepended to every key (like Django's `KEY_PREFIX`).
+    pub key_prefix: String,
+}
+
+impl Default for RedisConfig {
+    fn default() -> Self {
+        RedisConfig::new(format!("127.0.0.1:{DEFAULT_PORT}"))
+    }
+}
+
+impl RedisConfig {
+    /// A standalone server at `address` (`host:port`) with every other option at its default.
+    pub fn new(address: impl Into<String>) -> Self {
+        RedisConfig {
+            topology: Topology::Standalone,
+            nodes: vec![address.into()],
+            socket_path: None,
+            tls: false,
+            db: 0,
+            username: None,
+            password: None,
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
+            default_timeout: None,
+            key_prefix: String::new(),
+        }
+    }
+
+    /// A server listening on the unix socket `path`.
+    pub fn unix(path: impl Into<String>) -> Self {
+        RedisConfig {
+            topology: Topology::Unix,
+            nodes: Vec::new(),
+            socket_path: Some(path.into()),
+            ..RedisConfig::default()
+        }
+    }
+
+    /// A Redis Cluster reached through the seed `nodes` (`host:port`).
+    pub fn cluster<S: Into<String>>(nodes: impl IntoIterator<Item = S>) -> Self {
+        RedisConfig {
+            topology: Topology::Cluster,
+            nodes: nodes.into_iter().map(Into::into).collect(),
+            ..RedisConfig::default()
+        }
+    }
+
+    /// Parses a URL of one of the schemes above and validates it.
+    pub fn from_url(url: &str) -> Result<Self> {
+        let bad = |message: String| Error::new(ErrorKind::Config, message);
+        let shown = easy_cache_core::redact_url(url);
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| bad(format!("`{shown}` is not a redis:// URL")))?;
+        let (mut config, tls) = match scheme {
+            "redis" => (RedisConfig::new(String::new()), false),
+            "rediss" => (RedisConfig::new(String::new()), true),
+            "redis+unix" => (RedisConfig::unix(String::new()), false),
+            "redis+cluster" => (RedisConfig::cluster(Vec::<String>::new()), false),
+            "rediss+cluster" => (RedisConfig::cluster(Vec::<String>::new()), true),
+            _ => {
+                return Err(bad(format!(
+                    "`{shown}`: unknown scheme `{scheme}` (redis, rediss, redis+unix, \
+                     redis+cluster, rediss+cluster)"
+                )));
+            }
+        };
+        config.tls = tls;
+        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let rest = rest.split_once('#').map_or(rest, |(r, _)| r);
+        // The userinfo ends at the last `@` before the path (a password may contain `@`
+        // only escaped, but be lenient with `/` inside it for unix URLs).
+        let (authority, path) = match config.topology {
+            Topology::Unix => match rest.rsplit_once('@') {
+                Some((userinfo, path)) => (userinfo, path),
+                None => ("", rest),
+            },
+            _ => rest.split_once('/').unwrap_or((rest, "")),
+        };
+        let hosts = match config.topology {
+            Topology::Unix => {
+                if !authority.is_empty() {
+                    config.read_userinfo(authority)?;
+                }
+                ""
+            }
+            _ => match authority.rsplit_once('@') {
+                Some((userinfo, hosts)) => {
+                    config.read_userinfo(userinfo)?;
+                    hosts
+                }
+                None => authority,
+            },
+        };
+        match config.topology {
+            Topology::Standalone => {
+                config.nodes = vec![parse_node(hosts, scheme)?];
+                let db = path.trim_end_matches('/');
+                if !db.is_empty() {
+                    config.db = parse_db(db)?;
+                }
+            }
+            Topology::Cluster => {
+                config.nodes = hosts
+                    .split(',')
+                    .map(|h| parse_node(h, scheme))
+                    .collect::<Result<_>>()?;
+                if !path.trim_end_matches('/').is_empty() {
+                    return Err(bad(format!(
+                        "{scheme}:// URLs take no path (`{shown}`): a cluster has only \
+                         database 0; list nodes as host:port,host:port"
+                    )));
+                }
+            }
+            Topology::Unix => {
+                let path = percent_decode(path, "socket path")?;
+                if !path.starts_with('/') {
+                    return Err(bad(format!(
+                        "redis+unix:// needs an absolute socket path, as in \
+                         redis+unix:///run/redis.sock (got `{shown}`)"
+                    )));
+                }
+                config.socket_path = Some(path);
+            }
+        }
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (name, raw) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = percent_decode(raw, name)?;
+            let number = || {
+                value.parse::<u64>().map_err(|_| {
+                    bad(format!(
+                        "redis:// option `{name}` must be a whole number, got `{value}`"
+                    ))
+                })
+            };
+            match name {
+                "timeout_ms" => config.timeout_ms = number()?,
+                "connect_timeout_ms" => config.connect_timeout_ms = number()?,
+                "default_timeout" => config.default_timeout = Some(Duration::from_secs(number()?)),
+                "key_prefix" => config.key_prefix = value,
+                "db" => config.db = parse_db(&value)?,
+                "username" => config.username = Some(value),
+                "password" => config.password = Some(value),
+                _ => {
+                    return Err(bad(format!(
+                        "unknown redis:// option `{name}` (known: {OPTIONS})"
+                    )));
+                }
+            }
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// `user:password` (either part optional) from a URL's userinfo.
+    fn read_userinfo(&mut self, userinfo: &str) -> Result<()> {
+        let (user, password) = match userinfo.split_once(':') {
+            Some((user, password)) => (user, Some(password)),
+            None => (userinfo, None),
+        };
+        let user = percent_decode(user, "username")?;
+        self.username = (!user.is_empty()).then_some(user);
+        if let Some(password) = password {
+            let password = percent_decode(password, "password")?;
+            self.password = (!password.is_empty()).then_some(password);
+        }
+        Ok(())
+    }
+
+    /// Checks every field; errors are [`ErrorKind::Config`] naming the field.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |message: String| Err(Error::new(ErrorKind::Config, message));
+        match self.topology {
+            Topology::Standalone if self.nodes.len() != 1 => {
+                return bad(format!(
+                    "redis:// `nodes` must name exactly one server, got {} (use \
+                     redis+cluster:// for several)",
+                    self.nodes.len()
+                ));
+            }
+            Topology::Cluster if self.nodes.is_empty() => {
+                return bad("redis+cluster:// `nodes` must name at least one node".into());
+            }
+            Topology::Unix if !self.nodes.is_empty() => {
+                return bad("redis+unix:// takes a `socket_path`, not `nodes`".into());
+            }
+            Topology::Unix
+                if !self
+                    .socket_path
+                    .as_deref()
+                    .is_some_and(|p| p.starts_with('/')) =>
+            {
+                return bad("redis+unix:// `socket_path` must be an absolute path".into());
+            }
+            Topology::Unix if self.tls => {
+                return bad("redis+unix:// `tls` is not supported over a unix socket".into());
+            }
+            Topology::Cluster if self.db != 0 => {
+                return bad("redis+cluster:// `db` must be 0: a cluster has one database".into());
+            }
+            _ => {}
+        }
+        for (i, node) in self.nodes.iter().enumerate() {
+            parse_node(node, "redis")?;
+            if self.nodes[..i].contains(node) {
+                return bad(format!("redis:// node `{node}` is listed twice"));
+            }
+        }
+        if self.db < 0 {
+            return bad("redis:// `db` must be a database number, 0 or more".into());
+        }
+        if self.timeout_ms == 0 {
+            return bad("redis:// option `timeout_ms` must be above zero".into());
+        }
+        if self.connect_timeout_ms == 0 {
+            return bad("redis:// option `connect_timeout_ms` must be above zero".into());
+        }
+        if self.password.is_none() && self.username.is_some() {
+            return bad("redis:// `username` needs a `password` too".into());
+        }
+        if cfg!(not(feature = "tls")) && self.tls {
+            return bad(
+                "redis:// `tls` (rediss://) needs easy-cache-redis built with its `tls` feature"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// Sets the credentials (`AUTH user password`).
+    pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self.password = Some(password.into());
+        self
+    }
+
+    /// Sets the password only (`AUTH password`, the `default` user).
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(password.into());
+        self
+    }
+
+    /// Connects with TLS.
+    pub fn tls(mut self, tls: bool) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// Selects database `db` (standalone and unix only).
+    pub fn db(mut self, db: i64) -> Self {
+        self.db = db;
+        self
+    }
+
+    /// Bounds each operation.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout_ms = millis(timeout);
+        self
+    }
+
+    /// Bounds opening a connection.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout_ms = millis(timeout);
+        self
+    }
+
+    /// Sets the lifetime of values stored with `Timeout::Default`.
+    pub fn default_timeout(mut self, timeout: Duration) -> Self {
+        self.default_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the prefix prepended to every key.
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.key_prefix = prefix.into();
+        self
+    }
+
+    /// The URL of this configuration without credentials or options, e.g.
+    /// `redis://10.0.0.1:6379/2`: the instance's name in logs.
+    pub fn display_url(&self) -> String {
+        let s = if self.tls { "s" } else { "" };
+        match self.topology {
+            Topology::Standalone => format!("redis{s}://{}/{}", self.nodes.join(","), self.db),
+            Topology::Unix => format!(
+                "redis+unix://{}?db={}",
+                self.socket_path.as_deref().unwrap_or_default(),
+                self.db
+            ),
+            Topology::Cluster => format!("redis{s}+cluster://{}", self.nodes.join(",")),
+        }
+    }
+}
+
+impl fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisConfig")
+            .field("topology", &self.topology)
+            .field("nodes", &self.nodes)
+            .field("socket_path", &self.socket_path)
+            .field("tls", &self.tls)
+            .field("db", &self.db)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("timeout_ms", &self.timeout_ms)
+            .field("connect_timeout_ms", &self.connect_timeout_ms)
+            .field("default_timeout", &self.default_timeout)
+            .field("key_prefix", &self.key_prefix)
+            .finish()
+    }
+}
+
+/// Whole milliseconds of `d`, at least 1 (a zero bound would fail every call).
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+/// A database number from a URL path or the `db` option.
+fn parse_db(text: &str) -> Result<i64> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|db| *db >= 0)
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Config,
+                format!("redis:// `db` must be a database number, got `{text}`"),
+            )
+        })
+}
+
+/// `host:port` (port defaulted) from one node of a URL; `[v6]:port` for IPv6.
+pub(crate) fn parse_node(node: &str, scheme: &str) -> Result<String> {
+    let (host, port) = split_node(node).ok_or_else(|| {
+        Error::new(
+            ErrorKind::Config,
+            format!("{scheme}:// node `{node}` is not host:port"),
+        )
+    })?;
+    Ok(if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    })
+}
+
+/// The host (without brackets) and port of `host[:port]` / `[v6][:port]`.
+pub(crate) fn split_node(node: &str) -> Option<(&str, u16)> {
+    let (host, port) = if let Some(v6) = node.strip_prefix('[') {
+        let (host, after) = v6.split_once(']')?;
+        match after {
+            "" => (host, None),
+            _ => (host, Some(after.strip_prefix(':')?)),
+        }
+    } else {
+        match node.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (node, None),
+        }
+    };
+    let valid_host = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._:%".contains(&b));
+    if !valid_host || (host.contains(':') && !node.starts_with('[')) {
+        return None;
+    }
+    let port = match port {
+        None => DEFAULT_PORT,
+        Some(p) => p.parse::<u16>().ok().filter(|p| *p != 0)?,
+    };
+    Some((host, port))
+}
+
+/// Decodes `%XX` escapes of a URL part; `field` names it in errors.
+fn percent_decode(raw: &str, field: &str) -> Result<String> {
+    let bad = || {
+        Error::new(
+            ErrorKind::Config,
+            format!("redis:// `{field}` has an invalid %-escape or is not UTF-8"),
+        )
+    };
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = raw.get(i + 1..i + 3).ok_or_else(bad)?;
+            out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| bad())
+}
+
+mod optional_seconds {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub(super) fn serialize<S: Serializer>(
+        value: &Option<Duration>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(d) => s.serialize_some(&d.as_secs()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<u64>::deserialize(d)?.map(Duration::from_secs))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_error(url: &str) -> String {
+        let err = RedisConfig::from_url(url).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config, "{url}: {err}");
+        err.message().to_owned()
+    }
+
+    #[test]
+    fn parses_standalone_urls_and_every_option() {
+        let c = RedisConfig::from_url("redis://127.0.0.1:6379").unwrap();
+        assert_eq!(c, RedisConfig::default());
+        let c = RedisConfig::from_url("redis://cache.local").unwrap();
+        assert_eq!(c.nodes, ["cache.local:6379"]);
+        let c = RedisConfig::from_url(
+            "redis://h:7/3?timeout_ms=10&connect_timeout_ms=20&default_timeout=60\
+             &key_prefix=app%3A",
+        )
+        .unwrap();
+        assert_eq!(c.topology, Topology::Standalone);
+        assert_eq!(c.nodes, ["h:7"]);
+        assert_eq!(c.db, 3);
+        assert!(!c.tls);
+        assert_eq!(c.timeout_ms, 10);
+        assert_eq!(c.connect_timeout_ms, 20);
+        assert_eq!(c.default_timeout, Some(Duration::from_secs(60)));
+        assert_eq!(c.key_prefix, "app:");
+        assert_eq!(c.display_url(), "redis://h:7/3");
+        let c = RedisConfig::from_url("redis://[::1]:6380/").unwrap();
+        assert_eq!((c.nodes[0].as_str(), c.db), ("[::1]:6380", 0));
+        let c = RedisConfig::from_url("redis://h?db=5").unwrap();
+        assert_eq!(c.db, 5);
+    }
+
+    #[test]
+    fn parses_tls_unix_and_cluster_urls() {
+        let c = RedisConfig::from_url("rediss://h:6380/1").unwrap();
+        assert!(c.tls);
+        assert_eq!(c.display_url(), "rediss://h:6380/1");
+
+        let c =
+            RedisConfig::from_url("redis+unix:///run/redis%20x.sock?db=2&timeout_ms=5").unwrap();
+        assert_eq!(c.topology, Topology::Unix);
+        assert_eq!(c.socket_path.as_deref(), Some("/run/redis x.sock"));
+        assert_eq!((c.db, c.timeout_ms), (2, 5));
+        assert!(c.nodes.is_empty());
+        let c = RedisConfig::from_url("redis+unix://:pw@/tmp/r.sock").unwrap();
+        assert_eq!(c.password.as_deref(), Some("pw"));
+        assert_eq!(c.socket_path.as_deref(), Some("/tmp/r.sock"));
+
+        let c = RedisConfig::from_url("redis+cluster://a:7000,b,[::1]:7002?key_prefix=x").unwrap();
+        assert_eq!(c.topology, Topology::Cluster);
+        assert_eq!(c.nodes, ["a:7000", "b:6379", "[::1]:7002"]);
+        assert_eq!(c.key_prefix, "x");
+        assert_eq!(c.display_url(), "redis+cluster://a:7000,b:6379,[::1]:7002");
+        let c = RedisConfig::from_url("rediss+cluster://u:p@a:1,b:2/").unwrap();
+        assert!(c.tls);
+        assert_eq!(c.username.as_deref(), Some("u"));
+        assert_eq!(c.display_url(), "rediss+cluster://a:1,b:2");
+    }
+
+    #[test]
+    fn parses_credentials() {
+        let c = RedisConfig::from_url("redis://user:p%40ss@h:1").unwrap();
+        assert_eq!(c.username.as_deref(), Some("user"));
+        assert_eq!(c.password.as_deref(), Some("p@ss"));
+        let c = RedisConfig::from_url("redis://:only@h").unwrap();
+        assert_eq!((c.username, c.password.as_deref()), (None, Some("only")));
+        let c = RedisConfig::from_url("redis://h?username=u&password=p%26q").unwrap();
+        assert_eq!(c.username.as_deref(), Some("u"));
+        assert_eq!(c.password.as_deref(), Some("p&q"));
+        assert!(config_error("redis://u@h").contains("username"));
+    }
+
+    #[test]
+    fn debug_and_display_never_show_the_password() {
+        let c = RedisConfig::from_url("redis://user:hunter2@h:1").unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("***") && shown.contains("user"), "{shown}");
+        assert!(!c.display_url().contains("hunter2"));
+        let c = RedisConfig::from_url("redis://h?password=hunter2").unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+        // Nor does a parse error repeat it.
+        let err = RedisConfig::from_url("redis://user:hunter2@h:1/x").unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        let err = RedisConfig::from_url("redix://user:hunter2@h:1").unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn errors_name_the_bad_field() {
+        assert!(config_error("redis://h?timeout_ms=soon").contains("timeout_ms"));
+        assert!(config_error("redis://h?timeout_ms=0").contains("timeout_ms"));
+        assert!(config_error("redis://h?connect_timeout_ms=0").contains("connect_timeout_ms"));
+        assert!(config_error("redis://h?default_timeout=-1").contains("default_timeout"));
+        assert!(config_error("redis://h?colour=red").contains("colour"));
+        assert!(config_error("redis://h/x").contains("db"));
+        assert!(config_error("redis://h?db=-1").contains("db"));
+        assert!(config_error("redis://h:99999").contains("h:99999"));
+        assert!(config_error("redis://h:0").contains("h:0"));
+        assert!(config_error("redis://").contains("node"));
+        assert!(config_error("redis://a:1,b:2").contains("a:1,b:2"));
+        assert!(config_error("redis+cluster://a:1,a:1").contains("twice"));
+        assert!(config_error("redis+cluster://a:1,,b:2").contains("node"));
+        assert!(config_error("redis+cluster://a:1/2").contains("database 0"));
+        assert!(config_error("redis+cluster://a:1?db=2").contains("db"));
+        assert!(config_error("redis+unix://relative.sock").contains("socket path"));
+        assert!(config_error("redis+unix://").contains("socket path"));
+        assert!(config_error("redis://h?key_prefix=%zz").contains("key_prefix"));
+        assert!(config_error("memcache://h").contains("memcache"));
+        assert!(config_error("no scheme").contains("redis://"));
+    }
+
+    #[test]
+    fn builder_sets_fields_and_validates() {
+        let c = RedisConfig::new("h:1")
+            .credentials("u", "p")
+            .db(4)
+            .timeout(Duration::from_micros(10))
+            .connect_timeout(Duration::from_secs(2))
+            .default_timeout(Duration::from_secs(9))
+            .key_prefix("k:");
+        assert_eq!(c.timeout_ms, 1, "sub-millisecond bounds round up to 1 ms");
+        assert_eq!(c.connect_timeout_ms, 2000);
+        assert_eq!(c.db, 4);
+        c.validate().unwrap();
+        let cluster = RedisConfig::cluster(Vec::<String>::new());
+        let err = cluster.validate().unwrap_err();
+        assert!(err.message().contains("nodes"), "{err}");
+        let err = RedisConfig::cluster(["a:1"]).db(1).validate().unwrap_err();
+        assert!(err.message().contains("db"), "{err}");
+        let unix = RedisConfig::unix("/tmp/redis.sock").password("pw");
+        unix.validate().unwrap();
+        assert_eq!(unix.display_url(), "redis+unix:///tmp/redis.sock?db=0");
+        let err = RedisConfig::unix("/tmp/r.sock").tls(true).validate();
+        assert!(err.unwrap_err().message().contains("tls"));
+    }
+
+    #[test]
+    fn serde_round_trips_with_defaults() {
+        let c = RedisConfig::from_url("redis+cluster://a:1,b:2?default_timeout=30").unwrap();
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(json.contains("\"cluster\"") && json.contains("\"default_timeout\":30"));
+        let back: RedisConfig = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, c);
+        let partial: RedisConfig =
+            serde_json::from_str(r#"{"topology":"cluster","nodes":["a:1","b:2"]}"#).unwrap();
+        assert_eq!(partial.timeout_ms, DEFAULT_TIMEOUT_MS);
+        assert_eq!(partial.nodes.len(), 2);
+        assert!(serde_json::from_str::<RedisConfig>(r#"{"colour":1}"#).is_err());
+    }
+}
