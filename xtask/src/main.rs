@@ -14,6 +14,7 @@ mod args;
 mod process;
 mod servers;
 mod services;
+mod tally;
 mod test;
 
 use args::Command;
@@ -53,7 +54,9 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("xtask: {e}");
+            if !e.is_empty() {
+                eprintln!("xtask: {e}");
+            }
             ExitCode::FAILURE
         }
     }

@@ -2,10 +2,15 @@
 
 use std::{
     path::PathBuf,
+    process::Stdio,
     sync::OnceLock,
     time::{Duration, Instant},
 };
-use tokio::{process::Command, sync::watch};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::Command,
+    sync::watch,
+};
 
 fn interrupt_channel() -> &'static watch::Sender<bool> {
     static CHANNEL: OnceLock<watch::Sender<bool>> = OnceLock::new();
@@ -52,7 +57,8 @@ pub fn root() -> PathBuf {
 }
 
 /// Runs `cargo args` in the workspace root with extra environment variables, printing the
-/// command first; fails when it exits non-zero, exceeds `limit`, or is interrupted.
+/// command first and counting the `test result:` lines of its output (see [`crate::tally`]);
+/// fails when it exits non-zero, exceeds `limit`, or is interrupted.
 pub async fn cargo(args: &[&str], env: &[(String, String)], limit: Duration) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let shown = format!("cargo {}", args.join(" "));
@@ -62,9 +68,19 @@ pub async fn cargo(args: &[&str], env: &[(String, String)], limit: Duration) -> 
         .args(args)
         .current_dir(root())
         .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| format!("cannot run `{shown}`: {e}"))?;
+    let stdout = child.stdout.take();
+    let echo = tokio::spawn(async move {
+        let Some(stdout) = stdout else { return };
+        let mut lines = BufReader::new(stdout).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            println!("{line}");
+            crate::tally::count(&line);
+        }
+    });
     let outcome = tokio::select! {
         status = child.wait() => status.map_err(|e| format!("`{shown}` failed: {e}")),
         () = tokio::time::sleep(limit) => Err(format!("`{shown}` exceeded {limit:?}")),
@@ -73,6 +89,8 @@ pub async fn cargo(args: &[&str], env: &[(String, String)], limit: Duration) -> 
     if outcome.is_err() {
         let _ = child.kill().await;
     }
+    // The last lines; a test binary outliving a killed cargo must not hold xtask up.
+    let _ = tokio::time::timeout(Duration::from_secs(5), echo).await;
     let status = outcome?;
     let took = started.elapsed().as_secs();
     if status.success() {

@@ -2,7 +2,7 @@
 
 use crate::{
     process::{self, cargo},
-    servers,
+    servers, tally,
 };
 use easy_cache_integration_tests::{
     env,
@@ -90,13 +90,20 @@ pub async fn run(mode: ServerMode, quick: bool) -> Result<(), String> {
     }
     if failures.is_empty() {
         println!("\n==> xtask test: every step passed");
+    } else {
+        println!("\n==> xtask test: {} step(s) failed:", failures.len());
+        for failure in &failures {
+            println!("  - {failure}");
+        }
+    }
+    // The plain closing line, over every cargo test run above.
+    let total = tally::total();
+    println!("tests: {} passed, {} failed", total.passed, total.failed);
+    if failures.is_empty() {
         Ok(())
     } else {
-        Err(format!(
-            "{} step(s) failed:\n  - {}",
-            failures.len(),
-            failures.join("\n  - ")
-        ))
+        // Already reported above: main prints nothing more, so the tally stays the last line.
+        Err(String::new())
     }
 }
 
