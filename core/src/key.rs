@@ -34,8 +34,21 @@ macro_rules! key_part_via_display {
         }
     )*};
 }
-key_part_via_display!(
-    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64, bool, char
+key_part_via_display!(f32, f64, bool, char);
+
+// Integers are the most common key parts: itoa writes them without the fmt machinery.
+macro_rules! key_part_integer {
+    ($($t:ty),*) => {$(
+        impl KeyPart for $t {
+            #[inline]
+            fn write_key_part(&self, out: &mut String) {
+                out.push_str(itoa::Buffer::new().format(*self));
+            }
+        }
+    )*};
+}
+key_part_integer!(
+    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize
 );
 
 impl KeyPart for str {
@@ -222,6 +235,10 @@ mod tests {
         assert_eq!(
             create_cache_key!(1.5f64, true, 'c', (1, "a")),
             "1.5:true:c:1:a"
+        );
+        assert_eq!(
+            create_cache_key!(-42i64, u64::MAX, 0u8),
+            "-42:18446744073709551615:0"
         );
         assert_eq!(create_cache_key!(), "");
     }
