@@ -1,0 +1,210 @@
+//! The sled [`CacheInstance`]: opens its database on first use, purges in the background.
+
+use crate::{
+    SledConfig, open,
+    purge::{self, Purger},
+    store::{Store, backend_error},
+};
+use async_trait::async_trait;
+use bytes::Bytes;
+use easy_cache_core::{CacheInstance, Result, Timeout, WriteOp};
+use std::{
+    fmt,
+    sync::{
+        Arc, Mutex, OnceLock, PoisonError,
+        atomic::{AtomicBool, Ordering},
+    },
+};
+
+/// A cache in a sled database on local disk: survives restarts, per-entry lifetimes
+/// enforced on read and purged in the background, atomic `add`.
+///
+/// The database is opened on first use, not by [`new`](SledCache::new), so an application
+/// starts even while the directory is unavailable (locked by another process, not mounted);
+/// each call retries until it opens. Caches of one process on the same directory share one
+/// sled `Db` (sled allows only one per directory); another process on it gets
+/// `ErrorKind::Backend` until the first one exits.
+///
+/// ```
+/// use easy_cache_core::{CacheInstance, Timeout};
+/// use easy_cache_sled::{SledCache, SledConfig};
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let cache = SledCache::new(SledConfig::temporary())?;
+/// assert!(cache.add("k", "v".into(), Timeout::secs(60)).await?);
+/// assert!(!cache.add("k", "w".into(), Timeout::secs(60)).await?);
+/// assert_eq!(cache.get("k").await?.as_deref(), Some(&b"v"[..]));
+/// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+/// ```
+pub struct SledCache {
+    config: SledConfig,
+    name: String,
+    opened: OnceLock<Opened>,
+    /// Serializes opening, so concurrent first calls open once.
+    opening: Mutex<()>,
+    /// Set while opening fails, so an outage is logged once, not on every call.
+    open_failing: AtomicBool,
+}
+
+/// The open store and its purge thread.
+struct Opened {
+    /// Declared first so it is dropped first: the thread is joined before the store goes.
+    _purger: Option<Purger>,
+    store: Arc<Store>,
+}
+
+impl SledCache {
+    /// A cache configured by `config` (validated; nothing is opened yet).
+    pub fn new(config: SledConfig) -> Result<Self> {
+        config.validate()?;
+        Ok(SledCache {
+            name: config.display_url(),
+            config,
+            opened: OnceLock::new(),
+            opening: Mutex::new(()),
+            open_failing: AtomicBool::new(false),
+        })
+    }
+
+    /// The configuration this cache was built from.
+    pub fn config(&self) -> &SledConfig {
+        &self.config
+    }
+
+    /// The sled tree holding this cache's records (opening the database if needed), for
+    /// inspection and maintenance. Records are stored under `key_prefix + key` as an 8-byte
+    /// big-endian expiry (Unix milliseconds, 0 = never) followed by the value.
+    pub fn tree(&self) -> Result<sled::Tree> {
+        Ok(self.store()?.tree.clone())
+    }
+
+    /// Removes every expired record of this cache now (the background purge does this every
+    /// `purge_interval_secs`); returns how many were removed.
+    pub fn purge_expired(&self) -> Result<usize> {
+        purge::purge_expired(self.store()?, &AtomicBool::new(false))
+    }
+
+    /// Writes everything stored so far to disk, blocking until done. sled also flushes every
+    /// `flush_every_ms` and when the last cache on the database is dropped.
+    pub fn flush(&self) -> Result<usize> {
+        let store = self.store()?;
+        store
+            .tree
+            .flush()
+            .map_err(|e| backend_error(&store.name, "flush", e))
+    }
+
+    /// Like [`flush`](SledCache::flush), without blocking the calling thread.
+    pub async fn flush_async(&self) -> Result<usize> {
+        let store = self.store()?;
+        store
+            .tree
+            .flush_async()
+            .await
+            .map_err(|e| backend_error(&store.name, "flush", e))
+    }
+
+    /// The open store, opening it on first use.
+    fn store(&self) -> Result<&Store> {
+        if let Some(opened) = self.opened.get() {
+            return Ok(&opened.store);
+        }
+        let _opening = self.opening.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(opened) = self.opened.get() {
+            return Ok(&opened.store);
+        }
+        match self.open() {
+            Ok(opened) => {
+                if self.open_failing.swap(false, Ordering::Relaxed) {
+                    tracing::info!(cache = %self.name, "sled database opened");
+                }
+                Ok(&self.opened.get_or_init(|| opened).store)
+            }
+            Err(e) => {
+                if self.open_failing.swap(true, Ordering::Relaxed) {
+                    tracing::debug!(cache = %self.name, error = %e, "sled database still not open");
+                } else {
+                    tracing::warn!(cache = %self.name, error = %e, "cannot open the sled database");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn open(&self) -> Result<Opened> {
+        let db = open::open_db(&self.config)?;
+        let store = Arc::new(Store::new(
+            db,
+            &self.config.tree,
+            &self.config.key_prefix,
+            self.config.default_timeout,
+            self.name.clone(),
+        )?);
+        let purger = self
+            .config
+            .purge_interval_duration()
+            .and_then(|every| Purger::spawn(Arc::downgrade(&store), every, &self.name));
+        Ok(Opened {
+            _purger: purger,
+            store,
+        })
+    }
+}
+
+impl fmt::Debug for SledCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SledCache")
+            .field("name", &self.name)
+            .field("tree", &self.config.tree)
+            .field("key_prefix", &self.config.key_prefix)
+            .field("open", &self.opened.get().is_some())
+            .finish()
+    }
+}
+
+#[async_trait]
+impl CacheInstance for SledCache {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    // sled answers in-process without waiting on I/O for cached pages: skip the future.
+    fn get_now(&self, key: &str) -> Option<Result<Option<Bytes>>> {
+        Some(self.store().and_then(|store| store.get(key)))
+    }
+
+    fn get_many_now(&self, keys: &[&str]) -> Option<Result<Vec<Option<Bytes>>>> {
+        Some(self.store().and_then(|store| store.get_many(keys)))
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Bytes>> {
+        self.store()?.get(key)
+    }
+
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Bytes>>> {
+        self.store()?.get_many(keys)
+    }
+
+    async fn set(&self, key: &str, value: Bytes, timeout: Timeout) -> Result<()> {
+        self.store()?.set(key, &value, timeout)
+    }
+
+    async fn set_many(&self, entries: &[(&str, Bytes)], timeout: Timeout) -> Result<()> {
+        self.store()?.set_many(entries, timeout)
+    }
+
+    async fn add(&self, key: &str, value: Bytes, timeout: Timeout) -> Result<bool> {
+        self.store()?.add(key, &value, timeout)
+    }
+
+    async fn delete(&self, key: &str) -> Result<bool> {
+        self.store()?.delete(key)
+    }
+
+    async fn delete_many(&self, keys: &[&str]) -> Result<()> {
+        self.store()?.delete_many(keys)
+    }
+
+    async fn write_batch(&self, ops: &[WriteOp]) -> Result<()> {
+        self.store()?.write_batch(ops)
+    }
+}

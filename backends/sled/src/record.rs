@@ -1,0 +1,111 @@
+//! The stored record: an 8-byte big-endian expiry (Unix milliseconds, 0 = never) followed
+//! by the value bytes.
+
+use bytes::Bytes;
+use sled::IVec;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Bytes of the expiry header.
+pub(crate) const HEADER_LEN: usize = 8;
+
+/// The expiry value meaning "never expires".
+const NEVER: u64 = 0;
+
+/// What a stored record says about its key.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum State {
+    /// A live value.
+    Live(Bytes),
+    /// Expired at or before `now`: reads as absent.
+    Expired,
+    /// Shorter than the header: not written by this backend, reads as absent.
+    Corrupt,
+}
+
+/// The current time in Unix milliseconds (0 if the clock is before 1970).
+pub(crate) fn now_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// The expiry of a value stored at `now` for `ttl` (`None` = never), rounded up to the
+/// next millisecond so a sub-millisecond lifetime still stores.
+pub(crate) fn expiry_at(now: u64, ttl: Option<Duration>) -> u64 {
+    match ttl {
+        None => NEVER,
+        Some(ttl) => {
+            let millis = u64::try_from(ttl.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX);
+            now.saturating_add(millis.max(1))
+        }
+    }
+}
+
+/// A record of `value` expiring at `expiry`.
+pub(crate) fn encode(expiry: u64, value: &[u8]) -> Vec<u8> {
+    let mut record = Vec::with_capacity(HEADER_LEN + value.len());
+    record.extend_from_slice(&expiry.to_be_bytes());
+    record.extend_from_slice(value);
+    record
+}
+
+/// The state of `record` at `now`; the value shares the record's memory (no copy).
+pub(crate) fn decode(record: &IVec, now: u64) -> State {
+    if !is_live(record, now) {
+        return if record.len() < HEADER_LEN {
+            State::Corrupt
+        } else {
+            State::Expired
+        };
+    }
+    State::Live(Bytes::from_owner(record.clone()).slice(HEADER_LEN..))
+}
+
+/// Whether `record` holds a live value at `now` (false for expired and corrupt records).
+pub(crate) fn is_live(record: &[u8], now: u64) -> bool {
+    match record.first_chunk::<HEADER_LEN>() {
+        None => false,
+        Some(header) => {
+            let expiry = u64::from_be_bytes(*header);
+            expiry == NEVER || expiry > now
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_expires() {
+        let record = encode(expiry_at(1_000, Some(Duration::from_secs(2))), b"value");
+        assert_eq!(&record[..HEADER_LEN], &3_000u64.to_be_bytes());
+        let live = decode(&IVec::from(record.clone()), 2_999);
+        assert_eq!(live, State::Live(Bytes::from_static(b"value")));
+        assert_eq!(decode(&IVec::from(record.clone()), 3_000), State::Expired);
+        assert!(!is_live(&record, 3_001));
+    }
+
+    #[test]
+    fn never_expires_and_empty_values_are_live() {
+        let record = encode(expiry_at(5, None), b"");
+        assert_eq!(&record[..], &[0u8; HEADER_LEN]);
+        assert_eq!(
+            decode(&IVec::from(record), u64::MAX),
+            State::Live(Bytes::new())
+        );
+    }
+
+    #[test]
+    fn short_records_are_corrupt() {
+        assert_eq!(decode(&IVec::from(&b"1234567"[..]), 0), State::Corrupt);
+        assert_eq!(decode(&IVec::from(&b""[..]), 0), State::Corrupt);
+    }
+
+    #[test]
+    fn sub_millisecond_lifetimes_round_up_and_huge_ones_saturate() {
+        assert_eq!(expiry_at(10, Some(Duration::from_micros(1))), 11);
+        assert_eq!(expiry_at(10, Some(Duration::from_micros(1_500))), 12);
+        assert_eq!(expiry_at(10, Some(Duration::MAX)), u64::MAX);
+    }
+}
