@@ -289,7 +289,7 @@ async fn batches_span_cluster_slots_and_keep_order() -> Result<()> {
     cache.write_batch(&ops).await?;
     let got = cache.get_many(&refs).await?;
     for (i, (key, value)) in refs.iter().zip(&got).enumerate() {
-        let want = (i % 3 != 0).then(|| key.as_bytes());
+        let want = (i % 3 != 0).then_some(key.as_bytes());
         assert_eq!(value.as_deref(), want, "{key}");
     }
     cache.delete_many(&refs).await?;
