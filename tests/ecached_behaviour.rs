@@ -330,3 +330,29 @@ async fn a_value_of_another_type_under_the_same_key_is_a_miss() {
     assert_eq!(as_u8().await, 7);
     assert_eq!(TYPED_RUNS.load(Ordering::SeqCst), 3);
 }
+
+static JOIN_VERSION: AtomicUsize = AtomicUsize::new(0);
+
+#[ecached("joinable:{n}", tags = ["joinable"], prefix = "jp")]
+async fn joinable(n: u8) -> usize {
+    let seen = JOIN_VERSION.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    seen + usize::from(n)
+}
+
+#[tokio::test]
+async fn callers_after_a_tag_or_prefix_invalidation_do_not_join_an_older_computation() {
+    let running = tokio::spawn(joinable(0));
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    JOIN_VERSION.store(1, Ordering::SeqCst);
+    invalidate_cache_tags("joinable").await.unwrap();
+    assert_eq!(joinable(0).await, 1, "computed afresh, not joined");
+    assert_eq!(running.await.unwrap(), 0);
+
+    let running = tokio::spawn(joinable(10));
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    JOIN_VERSION.store(2, Ordering::SeqCst);
+    easy_cache::invalidate_cache_prefix("jp").await.unwrap();
+    assert_eq!(joinable(10).await, 12, "computed afresh, not joined");
+    assert_eq!(running.await.unwrap(), 11);
+}

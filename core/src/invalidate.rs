@@ -57,6 +57,7 @@ pub async fn invalidate_tags_on(instance: &dyn CacheInstance, tags: impl IntoTag
         .iter()
         .map(|t| tag_version_key(t))
         .collect();
+    close_versions(&keys, true);
     write_new_versions(instance, keys).await
 }
 
