@@ -637,3 +637,25 @@ async fn a_unix_socket_server_works() {
     suite::run(cache.clone()).await;
     every_trait_method(&*cache).await.unwrap();
 }
+
+#[test]
+fn one_cache_serves_runtimes_one_after_another() {
+    // As in an application's tests: a cache in a global, each test with its own runtime.
+    let cache = from_url(&url());
+    let key = format!("{}k", namespace("runtimes"));
+    for round in 0..3 {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let value = Bytes::from(format!("round-{round}"));
+            cache
+                .set(&key, value.clone(), Timeout::Never)
+                .await
+                .unwrap();
+            assert_eq!(cache.get(&key).await.unwrap(), Some(value));
+        });
+        // Dropping the runtime ends the tasks that drove its connection.
+        drop(runtime);
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    assert!(runtime.block_on(cache.delete(&key)).unwrap());
+}

@@ -265,3 +265,80 @@ impl CacheInstance for RedisCache {
         self.send("write pipeline", batch).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    /// A loopback port nothing listens on.
+    fn closed_port() -> u16 {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    }
+
+    #[test]
+    fn builds_outside_a_runtime_and_fails_cleanly_without_a_server() {
+        let url = format!("redis://u:hunter2@127.0.0.1:{}/3", closed_port());
+        // No runtime, no server: building must still work.
+        let cache = RedisCache::new(RedisConfig::from_url(&url).unwrap()).unwrap();
+        assert_eq!(cache.topology(), Topology::Standalone);
+        assert!(cache.name().ends_with("/3") && !cache.name().contains("hunter2"));
+        assert!(!format!("{cache:?}").contains("hunter2"));
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        for _ in 0..2 {
+            let started = Instant::now();
+            let err = rt.block_on(cache.get("k")).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+            assert!(!err.to_string().contains("hunter2"), "{err}");
+            assert!(started.elapsed() < Duration::from_millis(600));
+        }
+    }
+
+    #[tokio::test]
+    async fn zero_lifetimes_store_nothing_without_touching_the_server() {
+        let url = format!("redis://127.0.0.1:{}", closed_port());
+        let cache = RedisCache::new(RedisConfig::from_url(&url).unwrap()).unwrap();
+        // Nothing to send: no connection is needed, so no error either.
+        let zero = Timeout::secs(0);
+        assert!(!cache.add("k", Bytes::new(), zero).await.unwrap());
+        let add = WriteOp::Add {
+            key: "k".into(),
+            value: Bytes::new(),
+            timeout: zero,
+        };
+        cache.write_batch(&[add]).await.unwrap();
+        cache.get_many(&[]).await.unwrap();
+        cache.delete_many(&[]).await.unwrap();
+        cache.set_many(&[], Timeout::Never).await.unwrap();
+        // A zero-lifetime set must delete the old value: it does reach the server.
+        let err = cache.set("k", Bytes::new(), zero).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Backend);
+    }
+
+    #[test]
+    fn set_commands_carry_px_and_nx() {
+        let config = RedisConfig::new("127.0.0.1:1")
+            .key_prefix("p:")
+            .default_timeout(Duration::from_secs(2));
+        let cache = RedisCache::new(config).unwrap();
+        let packed = |cmd: Option<Cmd>| String::from_utf8(cmd.unwrap().get_packed_command());
+        let value = Bytes::from_static(b"v");
+        let cmd = cache.set_cmd(cache.key("k"), &value, Timeout::Default, true);
+        let text = packed(cmd).unwrap();
+        assert!(text.contains("p:k") && text.contains("NX") && text.contains("2000"));
+        let micro = Timeout::After(Duration::from_micros(10));
+        let text = packed(cache.set_cmd(cache.key("k"), &value, micro, false)).unwrap();
+        assert!(
+            text.contains("PX\r\n$1\r\n1\r\n") && !text.contains("NX"),
+            "{text}"
+        );
+        let text = packed(cache.set_cmd(cache.key("k"), &value, Timeout::Never, false)).unwrap();
+        assert!(!text.contains("PX"), "{text}");
+        assert!(
+            cache
+                .set_cmd(cache.key("k"), &value, Timeout::secs(0), false)
+                .is_none()
+        );
+    }
+}

@@ -11,7 +11,11 @@ use redis::{
     cluster_async::ClusterConnection,
 };
 use std::time::Duration;
-use tokio::{sync::Mutex, time::timeout};
+use tokio::{
+    runtime::{Handle, Id},
+    sync::Mutex,
+    time::timeout,
+};
 
 /// A live connection: a self-reconnecting multiplexed connection to one server, or a
 /// cluster connection (which follows the slot map and reconnects to nodes itself). Both are
@@ -68,7 +72,8 @@ pub(crate) struct Connector {
     name: String,
     connect_timeout: Duration,
     op_timeout: Duration,
-    slot: Mutex<Option<Conn>>,
+    /// The open connection and the runtime whose tasks drive it.
+    slot: Mutex<Option<(Conn, Id)>>,
 }
 
 impl Connector {
@@ -118,13 +123,20 @@ impl Connector {
     /// cannot queue callers behind each other.
     pub(crate) async fn get(&self) -> Result<Conn> {
         let outcome = timeout(self.connect_timeout, async {
+            let runtime = Handle::current().id();
             let mut slot = self.slot.lock().await;
-            if let Some(conn) = slot.as_ref() {
-                return Ok::<_, redis::RedisError>(conn.clone());
+            match slot.as_ref() {
+                Some((conn, opened_in)) if *opened_in == runtime => {
+                    return Ok::<_, redis::RedisError>(conn.clone());
+                }
+                // The connection's driver task lives in the runtime that opened it, which
+                // may be gone (one runtime per test, a cache in a global): open a new one here.
+                Some(_) => tracing::debug!(cache = %self.name, "reconnecting in a new runtime"),
+                None => {}
             }
             let conn = self.open().await?;
             tracing::debug!(cache = %self.name, "connected to redis");
-            *slot = Some(conn.clone());
+            *slot = Some((conn.clone(), runtime));
             Ok(conn)
         })
         .await;
