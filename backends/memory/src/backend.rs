@@ -56,6 +56,14 @@ pub struct MemoryCache {
 
 impl MemoryCache {
     /// A cache configured by `config`.
+    ///
+    /// ```
+    /// use easy_cache_core::CacheInstance;
+    /// use easy_cache_memory::{MemoryCache, MemoryConfig};
+    /// let cache = MemoryCache::new(MemoryConfig::default().max_bytes(1 << 20));
+    /// assert_eq!(cache.name(), "memory");
+    /// assert_eq!(cache.entry_count(), 0);
+    /// ```
     pub fn new(config: MemoryConfig) -> Self {
         let mut builder = Cache::builder().expire_after(PerEntryTtl);
         if let Some(bytes) = config.max_bytes {
@@ -76,11 +84,36 @@ impl MemoryCache {
     }
 
     /// The number of live entries (approximate until pending maintenance runs).
+    ///
+    /// ```
+    /// use easy_cache_core::{CacheInstance, Timeout};
+    /// use easy_cache_memory::MemoryCache;
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = MemoryCache::default();
+    /// cache.set("a", "1".into(), Timeout::Never).await?;
+    /// cache.set("b", "2".into(), Timeout::Never).await?;
+    /// cache.run_pending_tasks();
+    /// assert_eq!(cache.entry_count(), 2);
+    /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+    /// ```
     pub fn entry_count(&self) -> u64 {
         self.entries.entry_count()
     }
 
     /// Runs moka's pending maintenance (evictions, expirations) now; useful in tests.
+    ///
+    /// ```
+    /// use easy_cache_core::{CacheInstance, Timeout};
+    /// use easy_cache_memory::{MemoryCache, MemoryConfig};
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = MemoryCache::new(MemoryConfig::default().max_capacity(10));
+    /// for i in 0..100 {
+    ///     cache.set(&format!("k{i}"), "v".into(), Timeout::Never).await?;
+    /// }
+    /// cache.run_pending_tasks(); // evicts down to the bound now
+    /// assert!(cache.entry_count() <= 10);
+    /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+    /// ```
     pub fn run_pending_tasks(&self) {
         self.entries.run_pending_tasks();
     }

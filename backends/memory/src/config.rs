@@ -25,6 +25,12 @@ pub struct MemoryConfig {
 }
 
 /// Bound used when a URL names none: generous, but never unbounded.
+///
+/// ```
+/// use easy_cache_memory::{DEFAULT_MAX_CAPACITY, MemoryConfig};
+/// let config = MemoryConfig::from_url("memory://").unwrap();
+/// assert_eq!(config.max_capacity, Some(DEFAULT_MAX_CAPACITY));
+/// ```
 pub const DEFAULT_MAX_CAPACITY: u64 = 100_000;
 
 impl Default for MemoryConfig {
@@ -40,6 +46,16 @@ impl Default for MemoryConfig {
 impl MemoryConfig {
     /// Parses `memory://` with optional query parameters `max_capacity`, `max_bytes` and
     /// `default_timeout` (seconds).
+    ///
+    /// ```
+    /// use easy_cache_core::ErrorKind;
+    /// use easy_cache_memory::MemoryConfig;
+    /// let config = MemoryConfig::from_url("memory://?max_bytes=65536").unwrap();
+    /// assert_eq!((config.max_bytes, config.max_capacity), (Some(65_536), None));
+    /// let err = MemoryConfig::from_url("memory://?colour=red").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Config);
+    /// assert!(err.message().contains("colour"));
+    /// ```
     pub fn from_url(url: &str) -> Result<Self> {
         let rest = url.strip_prefix("memory://").ok_or_else(|| {
             Error::new(ErrorKind::Config, format!("`{url}` is not a memory:// URL"))
@@ -95,6 +111,12 @@ impl MemoryConfig {
     }
 
     /// Bounds the cache by entry count.
+    ///
+    /// ```
+    /// use easy_cache_memory::MemoryConfig;
+    /// let config = MemoryConfig::default().max_bytes(4096).max_capacity(500);
+    /// assert_eq!((config.max_capacity, config.max_bytes), (Some(500), None));
+    /// ```
     pub fn max_capacity(mut self, entries: u64) -> Self {
         self.max_capacity = Some(entries);
         self.max_bytes = None;
@@ -102,6 +124,12 @@ impl MemoryConfig {
     }
 
     /// Bounds the cache by bytes of keys and values.
+    ///
+    /// ```
+    /// use easy_cache_memory::MemoryConfig;
+    /// let config = MemoryConfig::default().max_bytes(64 << 20);
+    /// assert_eq!((config.max_bytes, config.max_capacity), (Some(64 << 20), None));
+    /// ```
     pub fn max_bytes(mut self, bytes: u64) -> Self {
         self.max_bytes = Some(bytes);
         self.max_capacity = None;
@@ -109,6 +137,13 @@ impl MemoryConfig {
     }
 
     /// Sets the lifetime of values stored with `Timeout::Default`.
+    ///
+    /// ```
+    /// use easy_cache_memory::MemoryConfig;
+    /// use std::time::Duration;
+    /// let config = MemoryConfig::default().default_timeout(Duration::from_secs(600));
+    /// assert_eq!(config, MemoryConfig::from_url("memory://?default_timeout=600").unwrap());
+    /// ```
     pub fn default_timeout(mut self, timeout: Duration) -> Self {
         self.default_timeout = Some(timeout);
         self

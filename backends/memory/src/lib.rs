@@ -16,6 +16,12 @@ use easy_cache_core::{CacheInstance, Result};
 use std::sync::Arc;
 
 /// The URL scheme of this backend.
+///
+/// ```
+/// assert_eq!(easy_cache_memory::SCHEME, "memory");
+/// // Linking this crate registers the scheme with the registry.
+/// assert!(easy_cache_registry::caches::schemes().contains(&easy_cache_memory::SCHEME));
+/// ```
 pub const SCHEME: &str = "memory";
 
 fn from_url(url: &str) -> Result<Arc<dyn CacheInstance>> {
