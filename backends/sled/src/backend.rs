@@ -208,3 +208,82 @@ impl CacheInstance for SledCache {
         self.store()?.write_batch(ops)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::{
+        io,
+        time::{Duration, Instant},
+    };
+
+    /// Collects what a `tracing_subscriber::fmt` subscriber writes.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Runs `f` with logs captured; returns its output and the log text.
+    fn logged<T>(f: impl FnOnce() -> T) -> (T, String) {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::DEBUG)
+            .finish();
+        let out = tracing::subscriber::with_default(subscriber, f);
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        (out, log)
+    }
+
+    #[test]
+    fn a_corrupt_record_is_logged_as_a_warning() {
+        let cache = SledCache::new(SledConfig::temporary()).unwrap();
+        cache.tree().unwrap().insert("bad", &b"abc"[..]).unwrap();
+        let (got, log) = logged(|| cache.get_now("bad").unwrap().unwrap());
+        assert_eq!(got, None);
+        assert!(
+            log.contains("WARN") && log.contains("shorter than"),
+            "{log}"
+        );
+        assert!(log.contains("key=bad"), "{log}");
+        assert_eq!(cache.tree().unwrap().get("bad").unwrap(), None);
+    }
+
+    #[test]
+    fn a_failing_open_warns_once_then_logs_at_debug() {
+        let file =
+            std::env::temp_dir().join(format!("easy-cache-sled-file-{}", std::process::id()));
+        std::fs::write(&file, b"not a directory").unwrap();
+        let cache = SledCache::new(SledConfig::new(&file)).unwrap();
+        let (results, log) = logged(|| [cache.get_now("k").unwrap(), cache.get_now("k").unwrap()]);
+        std::fs::remove_file(&file).unwrap();
+        for result in results {
+            let err = result.unwrap_err();
+            assert_eq!(err.kind(), easy_cache_core::ErrorKind::Backend, "{err}");
+        }
+        assert_eq!(log.matches("WARN").count(), 1, "{log}");
+        assert!(log.contains("still not open"), "{log}");
+    }
+
+    #[test]
+    fn dropping_the_cache_stops_its_purge_thread_at_once() {
+        let cache = SledCache::new(SledConfig::temporary()).unwrap();
+        // Opening starts the purge thread.
+        cache.tree().unwrap();
+        let started = Instant::now();
+        // The purge interval is 60 s: only the stop signal can end the thread this soon.
+        drop(cache);
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(5), "{took:?}");
+    }
+}
