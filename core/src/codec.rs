@@ -25,6 +25,16 @@ pub trait Codec: Send + Sync + 'static {
 }
 
 /// bincode 2 (through serde): compact and fast. The default codec.
+///
+/// ```
+/// use easy_cache_core::{Bincode, Codec};
+/// let mut bytes = Vec::new();
+/// Bincode::encode(&("Dune", 1965u32), &mut bytes).unwrap();
+/// assert_eq!(Bincode::decode::<(String, u32)>(&bytes).unwrap(), ("Dune".to_string(), 1965));
+/// // Trailing bytes are an error, not silently ignored.
+/// bytes.push(0);
+/// assert!(Bincode::decode::<(String, u32)>(&bytes).is_err());
+/// ```
 #[cfg(feature = "bincode")]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Bincode;
@@ -66,6 +76,14 @@ mod bincode_codec {
 }
 
 /// JSON (serde_json): readable in the backend, slower and larger.
+///
+/// ```
+/// use easy_cache_core::{Codec, Json};
+/// let mut bytes = Vec::new();
+/// Json::encode(&vec!["a", "b"], &mut bytes).unwrap();
+/// assert_eq!(bytes, br#"["a","b"]"#);
+/// assert_eq!(Json::decode::<Vec<String>>(&bytes).unwrap(), ["a", "b"]);
+/// ```
 #[cfg(feature = "json")]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json;
@@ -86,9 +104,19 @@ impl Codec for Json {
 }
 
 /// The codec used when a function names none: bincode when the `bincode` feature is on.
+///
+/// ```
+/// use easy_cache_core::{Bincode, Codec, DefaultCodec};
+/// assert_eq!(DefaultCodec::ID, Bincode::ID);
+/// ```
 #[cfg(feature = "bincode")]
 pub type DefaultCodec = Bincode;
 /// The codec used when a function names none: JSON (the `bincode` feature is off).
+///
+/// ```
+/// use easy_cache_core::{Codec, DefaultCodec, Json};
+/// assert_eq!(DefaultCodec::ID, Json::ID);
+/// ```
 #[cfg(all(not(feature = "bincode"), feature = "json"))]
 pub type DefaultCodec = Json;
 

@@ -3,6 +3,14 @@
 use std::fmt;
 
 /// What went wrong, coarse enough to match on.
+///
+/// ```
+/// use easy_cache_core::{Error, ErrorKind};
+/// let err = Error::new(ErrorKind::Timeout, "redis://cache:6379 took over 250 ms");
+/// // Timeouts and backend failures may pass; configuration errors will not.
+/// assert!(matches!(err.kind(), ErrorKind::Timeout | ErrorKind::Backend));
+/// assert_eq!(ErrorKind::Config.to_string(), "configuration error");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -58,6 +66,12 @@ pub struct Error {
 
 impl Error {
     /// A new error of `kind` with a message.
+    ///
+    /// ```
+    /// use easy_cache_core::{Error, ErrorKind};
+    /// let err = Error::new(ErrorKind::Config, format!("unknown option `{}`", "colour"));
+    /// assert_eq!(err.to_string(), "configuration error: unknown option `colour`");
+    /// ```
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error {
             kind,
@@ -67,22 +81,51 @@ impl Error {
     }
 
     /// Attaches the underlying error.
+    ///
+    /// ```
+    /// use easy_cache_core::{Error, ErrorKind};
+    /// use std::error::Error as _;
+    /// let parse = "soon".parse::<u64>().unwrap_err();
+    /// let err = Error::new(ErrorKind::Config, "`timeout_ms` must be a number").with_source(parse);
+    /// assert_eq!(err.source().unwrap().to_string(), "invalid digit found in string");
+    /// ```
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.source = Some(Box::new(source));
         self
     }
 
     /// What kind of failure this is.
+    ///
+    /// ```
+    /// use easy_cache_core::{Error, ErrorKind};
+    /// let err = Error::new(ErrorKind::Decode, "truncated entry");
+    /// assert_eq!(err.kind(), ErrorKind::Decode);
+    /// ```
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
     /// The message, without the kind.
+    ///
+    /// ```
+    /// use easy_cache_core::{Error, ErrorKind};
+    /// let err = Error::new(ErrorKind::UnknownAlias, "no cache named `users`");
+    /// assert_eq!(err.message(), "no cache named `users`");
+    /// assert_eq!(err.to_string(), "unknown cache alias: no cache named `users`");
+    /// ```
     pub fn message(&self) -> &str {
         &self.message
     }
 
     /// Shorthand for a [`ErrorKind::Backend`] error wrapping `source`.
+    ///
+    /// ```
+    /// use easy_cache_core::{Error, ErrorKind};
+    /// let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+    /// let err = Error::backend("connect to 127.0.0.1:6379", io);
+    /// assert_eq!(err.kind(), ErrorKind::Backend);
+    /// assert!(std::error::Error::source(&err).is_some());
+    /// ```
     pub fn backend(
         message: impl Into<String>,
         source: impl std::error::Error + Send + Sync + 'static,
@@ -92,6 +135,15 @@ impl Error {
 }
 
 /// `Result` with easy-cache's [`Error`].
+///
+/// ```
+/// use easy_cache_core::{Error, ErrorKind, Result};
+/// fn port(s: &str) -> Result<u16> {
+///     s.parse().map_err(|e| Error::new(ErrorKind::Config, "bad port").with_source(e))
+/// }
+/// assert_eq!(port("6379").unwrap(), 6379);
+/// assert_eq!(port("x").unwrap_err().kind(), ErrorKind::Config);
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]

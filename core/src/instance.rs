@@ -5,6 +5,39 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 /// One write of a batch: see [`CacheInstance::write_batch`].
+///
+/// ```
+/// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
+/// # use std::{collections::HashMap, sync::{Arc, Mutex}};
+/// # #[derive(Default)]
+/// # struct MapCache(Mutex<HashMap<String, Bytes>>);
+/// # #[async_trait]
+/// # impl CacheInstance for MapCache {
+/// #     fn name(&self) -> &str { "map" }
+/// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
+/// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> {
+/// #         self.0.lock().unwrap().insert(k.into(), v);
+/// #         Ok(())
+/// #     }
+/// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
+/// #         let mut map = self.0.lock().unwrap();
+/// #         if map.contains_key(k) { return Ok(false); }
+/// #         map.insert(k.into(), v);
+/// #         Ok(true)
+/// #     }
+/// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
+/// # }
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// use easy_cache_core::WriteOp;
+/// let cache = MapCache::default();
+/// let ops = [
+///     WriteOp::Set { key: "a".into(), value: "1".into(), timeout: Timeout::Never },
+///     WriteOp::Add { key: "a".into(), value: "2".into(), timeout: Timeout::Never },
+/// ];
+/// cache.write_batch(&ops).await?; // the `Add` finds `a` present: skipped, no error
+/// assert_eq!(cache.get("a").await?, Some(Bytes::from("1")));
+/// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WriteOp {
     /// Store `value` under `key`, replacing what is there.

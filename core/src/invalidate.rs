@@ -7,6 +7,14 @@ use crate::{CacheInstance, Result, Timeout};
 use bytes::Bytes;
 
 /// One tag or several: `"users"`, `["a", "b"]`, `vec![String]`, `&[&str]`.
+///
+/// ```
+/// use easy_cache_core::IntoTags;
+/// assert_eq!("users".into_tags(), ["users"]);
+/// assert_eq!(["a", "b"].into_tags(), ["a", "b"]);
+/// assert_eq!(vec![format!("user:{}", 7)].into_tags(), ["user:7"]);
+/// assert_eq!(["x", "y"][..].into_tags(), ["x", "y"]);
+/// ```
 pub trait IntoTags {
     /// The tags as strings.
     fn into_tags(self) -> Vec<String>;
@@ -45,12 +53,74 @@ impl<S: AsRef<str>, const N: usize> IntoTags for [S; N] {
 
 /// Removes the entry stored under `key` on `instance`. A computation of that key running
 /// in this process when this is called will not store its value.
+///
+/// ```
+/// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
+/// # use std::{collections::HashMap, sync::{Arc, Mutex}};
+/// # #[derive(Default)]
+/// # struct MapCache(Mutex<HashMap<String, Bytes>>);
+/// # #[async_trait]
+/// # impl CacheInstance for MapCache {
+/// #     fn name(&self) -> &str { "map" }
+/// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
+/// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> {
+/// #         self.0.lock().unwrap().insert(k.into(), v);
+/// #         Ok(())
+/// #     }
+/// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
+/// #         let mut map = self.0.lock().unwrap();
+/// #         if map.contains_key(k) { return Ok(false); }
+/// #         map.insert(k.into(), v);
+/// #         Ok(true)
+/// #     }
+/// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
+/// # }
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// use easy_cache_core::invalidate_key_on;
+/// let cache = MapCache::default();
+/// cache.set("user:7", "Ann".into(), Timeout::Never).await?;
+/// assert!(invalidate_key_on(&cache, "user:7").await?);
+/// assert_eq!(cache.get("user:7").await?, None);
+/// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+/// ```
 pub async fn invalidate_key_on(instance: &dyn CacheInstance, key: &str) -> Result<bool> {
     mark_stale(key);
     instance.delete(key).await
 }
 
 /// Invalidates every entry tagged with any of `tags` on `instance`: one write.
+///
+/// ```
+/// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
+/// # use std::{collections::HashMap, sync::{Arc, Mutex}};
+/// # #[derive(Default)]
+/// # struct MapCache(Mutex<HashMap<String, Bytes>>);
+/// # #[async_trait]
+/// # impl CacheInstance for MapCache {
+/// #     fn name(&self) -> &str { "map" }
+/// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
+/// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> {
+/// #         self.0.lock().unwrap().insert(k.into(), v);
+/// #         Ok(())
+/// #     }
+/// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
+/// #         let mut map = self.0.lock().unwrap();
+/// #         if map.contains_key(k) { return Ok(false); }
+/// #         map.insert(k.into(), v);
+/// #         Ok(true)
+/// #     }
+/// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
+/// # }
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// use easy_cache_core::{invalidate_tags_on, tag_version_key};
+/// let cache = MapCache::default();
+/// invalidate_tags_on(&cache, ["users", "books"]).await?;
+/// let before = cache.get(&tag_version_key("users")).await?.unwrap();
+/// invalidate_tags_on(&cache, "users").await?;
+/// // A new version: entries stored under the old one no longer match.
+/// assert_ne!(cache.get(&tag_version_key("users")).await?.unwrap(), before);
+/// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+/// ```
 pub async fn invalidate_tags_on(instance: &dyn CacheInstance, tags: impl IntoTags) -> Result<()> {
     let keys: Vec<String> = tags
         .into_tags()
@@ -62,6 +132,37 @@ pub async fn invalidate_tags_on(instance: &dyn CacheInstance, tags: impl IntoTag
 }
 
 /// Invalidates every entry stored under `prefix` on `instance`: one write.
+///
+/// ```
+/// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
+/// # use std::{collections::HashMap, sync::{Arc, Mutex}};
+/// # #[derive(Default)]
+/// # struct MapCache(Mutex<HashMap<String, Bytes>>);
+/// # #[async_trait]
+/// # impl CacheInstance for MapCache {
+/// #     fn name(&self) -> &str { "map" }
+/// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
+/// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> {
+/// #         self.0.lock().unwrap().insert(k.into(), v);
+/// #         Ok(())
+/// #     }
+/// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
+/// #         let mut map = self.0.lock().unwrap();
+/// #         if map.contains_key(k) { return Ok(false); }
+/// #         map.insert(k.into(), v);
+/// #         Ok(true)
+/// #     }
+/// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
+/// # }
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// use easy_cache_core::{invalidate_prefix_on, prefix_version_key};
+/// let cache = MapCache::default();
+/// assert_eq!(cache.get(&prefix_version_key("shop:1")).await?, None);
+/// invalidate_prefix_on(&cache, "shop:1").await?;
+/// // One new version key, whatever the number of entries under the prefix.
+/// assert!(cache.get(&prefix_version_key("shop:1")).await?.is_some());
+/// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+/// ```
 pub async fn invalidate_prefix_on(instance: &dyn CacheInstance, prefix: &str) -> Result<()> {
     let keys = vec![prefix_version_key(prefix)];
     close_versions(&keys, false);

@@ -4,6 +4,12 @@
 use std::fmt::{Display, Write};
 
 /// Separator between the parts of a key.
+///
+/// ```
+/// use easy_cache_core::{KEY_SEPARATOR, create_cache_key};
+/// let key = create_cache_key!("user", 7, "books");
+/// assert_eq!(key.split(KEY_SEPARATOR).collect::<Vec<_>>(), ["user", "7", "books"]);
+/// ```
 pub const KEY_SEPARATOR: char = ':';
 
 /// A value that can be written into a cache key.

@@ -6,6 +6,19 @@ use serde::de::DeserializeOwned;
 /// Decides what of a return value `R` is cached and how a cached value becomes an `R`.
 /// The macro picks [`Plain`], [`OkOnly`] for `Result` and, with `cache_none = false`,
 /// [`SomeOnly`] for `Option`.
+///
+/// ```
+/// use easy_cache_core::ReturnPolicy;
+/// /// Caches non-empty lists only.
+/// struct NonEmpty;
+/// impl ReturnPolicy<Vec<u32>> for NonEmpty {
+///     type Value = Vec<u32>;
+///     fn cacheable(result: &Vec<u32>) -> Option<&Vec<u32>> { (!result.is_empty()).then_some(result) }
+///     fn from_value(value: Vec<u32>) -> Vec<u32> { value }
+/// }
+/// assert_eq!(NonEmpty::cacheable(&vec![]), None);
+/// assert_eq!(NonEmpty::cacheable(&vec![1]), Some(&vec![1]));
+/// ```
 pub trait ReturnPolicy<R> {
     /// The cached type.
     type Value: Serialize + DeserializeOwned;
@@ -16,6 +29,14 @@ pub trait ReturnPolicy<R> {
 }
 
 /// Cache every returned value.
+///
+/// ```
+/// use easy_cache_core::{Plain, ReturnPolicy};
+/// // Even an `Err` is a value to `Plain`: use `OkOnly` to keep errors out.
+/// let failed: Result<u8, String> = Err("down".into());
+/// assert_eq!(Plain::cacheable(&failed), Some(&failed));
+/// assert_eq!(Plain::from_value(5u8), 5);
+/// ```
 #[derive(Debug)]
 pub struct Plain;
 impl<T: Serialize + DeserializeOwned> ReturnPolicy<T> for Plain {
@@ -29,6 +50,16 @@ impl<T: Serialize + DeserializeOwned> ReturnPolicy<T> for Plain {
 }
 
 /// Cache `Ok` values only; errors are returned and never stored.
+///
+/// ```
+/// use easy_cache_core::{OkOnly, ReturnPolicy};
+/// let ok: Result<u32, String> = Ok(3);
+/// let err: Result<u32, String> = Err("timeout".into());
+/// assert_eq!(OkOnly::cacheable(&ok), Some(&3));
+/// assert_eq!(OkOnly::cacheable(&err), None);
+/// let hit: Result<u32, String> = OkOnly::from_value(3);
+/// assert_eq!(hit, Ok(3));
+/// ```
 #[derive(Debug)]
 pub struct OkOnly;
 impl<T: Serialize + DeserializeOwned, E> ReturnPolicy<Result<T, E>> for OkOnly {
@@ -42,6 +73,14 @@ impl<T: Serialize + DeserializeOwned, E> ReturnPolicy<Result<T, E>> for OkOnly {
 }
 
 /// Cache `Some` values only (`#[ecached(cache_none = false)]`).
+///
+/// ```
+/// use easy_cache_core::{ReturnPolicy, SomeOnly};
+/// assert_eq!(SomeOnly::cacheable(&Some(5u8)), Some(&5));
+/// assert_eq!(SomeOnly::cacheable(&None::<u8>), None);
+/// let hit: Option<u8> = SomeOnly::from_value(5);
+/// assert_eq!(hit, Some(5));
+/// ```
 #[derive(Debug)]
 pub struct SomeOnly;
 impl<T: Serialize + DeserializeOwned> ReturnPolicy<Option<T>> for SomeOnly {

@@ -23,11 +23,26 @@ pub enum Timeout {
 
 impl Timeout {
     /// `Timeout::After` a number of seconds.
+    ///
+    /// ```
+    /// use easy_cache_core::Timeout;
+    /// const HOUR: Timeout = Timeout::secs(3600);
+    /// assert_eq!(HOUR, Timeout::After(std::time::Duration::from_secs(3600)));
+    /// ```
     pub const fn secs(secs: u64) -> Self {
         Timeout::After(Duration::from_secs(secs))
     }
 
     /// Resolves [`Timeout::Default`] against a backend's default (`None` = never expire).
+    ///
+    /// ```
+    /// use easy_cache_core::Timeout;
+    /// use std::time::Duration;
+    /// let backend_default = Some(Duration::from_secs(300));
+    /// assert_eq!(Timeout::Default.resolve(backend_default), backend_default);
+    /// assert_eq!(Timeout::Never.resolve(backend_default), None);
+    /// assert_eq!(Timeout::secs(5).resolve(None), Some(Duration::from_secs(5)));
+    /// ```
     pub fn resolve(self, backend_default: Option<Duration>) -> Option<Duration> {
         match self {
             Timeout::Default => backend_default,
@@ -37,6 +52,13 @@ impl Timeout {
     }
 
     /// True for `After(0)`: storing would be pointless.
+    ///
+    /// ```
+    /// use easy_cache_core::Timeout;
+    /// assert!(Timeout::After(std::time::Duration::ZERO).is_zero());
+    /// assert!(!Timeout::Never.is_zero());
+    /// assert!(!Timeout::Default.is_zero());
+    /// ```
     pub fn is_zero(self) -> bool {
         matches!(self, Timeout::After(d) if d.is_zero())
     }
@@ -44,6 +66,15 @@ impl Timeout {
 
 /// Values accepted where a timeout is expected: seconds, a `Duration`, `Option<Duration>`
 /// (`None` = never), or a [`Timeout`].
+///
+/// ```
+/// use easy_cache_core::{IntoTimeout, Timeout};
+/// use std::time::Duration;
+/// assert_eq!(60u32.into_timeout(), Timeout::secs(60));
+/// assert_eq!(Duration::from_millis(1500).into_timeout(), Timeout::After(Duration::from_millis(1500)));
+/// assert_eq!(None::<Duration>.into_timeout(), Timeout::Never);
+/// assert!((-1i64).into_timeout().is_zero()); // negative seconds: do not store
+/// ```
 pub trait IntoTimeout {
     /// Converts to a [`Timeout`].
     fn into_timeout(self) -> Timeout;

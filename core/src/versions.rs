@@ -24,8 +24,19 @@ impl Token {
 }
 
 /// Namespace of tag version keys.
+///
+/// ```
+/// use easy_cache_core::{TAG_VERSION_PREFIX, tag_version_key};
+/// assert_eq!(tag_version_key("users").strip_prefix(TAG_VERSION_PREFIX), Some("users"));
+/// ```
 pub const TAG_VERSION_PREFIX: &str = "ec:t:";
 /// Namespace of prefix version keys.
+///
+/// ```
+/// use easy_cache_core::{PREFIX_VERSION_PREFIX, TAG_VERSION_PREFIX, prefix_version_key};
+/// assert_eq!(prefix_version_key("shop:1").strip_prefix(PREFIX_VERSION_PREFIX), Some("shop:1"));
+/// assert_ne!(PREFIX_VERSION_PREFIX, TAG_VERSION_PREFIX); // a tag and a prefix never share a key
+/// ```
 pub const PREFIX_VERSION_PREFIX: &str = "ec:p:";
 
 /// The storage key holding the version of `tag`.

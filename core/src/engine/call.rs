@@ -2,10 +2,11 @@
 
 use super::FnCache;
 use super::flight::{self, Leader, Outcome, Role};
+use super::read::{Read, ReadNow};
 use super::refresh;
 use crate::envelope::{self, Stamp};
 use crate::versions::{Token, tag_version_key};
-use crate::{CacheInstance, Codec, Error, ErrorKind, Result, ReturnPolicy, Timeout, WriteOp};
+use crate::{CacheInstance, Codec, Result, ReturnPolicy, Timeout, WriteOp};
 use bytes::Bytes;
 use std::future::Future;
 
@@ -25,15 +26,6 @@ pub struct CallSpec<'a> {
 /// Tags computed from the returned value (a `Meta` tags function), after the call.
 pub type DynamicTags<'a, T> = &'a (dyn Fn(&T) -> Vec<String> + Send + Sync);
 
-enum Read<T> {
-    Hit(T),
-    /// The current versions (`None` = absent), in `CallSpec::versions` order.
-    Miss(Vec<Option<Token>>),
-}
-
-/// Up to this many keys are gathered on the stack for one `get_many`.
-const STACK_KEYS: usize = 8;
-
 impl FnCache {
     /// Runs one call: returns the cached value when it is valid, else runs `compute`,
     /// returns its result and stores what the policy `P` allows, encoded with `C`.
@@ -52,19 +44,32 @@ impl FnCache {
         Fut: Future<Output = R>,
     {
         let refreshing = refresh::take(self.id());
-        let Some(instance) = self.instance() else {
-            return compute.await;
-        };
-        let instance = &*instance;
         let stamp = Stamp {
             codec: C::ID,
             fingerprint: spec.fingerprint,
         };
+        // In-process stores answer within this poll: a hit returns here.
+        let mut known_miss = None;
+        if !refreshing {
+            match self.read_now::<C, P::Value>(&spec, stamp) {
+                ReadNow::Done(Read::Hit(value)) => return P::from_value(value),
+                ReadNow::Done(Read::Miss(snapshot)) => known_miss = Some(snapshot),
+                ReadNow::Unavailable => {}
+            }
+        }
+        let Some(instance) = self.instance() else {
+            return compute.await;
+        };
+        let instance = &*instance;
         loop {
-            let snapshot = match self
-                .read::<C, P::Value>(instance, &spec, stamp, refreshing)
-                .await
-            {
+            let read = match known_miss.take() {
+                Some(snapshot) => Ok(Read::Miss(snapshot)),
+                None => {
+                    self.read::<C, P::Value>(instance, &spec, stamp, refreshing)
+                        .await
+                }
+            };
+            let snapshot = match read {
                 Ok(Read::Hit(value)) => return P::from_value(value),
                 Ok(Read::Miss(snapshot)) => snapshot,
                 Err(err) => {
@@ -127,108 +132,6 @@ impl FnCache {
                     // The leader was cancelled: look again, maybe lead.
                     None => continue,
                 },
-            }
-        }
-    }
-
-    async fn read<C: Codec, T: serde::de::DeserializeOwned>(
-        &self,
-        instance: &dyn CacheInstance,
-        spec: &CallSpec<'_>,
-        stamp: Stamp,
-        refreshing: bool,
-    ) -> Result<Read<T>> {
-        if spec.versions.is_empty() {
-            if refreshing {
-                return Ok(Read::Miss(Vec::new()));
-            }
-            let entry = match instance.get_now(spec.key) {
-                Some(answer) => answer?,
-                None => instance.get(spec.key).await?,
-            };
-            return match entry {
-                Some(entry) => self.validate::<C, T>(instance, &entry, &[], stamp).await,
-                None => Ok(Read::Miss(Vec::new())),
-            };
-        }
-        let count = spec.versions.len() + 1;
-        let mut stack_keys = [""; STACK_KEYS + 1];
-        let heap_keys: Vec<&str>;
-        let keys: &[&str] = if count <= stack_keys.len() {
-            stack_keys[0] = spec.key;
-            stack_keys[1..count].copy_from_slice(spec.versions);
-            &stack_keys[..count]
-        } else {
-            heap_keys = std::iter::once(spec.key)
-                .chain(spec.versions.iter().copied())
-                .collect();
-            &heap_keys
-        };
-        let values = match instance.get_many_now(keys) {
-            Some(answer) => answer?,
-            None => instance.get_many(keys).await?,
-        };
-        if values.len() != count {
-            return Err(Error::new(
-                ErrorKind::Backend,
-                format!(
-                    "{} answered {} values for {count} keys",
-                    instance.name(),
-                    values.len()
-                ),
-            ));
-        }
-        match &values[0] {
-            Some(entry) if !refreshing => {
-                self.validate::<C, T>(instance, entry, &values[1..], stamp)
-                    .await
-            }
-            _ => Ok(Read::Miss(snapshot(&values[1..]))),
-        }
-    }
-
-    /// Checks a stored entry against the current versions and decodes it.
-    async fn validate<C: Codec, T: serde::de::DeserializeOwned>(
-        &self,
-        instance: &dyn CacheInstance,
-        entry: &Bytes,
-        versions: &[Option<Bytes>],
-        stamp: Stamp,
-    ) -> Result<Read<T>> {
-        let miss = || Ok(Read::Miss(snapshot(versions)));
-        let view = match envelope::decode(entry, stamp) {
-            Ok(view) => view,
-            Err(rejected) => {
-                tracing::debug!(target: "easy_cache", function = self.name(), ?rejected, "stored entry unusable: recomputing");
-                return miss();
-            }
-        };
-        if view.token_count() != versions.len()
-            || !versions
-                .iter()
-                .enumerate()
-                .all(|(i, v)| view.token_matches(i, v.as_deref()))
-        {
-            return miss();
-        }
-        if !view.named.is_empty() {
-            let keys: Vec<&str> = view.named.iter().map(|(key, _)| *key).collect();
-            let current = instance.get_many(&keys).await?;
-            let valid = current.len() == keys.len()
-                && view
-                    .named
-                    .iter()
-                    .zip(&current)
-                    .all(|((_, token), now)| now.as_deref() == Some(&token.0[..]));
-            if !valid {
-                return miss();
-            }
-        }
-        match C::decode::<T>(view.value) {
-            Ok(value) => Ok(Read::Hit(value)),
-            Err(err) => {
-                tracing::debug!(target: "easy_cache", function = self.name(), error = %err, "stored value undecodable: recomputing");
-                miss()
             }
         }
     }
@@ -328,14 +231,6 @@ impl FnCache {
         }
         Some(entry.slice(header_len..))
     }
-}
-
-/// The current version tokens of a read (`None` where absent or malformed).
-fn snapshot(versions: &[Option<Bytes>]) -> Vec<Option<Token>> {
-    versions
-        .iter()
-        .map(|v| v.as_deref().and_then(Token::from_stored))
-        .collect()
 }
 
 /// A fresh token for a version key that does not exist yet, created with `add` so a

@@ -3,6 +3,7 @@
 
 pub(crate) mod call;
 mod flight;
+mod read;
 mod refresh;
 mod shared;
 mod warn;
@@ -18,6 +19,37 @@ use arc_swap::ArcSwapOption;
 use std::sync::{Arc, OnceLock};
 
 /// Where a function's cache lives.
+///
+/// ```
+/// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
+/// # use std::{collections::HashMap, sync::{Arc, Mutex}};
+/// # #[derive(Default)]
+/// # struct MapCache(Mutex<HashMap<String, Bytes>>);
+/// # #[async_trait]
+/// # impl CacheInstance for MapCache {
+/// #     fn name(&self) -> &str { "map" }
+/// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
+/// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> {
+/// #         self.0.lock().unwrap().insert(k.into(), v);
+/// #         Ok(())
+/// #     }
+/// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
+/// #         let mut map = self.0.lock().unwrap();
+/// #         if map.contains_key(k) { return Ok(false); }
+/// #         map.insert(k.into(), v);
+/// #         Ok(true)
+/// #     }
+/// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
+/// # }
+/// use easy_cache_core::CacheTarget;
+/// fn build() -> Arc<dyn CacheInstance> { Arc::new(MapCache::default()) }
+/// let targets = [CacheTarget::Alias("sessions"), CacheTarget::Instance(build)];
+/// let names: Vec<String> = targets.iter().map(|target| match target {
+///     CacheTarget::Alias(alias) => format!("alias {alias}"),
+///     CacheTarget::Instance(build) => format!("instance {}", build().name()),
+/// }).collect();
+/// assert_eq!(names, ["alias sessions", "instance map"]);
+/// ```
 #[derive(Clone, Copy)]
 pub enum CacheTarget {
     /// Looked up by alias in the registry at call time (`cache_alias = "..."`, or `default`).
@@ -32,6 +64,43 @@ struct Resolved {
 }
 
 /// The state of one decorated function: a `static` the macro generates.
+///
+/// ```
+/// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
+/// # use std::{collections::HashMap, sync::{Arc, Mutex}};
+/// # #[derive(Default)]
+/// # struct MapCache(Mutex<HashMap<String, Bytes>>);
+/// # #[async_trait]
+/// # impl CacheInstance for MapCache {
+/// #     fn name(&self) -> &str { "map" }
+/// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
+/// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> {
+/// #         self.0.lock().unwrap().insert(k.into(), v);
+/// #         Ok(())
+/// #     }
+/// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
+/// #         let mut map = self.0.lock().unwrap();
+/// #         if map.contains_key(k) { return Ok(false); }
+/// #         map.insert(k.into(), v);
+/// #         Ok(true)
+/// #     }
+/// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
+/// # }
+/// # use easy_cache_core::InstanceLookup;
+/// # struct NoAliases;
+/// # impl InstanceLookup for NoAliases {
+/// #     fn generation(&self) -> u64 { 0 }
+/// #     fn lookup(&self, _: &str) -> Option<Arc<dyn CacheInstance>> { None }
+/// # }
+/// use easy_cache_core::{CacheTarget, FnCache};
+/// fn build() -> Arc<dyn CacheInstance> { Arc::new(MapCache::default()) }
+/// static LOAD_USER: FnCache = FnCache::new(
+///     "app/src/users.rs:12:1", "app::users::load_user", CacheTarget::Instance(build), &NoAliases, true,
+/// );
+/// assert_eq!(LOAD_USER.name(), "app::users::load_user");
+/// // An instance target is built once, on first use, then shared.
+/// assert!(Arc::ptr_eq(&LOAD_USER.instance().unwrap(), &LOAD_USER.instance().unwrap()));
+/// ```
 pub struct FnCache {
     id: &'static str,
     name: &'static str,
@@ -46,6 +115,22 @@ pub struct FnCache {
 impl FnCache {
     /// State for the function `name` (unique `id`: path, line and column), caching in
     /// `target`, resolving aliases through `lookup`.
+    ///
+    /// ```
+    /// # use easy_cache_core::{CacheInstance, CacheTarget, FnCache, InstanceLookup};
+    /// # use std::sync::Arc;
+    /// # struct NoAliases;
+    /// # impl InstanceLookup for NoAliases {
+    /// #     fn generation(&self) -> u64 { 0 }
+    /// #     fn lookup(&self, _: &str) -> Option<Arc<dyn CacheInstance>> { None }
+    /// # }
+    /// static REPORT: FnCache = FnCache::new(
+    ///     "app/src/report.rs:3:1", "app::report", CacheTarget::Alias("reports"), &NoAliases, false,
+    /// );
+    /// assert!(!REPORT.single_flight());
+    /// // Nothing is registered as `reports`: the function would run uncached.
+    /// assert!(REPORT.instance().is_none());
+    /// ```
     pub const fn new(
         id: &'static str,
         name: &'static str,
@@ -66,21 +151,109 @@ impl FnCache {
     }
 
     /// The decorated function's path, for logs.
+    ///
+    /// ```
+    /// # use easy_cache_core::{CacheInstance, CacheTarget, FnCache, InstanceLookup};
+    /// # use std::sync::Arc;
+    /// # struct NoAliases;
+    /// # impl InstanceLookup for NoAliases {
+    /// #     fn generation(&self) -> u64 { 0 }
+    /// #     fn lookup(&self, _: &str) -> Option<Arc<dyn CacheInstance>> { None }
+    /// # }
+    /// static F: FnCache = FnCache::new("src/lib.rs:1:1", "app::load_user", CacheTarget::Alias("default"), &NoAliases, true);
+    /// assert_eq!(F.name(), "app::load_user");
+    /// ```
     pub fn name(&self) -> &'static str {
         self.name
     }
 
     /// Whether concurrent misses of one key compute once.
+    ///
+    /// ```
+    /// # use easy_cache_core::{CacheInstance, CacheTarget, FnCache, InstanceLookup};
+    /// # use std::sync::Arc;
+    /// # struct NoAliases;
+    /// # impl InstanceLookup for NoAliases {
+    /// #     fn generation(&self) -> u64 { 0 }
+    /// #     fn lookup(&self, _: &str) -> Option<Arc<dyn CacheInstance>> { None }
+    /// # }
+    /// static F: FnCache = FnCache::new("src/lib.rs:1:1", "app::f", CacheTarget::Alias("default"), &NoAliases, true);
+    /// static G: FnCache = FnCache::new("src/lib.rs:9:1", "app::g", CacheTarget::Alias("default"), &NoAliases, false);
+    /// assert!(F.single_flight());
+    /// assert!(!G.single_flight());
+    /// ```
     pub fn single_flight(&self) -> bool {
         self.single_flight
     }
 
     /// The function's unique id, shared by its body and its handle.
+    ///
+    /// ```
+    /// # use easy_cache_core::{CacheInstance, CacheTarget, FnCache, InstanceLookup};
+    /// # use std::sync::Arc;
+    /// # struct NoAliases;
+    /// # impl InstanceLookup for NoAliases {
+    /// #     fn generation(&self) -> u64 { 0 }
+    /// #     fn lookup(&self, _: &str) -> Option<Arc<dyn CacheInstance>> { None }
+    /// # }
+    /// static F: FnCache = FnCache::new("src/users.rs:12:1", "app::f", CacheTarget::Alias("default"), &NoAliases, true);
+    /// assert_eq!(F.id(), "src/users.rs:12:1");
+    /// ```
     pub fn id(&self) -> &'static str {
         self.id
     }
 
+    /// Runs `f` on the resolved instance without cloning its `Arc`; `None` when nothing
+    /// is resolved yet or the registry changed since (then [`instance`](Self::instance)
+    /// resolves). `f` must not wait: it runs while a lock-free guard is held.
+    pub(crate) fn with_instance<R>(&self, f: impl FnOnce(&dyn CacheInstance) -> R) -> Option<R> {
+        match self.target {
+            CacheTarget::Instance(_) => self.fixed.get().map(|instance| f(&**instance)),
+            CacheTarget::Alias(_) => {
+                let resolved = self.resolved.load();
+                let resolved = resolved.as_ref()?;
+                (resolved.generation == self.lookup.generation()).then(|| f(&*resolved.instance))
+            }
+        }
+    }
+
     /// The instance this function uses now; `None` (logged) when its alias is unknown.
+    ///
+    /// ```
+    /// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
+    /// # use std::{collections::HashMap, sync::{Arc, Mutex}};
+    /// # #[derive(Default)]
+    /// # struct MapCache(Mutex<HashMap<String, Bytes>>);
+    /// # #[async_trait]
+    /// # impl CacheInstance for MapCache {
+    /// #     fn name(&self) -> &str { "map" }
+    /// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
+    /// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> {
+    /// #         self.0.lock().unwrap().insert(k.into(), v);
+    /// #         Ok(())
+    /// #     }
+    /// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
+    /// #         let mut map = self.0.lock().unwrap();
+    /// #         if map.contains_key(k) { return Ok(false); }
+    /// #         map.insert(k.into(), v);
+    /// #         Ok(true)
+    /// #     }
+    /// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
+    /// # }
+    /// use easy_cache_core::{CacheTarget, FnCache, InstanceLookup};
+    /// # struct OnlySessions;
+    /// # impl InstanceLookup for OnlySessions {
+    /// #     fn generation(&self) -> u64 { 0 }
+    /// #     fn lookup(&self, alias: &str) -> Option<Arc<dyn CacheInstance>> {
+    /// #         (alias == "sessions").then(|| Arc::new(MapCache::default()) as Arc<dyn CacheInstance>)
+    /// #     }
+    /// # }
+    /// // `OnlySessions` resolves the alias `sessions` and nothing else.
+    /// static SESSION: FnCache = FnCache::new("a", "app::session", CacheTarget::Alias("sessions"), &OnlySessions, true);
+    /// static ORPHAN: FnCache = FnCache::new("b", "app::orphan", CacheTarget::Alias("nope"), &OnlySessions, true);
+    /// assert_eq!(SESSION.instance().unwrap().name(), "map");
+    /// assert!(ORPHAN.instance().is_none());
+    /// ```
     pub fn instance(&self) -> Option<Arc<dyn CacheInstance>> {
         match self.target {
             CacheTarget::Instance(build) => Some(Arc::clone(self.fixed.get_or_init(build))),

@@ -1,0 +1,227 @@
+//! Reading an entry and the current versions of its tags, and deciding hit or miss.
+//!
+//! Two paths share one validation: [`FnCache::read_now`] for backends that answer without
+//! waiting (in-process stores: the hit completes inside one poll, borrowing the instance
+//! instead of cloning its `Arc`), and [`FnCache::read`] for the others.
+
+use super::FnCache;
+use super::call::CallSpec;
+use crate::envelope::{self, EntryView, Stamp};
+use crate::versions::Token;
+use crate::{CacheInstance, Codec, Error, ErrorKind, Result};
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use std::borrow::Cow;
+
+/// The outcome of a read.
+pub(crate) enum Read<T> {
+    Hit(T),
+    /// The current versions (`None` = absent), in `CallSpec::versions` order.
+    Miss(Vec<Option<Token>>),
+}
+
+/// The outcome of a read that must not wait.
+pub(crate) enum ReadNow<T> {
+    Done(Read<T>),
+    /// The backend cannot answer without waiting (or failed): take the async path.
+    Unavailable,
+}
+
+/// Up to this many keys are gathered on the stack for one `get_many`.
+const STACK_KEYS: usize = 8;
+
+/// What the synchronous part of validation found.
+enum Checked<'a> {
+    Valid(&'a [u8]),
+    /// Valid so far; the tags named in the entry must still be checked.
+    NeedsNamed(EntryView<'a>),
+    Invalid,
+}
+
+impl FnCache {
+    /// Reads without waiting, when the instance can; never clones the instance `Arc`.
+    pub(crate) fn read_now<C: Codec, T: DeserializeOwned>(
+        &self,
+        spec: &CallSpec<'_>,
+        stamp: Stamp,
+    ) -> ReadNow<T> {
+        self.with_instance(|instance| {
+            if spec.versions.is_empty() {
+                return match instance.get_now(spec.key) {
+                    Some(Ok(None)) => ReadNow::Done(Read::Miss(Vec::new())),
+                    Some(Ok(Some(entry))) => match self.check(&entry, &[], stamp) {
+                        Checked::Valid(value) => ReadNow::Done(self.decode::<C, T>(value, &[])),
+                        Checked::Invalid => ReadNow::Done(Read::Miss(Vec::new())),
+                        Checked::NeedsNamed(view) => self.named_now::<C, T>(instance, &view, &[]),
+                    },
+                    _ => ReadNow::Unavailable,
+                };
+            }
+            let mut stack = [""; STACK_KEYS + 1];
+            let keys = gather_keys(spec, &mut stack);
+            let Some(Ok(values)) = instance.get_many_now(&keys) else {
+                return ReadNow::Unavailable;
+            };
+            if values.len() != spec.versions.len() + 1 {
+                return ReadNow::Unavailable;
+            }
+            let versions = &values[1..];
+            let Some(entry) = &values[0] else {
+                return ReadNow::Done(Read::Miss(snapshot(versions)));
+            };
+            match self.check(entry, versions, stamp) {
+                Checked::Valid(value) => ReadNow::Done(self.decode::<C, T>(value, versions)),
+                Checked::Invalid => ReadNow::Done(Read::Miss(snapshot(versions))),
+                Checked::NeedsNamed(view) => self.named_now::<C, T>(instance, &view, versions),
+            }
+        })
+        .unwrap_or(ReadNow::Unavailable)
+    }
+
+    /// Checks the tags named in an entry, without waiting.
+    fn named_now<C: Codec, T: DeserializeOwned>(
+        &self,
+        instance: &dyn CacheInstance,
+        view: &EntryView<'_>,
+        versions: &[Option<Bytes>],
+    ) -> ReadNow<T> {
+        let keys: Vec<&str> = view.named.iter().map(|(key, _)| *key).collect();
+        match instance.get_many_now(&keys) {
+            Some(Ok(current)) if named_match(view, &current) => {
+                ReadNow::Done(self.decode::<C, T>(view.value, versions))
+            }
+            Some(Ok(_)) => ReadNow::Done(Read::Miss(snapshot(versions))),
+            _ => ReadNow::Unavailable,
+        }
+    }
+
+    /// Reads the entry and its versions in one `get_many` (one `get` without tags).
+    pub(crate) async fn read<C: Codec, T: DeserializeOwned>(
+        &self,
+        instance: &dyn CacheInstance,
+        spec: &CallSpec<'_>,
+        stamp: Stamp,
+        refreshing: bool,
+    ) -> Result<Read<T>> {
+        if spec.versions.is_empty() {
+            let entry = instance.get(spec.key).await?;
+            return self
+                .assess::<C, T>(instance, entry.as_ref().filter(|_| !refreshing), &[], stamp)
+                .await;
+        }
+        let mut stack = [""; STACK_KEYS + 1];
+        let keys = gather_keys(spec, &mut stack);
+        let values = instance.get_many(&keys).await?;
+        if values.len() != keys.len() {
+            return Err(Error::new(
+                ErrorKind::Backend,
+                format!(
+                    "{} answered {} values for {} keys",
+                    instance.name(),
+                    values.len(),
+                    keys.len()
+                ),
+            ));
+        }
+        let entry = values[0].as_ref().filter(|_| !refreshing);
+        self.assess::<C, T>(instance, entry, &values[1..], stamp)
+            .await
+    }
+
+    async fn assess<C: Codec, T: DeserializeOwned>(
+        &self,
+        instance: &dyn CacheInstance,
+        entry: Option<&Bytes>,
+        versions: &[Option<Bytes>],
+        stamp: Stamp,
+    ) -> Result<Read<T>> {
+        let Some(entry) = entry else {
+            return Ok(Read::Miss(snapshot(versions)));
+        };
+        let value = match self.check(entry, versions, stamp) {
+            Checked::Valid(value) => value,
+            Checked::Invalid => return Ok(Read::Miss(snapshot(versions))),
+            Checked::NeedsNamed(view) => {
+                let keys: Vec<&str> = view.named.iter().map(|(key, _)| *key).collect();
+                let current = instance.get_many(&keys).await?;
+                if !named_match(&view, &current) {
+                    return Ok(Read::Miss(snapshot(versions)));
+                }
+                view.value
+            }
+        };
+        Ok(self.decode::<C, T>(value, versions))
+    }
+
+    /// Checks a stored entry's stamp and argument-derived versions.
+    fn check<'a>(&self, entry: &'a Bytes, versions: &[Option<Bytes>], stamp: Stamp) -> Checked<'a> {
+        let view = match envelope::decode(entry, stamp) {
+            Ok(view) => view,
+            Err(rejected) => {
+                tracing::debug!(target: "easy_cache", function = self.name(), ?rejected, "stored entry unusable: recomputing");
+                return Checked::Invalid;
+            }
+        };
+        let current = view.token_count() == versions.len()
+            && versions
+                .iter()
+                .enumerate()
+                .all(|(i, v)| view.token_matches(i, v.as_deref()));
+        match (current, view.named.is_empty()) {
+            (false, _) => Checked::Invalid,
+            (true, true) => Checked::Valid(view.value),
+            (true, false) => Checked::NeedsNamed(view),
+        }
+    }
+
+    fn decode<C: Codec, T: DeserializeOwned>(
+        &self,
+        value: &[u8],
+        versions: &[Option<Bytes>],
+    ) -> Read<T> {
+        match C::decode::<T>(value) {
+            Ok(value) => Read::Hit(value),
+            Err(err) => {
+                tracing::debug!(target: "easy_cache", function = self.name(), error = %err, "stored value undecodable: recomputing");
+                Read::Miss(snapshot(versions))
+            }
+        }
+    }
+}
+
+/// Whether the tags named in an entry still have the versions it was stored with.
+fn named_match(view: &EntryView<'_>, current: &[Option<Bytes>]) -> bool {
+    current.len() == view.named.len()
+        && view
+            .named
+            .iter()
+            .zip(current)
+            .all(|((_, token), now)| now.as_deref() == Some(&token.0[..]))
+}
+
+/// The current version tokens of a read (`None` where absent or malformed).
+pub(crate) fn snapshot(versions: &[Option<Bytes>]) -> Vec<Option<Token>> {
+    versions
+        .iter()
+        .map(|v| v.as_deref().and_then(Token::from_stored))
+        .collect()
+}
+
+/// `[key, versions...]`, on the stack when they are few.
+fn gather_keys<'a>(
+    spec: &CallSpec<'a>,
+    stack: &'a mut [&'a str; STACK_KEYS + 1],
+) -> Cow<'a, [&'a str]> {
+    let count = spec.versions.len() + 1;
+    if count <= stack.len() {
+        stack[0] = spec.key;
+        stack[1..count].copy_from_slice(spec.versions);
+        Cow::Borrowed(&stack[..count])
+    } else {
+        Cow::Owned(
+            std::iter::once(spec.key)
+                .chain(spec.versions.iter().copied())
+                .collect(),
+        )
+    }
+}
