@@ -17,3 +17,15 @@ pub mod custom_backends {}
 
 #[doc = include_str!("../guide/05-configuration.md")]
 pub mod configuration {}
+
+#[doc = include_str!("../guide/backend-redis.md")]
+pub mod backend_redis {}
+
+#[doc = include_str!("../guide/backend-memcached.md")]
+pub mod backend_memcached {}
+
+#[doc = include_str!("../guide/backend-sled.md")]
+pub mod backend_sled {}
+
+#[doc = include_str!("../guide/testing.md")]
+pub mod testing {}
