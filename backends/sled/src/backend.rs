@@ -286,4 +286,18 @@ mod tests {
         let took = started.elapsed();
         assert!(took < Duration::from_secs(5), "{took:?}");
     }
+
+    fn assert_send<T: Send>(value: T) -> T {
+        value
+    }
+
+    #[tokio::test]
+    async fn flushes_on_demand_without_blocking_the_runtime() {
+        let cache = SledCache::new(SledConfig::temporary().flush_every(Duration::ZERO)).unwrap();
+        cache.set("k", "v".into(), Timeout::Never).await.unwrap();
+        // The future can move to another worker (tokio::spawn needs Send).
+        assert_send(cache.flush_async()).await.unwrap();
+        cache.flush().unwrap();
+        assert!(format!("{cache:?}").contains("open: true"));
+    }
 }

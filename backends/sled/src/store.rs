@@ -38,7 +38,6 @@ impl Store {
         name: String,
     ) -> Result<Self> {
         let tree = db
-            .db
             .open_tree(tree)
             .map_err(|e| backend_error(&name, "open_tree", e))?;
         Ok(Store {
