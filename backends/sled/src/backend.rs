@@ -72,7 +72,8 @@ impl SledCache {
 
     /// The sled tree holding this cache's records (opening the database if needed), for
     /// inspection and maintenance. Records are stored under `key_prefix + key` as an 8-byte
-    /// big-endian expiry (Unix milliseconds, 0 = never) followed by the value.
+    /// big-endian expiry (Unix milliseconds, 0 = never) followed by the value. A tree kept
+    /// after the cache is dropped keeps the database open, and its directory locked.
     pub fn tree(&self) -> Result<sled::Tree> {
         Ok(self.store()?.tree.clone())
     }
