@@ -8,6 +8,17 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// One alias: a backend URL and options appended to its query string.
+///
+/// ```
+/// use easy_cache_registry::{CacheConfig, OptionValue};
+/// let config = CacheConfig {
+///     url: "redis://app:hunter2@cache:6379/0".into(),
+///     options: [("timeout_ms".to_string(), OptionValue::Integer(100))].into(),
+/// };
+/// assert_eq!(config.full_url(), "redis://app:hunter2@cache:6379/0?timeout_ms=100");
+/// // `Debug` never shows the password.
+/// assert!(!format!("{config:?}").contains("hunter2"));
+/// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CacheConfig {
@@ -19,6 +30,18 @@ pub struct CacheConfig {
 }
 
 /// An option's value.
+///
+/// ```
+/// use easy_cache_registry::{CachesConfig, OptionValue};
+/// let config = CachesConfig::from_toml_str(r#"
+///     [default]
+///     url = "memory://"
+///     options = { max_capacity = 500, key_prefix = "app" }
+/// "#).unwrap();
+/// let options = &config.caches["default"].options;
+/// assert_eq!(options["max_capacity"], OptionValue::Integer(500));
+/// assert_eq!(options["key_prefix"].to_string(), "app");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum OptionValue {
@@ -75,6 +98,15 @@ fn is_secret(option: &str) -> bool {
 
 impl CacheConfig {
     /// The URL with the options appended as query parameters.
+    ///
+    /// ```
+    /// use easy_cache_registry::{CacheConfig, OptionValue};
+    /// let config = CacheConfig {
+    ///     url: "memory://?max_capacity=10".into(),
+    ///     options: [("default_timeout".to_string(), OptionValue::Integer(60))].into(),
+    /// };
+    /// assert_eq!(config.full_url(), "memory://?max_capacity=10&default_timeout=60");
+    /// ```
     pub fn full_url(&self) -> String {
         if self.options.is_empty() {
             return self.url.clone();
@@ -116,6 +148,15 @@ const ENV_SUFFIX: &str = "_URL";
 
 impl CachesConfig {
     /// Parses TOML: one table per alias with `url` and optional `options`.
+    ///
+    /// ```
+    /// use easy_cache_registry::CachesConfig;
+    /// let config = CachesConfig::from_toml_str("[default]\nurl = \"memory://\"\n").unwrap();
+    /// assert_eq!(config.caches["default"].url, "memory://");
+    /// // Errors name the alias and the field.
+    /// let err = CachesConfig::from_toml_str("[sessions]\nurll = \"memory://\"\n").unwrap_err();
+    /// assert!(err.message().contains("sessions") && err.message().contains("urll"));
+    /// ```
     pub fn from_toml_str(text: &str) -> Result<Self> {
         let config_error = |message: String| Error::new(ErrorKind::Config, message);
         let tables: BTreeMap<String, toml::Value> = toml::from_str(text)
@@ -134,6 +175,18 @@ impl CachesConfig {
     }
 
     /// Reads and parses a TOML file.
+    ///
+    /// ```
+    /// use easy_cache_core::ErrorKind;
+    /// use easy_cache_registry::CachesConfig;
+    /// let path = std::env::temp_dir().join(format!("easy-cache-doc-{}.toml", std::process::id()));
+    /// std::fs::write(&path, "[default]\nurl = \"memory://\"\n").unwrap();
+    /// let config = CachesConfig::from_toml_file(&path).unwrap();
+    /// assert_eq!(config.caches["default"].url, "memory://");
+    /// # std::fs::remove_file(&path).unwrap();
+    /// let missing = CachesConfig::from_toml_file("/nonexistent/caches.toml").unwrap_err();
+    /// assert_eq!(missing.kind(), ErrorKind::Config);
+    /// ```
     pub fn from_toml_file(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| {
@@ -152,11 +205,31 @@ impl CachesConfig {
     }
 
     /// Aliases from `EASY_CACHE_DEFAULT_URL`, `EASY_CACHE_<ALIAS>_URL` in the environment.
+    ///
+    /// ```
+    /// use easy_cache_registry::CachesConfig;
+    /// let config = CachesConfig::from_env();
+    /// // Every alias found comes from its own `EASY_CACHE_<ALIAS>_URL` variable.
+    /// for (alias, cache) in &config.caches {
+    ///     let var = format!("EASY_CACHE_{}_URL", alias.to_ascii_uppercase());
+    ///     assert_eq!(std::env::var(var).ok(), Some(cache.url.clone()));
+    /// }
+    /// ```
     pub fn from_env() -> Self {
         Self::from_vars(std::env::vars())
     }
 
     /// Aliases from `(name, value)` pairs, as [`from_env`](Self::from_env) reads them.
+    ///
+    /// ```
+    /// use easy_cache_registry::CachesConfig;
+    /// let config = CachesConfig::from_vars([
+    ///     ("EASY_CACHE_USER_SESSIONS_URL".to_string(), "redis://cache:6379/1".to_string()),
+    ///     ("HOME".to_string(), "/root".to_string()),
+    /// ]);
+    /// assert_eq!(config.caches["user_sessions"].url, "redis://cache:6379/1");
+    /// assert_eq!(config.caches.len(), 1);
+    /// ```
     pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Self {
         let caches = vars
             .into_iter()
@@ -177,6 +250,17 @@ impl CachesConfig {
     }
 
     /// `self` with `other`'s aliases added or replacing (e.g. environment over file).
+    ///
+    /// ```
+    /// use easy_cache_registry::CachesConfig;
+    /// let file = CachesConfig::from_toml_str(
+    ///     "[default]\nurl = \"memory://\"\n[sessions]\nurl = \"memory://\"\n",
+    /// ).unwrap();
+    /// let env = CachesConfig::from_vars([("EASY_CACHE_DEFAULT_URL".into(), "redis://cache:6379".into())]);
+    /// let config = file.merged_with(env);
+    /// assert_eq!(config.caches["default"].url, "redis://cache:6379");
+    /// assert_eq!(config.caches["sessions"].url, "memory://");
+    /// ```
     pub fn merged_with(mut self, other: CachesConfig) -> Self {
         self.caches.extend(other.caches);
         self
@@ -184,6 +268,23 @@ impl CachesConfig {
 
     /// Builds every alias and registers it; nothing is registered if any fails. The error
     /// names the alias.
+    ///
+    /// ```
+    /// # use easy_cache_memory as _; // links the memory:// backend
+    /// use easy_cache_registry::{CachesConfig, caches};
+    /// let config = CachesConfig::from_toml_str(r#"
+    ///     [doc_install_sessions]
+    ///     url = "memory://"
+    ///     options = { default_timeout = 600 }
+    /// "#)?;
+    /// config.install()?;
+    /// assert_eq!(caches::get("doc_install_sessions").unwrap().name(), "memory");
+    /// // One bad alias: nothing is registered.
+    /// let bad = "[doc_install_a]\nurl = \"memory://\"\n[doc_install_b]\nurl = \"nosuch://x\"\n";
+    /// assert!(CachesConfig::from_toml_str(bad)?.install().is_err());
+    /// assert!(caches::get("doc_install_a").is_none());
+    /// # Ok::<(), easy_cache_core::Error>(())
+    /// ```
     pub fn install(&self) -> Result<()> {
         let mut built = Vec::with_capacity(self.caches.len());
         for (alias, config) in &self.caches {

@@ -23,6 +23,16 @@ pub use registry::{CACHES, Caches, DEFAULT_ALIAS};
 pub use inventory as __inventory;
 
 /// The process-wide registry, as functions (the seed's `caches` object).
+///
+/// ```
+/// # use easy_cache_memory as _; // links the memory:// backend
+/// use easy_cache_registry::caches;
+/// caches::insert("doc_caches_sessions", caches::from_url("memory://?default_timeout=600")?);
+/// assert!(caches::aliases().iter().any(|a| a == "doc_caches_sessions"));
+/// assert_eq!(caches::get("doc_caches_sessions").unwrap().name(), "memory");
+/// assert!(caches::remove("doc_caches_sessions").is_some());
+/// # Ok::<(), easy_cache_core::Error>(())
+/// ```
 pub mod caches {
     pub use crate::registry::{
         aliases, clear, from_url, get, insert, remove, schemes, set_default, try_get,

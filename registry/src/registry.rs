@@ -8,11 +8,30 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 /// The alias used when a function names none.
+///
+/// ```
+/// # use easy_cache_memory as _; // links the memory:// backend
+/// use easy_cache_registry::{DEFAULT_ALIAS, caches};
+/// // With nothing configured, `default` is the embedded in-memory cache.
+/// assert_eq!(caches::get(DEFAULT_ALIAS).unwrap().name(), "memory");
+/// ```
 pub const DEFAULT_ALIAS: &str = "default";
 
 type AliasMap = HashMap<String, Arc<dyn CacheInstance>>;
 
 /// A registry of cache instances by alias. [`CACHES`] is the process-wide one.
+///
+/// ```
+/// # use easy_cache_memory as _; // links the memory:// backend
+/// use easy_cache_core::InstanceLookup;
+/// use easy_cache_registry::{CACHES, Caches, caches};
+/// let registry: &Caches = &CACHES;
+/// let before = registry.generation();
+/// registry.insert("doc_caches_struct", caches::from_url("memory://")?);
+/// assert_eq!(registry.get("doc_caches_struct").unwrap().name(), "memory");
+/// assert!(registry.generation() > before); // functions re-resolve their alias
+/// # Ok::<(), easy_cache_core::Error>(())
+/// ```
 pub struct Caches {
     map: LazyLock<ArcSwap<AliasMap>>,
     writes: Mutex<()>,
@@ -21,6 +40,15 @@ pub struct Caches {
 }
 
 /// The process-wide registry that `#[ecached]` functions consult.
+///
+/// ```
+/// # use easy_cache_memory as _; // links the memory:// backend
+/// use easy_cache_registry::{CACHES, caches};
+/// // The `caches` functions act on `CACHES`.
+/// caches::insert("doc_caches_static", caches::from_url("memory://")?);
+/// assert!(CACHES.get("doc_caches_static").is_some());
+/// # Ok::<(), easy_cache_core::Error>(())
+/// ```
 pub static CACHES: Caches = Caches::new();
 
 impl Caches {
@@ -43,6 +71,17 @@ impl Caches {
     }
 
     /// Registers `instance` under `alias`, replacing any previous one.
+    ///
+    /// ```
+    /// # use easy_cache_memory as _; // links the memory:// backend
+    /// use easy_cache_registry::{CACHES, caches};
+    /// use std::sync::Arc;
+    /// let first = caches::from_url("memory://")?;
+    /// CACHES.insert("doc_caches_insert", Arc::clone(&first));
+    /// CACHES.insert("doc_caches_insert", caches::from_url("memory://")?); // replaces `first`
+    /// assert!(!Arc::ptr_eq(&CACHES.get("doc_caches_insert").unwrap(), &first));
+    /// # Ok::<(), easy_cache_core::Error>(())
+    /// ```
     pub fn insert(&self, alias: &str, instance: Arc<dyn CacheInstance>) {
         self.update(|map| {
             map.insert(alias.to_owned(), instance);
@@ -50,6 +89,15 @@ impl Caches {
     }
 
     /// Removes `alias`; returns the instance it had.
+    ///
+    /// ```
+    /// # use easy_cache_memory as _; // links the memory:// backend
+    /// use easy_cache_registry::{CACHES, caches};
+    /// CACHES.insert("doc_caches_remove", caches::from_url("memory://")?);
+    /// assert!(CACHES.remove("doc_caches_remove").is_some());
+    /// assert!(CACHES.remove("doc_caches_remove").is_none());
+    /// # Ok::<(), easy_cache_core::Error>(())
+    /// ```
     pub fn remove(&self, alias: &str) -> Option<Arc<dyn CacheInstance>> {
         let mut removed = None;
         self.update(|map| removed = map.remove(alias));
@@ -57,11 +105,28 @@ impl Caches {
     }
 
     /// Removes every alias (the embedded default stays available).
+    ///
+    /// ```
+    /// # use easy_cache_memory as _; // links the memory:// backend
+    /// use easy_cache_registry::{CACHES, caches};
+    /// CACHES.insert("doc_caches_clear", caches::from_url("memory://")?);
+    /// CACHES.clear();
+    /// assert!(CACHES.get("doc_caches_clear").is_none());
+    /// assert!(CACHES.get("default").is_some()); // the embedded in-memory cache
+    /// # Ok::<(), easy_cache_core::Error>(())
+    /// ```
     pub fn clear(&self) {
         self.update(HashMap::clear);
     }
 
     /// The instance under `alias`; `default` falls back to the embedded in-memory cache.
+    ///
+    /// ```
+    /// # use easy_cache_memory as _; // links the memory:// backend
+    /// use easy_cache_registry::{CACHES, caches};
+    /// assert_eq!(CACHES.get("default").unwrap().name(), "memory");
+    /// assert!(CACHES.get("doc_caches_nobody").is_none());
+    /// ```
     pub fn get(&self, alias: &str) -> Option<Arc<dyn CacheInstance>> {
         if let Some(instance) = self.map.load().get(alias) {
             return Some(Arc::clone(instance));
@@ -73,6 +138,17 @@ impl Caches {
     }
 
     /// Like [`get`](Self::get), with an error naming the alias and the ones that exist.
+    ///
+    /// ```
+    /// # use easy_cache_memory as _; // links the memory:// backend
+    /// use easy_cache_registry::{CACHES, caches};
+    /// use easy_cache_core::ErrorKind;
+    /// CACHES.insert("doc_caches_try_get", caches::from_url("memory://")?);
+    /// let err = CACHES.try_get("doc_caches_missing").err().unwrap();
+    /// assert_eq!(err.kind(), ErrorKind::UnknownAlias);
+    /// assert!(err.message().contains("doc_caches_try_get")); // lists what exists
+    /// # Ok::<(), easy_cache_core::Error>(())
+    /// ```
     pub fn try_get(&self, alias: &str) -> Result<Arc<dyn CacheInstance>> {
         self.get(alias).ok_or_else(|| {
             let mut known = self.aliases();
@@ -88,6 +164,16 @@ impl Caches {
     }
 
     /// The registered aliases (the embedded default is listed once it exists).
+    ///
+    /// ```
+    /// # use easy_cache_memory as _; // links the memory:// backend
+    /// use easy_cache_registry::{CACHES, caches};
+    /// CACHES.insert("doc_caches_aliases", caches::from_url("memory://")?);
+    /// let aliases = CACHES.aliases();
+    /// assert!(aliases.iter().any(|a| a == "doc_caches_aliases"));
+    /// assert!(aliases.iter().any(|a| a == "default"));
+    /// # Ok::<(), easy_cache_core::Error>(())
+    /// ```
     pub fn aliases(&self) -> Vec<String> {
         let mut aliases: Vec<String> = self.map.load().keys().cloned().collect();
         if !aliases.iter().any(|a| a == DEFAULT_ALIAS) && self.embedded_default().is_some() {
@@ -133,37 +219,97 @@ pub fn set_default(instance: Arc<dyn CacheInstance>) {
 }
 
 /// Registers `instance` under `alias` in the process-wide registry.
+///
+/// ```
+/// # use easy_cache_memory as _; // links the memory:// backend
+/// use easy_cache_registry::caches;
+/// caches::insert("doc_insert_sessions", caches::from_url("memory://?default_timeout=600")?);
+/// assert_eq!(caches::get("doc_insert_sessions").unwrap().name(), "memory");
+/// # Ok::<(), easy_cache_core::Error>(())
+/// ```
 pub fn insert(alias: &str, instance: Arc<dyn CacheInstance>) {
     CACHES.insert(alias, instance);
 }
 
 /// The instance registered under `alias` (`default` always resolves while the memory
 /// backend is linked).
+///
+/// ```
+/// # use easy_cache_memory as _; // links the memory:// backend
+/// use easy_cache_registry::caches;
+/// assert_eq!(caches::get("default").unwrap().name(), "memory");
+/// assert!(caches::get("doc_get_nobody").is_none());
+/// ```
 pub fn get(alias: &str) -> Option<Arc<dyn CacheInstance>> {
     CACHES.get(alias)
 }
 
 /// Like [`get`], with an [`ErrorKind::UnknownAlias`] error that lists the aliases.
+///
+/// ```
+/// # use easy_cache_memory as _; // links the memory:// backend
+/// use easy_cache_registry::caches;
+/// use easy_cache_core::ErrorKind;
+/// assert!(caches::try_get("default").is_ok());
+/// let err = caches::try_get("doc_try_get_nobody").err().unwrap();
+/// assert_eq!(err.kind(), ErrorKind::UnknownAlias);
+/// assert!(err.message().contains("doc_try_get_nobody"));
+/// ```
 pub fn try_get(alias: &str) -> Result<Arc<dyn CacheInstance>> {
     CACHES.try_get(alias)
 }
 
 /// Removes `alias` from the process-wide registry.
+///
+/// ```
+/// # use easy_cache_memory as _; // links the memory:// backend
+/// use easy_cache_registry::caches;
+/// caches::insert("doc_remove_old", caches::from_url("memory://")?);
+/// assert!(caches::remove("doc_remove_old").is_some());
+/// assert!(caches::get("doc_remove_old").is_none());
+/// # Ok::<(), easy_cache_core::Error>(())
+/// ```
 pub fn remove(alias: &str) -> Option<Arc<dyn CacheInstance>> {
     CACHES.remove(alias)
 }
 
 /// Removes every alias from the process-wide registry.
+///
+/// ```
+/// # use easy_cache_memory as _; // links the memory:// backend
+/// use easy_cache_registry::caches;
+/// caches::insert("doc_clear_a", caches::from_url("memory://")?);
+/// caches::clear();
+/// assert!(caches::get("doc_clear_a").is_none());
+/// assert!(caches::get("default").is_some()); // the embedded default stays
+/// # Ok::<(), easy_cache_core::Error>(())
+/// ```
 pub fn clear() {
     CACHES.clear();
 }
 
 /// The registered aliases.
+///
+/// ```
+/// # use easy_cache_memory as _; // links the memory:// backend
+/// use easy_cache_registry::caches;
+/// caches::insert("doc_aliases_reports", caches::from_url("memory://")?);
+/// assert!(caches::aliases().iter().any(|a| a == "doc_aliases_reports"));
+/// # Ok::<(), easy_cache_core::Error>(())
+/// ```
 pub fn aliases() -> Vec<String> {
     CACHES.aliases()
 }
 
 /// The URL schemes of every linked backend, sorted.
+///
+/// ```
+/// # use easy_cache_memory as _; // links the memory:// backend
+/// use easy_cache_registry::caches;
+/// let schemes = caches::schemes();
+/// assert!(schemes.contains(&"memory"));
+/// assert!(schemes.is_sorted());
+/// ```
 pub fn schemes() -> Vec<&'static str> {
     let mut schemes: Vec<&'static str> = factories().map(|f| f.scheme()).collect();
     schemes.sort_unstable();
@@ -174,6 +320,18 @@ pub fn schemes() -> Vec<&'static str> {
 /// Builds an instance from a URL such as `memory://?max_capacity=10000`.
 ///
 /// An unknown scheme is an [`ErrorKind::UnknownScheme`] error listing the available ones.
+///
+/// ```
+/// # use easy_cache_memory as _; // links the memory:// backend
+/// use easy_cache_registry::caches;
+/// use easy_cache_core::ErrorKind;
+/// assert_eq!(caches::from_url("memory://?max_capacity=10000")?.name(), "memory");
+/// let err = caches::from_url("nosuch://user:hunter2@host").err().unwrap();
+/// assert_eq!(err.kind(), ErrorKind::UnknownScheme);
+/// assert!(err.message().contains("memory")); // lists the available schemes
+/// assert!(!err.to_string().contains("hunter2")); // passwords never reach messages
+/// # Ok::<(), easy_cache_core::Error>(())
+/// ```
 pub fn from_url(url: &str) -> Result<Arc<dyn CacheInstance>> {
     let scheme = scheme_of(url);
     match factories().find(|f| f.scheme() == scheme) {
