@@ -659,3 +659,145 @@ fn one_cache_serves_runtimes_one_after_another() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     assert!(runtime.block_on(cache.delete(&key)).unwrap());
 }
+
+/// Runs `openssl args` in `dir`, failing the test with its output if it fails.
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl must be installed for the TLS test");
+    assert!(
+        out.status.success(),
+        "openssl {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A `redis-server` speaking only TLS, with a certificate for 127.0.0.1 from a private CA;
+/// killed on drop.
+struct TlsServer {
+    child: Child,
+    dir: PathBuf,
+    port: u16,
+}
+
+impl TlsServer {
+    async fn start() -> Self {
+        let program = find_binary("redis-server").expect("redis-server is not installed");
+        let dir = std::env::temp_dir().join(format!("ec-redis-tls-{:08x}", fastrand::u32(..)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        let mut ca = vec![
+            "req",
+            "-x509",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=easy-cache test CA",
+        ];
+        ca.extend(ec);
+        ca.extend(["-keyout", "ca.key", "-out", "ca.pem"]);
+        ca.extend(["-addext", "basicConstraints=critical,CA:TRUE"]);
+        ca.extend(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+        openssl(&dir, &ca);
+        let mut csr = vec!["req", "-new", "-subj", "/CN=127.0.0.1"];
+        csr.extend(ec);
+        csr.extend(["-keyout", "server.key", "-out", "server.csr"]);
+        openssl(&dir, &csr);
+        std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+        openssl(
+            &dir,
+            &[
+                "x509",
+                "-req",
+                "-days",
+                "1",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "server.pem",
+                "-extfile",
+                "ext.cnf",
+            ],
+        );
+        let port = closed_port();
+        let child = Command::new(program)
+            .args(["--port", "0", "--tls-port", &port.to_string()])
+            .args([
+                "--tls-cert-file",
+                "server.pem",
+                "--tls-key-file",
+                "server.key",
+            ])
+            .args(["--tls-ca-cert-file", "ca.pem", "--tls-auth-clients", "no"])
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .current_dir(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = TlsServer { child, dir, port };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "TLS redis never listened on {port}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        server
+    }
+
+    fn ca(&self) -> String {
+        self.dir.join("ca.pem").display().to_string()
+    }
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[tokio::test]
+async fn tls_verifies_the_server_against_the_configured_ca() {
+    let server = TlsServer::start().await;
+    let url = format!(
+        "rediss://127.0.0.1:{}?tls_ca_file={}",
+        server.port,
+        server.ca()
+    );
+    let cache = from_url(&url);
+    assert!(cache.name().starts_with("rediss://"), "{}", cache.name());
+    suite::run(cache.clone()).await;
+
+    // Mozilla's roots do not know the private CA: the handshake must fail, cleanly.
+    let untrusted = from_url(&format!("rediss://127.0.0.1:{}", server.port));
+    let err = untrusted
+        .get("k")
+        .await
+        .expect_err("an unknown CA must be refused");
+    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+    assert!(err.to_string().contains("certificate"), "{err}");
+    // Plain text to a TLS port gets no answer it can read.
+    let plain = from_url(&format!("redis://127.0.0.1:{}", server.port));
+    assert!(plain.get("k").await.is_err());
+}

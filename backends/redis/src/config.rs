@@ -13,8 +13,8 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 250;
 pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 250;
 
 /// The options a URL may carry, for error messages.
-const OPTIONS: &str =
-    "timeout_ms, connect_timeout_ms, default_timeout, key_prefix, db, username, password";
+const OPTIONS: &str = "timeout_ms, connect_timeout_ms, default_timeout, key_prefix, db, username, \
+     password, tls_ca_file";
 
 /// How the Redis deployment is reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -66,8 +66,12 @@ pub struct RedisConfig {
     pub nodes: Vec<String>,
     /// The socket path of [`Topology::Unix`].
     pub socket_path: Option<String>,
-    /// Connect with TLS (rustls, Mozilla's root certificates).
+    /// Connect with TLS (rustls; the server's certificate is verified against Mozilla's root
+    /// certificates, or against `tls_ca_file`).
     pub tls: bool,
+    /// A PEM file of the certificate authorities to trust instead of Mozilla's roots (a
+    /// private CA); read when the cache is built.
+    pub tls_ca_file: Option<String>,
     /// The database number (standalone and unix only; a cluster has only database 0).
     pub db: i64,
     /// The ACL user, if any.
@@ -99,6 +103,7 @@ impl RedisConfig {
             nodes: vec![address.into()],
             socket_path: None,
             tls: false,
+            tls_ca_file: None,
             db: 0,
             username: None,
             password: None,
@@ -224,6 +229,7 @@ impl RedisConfig {
                 "db" => config.db = parse_db(&value)?,
                 "username" => config.username = Some(value),
                 "password" => config.password = Some(value),
+                "tls_ca_file" => config.tls_ca_file = Some(value),
                 _ => {
                     return Err(bad(format!(
                         "unknown redis:// option `{name}` (known: {OPTIONS})"
@@ -301,6 +307,9 @@ impl RedisConfig {
         if self.password.is_none() && self.username.is_some() {
             return bad("redis:// `username` needs a `password` too".into());
         }
+        if self.tls_ca_file.is_some() && !self.tls {
+            return bad("redis:// `tls_ca_file` needs TLS (rediss:// or rediss+cluster://)".into());
+        }
         if cfg!(not(feature = "tls")) && self.tls {
             return bad(
                 "redis:// `tls` (rediss://) needs easy-cache-redis built with its `tls` feature"
@@ -326,6 +335,14 @@ impl RedisConfig {
     /// Connects with TLS.
     pub fn tls(mut self, tls: bool) -> Self {
         self.tls = tls;
+        self
+    }
+
+    /// Trusts the certificate authorities of the PEM file at `path` instead of Mozilla's
+    /// roots (and turns TLS on).
+    pub fn tls_ca_file(mut self, path: impl Into<String>) -> Self {
+        self.tls = true;
+        self.tls_ca_file = Some(path.into());
         self
     }
 
@@ -382,6 +399,7 @@ impl fmt::Debug for RedisConfig {
             .field("nodes", &self.nodes)
             .field("socket_path", &self.socket_path)
             .field("tls", &self.tls)
+            .field("tls_ca_file", &self.tls_ca_file)
             .field("db", &self.db)
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "***"))
@@ -539,7 +557,10 @@ mod tests {
     fn parses_tls_unix_and_cluster_urls() {
         let c = RedisConfig::from_url("rediss://h:6380/1").unwrap();
         assert!(c.tls);
+        assert_eq!(c.tls_ca_file, None);
         assert_eq!(c.display_url(), "rediss://h:6380/1");
+        let c = RedisConfig::from_url("rediss://h?tls_ca_file=/etc/ca%20x.pem").unwrap();
+        assert_eq!(c.tls_ca_file.as_deref(), Some("/etc/ca x.pem"));
 
         let c =
             RedisConfig::from_url("redis+unix:///run/redis%20x.sock?db=2&timeout_ms=5").unwrap();
@@ -612,6 +633,7 @@ mod tests {
         assert!(config_error("redis+unix://").contains("socket path"));
         assert!(config_error("redis://h?key_prefix=%zz").contains("key_prefix"));
         assert!(config_error("memcache://h").contains("memcache"));
+        assert!(config_error("redis://h?tls_ca_file=/ca.pem").contains("tls_ca_file"));
         assert!(config_error("no scheme").contains("redis://"));
     }
 
@@ -638,6 +660,9 @@ mod tests {
         assert_eq!(unix.display_url(), "redis+unix:///tmp/redis.sock?db=0");
         let err = RedisConfig::unix("/tmp/r.sock").tls(true).validate();
         assert!(err.unwrap_err().message().contains("tls"));
+        let c = RedisConfig::new("h:1").tls_ca_file("/ca.pem");
+        assert!(c.tls);
+        c.validate().unwrap();
     }
 
     #[test]

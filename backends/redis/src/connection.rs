@@ -91,16 +91,24 @@ impl Connector {
                     .iter()
                     .map(|node| connection_info(config, tcp_addr(node, config.tls)?))
                     .collect::<Result<_>>()?;
-                let client = ClusterClient::builder(nodes)
+                let builder = ClusterClient::builder(nodes)
                     .connection_timeout(connect_timeout)
-                    .response_timeout(op_timeout)
-                    .build()
-                    .map_err(bad)?;
-                Target::Cluster(client)
+                    .response_timeout(op_timeout);
+                #[cfg(feature = "tls")]
+                let builder = match ca_certificates(config)? {
+                    Some(certs) => builder.certs(certs),
+                    None => builder,
+                };
+                Target::Cluster(builder.build().map_err(bad)?)
             }
             Topology::Standalone => {
-                let addr = tcp_addr(&config.nodes[0], config.tls)?;
-                Target::Single(Client::open(connection_info(config, addr)?).map_err(bad)?)
+                let info = connection_info(config, tcp_addr(&config.nodes[0], config.tls)?)?;
+                #[cfg(feature = "tls")]
+                if let Some(certs) = ca_certificates(config)? {
+                    let client = Client::build_with_tls(info, certs).map_err(bad)?;
+                    return Ok(Connector::with_target(Target::Single(client), config, name));
+                }
+                Target::Single(Client::open(info).map_err(bad)?)
             }
             Topology::Unix => {
                 let path = config.socket_path.clone().unwrap_or_default();
@@ -108,14 +116,18 @@ impl Connector {
                 Target::Single(Client::open(connection_info(config, addr)?).map_err(bad)?)
             }
         };
-        Ok(Connector {
+        Ok(Connector::with_target(target, config, name))
+    }
+
+    fn with_target(target: Target, config: &RedisConfig, name: String) -> Self {
+        Connector {
             target,
             tls: config.tls,
             name,
-            connect_timeout,
-            op_timeout,
+            connect_timeout: Duration::from_millis(config.connect_timeout_ms),
+            op_timeout: Duration::from_millis(config.timeout_ms),
             slot: Mutex::new(None),
-        })
+        }
     }
 
     /// The connection, opening it if there is none yet. Waiting for another caller's
@@ -230,6 +242,26 @@ fn connection_info(config: &RedisConfig, addr: ConnectionAddr) -> Result<Connect
         redis = redis.set_password(password);
     }
     Ok(info.set_redis_settings(redis))
+}
+
+/// The certificate authorities of `tls_ca_file`, if the configuration names one.
+#[cfg(feature = "tls")]
+fn ca_certificates(config: &RedisConfig) -> Result<Option<redis::TlsCertificates>> {
+    let Some(path) = config.tls_ca_file.as_deref() else {
+        return Ok(None);
+    };
+    let pem = std::fs::read(path).map_err(|e| {
+        Error::new(
+            ErrorKind::Config,
+            format!("redis:// `tls_ca_file`: cannot read {path}: {e}"),
+        )
+        .with_source(e)
+    })?;
+    install_crypto_provider();
+    Ok(Some(redis::TlsCertificates {
+        client_tls: None,
+        root_cert: Some(pem),
+    }))
 }
 
 /// rustls needs a process-wide crypto provider; install ring's unless the application
