@@ -167,7 +167,7 @@ fn check_fields(expr: Option<&Expr>, fields: &[String]) -> syn::Result<()> {
                 .chars()
                 .take_while(|c| c.is_alphanumeric() || *c == '_')
                 .collect();
-            if !fields.iter().any(|f| *f == field) {
+            if !fields.contains(&field) {
                 return Err(syn::Error::new(
                     literal.span(),
                     format!(
