@@ -247,6 +247,19 @@ mod tests {
     }
 
     #[test]
+    fn nothing_touches_the_disk_before_first_use() {
+        let nanos = std::time::UNIX_EPOCH.elapsed().unwrap().as_nanos();
+        let dir = std::env::temp_dir().join(format!("easy-cache-sled-lazy-{nanos}"));
+        let cache = SledCache::new(SledConfig::new(&dir)).unwrap();
+        assert!(!dir.exists(), "new must not open the database");
+        assert!(format!("{cache:?}").contains("open: false"));
+        cache.tree().unwrap();
+        assert!(dir.is_dir());
+        drop(cache);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn a_corrupt_record_is_logged_as_a_warning() {
         let cache = SledCache::new(SledConfig::temporary()).unwrap();
         cache.tree().unwrap().insert("bad", &b"abc"[..]).unwrap();
