@@ -17,10 +17,33 @@ use serde::de::DeserializeOwned;
 /// ```
 pub trait Codec: Send + Sync + 'static {
     /// A byte identifying the format in stored entries (0–15 are reserved for easy-cache).
+    ///
+    /// ```
+    /// use easy_cache_core::{Codec, DefaultCodec};
+    /// // easy-cache's own codecs use the reserved range; a third-party codec picks 16 or above.
+    /// assert!(DefaultCodec::ID < 16);
+    /// ```
     const ID: u8;
     /// Appends the encoding of `value` to `out`.
+    ///
+    /// ```
+    /// use easy_cache_core::{Codec, DefaultCodec};
+    /// let mut out = b"header".to_vec();
+    /// DefaultCodec::encode(&("Dune", 1965u32), &mut out).unwrap();
+    /// assert!(out.len() > 6 && out.starts_with(b"header")); // appended, not replaced
+    /// assert_eq!(DefaultCodec::decode::<(String, u32)>(&out[6..]).unwrap().1, 1965);
+    /// ```
     fn encode<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<()>;
     /// Decodes a whole value from `bytes`; trailing bytes are an error.
+    ///
+    /// ```
+    /// use easy_cache_core::{Codec, DefaultCodec, ErrorKind};
+    /// let mut bytes = Vec::new();
+    /// DefaultCodec::encode(&vec![1u8, 2], &mut bytes).unwrap();
+    /// assert_eq!(DefaultCodec::decode::<Vec<u8>>(&bytes).unwrap(), [1, 2]);
+    /// bytes.push(0);
+    /// assert_eq!(DefaultCodec::decode::<Vec<u8>>(&bytes).unwrap_err().kind(), ErrorKind::Decode);
+    /// ```
     fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T>;
 }
 

@@ -451,6 +451,13 @@ impl<K, T, P> std::fmt::Debug for CacheHandle<K, T, P> {
 macro_rules! arity {
     ($wrapper:ident; $($arg:ident $param:ident),*) => {
         /// Generated builder of a key, tags or prefix from this many parameters.
+        ///
+        /// ```
+        /// use easy_cache_core::Args2;
+        /// // The key builder of `#[ecached(key = "shop:{shop}:item:{id}")] fn item(shop: u32, id: u64)`:
+        /// let key = Args2(|shop: &u32, id: &u64| format!("shop:{shop}:item:{id}"));
+        /// assert_eq!((key.0)(&1, &7), "shop:1:item:7");
+        /// ```
         #[derive(Clone, Copy)]
         pub struct $wrapper<F>(pub F);
 

@@ -107,25 +107,166 @@ pub enum WriteOp {
 #[async_trait]
 pub trait CacheInstance: Send + Sync + 'static {
     /// A short name for logs: the scheme and, where useful, the address (never a password).
+    ///
+    /// ```
+    /// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
+    /// # use std::{collections::HashMap, sync::{Arc, Mutex}};
+    /// # #[derive(Default)]
+    /// # struct MapCache(Mutex<HashMap<String, Bytes>>);
+    /// # #[async_trait]
+    /// # impl CacheInstance for MapCache {
+    /// #     fn name(&self) -> &str { "map" }
+    /// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
+    /// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> {
+    /// #         self.0.lock().unwrap().insert(k.into(), v);
+    /// #         Ok(())
+    /// #     }
+    /// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
+    /// #         let mut map = self.0.lock().unwrap();
+    /// #         if map.contains_key(k) { return Ok(false); }
+    /// #         map.insert(k.into(), v);
+    /// #         Ok(true)
+    /// #     }
+    /// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
+    /// # }
+    /// let cache = MapCache::default();
+    /// assert_eq!(cache.name(), "map");
+    /// ```
     fn name(&self) -> &str;
 
     /// The value stored under `key`, or `None`.
+    ///
+    /// ```
+    /// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
+    /// # use std::{collections::HashMap, sync::{Arc, Mutex}};
+    /// # #[derive(Default)]
+    /// # struct MapCache(Mutex<HashMap<String, Bytes>>);
+    /// # #[async_trait]
+    /// # impl CacheInstance for MapCache {
+    /// #     fn name(&self) -> &str { "map" }
+    /// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
+    /// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> {
+    /// #         self.0.lock().unwrap().insert(k.into(), v);
+    /// #         Ok(())
+    /// #     }
+    /// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
+    /// #         let mut map = self.0.lock().unwrap();
+    /// #         if map.contains_key(k) { return Ok(false); }
+    /// #         map.insert(k.into(), v);
+    /// #         Ok(true)
+    /// #     }
+    /// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = MapCache::default();
+    /// cache.set("user:7", "Ann".into(), Timeout::Never).await?;
+    /// assert_eq!(cache.get("user:7").await?, Some(Bytes::from("Ann")));
+    /// assert_eq!(cache.get("user:8").await?, None);
+    /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+    /// ```
     async fn get(&self, key: &str) -> Result<Option<Bytes>>;
 
     /// Answers a `get` without waiting, when the backend can (an in-process store);
     /// `None` means "use [`get`](Self::get)". The engine tries it first on every read: it
     /// spares an in-memory hit the boxed future of an async trait method.
+    ///
+    /// ```
+    /// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
+    /// # use std::{collections::HashMap, sync::{Arc, Mutex}};
+    /// # #[derive(Default)]
+    /// # struct MapCache(Mutex<HashMap<String, Bytes>>);
+    /// # #[async_trait]
+    /// # impl CacheInstance for MapCache {
+    /// #     fn name(&self) -> &str { "map" }
+    /// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
+    /// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> {
+    /// #         self.0.lock().unwrap().insert(k.into(), v);
+    /// #         Ok(())
+    /// #     }
+    /// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
+    /// #         let mut map = self.0.lock().unwrap();
+    /// #         if map.contains_key(k) { return Ok(false); }
+    /// #         map.insert(k.into(), v);
+    /// #         Ok(true)
+    /// #     }
+    /// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = MapCache::default();
+    /// cache.set("k", "v".into(), Timeout::Never).await?;
+    /// // `MapCache` keeps the default: no synchronous answer, the engine awaits `get`.
+    /// assert!(cache.get_now("k").is_none());
+    /// assert_eq!(cache.get("k").await?, Some(Bytes::from("v")));
+    /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+    /// ```
     fn get_now(&self, _key: &str) -> Option<Result<Option<Bytes>>> {
         None
     }
 
     /// Answers a `get_many` without waiting, when the backend can; `None` means "use
     /// [`get_many`](Self::get_many)".
+    ///
+    /// ```
+    /// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
+    /// # use std::{collections::HashMap, sync::{Arc, Mutex}};
+    /// # #[derive(Default)]
+    /// # struct MapCache(Mutex<HashMap<String, Bytes>>);
+    /// # #[async_trait]
+    /// # impl CacheInstance for MapCache {
+    /// #     fn name(&self) -> &str { "map" }
+    /// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
+    /// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> {
+    /// #         self.0.lock().unwrap().insert(k.into(), v);
+    /// #         Ok(())
+    /// #     }
+    /// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
+    /// #         let mut map = self.0.lock().unwrap();
+    /// #         if map.contains_key(k) { return Ok(false); }
+    /// #         map.insert(k.into(), v);
+    /// #         Ok(true)
+    /// #     }
+    /// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = MapCache::default();
+    /// // `MapCache` keeps the default: no synchronous answer, the engine awaits `get_many`.
+    /// assert!(cache.get_many_now(&["a", "b"]).is_none());
+    /// assert_eq!(cache.get_many(&["a", "b"]).await?, [None, None]);
+    /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+    /// ```
     fn get_many_now(&self, _keys: &[&str]) -> Option<Result<Vec<Option<Bytes>>>> {
         None
     }
 
     /// The values stored under `keys`, in the same order (`None` where absent).
+    ///
+    /// ```
+    /// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
+    /// # use std::{collections::HashMap, sync::{Arc, Mutex}};
+    /// # #[derive(Default)]
+    /// # struct MapCache(Mutex<HashMap<String, Bytes>>);
+    /// # #[async_trait]
+    /// # impl CacheInstance for MapCache {
+    /// #     fn name(&self) -> &str { "map" }
+    /// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
+    /// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> {
+    /// #         self.0.lock().unwrap().insert(k.into(), v);
+    /// #         Ok(())
+    /// #     }
+    /// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
+    /// #         let mut map = self.0.lock().unwrap();
+    /// #         if map.contains_key(k) { return Ok(false); }
+    /// #         map.insert(k.into(), v);
+    /// #         Ok(true)
+    /// #     }
+    /// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = MapCache::default();
+    /// cache.set("b", "2".into(), Timeout::Never).await?;
+    /// assert_eq!(cache.get_many(&["a", "b"]).await?, [None, Some(Bytes::from("2"))]);
+    /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+    /// ```
     async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Bytes>>> {
         let mut out = Vec::with_capacity(keys.len());
         for key in keys {
@@ -135,9 +276,66 @@ pub trait CacheInstance: Send + Sync + 'static {
     }
 
     /// Stores `value` under `key` for `timeout`.
+    ///
+    /// ```
+    /// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
+    /// # use std::{collections::HashMap, sync::{Arc, Mutex}};
+    /// # #[derive(Default)]
+    /// # struct MapCache(Mutex<HashMap<String, Bytes>>);
+    /// # #[async_trait]
+    /// # impl CacheInstance for MapCache {
+    /// #     fn name(&self) -> &str { "map" }
+    /// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
+    /// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> {
+    /// #         self.0.lock().unwrap().insert(k.into(), v);
+    /// #         Ok(())
+    /// #     }
+    /// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
+    /// #         let mut map = self.0.lock().unwrap();
+    /// #         if map.contains_key(k) { return Ok(false); }
+    /// #         map.insert(k.into(), v);
+    /// #         Ok(true)
+    /// #     }
+    /// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = MapCache::default();
+    /// cache.set("k", "old".into(), Timeout::secs(60)).await?;
+    /// cache.set("k", "new".into(), Timeout::Default).await?; // replaces
+    /// assert_eq!(cache.get("k").await?, Some(Bytes::from("new")));
+    /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+    /// ```
     async fn set(&self, key: &str, value: Bytes, timeout: Timeout) -> Result<()>;
 
     /// Stores every pair for `timeout`.
+    ///
+    /// ```
+    /// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
+    /// # use std::{collections::HashMap, sync::{Arc, Mutex}};
+    /// # #[derive(Default)]
+    /// # struct MapCache(Mutex<HashMap<String, Bytes>>);
+    /// # #[async_trait]
+    /// # impl CacheInstance for MapCache {
+    /// #     fn name(&self) -> &str { "map" }
+    /// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
+    /// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> {
+    /// #         self.0.lock().unwrap().insert(k.into(), v);
+    /// #         Ok(())
+    /// #     }
+    /// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
+    /// #         let mut map = self.0.lock().unwrap();
+    /// #         if map.contains_key(k) { return Ok(false); }
+    /// #         map.insert(k.into(), v);
+    /// #         Ok(true)
+    /// #     }
+    /// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = MapCache::default();
+    /// cache.set_many(&[("a", "1".into()), ("b", "2".into())], Timeout::Never).await?;
+    /// assert_eq!(cache.get_many(&["a", "b"]).await?, [Some(Bytes::from("1")), Some(Bytes::from("2"))]);
+    /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+    /// ```
     async fn set_many(&self, entries: &[(&str, Bytes)], timeout: Timeout) -> Result<()> {
         for (key, value) in entries {
             self.set(key, value.clone(), timeout).await?;
@@ -147,13 +345,100 @@ pub trait CacheInstance: Send + Sync + 'static {
 
     /// Stores `value` under `key` only if the key is absent; returns whether it stored.
     /// Must be atomic: tag versions rely on it.
+    ///
+    /// ```
+    /// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
+    /// # use std::{collections::HashMap, sync::{Arc, Mutex}};
+    /// # #[derive(Default)]
+    /// # struct MapCache(Mutex<HashMap<String, Bytes>>);
+    /// # #[async_trait]
+    /// # impl CacheInstance for MapCache {
+    /// #     fn name(&self) -> &str { "map" }
+    /// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
+    /// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> {
+    /// #         self.0.lock().unwrap().insert(k.into(), v);
+    /// #         Ok(())
+    /// #     }
+    /// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
+    /// #         let mut map = self.0.lock().unwrap();
+    /// #         if map.contains_key(k) { return Ok(false); }
+    /// #         map.insert(k.into(), v);
+    /// #         Ok(true)
+    /// #     }
+    /// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = MapCache::default();
+    /// assert!(cache.add("lock", "a".into(), Timeout::Never).await?);
+    /// assert!(!cache.add("lock", "b".into(), Timeout::Never).await?); // present: not stored
+    /// assert_eq!(cache.get("lock").await?, Some(Bytes::from("a")));
+    /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+    /// ```
     async fn add(&self, key: &str, value: Bytes, timeout: Timeout) -> Result<bool>;
 
     /// Removes `key`; returns whether something was there (backends that cannot tell
     /// return `true`).
+    ///
+    /// ```
+    /// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
+    /// # use std::{collections::HashMap, sync::{Arc, Mutex}};
+    /// # #[derive(Default)]
+    /// # struct MapCache(Mutex<HashMap<String, Bytes>>);
+    /// # #[async_trait]
+    /// # impl CacheInstance for MapCache {
+    /// #     fn name(&self) -> &str { "map" }
+    /// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
+    /// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> {
+    /// #         self.0.lock().unwrap().insert(k.into(), v);
+    /// #         Ok(())
+    /// #     }
+    /// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
+    /// #         let mut map = self.0.lock().unwrap();
+    /// #         if map.contains_key(k) { return Ok(false); }
+    /// #         map.insert(k.into(), v);
+    /// #         Ok(true)
+    /// #     }
+    /// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = MapCache::default();
+    /// cache.set("k", "v".into(), Timeout::Never).await?;
+    /// assert!(cache.delete("k").await?);
+    /// assert!(!cache.delete("k").await?); // nothing left
+    /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+    /// ```
     async fn delete(&self, key: &str) -> Result<bool>;
 
     /// Removes every key in `keys`.
+    ///
+    /// ```
+    /// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
+    /// # use std::{collections::HashMap, sync::{Arc, Mutex}};
+    /// # #[derive(Default)]
+    /// # struct MapCache(Mutex<HashMap<String, Bytes>>);
+    /// # #[async_trait]
+    /// # impl CacheInstance for MapCache {
+    /// #     fn name(&self) -> &str { "map" }
+    /// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
+    /// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> {
+    /// #         self.0.lock().unwrap().insert(k.into(), v);
+    /// #         Ok(())
+    /// #     }
+    /// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
+    /// #         let mut map = self.0.lock().unwrap();
+    /// #         if map.contains_key(k) { return Ok(false); }
+    /// #         map.insert(k.into(), v);
+    /// #         Ok(true)
+    /// #     }
+    /// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = MapCache::default();
+    /// cache.set_many(&[("a", "1".into()), ("b", "2".into())], Timeout::Never).await?;
+    /// cache.delete_many(&["a", "b", "absent"]).await?;
+    /// assert_eq!(cache.get_many(&["a", "b"]).await?, [None, None]);
+    /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+    /// ```
     async fn delete_many(&self, keys: &[&str]) -> Result<()> {
         for key in keys {
             self.delete(key).await?;
@@ -163,6 +448,39 @@ pub trait CacheInstance: Send + Sync + 'static {
 
     /// Applies writes in order; a backend with pipelines does it in one round trip.
     /// A failing `Add` (key present) is not an error.
+    ///
+    /// ```
+    /// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
+    /// # use std::{collections::HashMap, sync::{Arc, Mutex}};
+    /// # #[derive(Default)]
+    /// # struct MapCache(Mutex<HashMap<String, Bytes>>);
+    /// # #[async_trait]
+    /// # impl CacheInstance for MapCache {
+    /// #     fn name(&self) -> &str { "map" }
+    /// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
+    /// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> {
+    /// #         self.0.lock().unwrap().insert(k.into(), v);
+    /// #         Ok(())
+    /// #     }
+    /// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
+    /// #         let mut map = self.0.lock().unwrap();
+    /// #         if map.contains_key(k) { return Ok(false); }
+    /// #         map.insert(k.into(), v);
+    /// #         Ok(true)
+    /// #     }
+    /// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = MapCache::default();
+    /// use easy_cache_core::WriteOp;
+    /// let ops = [
+    ///     WriteOp::Set { key: "v".into(), value: "2".into(), timeout: Timeout::Never },
+    ///     WriteOp::Add { key: "v".into(), value: "3".into(), timeout: Timeout::Never },
+    /// ];
+    /// cache.write_batch(&ops).await?;
+    /// assert_eq!(cache.get("v").await?, Some(Bytes::from("2")));
+    /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+    /// ```
     async fn write_batch(&self, ops: &[WriteOp]) -> Result<()> {
         for op in ops {
             match op {

@@ -17,6 +17,13 @@ use bytes::Bytes;
 /// ```
 pub trait IntoTags {
     /// The tags as strings.
+    ///
+    /// ```
+    /// use easy_cache_core::IntoTags;
+    /// let user_id = 7;
+    /// assert_eq!(format!("user:{user_id}").into_tags(), ["user:7"]);
+    /// assert_eq!(vec!["a", "b"].into_tags(), ["a", "b"]);
+    /// ```
     fn into_tags(self) -> Vec<String>;
 }
 

@@ -28,6 +28,13 @@ pub const KEY_SEPARATOR: char = ':';
 /// ```
 pub trait KeyPart {
     /// Appends this value's key form to `out`.
+    ///
+    /// ```
+    /// use easy_cache_core::KeyPart;
+    /// let mut key = String::from("user:");
+    /// 7u64.write_key_part(&mut key);
+    /// assert_eq!(key, "user:7");
+    /// ```
     fn write_key_part(&self, out: &mut String);
 }
 

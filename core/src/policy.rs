@@ -21,10 +21,30 @@ use serde::de::DeserializeOwned;
 /// ```
 pub trait ReturnPolicy<R> {
     /// The cached type.
+    ///
+    /// ```
+    /// use easy_cache_core::{OkOnly, ReturnPolicy};
+    /// // For `Result<Vec<u64>, String>`, `OkOnly` caches the `Vec<u64>`.
+    /// let cached: <OkOnly as ReturnPolicy<Result<Vec<u64>, String>>>::Value = vec![3, 5];
+    /// assert_eq!(cached.len(), 2);
+    /// ```
     type Value: Serialize + DeserializeOwned;
     /// The part to cache, or `None` when this result must not be cached.
+    ///
+    /// ```
+    /// use easy_cache_core::{OkOnly, ReturnPolicy};
+    /// let ok: Result<u32, String> = Ok(3);
+    /// assert_eq!(OkOnly::cacheable(&ok), Some(&3));
+    /// assert_eq!(OkOnly::cacheable(&Err::<u32, _>("down".to_string())), None);
+    /// ```
     fn cacheable(result: &R) -> Option<&Self::Value>;
     /// Rebuilds a return value from a cached one.
+    ///
+    /// ```
+    /// use easy_cache_core::{ReturnPolicy, SomeOnly};
+    /// let from_cache: Option<String> = SomeOnly::from_value("Ann".to_string());
+    /// assert_eq!(from_cache.as_deref(), Some("Ann"));
+    /// ```
     fn from_value(value: Self::Value) -> R;
 }
 

@@ -77,6 +77,14 @@ impl Timeout {
 /// ```
 pub trait IntoTimeout {
     /// Converts to a [`Timeout`].
+    ///
+    /// ```
+    /// use easy_cache_core::{IntoTimeout, Timeout};
+    /// use std::time::Duration;
+    /// assert_eq!(600u64.into_timeout(), Timeout::secs(600));
+    /// assert_eq!(Some(Duration::from_secs(1)).into_timeout(), Timeout::secs(1));
+    /// assert_eq!(Timeout::Never.into_timeout(), Timeout::Never);
+    /// ```
     fn into_timeout(self) -> Timeout;
 }
 

@@ -82,6 +82,32 @@ pub fn shared_instance(
 /// ```
 pub trait IntoInstance {
     /// Converts to a shared instance.
+    ///
+    /// ```
+    /// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
+    /// # use std::{collections::HashMap, sync::{Arc, Mutex}};
+    /// # #[derive(Default)]
+    /// # struct MapCache(Mutex<HashMap<String, Bytes>>);
+    /// # #[async_trait]
+    /// # impl CacheInstance for MapCache {
+    /// #     fn name(&self) -> &str { "map" }
+    /// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
+    /// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> {
+    /// #         self.0.lock().unwrap().insert(k.into(), v);
+    /// #         Ok(())
+    /// #     }
+    /// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
+    /// #         let mut map = self.0.lock().unwrap();
+    /// #         if map.contains_key(k) { return Ok(false); }
+    /// #         map.insert(k.into(), v);
+    /// #         Ok(true)
+    /// #     }
+    /// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
+    /// # }
+    /// use easy_cache_core::IntoInstance;
+    /// let instance: Arc<dyn CacheInstance> = MapCache::default().into_instance();
+    /// assert_eq!(instance.name(), "map");
+    /// ```
     fn into_instance(self) -> Arc<dyn CacheInstance>;
 }
 
