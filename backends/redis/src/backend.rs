@@ -11,7 +11,12 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use easy_cache_core::{CacheInstance, Error, ErrorKind, Result, Timeout, WriteOp};
 use redis::{Cmd, FromRedisValue, RedisError};
-use std::{fmt, future::Future, time::Duration};
+use std::{
+    fmt,
+    future::Future,
+    sync::atomic::{AtomicBool, Ordering},
+    time::Duration,
+};
 use tokio::time::timeout;
 
 /// A cache on a Redis server or a Redis Cluster.
@@ -36,6 +41,8 @@ pub struct RedisCache {
     default_timeout: Option<Duration>,
     op_timeout: Duration,
     connector: Connector,
+    /// Whether the last call failed: see [`RedisCache::record`].
+    failing: AtomicBool,
 }
 
 impl RedisCache {
@@ -50,6 +57,7 @@ impl RedisCache {
             prefix: config.key_prefix,
             default_timeout: config.default_timeout,
             op_timeout: Duration::from_millis(config.timeout_ms),
+            failing: AtomicBool::new(false),
         })
     }
 
@@ -72,21 +80,38 @@ impl RedisCache {
         F: FnOnce(Conn) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
-        let conn = self.connector.get().await?;
-        match timeout(self.op_timeout, op(conn)).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(self.failed(what, e).await),
-            Err(_) => {
-                tracing::warn!(cache = %self.name, "redis {what} timed out");
-                Err(Error::new(
+        let outcome = match self.connector.get().await {
+            Ok(conn) => match timeout(self.op_timeout, op(conn)).await {
+                Ok(Ok(value)) => Ok(value),
+                Ok(Err(e)) => Err(self.failed(what, e).await),
+                Err(_) => Err(Error::new(
                     ErrorKind::Timeout,
                     format!(
                         "{} did not answer {what} within {} ms",
                         self.name,
                         self.op_timeout.as_millis()
                     ),
-                ))
+                )),
+            },
+            Err(e) => Err(e),
+        };
+        self.record(&outcome);
+        outcome
+    }
+
+    /// Logs the first failure of an outage as a warning and the rest at debug level, so an
+    /// outage does not flood the log; and says when the server answers again.
+    fn record<T>(&self, outcome: &Result<T>) {
+        match outcome {
+            Ok(_) => {
+                if self.failing.swap(false, Ordering::Relaxed) {
+                    tracing::info!(cache = %self.name, "redis answers again");
+                }
             }
+            Err(e) if !self.failing.swap(true, Ordering::Relaxed) => {
+                tracing::warn!(cache = %self.name, error = %e, "redis failed");
+            }
+            Err(e) => tracing::debug!(cache = %self.name, error = %e, "redis still failing"),
         }
     }
 
@@ -100,7 +125,6 @@ impl RedisCache {
     }
 
     async fn failed(&self, what: &str, e: RedisError) -> Error {
-        tracing::warn!(cache = %self.name, error = %e, "redis {what} failed");
         self.connector.reset_after(&e).await;
         let kind = if e.is_timeout() {
             ErrorKind::Timeout
@@ -339,6 +363,50 @@ mod tests {
             cache
                 .set_cmd(cache.key("k"), &value, Timeout::secs(0), false)
                 .is_none()
+        );
+    }
+
+    /// A `Write` into a shared buffer, to read what was logged.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn an_outage_is_logged_once_as_a_warning() {
+        let log = Captured::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let url = format!("redis://:hunter2@127.0.0.1:{}", closed_port());
+        let cache = RedisCache::new(RedisConfig::from_url(&url).unwrap()).unwrap();
+        tracing::subscriber::with_default(subscriber, || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            for _ in 0..3 {
+                rt.block_on(cache.get("k")).unwrap_err();
+            }
+        });
+        let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+        let warnings = text.lines().filter(|l| l.contains("WARN")).count();
+        let repeats = text.lines().filter(|l| l.contains("still failing")).count();
+        assert_eq!((warnings, repeats), (1, 2), "{text}");
+        assert!(
+            text.contains("redis failed") && !text.contains("hunter2"),
+            "{text}"
         );
     }
 }

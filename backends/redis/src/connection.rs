@@ -154,24 +154,18 @@ impl Connector {
         .await;
         match outcome {
             Ok(Ok(conn)) => Ok(conn),
-            Ok(Err(e)) => {
-                tracing::warn!(cache = %self.name, error = %e, "cannot connect to redis");
-                Err(Error::backend(
-                    format!("cannot connect to {}: {e}", self.name),
-                    e,
-                ))
-            }
-            Err(_) => {
-                tracing::warn!(cache = %self.name, "redis connect timed out");
-                Err(Error::new(
-                    ErrorKind::Timeout,
-                    format!(
-                        "no connection to {} within {} ms",
-                        self.name,
-                        self.connect_timeout.as_millis()
-                    ),
-                ))
-            }
+            Ok(Err(e)) => Err(Error::backend(
+                format!("cannot connect to {}: {e}", self.name),
+                e,
+            )),
+            Err(_) => Err(Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "no connection to {} within {} ms",
+                    self.name,
+                    self.connect_timeout.as_millis()
+                ),
+            )),
         }
     }
 
