@@ -1,0 +1,257 @@
+//! `#[ecached]` end to end on every backend: a template key with tags and a prefix,
+//! invalidation by key, tags and prefix, value-derived tags, refresh, `Result` caching; and
+//! outages: while Redis or Memcached is down every call returns its function's own result,
+//! and caching resumes when the server is back.
+
+use easy_cache::{CacheInstance, caches, ecached};
+use easy_cache_integration_tests::env::{self, require_url};
+use easy_cache_integration_tests::servers::{ServerMode, start_memcached, start_redis};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// A random namespace per run, so runs against long-lived servers never see old entries.
+fn namespace() -> String {
+    format!("e2e{}", fastrand::u64(..))
+}
+
+macro_rules! backend_e2e {
+    ($module:ident, $alias:tt) => {
+        mod $module {
+            use super::*;
+
+            pub static RUNS: AtomicUsize = AtomicUsize::new(0);
+            pub static BOOKS_RUNS: AtomicUsize = AtomicUsize::new(0);
+            pub static FALLIBLE_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+            #[ecached("{ns}:user:{id}", 600, tags = ["{ns}:users", "{ns}:user:{id}"], prefix = "{ns}:org:{org}", cache_alias = $alias)]
+            pub async fn load_user(ns: &str, org: &str, id: u64) -> String {
+                RUNS.fetch_add(1, Ordering::SeqCst);
+                format!("{ns}/{org}/{id}")
+            }
+
+            fn book_tags(meta: &easy_cache::Meta<'_>) -> Vec<String> {
+                meta.returned_value::<(String, Vec<u64>)>()
+                    .map(|(ns, ids)| ids.iter().map(|id| format!("{ns}:book:{id}")).collect())
+                    .unwrap_or_default()
+            }
+
+            #[ecached("{ns}:favorites:{user}", tags = book_tags, cache_alias = $alias)]
+            pub async fn favorites(ns: &str, user: u64) -> (String, Vec<u64>) {
+                BOOKS_RUNS.fetch_add(1, Ordering::SeqCst);
+                (ns.to_owned(), vec![user, user + 100])
+            }
+
+            #[ecached("{ns}:fallible:{n}", cache_alias = $alias)]
+            pub async fn fallible(ns: &str, n: i64) -> Result<i64, String> {
+                let _ = ns;
+                FALLIBLE_RUNS.fetch_add(1, Ordering::SeqCst);
+                if n < 0 { Err("negative".into()) } else { Ok(n) }
+            }
+
+            pub async fn exercise(instance: Arc<dyn CacheInstance>) {
+                caches::insert($alias, instance);
+                let ns = namespace();
+                let runs = || RUNS.load(Ordering::SeqCst);
+                let start = runs();
+                let at = |n: usize| start + n;
+
+                assert_eq!(load_user(&ns, "acme", 1).await, format!("{ns}/acme/1"));
+                assert_eq!(load_user(&ns, "acme", 1).await, format!("{ns}/acme/1"));
+                load_user(&ns, "acme", 2).await;
+                assert_eq!(runs(), at(2), "[{}] hit after miss", $alias);
+
+                load_user_cache().invalidate_cache_by_key(&ns, "acme", &1).await.unwrap();
+                load_user(&ns, "acme", 1).await;
+                load_user(&ns, "acme", 2).await;
+                assert_eq!(runs(), at(3), "[{}] by key: only that entry", $alias);
+
+                caches::get($alias).unwrap();
+                easy_cache::using_alias($alias).invalidate_cache_tags(format!("{ns}:user:2")).await.unwrap();
+                load_user(&ns, "acme", 1).await;
+                load_user(&ns, "acme", 2).await;
+                assert_eq!(runs(), at(4), "[{}] by one entry's tag", $alias);
+
+                load_user_cache().invalidate_cache_by_tags(&ns, &1).await.unwrap();
+                load_user(&ns, "acme", 1).await;
+                load_user(&ns, "acme", 2).await;
+                assert_eq!(runs(), at(6), "[{}] by a shared tag", $alias);
+
+                load_user(&ns, "other", 1).await;
+                load_user_cache().invalidate_cache_by_prefix(&ns, "acme").await.unwrap();
+                load_user(&ns, "acme", 1).await;
+                load_user(&ns, "acme", 2).await;
+                load_user(&ns, "other", 1).await;
+                assert_eq!(runs(), at(9), "[{}] by prefix: only that prefix", $alias);
+
+                let fresh = load_user_cache().refresh_cache(load_user(&ns, "acme", 1)).await;
+                assert_eq!(fresh, format!("{ns}/acme/1"));
+                load_user(&ns, "acme", 1).await;
+                assert_eq!(runs(), at(10), "[{}] refresh stores", $alias);
+
+                // Tags from the returned value.
+                let books = || BOOKS_RUNS.load(Ordering::SeqCst);
+                let b0 = books();
+                favorites(&ns, 1).await;
+                favorites(&ns, 2).await;
+                favorites(&ns, 1).await;
+                assert_eq!(books(), b0 + 2, "[{}] value-tagged hit", $alias);
+                easy_cache::using_alias($alias).invalidate_cache_tags(format!("{ns}:book:101")).await.unwrap();
+                favorites(&ns, 1).await;
+                favorites(&ns, 2).await;
+                assert_eq!(books(), b0 + 3, "[{}] only the list holding book 101", $alias);
+
+                // Errors are never cached.
+                let f0 = FALLIBLE_RUNS.load(Ordering::SeqCst);
+                assert!(fallible(&ns, -1).await.is_err());
+                assert!(fallible(&ns, -1).await.is_err());
+                assert_eq!(fallible(&ns, 3).await, Ok(3));
+                assert_eq!(fallible(&ns, 3).await, Ok(3));
+                assert_eq!(FALLIBLE_RUNS.load(Ordering::SeqCst), f0 + 3, "[{}] Result caches Ok only", $alias);
+            }
+        }
+    };
+}
+
+backend_e2e!(on_memory, "e2e_memory");
+backend_e2e!(on_redis, "e2e_redis");
+backend_e2e!(on_redis_cluster, "e2e_redis_cluster");
+backend_e2e!(on_memcached, "e2e_memcached");
+backend_e2e!(on_sled, "e2e_sled");
+
+#[tokio::test]
+async fn ecached_on_memory() {
+    on_memory::exercise(caches::from_url("memory://").unwrap()).await;
+}
+
+#[tokio::test]
+async fn ecached_on_redis() {
+    on_redis::exercise(caches::from_url(&require_url(env::REDIS_URL)).unwrap()).await;
+}
+
+#[tokio::test]
+async fn ecached_on_redis_cluster() {
+    on_redis_cluster::exercise(caches::from_url(&require_url(env::REDIS_CLUSTER_URL)).unwrap())
+        .await;
+}
+
+#[tokio::test]
+async fn ecached_on_memcached() {
+    on_memcached::exercise(caches::from_url(&require_url(env::MEMCACHED_URL)).unwrap()).await;
+}
+
+#[tokio::test]
+async fn ecached_on_sled() {
+    on_sled::exercise(caches::from_url("sled://?temporary=true").unwrap()).await;
+}
+
+/// Adds `timeout_ms` to a URL so a dead server costs little per call.
+fn with_timeout(url: &str, ms: u64) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}timeout_ms={ms}&connect_timeout_ms={ms}")
+}
+
+static OUTAGE_REDIS_RUNS: AtomicUsize = AtomicUsize::new(0);
+static OUTAGE_MEMCACHED_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+#[ecached("{ns}:outage:{n}", tags = ["{ns}:outage"], cache_alias = "outage_redis")]
+async fn outage_redis(ns: &str, n: u64) -> u64 {
+    let _ = ns;
+    OUTAGE_REDIS_RUNS.fetch_add(1, Ordering::SeqCst);
+    n * 3
+}
+
+#[ecached("{ns}:outage:{n}", tags = ["{ns}:outage"], cache_alias = "outage_memcached")]
+async fn outage_memcached(ns: &str, n: u64) -> u64 {
+    let _ = ns;
+    OUTAGE_MEMCACHED_RUNS.fetch_add(1, Ordering::SeqCst);
+    n * 3
+}
+
+/// Calls `call` until two calls in a row cost one run (caching works), or fails after 15 s.
+async fn wait_for_caching<F, Fut>(runs: &AtomicUsize, call: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = u64>,
+{
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        call().await;
+        let before = runs.load(Ordering::SeqCst);
+        call().await;
+        if runs.load(Ordering::SeqCst) == before {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "caching did not resume within 15 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn redis_outage_calls_stay_correct_and_caching_resumes() {
+    let server = start_redis(ServerMode::from_env())
+        .await
+        .expect("private redis");
+    caches::insert(
+        "outage_redis",
+        caches::from_url(&with_timeout(&server.url(), 200)).unwrap(),
+    );
+    let ns = namespace();
+    assert_eq!(outage_redis(&ns, 7).await, 21);
+    wait_for_caching(&OUTAGE_REDIS_RUNS, || outage_redis(&ns, 7)).await;
+
+    server.stop().await.expect("stop redis");
+    for _ in 0..5 {
+        let started = Instant::now();
+        assert_eq!(
+            outage_redis(&ns, 7).await,
+            21,
+            "the function's own result while down"
+        );
+        assert!(
+            started.elapsed() < Duration::from_millis(1500),
+            "bounded by the timeouts: {:?}",
+            started.elapsed()
+        );
+    }
+
+    server.start().await.expect("start redis");
+    wait_for_caching(&OUTAGE_REDIS_RUNS, || outage_redis(&ns, 7)).await;
+    assert_eq!(outage_redis(&ns, 7).await, 21);
+}
+
+#[tokio::test]
+async fn memcached_outage_calls_stay_correct_and_caching_resumes() {
+    let servers = start_memcached(ServerMode::from_env(), 1)
+        .await
+        .expect("private memcached");
+    caches::insert(
+        "outage_memcached",
+        caches::from_url(&with_timeout(&servers.url(), 200)).unwrap(),
+    );
+    let ns = namespace();
+    assert_eq!(outage_memcached(&ns, 7).await, 21);
+    wait_for_caching(&OUTAGE_MEMCACHED_RUNS, || outage_memcached(&ns, 7)).await;
+
+    let node = &servers.nodes()[0];
+    node.stop().await.expect("stop memcached");
+    for _ in 0..5 {
+        let started = Instant::now();
+        assert_eq!(
+            outage_memcached(&ns, 7).await,
+            21,
+            "the function's own result while down"
+        );
+        assert!(
+            started.elapsed() < Duration::from_millis(1500),
+            "bounded by the timeouts: {:?}",
+            started.elapsed()
+        );
+    }
+
+    node.start().await.expect("start memcached");
+    wait_for_caching(&OUTAGE_MEMCACHED_RUNS, || outage_memcached(&ns, 7)).await;
+}
