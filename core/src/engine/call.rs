@@ -11,6 +11,15 @@ use bytes::Bytes;
 use std::future::Future;
 
 /// What the generated code computed for one call before running the function.
+///
+/// ```
+/// use easy_cache_core::{CallSpec, Timeout, tag_version_key};
+/// let key = "user:7".to_owned();
+/// let users = tag_version_key("users");
+/// let versions = [users.as_str()];
+/// let spec = CallSpec { key: &key, versions: &versions, timeout: Timeout::secs(600), fingerprint: 42 };
+/// assert_eq!(spec.versions, ["ec:t:users"]);
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct CallSpec<'a> {
     /// The full storage key (prefix included).
@@ -24,6 +33,12 @@ pub struct CallSpec<'a> {
 }
 
 /// Tags computed from the returned value (a `Meta` tags function), after the call.
+///
+/// ```
+/// use easy_cache_core::__private::DynamicTags;
+/// let tags_of: DynamicTags<'_, Vec<u64>> = &|books: &Vec<u64>| books.iter().map(|id| format!("book:{id}")).collect();
+/// assert_eq!(tags_of(&vec![1, 2]), ["book:1", "book:2"]);
+/// ```
 pub type DynamicTags<'a, T> = &'a (dyn Fn(&T) -> Vec<String> + Send + Sync);
 
 impl FnCache {
@@ -32,6 +47,54 @@ impl FnCache {
     ///
     /// Never fails because of the cache: a failing backend or undecodable stored bytes
     /// lead to running `compute` (logged, rate-limited).
+    ///
+    /// This is what `#[ecached]` expands to; by hand it looks like this:
+    ///
+    /// ```
+    /// # use easy_cache_core::{async_trait, Bytes, CacheInstance, CacheTarget, FnCache, InstanceLookup, Result, Timeout};
+    /// # use std::{collections::HashMap, sync::{Arc, Mutex}};
+    /// # #[derive(Default)]
+    /// # struct MapCache(Mutex<HashMap<String, Bytes>>);
+    /// # #[async_trait]
+    /// # impl CacheInstance for MapCache {
+    /// #     fn name(&self) -> &str { "map" }
+    /// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
+    /// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> { self.0.lock().unwrap().insert(k.into(), v); Ok(()) }
+    /// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
+    /// #         let mut map = self.0.lock().unwrap();
+    /// #         if map.contains_key(k) { return Ok(false); }
+    /// #         map.insert(k.into(), v);
+    /// #         Ok(true)
+    /// #     }
+    /// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
+    /// # }
+    /// # struct NoAliases;
+    /// # impl InstanceLookup for NoAliases {
+    /// #     fn generation(&self) -> u64 { 0 }
+    /// #     fn lookup(&self, _: &str) -> Option<Arc<dyn CacheInstance>> { None }
+    /// # }
+    /// # fn build() -> Arc<dyn CacheInstance> { Arc::new(MapCache::default()) }
+    /// use easy_cache_core::{CallSpec, DefaultCodec, OkOnly};
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    ///
+    /// static SQUARE: FnCache = FnCache::new("doc::call", "app::square", CacheTarget::Instance(build), &NoAliases, true);
+    /// static RUNS: AtomicU32 = AtomicU32::new(0);
+    ///
+    /// async fn square(n: u64) -> Result<u64, String> {
+    ///     let key = format!("square:{n}");
+    ///     let spec = CallSpec { key: &key, versions: &[], timeout: Timeout::Never, fingerprint: 7 };
+    ///     SQUARE.call::<DefaultCodec, OkOnly, _, _>(spec, None, async move {
+    ///         RUNS.fetch_add(1, Ordering::SeqCst);
+    ///         Ok(n * n)
+    ///     }).await
+    /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// assert_eq!(square(4).await, Ok(16));
+    /// assert_eq!(square(4).await, Ok(16));
+    /// assert_eq!(RUNS.load(Ordering::SeqCst), 1, "the second call was a hit");
+    /// # });
+    /// ```
     pub async fn call<C, P, R, Fut>(
         &'static self,
         spec: CallSpec<'_>,
