@@ -6,7 +6,7 @@ use bytes::Bytes;
 use easy_cache_core::{CacheInstance, ErrorKind, Result, Timeout, WriteOp};
 use easy_cache_integration_tests::{
     env,
-    servers::{ServerMode, find_binary, start_redis, start_redis_cluster},
+    servers::{ServerMode, ensure_binaries, find_binary, start_redis, start_redis_cluster},
     suite,
 };
 use easy_cache_redis::{RedisCache, RedisConfig};
@@ -582,6 +582,10 @@ struct UnixServer {
 
 impl UnixServer {
     async fn start() -> (Self, PathBuf) {
+        // These servers run as local processes even when the run uses containers.
+        ensure_binaries()
+            .await
+            .unwrap_or_else(|e| panic!("redis-server is needed: {e}"));
         let program = find_binary("redis-server").expect("redis-server is not installed");
         let dir = std::env::temp_dir().join(format!("ec-redis-unix-{:08x}", fastrand::u32(..)));
         std::fs::create_dir_all(&dir).unwrap();
@@ -685,6 +689,10 @@ struct TlsServer {
 
 impl TlsServer {
     async fn start() -> Self {
+        // These servers run as local processes even when the run uses containers.
+        ensure_binaries()
+            .await
+            .unwrap_or_else(|e| panic!("redis-server is needed: {e}"));
         let program = find_binary("redis-server").expect("redis-server is not installed");
         let dir = std::env::temp_dir().join(format!("ec-redis-tls-{:08x}", fastrand::u32(..)));
         std::fs::create_dir_all(&dir).unwrap();
