@@ -2,10 +2,10 @@
 //!
 //! URLs (options after `?`: `timeout_ms` (250), `connect_timeout_ms` (250),
 //! `default_timeout` (seconds; none = never expire), `key_prefix`, `db`, `username`,
-//! `password`):
+//! `password`, `tls_ca_file`):
 //! - `redis://[user:password@]host[:port][/db]`: one server over TCP;
-//! - `rediss://...`: the same over TLS (rustls, Mozilla's roots; the `tls` feature, on by
-//!   default);
+//! - `rediss://...`: the same over TLS (rustls, Mozilla's roots or the PEM file of
+//!   `tls_ca_file`; the `tls` feature, on by default);
 //! - `redis+unix:///path/to/redis.sock`: one server over a unix socket;
 //! - `redis+cluster://host:port,host:port` (`rediss+cluster://` for TLS): a Redis Cluster,
 //!   the listed nodes being seeds.
