@@ -25,6 +25,7 @@ mod policy;
 mod redact;
 mod source;
 mod timeout;
+mod url_parts;
 mod versions;
 
 #[cfg(feature = "bincode")]
@@ -48,6 +49,7 @@ pub use meta::{Meta, MetaArg};
 pub use policy::{OkOnly, Plain, ReturnPolicy, SomeOnly};
 pub use redact::redact_url;
 pub use timeout::{IntoTimeout, Timeout};
+pub use url_parts::{optional_seconds, percent_decode};
 pub use versions::{
     PREFIX_VERSION_PREFIX, TAG_VERSION_PREFIX, prefix_version_key, tag_version_key,
 };

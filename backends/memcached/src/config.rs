@@ -1,7 +1,7 @@
 //! Configuration of the memcached backend, parsed from `memcache://` URLs.
 
 use crate::keys::MAX_PREFIX_LEN;
-use easy_cache_core::{Error, ErrorKind, Result};
+use easy_cache_core::{Error, ErrorKind, Result, percent_decode};
 use serde::{Deserialize, Serialize};
 use std::{fmt, time::Duration};
 
@@ -62,7 +62,7 @@ pub struct MemcachedConfig {
     /// Connections per server, opened lazily.
     pub pool_size: usize,
     /// Lifetime of values stored with `Timeout::Default`; `None` keeps them until evicted.
-    #[serde(with = "optional_seconds")]
+    #[serde(with = "easy_cache_core::optional_seconds")]
     pub default_timeout: Option<Duration>,
     /// Prepended to every key (like Django's `KEY_PREFIX`); printable ASCII, no spaces.
     pub key_prefix: String,
@@ -111,8 +111,8 @@ impl MemcachedConfig {
         let hosts = match authority.rsplit_once('@') {
             Some((userinfo, hosts)) => {
                 let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
-                config.username = Some(percent_decode(user, "username")?);
-                config.password = Some(percent_decode(password, "password")?);
+                config.username = Some(percent_decode(user, "memcache", "username")?);
+                config.password = Some(percent_decode(password, "memcache", "password")?);
                 hosts
             }
             None => authority,
@@ -120,7 +120,7 @@ impl MemcachedConfig {
         config.servers = hosts.split(',').map(parse_server).collect::<Result<_>>()?;
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (name, raw) = pair.split_once('=').unwrap_or((pair, ""));
-            let value = percent_decode(raw, name)?;
+            let value = percent_decode(raw, "memcache", name)?;
             let number = || {
                 value.parse::<u64>().map_err(|_| {
                     bad(format!(
@@ -308,51 +308,6 @@ fn parse_server(server: &str) -> Result<String> {
     } else {
         format!("{host}:{port}")
     })
-}
-
-/// Decodes `%XX` escapes of a URL part; `field` names it in errors.
-fn percent_decode(raw: &str, field: &str) -> Result<String> {
-    let bad = || {
-        Error::new(
-            ErrorKind::Config,
-            format!("memcache:// `{field}` has a bad %-escape"),
-        )
-    };
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = raw.get(i + 1..i + 3).ok_or_else(bad)?;
-            out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| bad())
-}
-
-mod optional_seconds {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use std::time::Duration;
-
-    pub(super) fn serialize<S: Serializer>(
-        value: &Option<Duration>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        match value {
-            Some(d) => s.serialize_some(&d.as_secs()),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Duration>, D::Error> {
-        Ok(Option::<u64>::deserialize(d)?.map(Duration::from_secs))
-    }
 }
 
 #[cfg(test)]

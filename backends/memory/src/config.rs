@@ -20,7 +20,7 @@ pub struct MemoryConfig {
     /// At most this many bytes of keys and values (plus a per-entry overhead estimate).
     pub max_bytes: Option<u64>,
     /// Lifetime of values stored with `Timeout::Default`; `None` keeps them until evicted.
-    #[serde(with = "optional_seconds")]
+    #[serde(with = "easy_cache_core::optional_seconds")]
     pub default_timeout: Option<Duration>,
 }
 
@@ -147,27 +147,6 @@ impl MemoryConfig {
     pub fn default_timeout(mut self, timeout: Duration) -> Self {
         self.default_timeout = Some(timeout);
         self
-    }
-}
-
-mod optional_seconds {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use std::time::Duration;
-
-    pub(super) fn serialize<S: Serializer>(
-        value: &Option<Duration>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        match value {
-            Some(d) => s.serialize_some(&d.as_secs()),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Duration>, D::Error> {
-        Ok(Option::<u64>::deserialize(d)?.map(Duration::from_secs))
     }
 }
 

@@ -1,7 +1,7 @@
 //! Configuration of the Redis backend, parsed from `redis://`, `rediss://`, `redis+unix://`
 //! and `redis+cluster://` URLs.
 
-use easy_cache_core::{Error, ErrorKind, Result};
+use easy_cache_core::{Error, ErrorKind, Result, percent_decode};
 use serde::{Deserialize, Serialize};
 use std::{fmt, time::Duration};
 
@@ -83,7 +83,7 @@ pub struct RedisConfig {
     /// Bound of opening a connection, in milliseconds.
     pub connect_timeout_ms: u64,
     /// Lifetime of values stored with `Timeout::Default`; `None` keeps them until evicted.
-    #[serde(with = "optional_seconds")]
+    #[serde(with = "easy_cache_core::optional_seconds")]
     pub default_timeout: Option<Duration>,
     /// Prepended to every key (like Django's `KEY_PREFIX`).
     pub key_prefix: String,
@@ -201,7 +201,7 @@ impl RedisConfig {
                 }
             }
             Topology::Unix => {
-                let path = percent_decode(path, "socket path")?;
+                let path = percent_decode(path, "redis+unix", "socket path")?;
                 if !path.starts_with('/') {
                     return Err(bad(format!(
                         "redis+unix:// needs an absolute socket path, as in \
@@ -213,7 +213,7 @@ impl RedisConfig {
         }
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (name, raw) = pair.split_once('=').unwrap_or((pair, ""));
-            let value = percent_decode(raw, name)?;
+            let value = percent_decode(raw, "redis", name)?;
             let number = || {
                 value.parse::<u64>().map_err(|_| {
                     bad(format!(
@@ -247,10 +247,10 @@ impl RedisConfig {
             Some((user, password)) => (user, Some(password)),
             None => (userinfo, None),
         };
-        let user = percent_decode(user, "username")?;
+        let user = percent_decode(user, "redis", "username")?;
         self.username = (!user.is_empty()).then_some(user);
         if let Some(password) = password {
-            let password = percent_decode(password, "password")?;
+            let password = percent_decode(password, "redis", "password")?;
             self.password = (!password.is_empty()).then_some(password);
         }
         Ok(())
@@ -470,51 +470,6 @@ pub(crate) fn split_node(node: &str) -> Option<(&str, u16)> {
         Some(p) => p.parse::<u16>().ok().filter(|p| *p != 0)?,
     };
     Some((host, port))
-}
-
-/// Decodes `%XX` escapes of a URL part; `field` names it in errors.
-fn percent_decode(raw: &str, field: &str) -> Result<String> {
-    let bad = || {
-        Error::new(
-            ErrorKind::Config,
-            format!("redis:// `{field}` has an invalid %-escape or is not UTF-8"),
-        )
-    };
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = raw.get(i + 1..i + 3).ok_or_else(bad)?;
-            out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| bad())
-}
-
-mod optional_seconds {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use std::time::Duration;
-
-    pub(super) fn serialize<S: Serializer>(
-        value: &Option<Duration>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        match value {
-            Some(d) => s.serialize_some(&d.as_secs()),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Duration>, D::Error> {
-        Ok(Option::<u64>::deserialize(d)?.map(Duration::from_secs))
-    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Configuration of the sled backend, parsed from `sled://` URLs.
 
-use easy_cache_core::{Error, ErrorKind, Result};
+use easy_cache_core::{Error, ErrorKind, Result, percent_decode};
 use serde::{Deserialize, Serialize};
 use std::{path::PathBuf, time::Duration};
 
@@ -44,7 +44,7 @@ pub struct SledConfig {
     /// A fresh database in a temporary directory, removed when the cache is dropped.
     pub temporary: bool,
     /// Lifetime of values stored with `Timeout::Default`; `None` keeps them forever.
-    #[serde(with = "optional_seconds")]
+    #[serde(with = "easy_cache_core::optional_seconds")]
     pub default_timeout: Option<Duration>,
     /// Seconds between background purges of expired records; 0 turns the purge off
     /// (expired records are then removed only when read).
@@ -107,11 +107,11 @@ impl SledConfig {
                      `sled:///var/lib/myapp/cache` (three slashes); got `{url}`"
                 )));
             }
-            config.path = Some(PathBuf::from(percent_decode(path, "path")?));
+            config.path = Some(PathBuf::from(percent_decode(path, "sled", "path")?));
         }
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (name, raw) = pair.split_once('=').unwrap_or((pair, ""));
-            let value = percent_decode(raw, name)?;
+            let value = percent_decode(raw, "sled", name)?;
             let number = || {
                 value.parse::<u64>().map_err(|_| {
                     bad(format!(
@@ -221,51 +221,6 @@ impl SledConfig {
             Some(path) if !self.temporary => format!("sled://{}", path.display()),
             _ => "sled://?temporary=true".to_owned(),
         }
-    }
-}
-
-/// Decodes `%XX` escapes of a URL part; `field` names it in errors.
-fn percent_decode(raw: &str, field: &str) -> Result<String> {
-    let bad = || {
-        Error::new(
-            ErrorKind::Config,
-            format!("sled:// `{field}` has a bad %-escape"),
-        )
-    };
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = raw.get(i + 1..i + 3).ok_or_else(bad)?;
-            out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| bad())
-}
-
-mod optional_seconds {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use std::time::Duration;
-
-    pub(super) fn serialize<S: Serializer>(
-        value: &Option<Duration>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        match value {
-            Some(d) => s.serialize_some(&d.as_secs()),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Duration>, D::Error> {
-        Ok(Option::<u64>::deserialize(d)?.map(Duration::from_secs))
     }
 }
 
