@@ -13,7 +13,10 @@ usage:
       starts the servers and prints `export` lines for the EASY_CACHE_TEST_* variables
       (try: eval \"$(cargo xtask services up)\").
   cargo xtask services down
-      stops what `services up` started.";
+      stops what `services up` started.
+  cargo xtask docker-shim
+      runs a Docker API version shim for testcontainers in front of an older engine and
+      prints its DOCKER_HOST (`test` and `services up` start one when needed).";
 
 /// What to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +35,8 @@ pub enum Command {
     },
     /// `services down`.
     ServicesDown,
+    /// `docker-shim`.
+    DockerShim,
     /// `help`, `-h`, `--help`.
     Help,
 }
@@ -45,6 +50,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
     };
     match command {
         "help" | "-h" | "--help" => Ok(Command::Help),
+        "docker-shim" if rest.is_empty() => Ok(Command::DockerShim),
         "test" => {
             let mut mode = ServerMode::Auto;
             let mut quick = false;

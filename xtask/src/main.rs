@@ -5,6 +5,7 @@
 //!   `EASY_CACHE_TEST_*` and runs `cargo test --workspace --all-features`; removes the servers
 //!   afterwards, also on failure and Ctrl-C.
 //! - `cargo xtask services up|down`: the same servers, left running for manual test runs.
+//! - `cargo xtask docker-shim`: a Docker API version shim in the foreground (see [`shim`]).
 //!
 //! See `docs/guide/testing.md`.
 
@@ -14,6 +15,7 @@ mod args;
 mod process;
 mod servers;
 mod services;
+mod shim;
 mod tally;
 mod test;
 
@@ -39,6 +41,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(code) = runtime.block_on(shim::rerun_behind_shim(&command)) {
+        return code;
+    }
     let outcome = runtime.block_on(async move {
         process::catch_signals();
         match command {
@@ -49,6 +54,7 @@ fn main() -> ExitCode {
             Command::Test { mode, quick } => test::run(mode, quick).await,
             Command::ServicesUp { mode } => services::up(mode).await,
             Command::ServicesDown => services::down().await,
+            Command::DockerShim => shim::serve().await,
         }
     });
     match outcome {

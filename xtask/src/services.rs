@@ -31,6 +31,15 @@ pub async fn up(mode: ServerMode) -> Result<(), String> {
         .map(|(k, v)| format!("export {k}={v}"))
         .collect();
     let mut lines = vec![format!("run {run_id}")];
+    let mut exports = exports;
+    if let Ok(pid) = std::env::var(crate::shim::SHIM_PID) {
+        // A detached Docker API shim (see `shim`): tests starting their own containers
+        // need it too, and `down` stops it.
+        lines.push(format!("shim {pid}"));
+        if let Ok(host) = std::env::var("DOCKER_HOST") {
+            exports.push(format!("export DOCKER_HOST={host}"));
+        }
+    }
     for detached in started.detach() {
         lines.push(match detached {
             Detached::Container(id) => format!("container {id}"),
@@ -60,6 +69,7 @@ pub async fn down() -> Result<(), String> {
         }
     };
     let mut containers = Vec::new();
+    let mut shims = Vec::new();
     let mut run_id = None;
     for line in text.lines() {
         let mut words = line.split_whitespace();
@@ -67,6 +77,7 @@ pub async fn down() -> Result<(), String> {
             (Some("run"), Some(id), _) => run_id = Some(id.to_owned()),
             (Some("container"), Some(id), _) => containers.push(id.to_owned()),
             (Some("process"), Some(pid), dir) => stop_process(pid, dir).await,
+            (Some("shim"), Some(pid), _) => shims.push(pid.to_owned()),
             _ => {}
         }
     }
@@ -82,6 +93,10 @@ pub async fn down() -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
         }
+    }
+    // Last: the containers above were removed through the engine, not the shim.
+    for pid in &shims {
+        crate::shim::stop(pid).await;
     }
     std::fs::remove_file(&state).map_err(|e| format!("cannot remove {}: {e}", state.display()))?;
     eprintln!("==> services down");

@@ -43,20 +43,6 @@ pub(crate) async fn run_env(
     }
 }
 
-/// Runs `program args` synchronously, ignoring output and failure: for cleanup in `Drop`,
-/// where nothing async can run and nothing can be reported but a log line.
-pub(crate) fn run_quietly(program: &str, args: &[&str]) {
-    let status = std::process::Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    if let Err(e) = status {
-        tracing::warn!("cleanup `{program} {}` failed: {e}", args.join(" "));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,11 +1,14 @@
-//! The Docker engine, driven through the `docker` CLI.
+//! The Docker engine through the `docker` CLI, for what is not a container's lifecycle:
+//! probing the engine, building images, `exec`, logs, and sweeping leftovers by label.
 //!
-//! Why not the `testcontainers` runner: testcontainers 0.28 talks to the engine through
-//! bollard pinned to Docker API 1.53 without negotiating, and engines older than that
-//! (this project's CI machines run Docker 20.10, API 1.41) refuse every request. The CLI
-//! negotiates the API version, and a synchronous `docker rm -f` also works from `Drop`.
+//! Containers themselves start, stop, pause and go through testcontainers' async runner
+//! (see [`super::container`]). testcontainers 0.28 talks to the engine through bollard 0.21
+//! pinned to Docker API 1.53 without negotiating, and this project's CI machines run Docker
+//! 20.10 (API 1.41), which refuses such requests ("client version 1.53 is too new"); so on
+//! those engines `cargo xtask` runs a [`super::api_shim`] that rewrites the version in request
+//! paths, and points `DOCKER_HOST` at it. The CLI negotiates the version by itself.
 
-use super::{Result, cmd, run_id};
+use super::{Result, cmd};
 use std::time::Duration;
 
 /// The label every container of this project carries (`easy-cache-test=1`).
@@ -52,39 +55,6 @@ pub(crate) async fn build(tag: &str, context: &str) -> Result<()> {
     Ok(())
 }
 
-/// Starts a labelled container on the host network (so ports and cluster announcements are
-/// the host's loopback) and returns its id.
-pub(crate) async fn run(image: &str, kind: &str, args: &[String]) -> Result<String> {
-    let label = format!("{LABEL}=1");
-    let run_label = format!("{RUN_LABEL}={}", run_id());
-    let kind_label = format!("{LABEL}.kind={kind}");
-    let mut argv = vec![
-        "run",
-        "-d",
-        "--network",
-        "host",
-        "--label",
-        &label,
-        "--label",
-        &run_label,
-        "--label",
-        &kind_label,
-        image,
-    ];
-    argv.extend(args.iter().map(String::as_str));
-    Ok(cmd::run(DOCKER, &argv, LIMIT).await?.trim().to_owned())
-}
-
-/// `docker stop|start|pause|unpause <id>`.
-pub(crate) async fn lifecycle(verb: &str, id: &str) -> Result<()> {
-    let argv: Vec<&str> = match verb {
-        // Servers stop fast; don't wait the default 10 s before SIGKILL.
-        "stop" => vec!["stop", "-t", "2", id],
-        _ => vec![verb, id],
-    };
-    cmd::run(DOCKER, &argv, LIMIT).await.map(drop)
-}
-
 /// Runs a command inside a running container and returns its output.
 pub(crate) async fn exec(id: &str, args: &[&str]) -> Result<String> {
     let mut argv = vec!["exec", id];
@@ -98,11 +68,6 @@ pub(crate) async fn logs(id: &str) -> String {
         Ok(out) => out,
         Err(e) => e.to_string(),
     }
-}
-
-/// Removes a container now (from `Drop`, so synchronous).
-pub(crate) fn remove_now(id: &str) {
-    cmd::run_quietly(DOCKER, &["rm", "-f", "-v", id]);
 }
 
 /// Removes these containers (and their anonymous volumes).

@@ -1,7 +1,7 @@
 //! One running server: a container or a local child process, with the lifecycle calls fault
 //! tests need (stop, start, pause, unpause). Dropping the handle removes the server.
 
-use super::{Error, Result, cmd, docker, probe};
+use super::{Error, Result, cmd, container, docker, probe};
 use std::{
     fmt,
     fs::File,
@@ -25,7 +25,7 @@ pub(crate) enum Protocol {
 
 enum Runner {
     Container {
-        id: String,
+        container: container::Container,
         image: String,
     },
     Local {
@@ -72,12 +72,12 @@ impl ServerHandle {
             Protocol::Redis => "redis",
             Protocol::Memcached => "memcached",
         };
-        let id = docker::run(image, kind, args).await?;
+        let container = container::run(image, kind, args).await?;
         let handle = ServerHandle {
             protocol,
             port,
             runner: Runner::Container {
-                id,
+                container,
                 image: image.to_owned(),
             },
             detached: false,
@@ -130,7 +130,7 @@ impl ServerHandle {
     /// Stops the server (container stop / process kill) and waits until its port is closed.
     pub async fn stop(&self) -> Result<()> {
         match &self.runner {
-            Runner::Container { id, .. } => docker::lifecycle("stop", id).await?,
+            Runner::Container { container, .. } => container.lifecycle("stop").await?,
             Runner::Local { child, .. } => {
                 if let Some(mut child) = lock(child).take() {
                     let _ = child.kill();
@@ -151,7 +151,7 @@ impl ServerHandle {
     /// Starts a stopped server again on the same port and waits until it answers.
     pub async fn start(&self) -> Result<()> {
         match &self.runner {
-            Runner::Container { id, .. } => docker::lifecycle("start", id).await?,
+            Runner::Container { container, .. } => container.lifecycle("start").await?,
             Runner::Local { .. } => self.spawn()?,
         }
         self.wait_ready().await
@@ -160,7 +160,7 @@ impl ServerHandle {
     /// Freezes the server: connections stay open but nothing answers (timeouts, not errors).
     pub async fn pause(&self) -> Result<()> {
         match &self.runner {
-            Runner::Container { id, .. } => docker::lifecycle("pause", id).await,
+            Runner::Container { container, .. } => container.lifecycle("pause").await,
             Runner::Local { .. } => self.signal("-STOP").await,
         }
     }
@@ -168,7 +168,7 @@ impl ServerHandle {
     /// Resumes a paused server.
     pub async fn unpause(&self) -> Result<()> {
         match &self.runner {
-            Runner::Container { id, .. } => docker::lifecycle("unpause", id).await,
+            Runner::Container { container, .. } => container.lifecycle("unpause").await,
             Runner::Local { .. } => self.signal("-CONT").await,
         }
     }
@@ -176,10 +176,10 @@ impl ServerHandle {
     /// Runs a command next to the server: inside the container, or on the host.
     pub(crate) async fn exec(&self, program: &str, args: &[&str]) -> Result<String> {
         match &self.runner {
-            Runner::Container { id, .. } => {
+            Runner::Container { container, .. } => {
                 let mut argv = vec![program];
                 argv.extend_from_slice(args);
-                docker::exec(id, &argv).await
+                docker::exec(container.id(), &argv).await
             }
             Runner::Local { .. } => {
                 let path = super::binaries::find(program)
@@ -192,7 +192,7 @@ impl ServerHandle {
     /// The container id, for a container.
     pub fn container_id(&self) -> Option<&str> {
         match &self.runner {
-            Runner::Container { id, .. } => Some(id),
+            Runner::Container { container, .. } => Some(container.id()),
             Runner::Local { .. } => None,
         }
     }
@@ -200,12 +200,24 @@ impl ServerHandle {
     /// Gives the server up: it keeps running after this handle is gone (`services up`).
     pub fn detach(mut self) -> Detached {
         self.detached = true;
-        match &self.runner {
-            Runner::Container { id, .. } => Detached::Container(id.clone()),
+        match &mut self.runner {
+            Runner::Container { container, .. } => {
+                container.detach();
+                Detached::Container(container.id().to_owned())
+            }
             Runner::Local { dir, child, .. } => Detached::Process {
                 pid: lock(child).as_ref().map_or(0, Child::id),
                 dir: dir.clone(),
             },
+        }
+    }
+
+    /// Removes the server now: a container through the engine (reporting failures), a
+    /// process as dropping does.
+    pub async fn remove(mut self) -> Result<()> {
+        match &mut self.runner {
+            Runner::Container { container, .. } => container.remove().await,
+            Runner::Local { .. } => Ok(()),
         }
     }
 
@@ -289,7 +301,7 @@ impl ServerHandle {
 
     async fn log_tail(&self) -> String {
         match &self.runner {
-            Runner::Container { id, .. } => docker::logs(id).await,
+            Runner::Container { container, .. } => docker::logs(container.id()).await,
             Runner::Local { dir, .. } => tail(&dir.join("server.log")),
         }
     }
@@ -313,7 +325,8 @@ impl fmt::Display for ServerHandle {
             Protocol::Memcached => "memcached",
         };
         match &self.runner {
-            Runner::Container { id, image } => {
+            Runner::Container { container, image } => {
+                let id = container.id();
                 let short = id.get(..12).unwrap_or(id);
                 write!(
                     f,
@@ -343,7 +356,8 @@ impl Drop for ServerHandle {
             return;
         }
         match &self.runner {
-            Runner::Container { id, .. } => docker::remove_now(id),
+            // Dropping the container removes it, synchronously (see `container`).
+            Runner::Container { .. } => {}
             Runner::Local { child, dir, .. } => {
                 if let Some(mut child) = lock(child).take() {
                     // SIGKILL also ends a process stopped by `pause`.

@@ -19,8 +19,10 @@
 //! # Ok(()) }
 //! ```
 
+pub mod api_shim;
 mod binaries;
 mod cmd;
+mod container;
 pub mod docker;
 mod error;
 mod handle;
@@ -84,18 +86,32 @@ impl ServerMode {
     pub async fn resolve(self) -> Result<Provider> {
         let provider = match self {
             ServerMode::Local => Provider::Local,
-            ServerMode::Containers if docker::available().await => Provider::Containers,
-            ServerMode::Containers => {
-                return Err(Error::new("containers asked for, but `docker info` fails"));
-            }
-            ServerMode::Auto if docker::available().await => Provider::Containers,
-            ServerMode::Auto => Provider::Local,
+            ServerMode::Containers => match containers_usable().await {
+                Ok(()) => Provider::Containers,
+                Err(e) => return Err(Error::new(format!("containers asked for, but {e}"))),
+            },
+            ServerMode::Auto => match containers_usable().await {
+                Ok(()) => Provider::Containers,
+                Err(e) => {
+                    tracing::info!("servers run as local processes: {e}");
+                    Provider::Local
+                }
+            },
         };
         if provider == Provider::Local {
             binaries::ensure().await?;
         }
         Ok(provider)
     }
+}
+
+/// Ok when containers can run: a Docker engine answers, and testcontainers can talk to it
+/// (directly, or through the [`api_shim`] `DOCKER_HOST` points at).
+pub async fn containers_usable() -> Result<()> {
+    if !docker::available().await {
+        return Err(Error::new("`docker info` fails"));
+    }
+    container::usable().await
 }
 
 impl fmt::Display for Provider {
@@ -216,22 +232,17 @@ impl Servers {
         all
     }
 
-    /// Removes every server: the containers in one `docker rm`, the processes by kill.
-    /// Dropping does the same, one container at a time.
+    /// Removes every server (containers through testcontainers, processes by kill) and
+    /// reports the first failure. Dropping does the same, logging failures.
     pub async fn shutdown(self) -> Result<()> {
-        let ids: Vec<String> = self
-            .handles()
-            .iter()
-            .filter_map(|h| h.container_id().map(str::to_owned))
-            .collect();
-        let removed = docker::remove(&ids).await;
+        let mut outcome = Ok(());
         for handle in self.into_handles() {
-            // When the batch removal failed, dropping retries one container at a time.
-            if handle.is_container() && removed.is_ok() {
-                handle.detach();
+            let removed = handle.remove().await;
+            if outcome.is_ok() {
+                outcome = removed;
             }
         }
-        removed
+        outcome
     }
 
     fn into_handles(self) -> Vec<ServerHandle> {
@@ -371,9 +382,9 @@ mod tests {
 
     #[tokio::test]
     async fn container_server_lifecycle() {
-        // Where Docker runs (always when the run asked for containers); elsewhere the local
-        // test covers the handle.
-        if ServerMode::from_env() == ServerMode::Containers || docker::available().await {
+        // Where testcontainers can reach Docker (always when the run asked for containers);
+        // elsewhere the local test covers the handle.
+        if ServerMode::from_env() == ServerMode::Containers || containers_usable().await.is_ok() {
             lifecycle(ServerMode::Containers).await;
         }
     }
