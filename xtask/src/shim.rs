@@ -143,7 +143,7 @@ pub async fn serve() -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let shim = api_shim::ApiShim::start(engine, version).map_err(|e| e.to_string())?;
     println!("{}", shim.docker_host());
-    crate::process::catch_signals();
+    // `main` already catches the signals.
     crate::process::interrupted().await;
     drop(shim);
     Ok(())

@@ -106,8 +106,15 @@ impl Drop for Container {
         let Some(container) = self.inner.take() else {
             return;
         };
+        let runtime = match runtime() {
+            Ok(runtime) => runtime,
+            Err(e) => {
+                tracing::warn!("cannot remove container {}: {e}", self.id);
+                return;
+            }
+        };
         let (tx, rx) = std::sync::mpsc::channel();
-        runtime().spawn(async move {
+        runtime.spawn(async move {
             let _ = tx.send(rm(container).await);
         });
         // Blocking is fine: the removal runs on the module's own threads.
@@ -142,21 +149,25 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    tokio::time::timeout(LIMIT, runtime().spawn(future))
+    tokio::time::timeout(LIMIT, runtime()?.spawn(future))
         .await
         .map_err(|_| Error::new(format!("a docker call did not finish within {LIMIT:?}")))?
         .map_err(|e| Error::new(format!("a docker call failed: {e}")))
 }
 
-fn runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        // Multi-threaded: testcontainers' own drop path uses `block_in_place` there.
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("easy-cache-docker")
-            .enable_all()
-            .build()
-            .unwrap_or_else(|e| panic!("cannot build the docker runtime: {e}"))
-    })
+fn runtime() -> Result<&'static tokio::runtime::Runtime> {
+    static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> =
+        OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            // Multi-threaded: testcontainers' own drop path uses `block_in_place` there.
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("easy-cache-docker")
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot build the docker runtime: {e}"))
+        })
+        .as_ref()
+        .map_err(|e| Error::new(e.clone()))
 }
