@@ -39,7 +39,15 @@ macro_rules! fault_tests {
             async fn checked_call(ns: &str, n: u64, mode: Mode) -> (bool, Duration) {
                 let runs = RUNS.load(Ordering::SeqCst);
                 let started = Instant::now();
-                let got = square(ns, n).await;
+                // An outer limit, so a backend that ignores its timeouts fails the test
+                // instead of hanging it.
+                let Ok(got) = tokio::time::timeout(2 * BOUND, square(ns, n)).await else {
+                    panic!(
+                        "[{}] {mode:?}: the call for {n} hung past {:?}",
+                        $alias,
+                        2 * BOUND
+                    )
+                };
                 let took = started.elapsed();
                 assert_eq!(got, n * n, "[{}] {mode:?}: wrong result for {n}", $alias);
                 assert!(
