@@ -54,6 +54,17 @@ struct Opened {
 
 impl SledCache {
     /// A cache configured by `config` (validated; nothing is opened yet).
+    ///
+    /// ```
+    /// use easy_cache_core::{CacheInstance, ErrorKind};
+    /// use easy_cache_sled::{SledCache, SledConfig};
+    /// let cache = SledCache::new(SledConfig::temporary()).unwrap();
+    /// assert_eq!(cache.name(), "sled://?temporary=true");
+    ///
+    /// // The configuration is validated up front.
+    /// let err = SledCache::new(SledConfig::new("relative/dir")).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Config);
+    /// ```
     pub fn new(config: SledConfig) -> Result<Self> {
         config.validate()?;
         Ok(SledCache {
@@ -66,6 +77,13 @@ impl SledCache {
     }
 
     /// The configuration this cache was built from.
+    ///
+    /// ```
+    /// use easy_cache_sled::{SledCache, SledConfig};
+    /// let cache = SledCache::new(SledConfig::temporary().key_prefix("app:")).unwrap();
+    /// assert_eq!(cache.config().key_prefix, "app:");
+    /// assert!(cache.config().temporary);
+    /// ```
     pub fn config(&self) -> &SledConfig {
         &self.config
     }
@@ -74,18 +92,58 @@ impl SledCache {
     /// inspection and maintenance. Records are stored under `key_prefix + key` as an 8-byte
     /// big-endian expiry (Unix milliseconds, 0 = never) followed by the value. A tree kept
     /// after the cache is dropped keeps the database open, and its directory locked.
+    ///
+    /// ```
+    /// use easy_cache_core::{CacheInstance, Timeout};
+    /// use easy_cache_sled::{SledCache, SledConfig};
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = SledCache::new(SledConfig::temporary().key_prefix("app:"))?;
+    /// cache.set("k", "v".into(), Timeout::Never).await?;
+    /// let tree = cache.tree()?;
+    /// let record = tree.get("app:k").unwrap().expect("stored under the prefixed key");
+    /// assert_eq!(&record[..8], &[0u8; 8]); // expiry 0: never expires
+    /// assert_eq!(&record[8..], b"v");
+    /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+    /// ```
     pub fn tree(&self) -> Result<sled::Tree> {
         Ok(self.store()?.tree.clone())
     }
 
     /// Removes every expired record of this cache now (the background purge does this every
     /// `purge_interval_secs`); returns how many were removed.
+    ///
+    /// ```
+    /// use easy_cache_core::{CacheInstance, Timeout};
+    /// use easy_cache_sled::{SledCache, SledConfig};
+    /// use std::time::Duration;
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = SledCache::new(SledConfig::temporary())?;
+    /// cache.set("short", "a".into(), Timeout::After(Duration::from_millis(1))).await?;
+    /// cache.set("long", "b".into(), Timeout::Never).await?;
+    /// std::thread::sleep(Duration::from_millis(20));
+    /// assert_eq!(cache.purge_expired()?, 1);
+    /// assert_eq!(cache.tree()?.len(), 1);
+    /// assert_eq!(cache.get("long").await?.as_deref(), Some(&b"b"[..]));
+    /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+    /// ```
     pub fn purge_expired(&self) -> Result<usize> {
         purge::purge_expired(self.store()?, &AtomicBool::new(false))
     }
 
     /// Writes everything stored so far to disk, blocking until done. sled also flushes every
     /// `flush_every_ms` and when the last cache on the database is dropped.
+    ///
+    /// ```
+    /// use easy_cache_core::{CacheInstance, Timeout};
+    /// use easy_cache_sled::{SledCache, SledConfig};
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = SledCache::new(SledConfig::temporary())?;
+    /// cache.set("k", "v".into(), Timeout::Never).await?;
+    /// // Returns the number of bytes written: something was pending.
+    /// assert!(cache.flush()? > 0);
+    /// assert_eq!(cache.get("k").await?.as_deref(), Some(&b"v"[..]));
+    /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+    /// ```
     pub fn flush(&self) -> Result<usize> {
         let store = self.store()?;
         store
@@ -95,6 +153,17 @@ impl SledCache {
     }
 
     /// Like [`flush`](SledCache::flush), without blocking the calling thread.
+    ///
+    /// ```
+    /// use easy_cache_core::{CacheInstance, Timeout};
+    /// use easy_cache_sled::{SledCache, SledConfig};
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = SledCache::new(SledConfig::temporary())?;
+    /// cache.set("k", "v".into(), Timeout::Never).await?;
+    /// assert!(cache.flush_async().await? > 0);
+    /// assert_eq!(cache.get("k").await?.as_deref(), Some(&b"v"[..]));
+    /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+    /// ```
     pub async fn flush_async(&self) -> Result<usize> {
         let store = self.store()?;
         store

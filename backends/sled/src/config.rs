@@ -5,12 +5,34 @@ use serde::{Deserialize, Serialize};
 use std::{path::PathBuf, time::Duration};
 
 /// How often expired records are purged in the background, in seconds.
+///
+/// ```
+/// use easy_cache_sled::{DEFAULT_PURGE_INTERVAL_SECS, SledConfig};
+/// let config = SledConfig::temporary();
+/// assert_eq!(config.purge_interval_secs, DEFAULT_PURGE_INTERVAL_SECS);
+/// ```
 pub const DEFAULT_PURGE_INTERVAL_SECS: u64 = 60;
 /// sled's page cache size when the URL names none: sled's own default, 1 GiB.
+///
+/// ```
+/// use easy_cache_sled::{DEFAULT_CACHE_CAPACITY_BYTES, SledConfig};
+/// let config = SledConfig::from_url("sled:///var/lib/myapp/cache").unwrap();
+/// assert_eq!(config.cache_capacity_bytes, DEFAULT_CACHE_CAPACITY_BYTES);
+/// ```
 pub const DEFAULT_CACHE_CAPACITY_BYTES: u64 = 1024 * 1024 * 1024;
 /// How often sled writes its log to disk, in milliseconds: sled's own default.
+///
+/// ```
+/// use easy_cache_sled::{DEFAULT_FLUSH_EVERY_MS, SledConfig};
+/// assert_eq!(SledConfig::temporary().flush_every_ms, DEFAULT_FLUSH_EVERY_MS);
+/// ```
 pub const DEFAULT_FLUSH_EVERY_MS: u64 = 500;
 /// The sled tree (keyspace) values are stored in when the URL names none.
+///
+/// ```
+/// use easy_cache_sled::{DEFAULT_TREE, SledConfig};
+/// assert_eq!(SledConfig::from_url("sled://?temporary=true").unwrap().tree, DEFAULT_TREE);
+/// ```
 pub const DEFAULT_TREE: &str = "easy_cache";
 
 /// The options a URL may carry, for error messages.
@@ -77,6 +99,14 @@ impl Default for SledConfig {
 
 impl SledConfig {
     /// A configuration for the database directory `path`, every other option at its default.
+    ///
+    /// ```
+    /// use easy_cache_sled::SledConfig;
+    /// let config = SledConfig::new("/var/lib/myapp/cache");
+    /// assert_eq!(config.path.as_deref(), Some(std::path::Path::new("/var/lib/myapp/cache")));
+    /// assert!(!config.temporary);
+    /// assert_eq!(config, SledConfig::from_url("sled:///var/lib/myapp/cache").unwrap());
+    /// ```
     pub fn new(path: impl Into<PathBuf>) -> Self {
         SledConfig {
             path: Some(path.into()),
@@ -85,6 +115,14 @@ impl SledConfig {
     }
 
     /// A configuration for a fresh temporary database, removed when the cache is dropped.
+    ///
+    /// ```
+    /// use easy_cache_sled::SledConfig;
+    /// let config = SledConfig::temporary();
+    /// assert!(config.temporary);
+    /// assert_eq!(config.path, None);
+    /// config.validate().unwrap();
+    /// ```
     pub fn temporary() -> Self {
         SledConfig {
             temporary: true,
@@ -93,6 +131,20 @@ impl SledConfig {
     }
 
     /// Parses a `sled://` URL and validates it.
+    ///
+    /// ```
+    /// use easy_cache_core::ErrorKind;
+    /// use easy_cache_sled::SledConfig;
+    /// let config = SledConfig::from_url("sled:///srv/cache?tree=pages&flush_every_ms=0").unwrap();
+    /// assert_eq!(config.tree, "pages");
+    /// assert_eq!(config.flush_every_ms, 0);
+    ///
+    /// // Relative paths and unknown options are rejected, naming the problem.
+    /// let err = SledConfig::from_url("sled:///srv/cache?colour=red").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Config);
+    /// assert!(err.message().contains("colour"));
+    /// assert!(SledConfig::from_url("sled://relative/dir").is_err());
+    /// ```
     pub fn from_url(url: &str) -> Result<Self> {
         let bad = |message: String| Error::new(ErrorKind::Config, message);
         let rest = url
@@ -149,6 +201,16 @@ impl SledConfig {
     }
 
     /// Checks every field; errors are [`ErrorKind::Config`] naming the field.
+    ///
+    /// ```
+    /// use easy_cache_core::ErrorKind;
+    /// use easy_cache_sled::SledConfig;
+    /// SledConfig::new("/srv/cache").validate().unwrap();
+    /// let err = SledConfig::new("/srv/cache").tree("").validate().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Config);
+    /// assert!(err.message().contains("tree"));
+    /// assert!(SledConfig::new("relative/dir").validate().is_err());
+    /// ```
     pub fn validate(&self) -> Result<()> {
         let bad = |message: &str| Err(Error::new(ErrorKind::Config, message));
         match (&self.path, self.temporary) {
@@ -175,47 +237,105 @@ impl SledConfig {
     }
 
     /// Sets the lifetime of values stored with `Timeout::Default`.
+    ///
+    /// ```
+    /// use easy_cache_sled::SledConfig;
+    /// use std::time::Duration;
+    /// let config = SledConfig::temporary().default_timeout(Duration::from_secs(300));
+    /// assert_eq!(config.default_timeout, Some(Duration::from_secs(300)));
+    /// ```
     pub fn default_timeout(mut self, timeout: Duration) -> Self {
         self.default_timeout = Some(timeout);
         self
     }
 
     /// Sets the time between background purges (whole seconds; zero turns them off).
+    ///
+    /// ```
+    /// use easy_cache_sled::SledConfig;
+    /// use std::time::Duration;
+    /// let config = SledConfig::temporary().purge_interval(Duration::from_secs(10));
+    /// assert_eq!(config.purge_interval_secs, 10);
+    /// let off = SledConfig::temporary().purge_interval(Duration::ZERO);
+    /// assert_eq!(off.purge_interval_duration(), None);
+    /// ```
     pub fn purge_interval(mut self, interval: Duration) -> Self {
         self.purge_interval_secs = interval.as_secs();
         self
     }
 
     /// Sets the size of sled's page cache in bytes.
+    ///
+    /// ```
+    /// use easy_cache_sled::SledConfig;
+    /// let config = SledConfig::temporary().cache_capacity_bytes(64 * 1024 * 1024);
+    /// assert_eq!(config.cache_capacity_bytes, 64 * 1024 * 1024);
+    /// // sled needs some page cache.
+    /// assert!(SledConfig::temporary().cache_capacity_bytes(0).validate().is_err());
+    /// ```
     pub fn cache_capacity_bytes(mut self, bytes: u64) -> Self {
         self.cache_capacity_bytes = bytes;
         self
     }
 
     /// Sets the time between sled's background flushes (zero: only on drop and on demand).
+    ///
+    /// ```
+    /// use easy_cache_sled::SledConfig;
+    /// use std::time::Duration;
+    /// let config = SledConfig::temporary().flush_every(Duration::from_millis(100));
+    /// assert_eq!(config.flush_every_ms, 100);
+    /// ```
     pub fn flush_every(mut self, every: Duration) -> Self {
         self.flush_every_ms = u64::try_from(every.as_millis()).unwrap_or(u64::MAX);
         self
     }
 
     /// Sets the prefix prepended to every key.
+    ///
+    /// ```
+    /// use easy_cache_sled::SledConfig;
+    /// let config = SledConfig::temporary().key_prefix("v2:");
+    /// assert_eq!(config.key_prefix, "v2:");
+    /// ```
     pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.key_prefix = prefix.into();
         self
     }
 
     /// Sets the sled tree holding the records.
+    ///
+    /// ```
+    /// use easy_cache_sled::SledConfig;
+    /// let config = SledConfig::temporary().tree("sessions");
+    /// assert_eq!(config.tree, "sessions");
+    /// ```
     pub fn tree(mut self, name: impl Into<String>) -> Self {
         self.tree = name.into();
         self
     }
 
     /// The time between background purges, or `None` when they are off.
+    ///
+    /// ```
+    /// use easy_cache_sled::SledConfig;
+    /// use std::time::Duration;
+    /// let config = SledConfig::from_url("sled://?temporary=true&purge_interval_secs=30").unwrap();
+    /// assert_eq!(config.purge_interval_duration(), Some(Duration::from_secs(30)));
+    /// let off = SledConfig::from_url("sled://?temporary=true&purge_interval_secs=0").unwrap();
+    /// assert_eq!(off.purge_interval_duration(), None);
+    /// ```
     pub fn purge_interval_duration(&self) -> Option<Duration> {
         (self.purge_interval_secs > 0).then(|| Duration::from_secs(self.purge_interval_secs))
     }
 
     /// `sled:///path` or `sled://?temporary=true`: the instance's name in logs.
+    ///
+    /// ```
+    /// use easy_cache_sled::SledConfig;
+    /// assert_eq!(SledConfig::new("/srv/cache").display_url(), "sled:///srv/cache");
+    /// assert_eq!(SledConfig::temporary().display_url(), "sled://?temporary=true");
+    /// ```
     pub fn display_url(&self) -> String {
         match &self.path {
             Some(path) if !self.temporary => format!("sled://{}", path.display()),

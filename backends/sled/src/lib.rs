@@ -37,6 +37,12 @@ use easy_cache_core::{CacheInstance, Result};
 use std::sync::Arc;
 
 /// The URL scheme of this backend.
+///
+/// ```
+/// assert_eq!(easy_cache_sled::SCHEME, "sled");
+/// let config = easy_cache_sled::SledConfig::temporary();
+/// assert!(config.display_url().starts_with(&format!("{}://", easy_cache_sled::SCHEME)));
+/// ```
 pub const SCHEME: &str = "sled";
 
 fn from_url(url: &str) -> Result<Arc<dyn CacheInstance>> {
