@@ -116,6 +116,9 @@ macro_rules! fault_tests {
                     assert_caching_resumes(&ns, 1, &format!("{mode:?}")).await;
                     next += 10;
                 }
+                // A network slower than usual but within the timeouts still caches.
+                proxy.set_mode(Mode::Delay(Duration::from_millis(TIMEOUT_MS / 5)));
+                assert_caching_resumes(&ns, next, "a delay within the timeout").await;
             }
         }
     };
