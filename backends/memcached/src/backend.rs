@@ -46,6 +46,18 @@ pub struct MemcachedCache {
 
 impl MemcachedCache {
     /// A cache configured by `config` (validated here; nothing connects yet).
+    ///
+    /// ```
+    /// use easy_cache_core::{CacheInstance, ErrorKind};
+    /// use easy_cache_memcached::{MemcachedCache, MemcachedConfig};
+    /// // Nothing connects here: this works with no server running.
+    /// let config = MemcachedConfig::from_url("memcache://app:s3cret@127.0.0.1:11211").unwrap();
+    /// let cache = MemcachedCache::new(config).unwrap();
+    /// assert_eq!(cache.name(), "memcache://127.0.0.1:11211");
+    ///
+    /// let err = MemcachedCache::new(MemcachedConfig::new(["h:11211"]).pool_size(0)).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Config);
+    /// ```
     pub fn new(config: MemcachedConfig) -> Result<Self> {
         config.validate()?;
         let credentials = match (&config.username, &config.password) {
@@ -72,6 +84,16 @@ impl MemcachedCache {
     }
 
     /// The `host:port` of the server that holds `key`.
+    ///
+    /// ```
+    /// use easy_cache_memcached::{MemcachedCache, MemcachedConfig};
+    /// let servers = ["10.0.0.1:11211", "10.0.0.2:11211"];
+    /// let cache = MemcachedCache::new(MemcachedConfig::new(servers)).unwrap();
+    /// let server = cache.server_for("user:42");
+    /// assert!(servers.contains(&server));
+    /// // Placement is stable: the same key always goes to the same server.
+    /// assert_eq!(cache.server_for("user:42"), server);
+    /// ```
     pub fn server_for(&self, key: &str) -> &str {
         self.pools[self.ring.server_for(&self.keys.map(key))].address()
     }

@@ -6,14 +6,43 @@ use serde::{Deserialize, Serialize};
 use std::{fmt, time::Duration};
 
 /// The port a server listens on when its URL names none.
+///
+/// ```
+/// use easy_cache_memcached::{DEFAULT_PORT, MemcachedConfig};
+/// let config = MemcachedConfig::from_url("memcache://cache.internal").unwrap();
+/// assert_eq!(config.servers, [format!("cache.internal:{DEFAULT_PORT}")]);
+/// ```
 pub const DEFAULT_PORT: u16 = 11211;
 /// Default bound of one command's round trip, in milliseconds.
+///
+/// ```
+/// use easy_cache_memcached::{DEFAULT_TIMEOUT_MS, MemcachedConfig};
+/// assert_eq!(MemcachedConfig::new(["h:11211"]).timeout_ms, DEFAULT_TIMEOUT_MS);
+/// ```
 pub const DEFAULT_TIMEOUT_MS: u64 = 250;
 /// Default bound of opening (and authenticating) a connection, in milliseconds.
+///
+/// ```
+/// use easy_cache_memcached::{DEFAULT_CONNECT_TIMEOUT_MS, MemcachedConfig};
+/// let config = MemcachedConfig::from_url("memcache://h:11211").unwrap();
+/// assert_eq!(config.connect_timeout_ms, DEFAULT_CONNECT_TIMEOUT_MS);
+/// ```
 pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 250;
 /// Default number of connections per server.
+///
+/// ```
+/// use easy_cache_memcached::{DEFAULT_POOL_SIZE, MemcachedConfig};
+/// assert_eq!(MemcachedConfig::new(["h:11211"]).pool_size, DEFAULT_POOL_SIZE);
+/// ```
 pub const DEFAULT_POOL_SIZE: usize = 4;
 /// The most connections per server a configuration may ask for.
+///
+/// ```
+/// use easy_cache_memcached::{MAX_POOL_SIZE, MemcachedConfig};
+/// MemcachedConfig::new(["h:11211"]).pool_size(MAX_POOL_SIZE).validate().unwrap();
+/// let err = MemcachedConfig::new(["h:11211"]).pool_size(MAX_POOL_SIZE + 1).validate().unwrap_err();
+/// assert!(err.message().contains("pool_size"));
+/// ```
 pub const MAX_POOL_SIZE: usize = 1024;
 
 /// The URL schemes this backend answers to.
@@ -76,6 +105,15 @@ impl Default for MemcachedConfig {
 
 impl MemcachedConfig {
     /// A configuration for `servers` (`host:port`) with every other option at its default.
+    ///
+    /// ```
+    /// use easy_cache_memcached::{DEFAULT_TIMEOUT_MS, MemcachedConfig};
+    /// let config = MemcachedConfig::new(["10.0.0.1:11211", "10.0.0.2:11211"]);
+    /// assert_eq!(config.servers.len(), 2);
+    /// assert_eq!(config.timeout_ms, DEFAULT_TIMEOUT_MS);
+    /// assert_eq!(config.username, None);
+    /// config.validate().unwrap();
+    /// ```
     pub fn new<S: Into<String>>(servers: impl IntoIterator<Item = S>) -> Self {
         MemcachedConfig {
             servers: servers.into_iter().map(Into::into).collect(),
@@ -90,6 +128,20 @@ impl MemcachedConfig {
     }
 
     /// Parses a `memcache://` or `memcached://` URL and validates it.
+    ///
+    /// ```
+    /// use easy_cache_core::ErrorKind;
+    /// use easy_cache_memcached::MemcachedConfig;
+    /// let config = MemcachedConfig::from_url("memcached://app:s3cret@10.0.0.1?pool_size=2").unwrap();
+    /// assert_eq!(config.servers, ["10.0.0.1:11211"]);
+    /// assert_eq!(config.username.as_deref(), Some("app"));
+    /// assert_eq!(config.pool_size, 2);
+    ///
+    /// // Unknown options are refused, and the error names them.
+    /// let err = MemcachedConfig::from_url("memcache://h?colour=red").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Config);
+    /// assert!(err.message().contains("colour"));
+    /// ```
     pub fn from_url(url: &str) -> Result<Self> {
         let bad = |message: String| Error::new(ErrorKind::Config, message);
         let shown = easy_cache_core::redact_url(url);
@@ -151,6 +203,16 @@ impl MemcachedConfig {
     }
 
     /// Checks every field; errors are [`ErrorKind::Config`] naming the field.
+    ///
+    /// ```
+    /// use easy_cache_core::ErrorKind;
+    /// use easy_cache_memcached::MemcachedConfig;
+    /// MemcachedConfig::new(["h:11211"]).validate().unwrap();
+    /// let err = MemcachedConfig::new(["h:11211"]).key_prefix("has space").validate().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Config);
+    /// assert!(err.message().contains("key_prefix"));
+    /// assert!(MemcachedConfig::new(Vec::<String>::new()).validate().is_err());
+    /// ```
     pub fn validate(&self) -> Result<()> {
         let bad = |message: String| Err(Error::new(ErrorKind::Config, message));
         if self.servers.is_empty() {
@@ -202,12 +264,27 @@ impl MemcachedConfig {
     }
 
     /// Adds a server (`host:port`).
+    ///
+    /// ```
+    /// use easy_cache_memcached::MemcachedConfig;
+    /// let config = MemcachedConfig::new(["10.0.0.1:11211"]).server("10.0.0.2:11211");
+    /// assert_eq!(config.servers, ["10.0.0.1:11211", "10.0.0.2:11211"]);
+    /// ```
     pub fn server(mut self, address: impl Into<String>) -> Self {
         self.servers.push(address.into());
         self
     }
 
     /// Sets the credentials of memcached's ASCII authentication.
+    ///
+    /// ```
+    /// use easy_cache_memcached::MemcachedConfig;
+    /// let config = MemcachedConfig::new(["h:11211"]).credentials("app", "s3cret");
+    /// assert_eq!(config.username.as_deref(), Some("app"));
+    /// assert_eq!(config.password.as_deref(), Some("s3cret"));
+    /// // The password never shows in logs.
+    /// assert!(!format!("{config:?}").contains("s3cret"));
+    /// ```
     pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
         self.username = Some(username.into());
         self.password = Some(password.into());
@@ -215,30 +292,64 @@ impl MemcachedConfig {
     }
 
     /// Bounds each command's round trip.
+    ///
+    /// ```
+    /// use easy_cache_memcached::MemcachedConfig;
+    /// use std::time::Duration;
+    /// let config = MemcachedConfig::new(["h:11211"]).timeout(Duration::from_millis(50));
+    /// assert_eq!(config.timeout_ms, 50);
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout_ms = millis(timeout);
         self
     }
 
     /// Bounds getting a connection.
+    ///
+    /// ```
+    /// use easy_cache_memcached::MemcachedConfig;
+    /// use std::time::Duration;
+    /// let config = MemcachedConfig::new(["h:11211"]).connect_timeout(Duration::from_secs(1));
+    /// assert_eq!(config.connect_timeout_ms, 1000);
+    /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout_ms = millis(timeout);
         self
     }
 
     /// Sets the number of connections per server.
+    ///
+    /// ```
+    /// use easy_cache_memcached::MemcachedConfig;
+    /// let config = MemcachedConfig::new(["h:11211"]).pool_size(16);
+    /// assert_eq!(config.pool_size, 16);
+    /// assert!(MemcachedConfig::new(["h:11211"]).pool_size(0).validate().is_err());
+    /// ```
     pub fn pool_size(mut self, connections: usize) -> Self {
         self.pool_size = connections;
         self
     }
 
     /// Sets the lifetime of values stored with `Timeout::Default`.
+    ///
+    /// ```
+    /// use easy_cache_memcached::MemcachedConfig;
+    /// use std::time::Duration;
+    /// let config = MemcachedConfig::new(["h:11211"]).default_timeout(Duration::from_secs(600));
+    /// assert_eq!(config.default_timeout, Some(Duration::from_secs(600)));
+    /// ```
     pub fn default_timeout(mut self, timeout: Duration) -> Self {
         self.default_timeout = Some(timeout);
         self
     }
 
     /// Sets the prefix prepended to every key.
+    ///
+    /// ```
+    /// use easy_cache_memcached::MemcachedConfig;
+    /// let config = MemcachedConfig::new(["h:11211"]).key_prefix("shop:");
+    /// assert_eq!(config.key_prefix, "shop:");
+    /// ```
     pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.key_prefix = prefix.into();
         self
@@ -246,6 +357,12 @@ impl MemcachedConfig {
 
     /// The URL of this configuration without credentials or options, e.g.
     /// `memcache://h1:11211,h2:11211`: the instance's name in logs.
+    ///
+    /// ```
+    /// use easy_cache_memcached::MemcachedConfig;
+    /// let config = MemcachedConfig::from_url("memcache://app:s3cret@h1,h2:11212?timeout_ms=9").unwrap();
+    /// assert_eq!(config.display_url(), "memcache://h1:11211,h2:11212");
+    /// ```
     pub fn display_url(&self) -> String {
         format!("memcache://{}", self.servers.join(","))
     }

@@ -10,12 +10,26 @@ use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 
 /// memcached's key length limit, in bytes.
+///
+/// ```
+/// use easy_cache_memcached::{MAX_KEY_LEN, MAX_PREFIX_LEN};
+/// assert_eq!(MAX_KEY_LEN, 250);
+/// assert!(MAX_PREFIX_LEN < MAX_KEY_LEN);
+/// ```
 pub const MAX_KEY_LEN: usize = 250;
 /// Marks a digested key (after the prefix).
 const DIGEST_MARK: &str = "h:";
 /// Length of the hex digest.
 const DIGEST_HEX_LEN: usize = 64;
 /// The longest `key_prefix` that still leaves room for a digested key.
+///
+/// ```
+/// use easy_cache_memcached::{MAX_PREFIX_LEN, MemcachedConfig};
+/// let fits = MemcachedConfig::new(["h:11211"]).key_prefix("p".repeat(MAX_PREFIX_LEN));
+/// fits.validate().unwrap();
+/// let too_long = MemcachedConfig::new(["h:11211"]).key_prefix("p".repeat(MAX_PREFIX_LEN + 1));
+/// assert!(too_long.validate().unwrap_err().message().contains("key_prefix"));
+/// ```
 pub const MAX_PREFIX_LEN: usize = MAX_KEY_LEN - DIGEST_MARK.len() - DIGEST_HEX_LEN;
 
 /// Turns caller keys into memcached keys under a fixed prefix.

@@ -38,8 +38,22 @@ use easy_cache_core::{CacheInstance, Result};
 use std::sync::Arc;
 
 /// The URL scheme of this backend.
+///
+/// ```
+/// use easy_cache_memcached::{MemcachedConfig, SCHEME};
+/// let config = MemcachedConfig::from_url(&format!("{SCHEME}://10.0.0.1:11211")).unwrap();
+/// assert!(config.display_url().starts_with("memcache://"));
+/// ```
 pub const SCHEME: &str = "memcache";
 /// An alias of [`SCHEME`].
+///
+/// ```
+/// use easy_cache_memcached::{ALIAS_SCHEME, MemcachedConfig};
+/// assert_eq!(
+///     MemcachedConfig::from_url(&format!("{ALIAS_SCHEME}://10.0.0.1:11211")).unwrap(),
+///     MemcachedConfig::from_url("memcache://10.0.0.1:11211").unwrap(),
+/// );
+/// ```
 pub const ALIAS_SCHEME: &str = "memcached";
 
 fn from_url(url: &str) -> Result<Arc<dyn CacheInstance>> {

@@ -9,6 +9,17 @@
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Virtual nodes per server: enough that each server's share is within a few percent.
+///
+/// ```
+/// use easy_cache_memcached::{MemcachedCache, MemcachedConfig, POINTS_PER_SERVER};
+/// assert_eq!(POINTS_PER_SERVER, 160);
+/// // With that many points, keys spread over every server.
+/// let servers = ["10.0.0.1:11211", "10.0.0.2:11211", "10.0.0.3:11211"];
+/// let cache = MemcachedCache::new(MemcachedConfig::new(servers)).unwrap();
+/// for server in servers {
+///     assert!((0..300).any(|i| cache.server_for(&format!("key{i}")) == server));
+/// }
+/// ```
 pub const POINTS_PER_SERVER: usize = 160;
 
 /// The ring: points sorted by position, each naming a server by index.
