@@ -40,7 +40,8 @@ pub const DEFAULT_POOL_SIZE: usize = 4;
 /// ```
 /// use easy_cache_memcached::{MAX_POOL_SIZE, MemcachedConfig};
 /// MemcachedConfig::new(["h:11211"]).pool_size(MAX_POOL_SIZE).validate().unwrap();
-/// let err = MemcachedConfig::new(["h:11211"]).pool_size(MAX_POOL_SIZE + 1).validate().unwrap_err();
+/// let too_many = MemcachedConfig::new(["h:11211"]).pool_size(MAX_POOL_SIZE + 1);
+/// let err = too_many.validate().unwrap_err();
 /// assert!(err.message().contains("pool_size"));
 /// ```
 pub const MAX_POOL_SIZE: usize = 1024;
@@ -132,7 +133,8 @@ impl MemcachedConfig {
     /// ```
     /// use easy_cache_core::ErrorKind;
     /// use easy_cache_memcached::MemcachedConfig;
-    /// let config = MemcachedConfig::from_url("memcached://app:s3cret@10.0.0.1?pool_size=2").unwrap();
+    /// let url = "memcached://app:s3cret@10.0.0.1?pool_size=2";
+    /// let config = MemcachedConfig::from_url(url).unwrap();
     /// assert_eq!(config.servers, ["10.0.0.1:11211"]);
     /// assert_eq!(config.username.as_deref(), Some("app"));
     /// assert_eq!(config.pool_size, 2);
@@ -360,7 +362,8 @@ impl MemcachedConfig {
     ///
     /// ```
     /// use easy_cache_memcached::MemcachedConfig;
-    /// let config = MemcachedConfig::from_url("memcache://app:s3cret@h1,h2:11212?timeout_ms=9").unwrap();
+    /// let url = "memcache://app:s3cret@h1,h2:11212?timeout_ms=9";
+    /// let config = MemcachedConfig::from_url(url).unwrap();
     /// assert_eq!(config.display_url(), "memcache://h1:11211,h2:11212");
     /// ```
     pub fn display_url(&self) -> String {

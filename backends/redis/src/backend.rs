@@ -47,6 +47,18 @@ pub struct RedisCache {
 
 impl RedisCache {
     /// A cache configured by `config` (validated here; nothing connects yet).
+    ///
+    /// ```
+    /// use easy_cache_core::{CacheInstance, ErrorKind};
+    /// use easy_cache_redis::{RedisCache, RedisConfig};
+    /// // Nothing connects here: this works with no server running.
+    /// let config = RedisConfig::from_url("redis://:s3cret@127.0.0.1:6379/1").unwrap();
+    /// let cache = RedisCache::new(config).unwrap();
+    /// assert_eq!(cache.name(), "redis://127.0.0.1:6379/1");
+    ///
+    /// let err = RedisCache::new(RedisConfig::new("h:6379").db(-1)).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Config);
+    /// ```
     pub fn new(config: RedisConfig) -> Result<Self> {
         config.validate()?;
         let name = config.display_url();
@@ -62,6 +74,15 @@ impl RedisCache {
     }
 
     /// How this cache reaches Redis.
+    ///
+    /// ```
+    /// use easy_cache_redis::{RedisCache, RedisConfig, Topology};
+    /// let config = RedisConfig::cluster(["127.0.0.1:7000", "127.0.0.1:7001"]);
+    /// let cache = RedisCache::new(config).unwrap();
+    /// assert_eq!(cache.topology(), Topology::Cluster);
+    /// let cache = RedisCache::new(RedisConfig::unix("/run/redis.sock")).unwrap();
+    /// assert_eq!(cache.topology(), Topology::Unix);
+    /// ```
     pub fn topology(&self) -> Topology {
         self.topology
     }

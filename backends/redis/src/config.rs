@@ -6,10 +6,29 @@ use serde::{Deserialize, Serialize};
 use std::{fmt, time::Duration};
 
 /// The port a node listens on when its URL names none.
+///
+/// ```
+/// use easy_cache_redis::{DEFAULT_PORT, RedisConfig};
+/// let config = RedisConfig::from_url("redis://cache.internal").unwrap();
+/// assert_eq!(config.nodes, [format!("cache.internal:{DEFAULT_PORT}")]);
+/// ```
 pub const DEFAULT_PORT: u16 = 6379;
 /// Default bound of one operation (command or pipeline round trip), in milliseconds.
+///
+/// ```
+/// use easy_cache_redis::{DEFAULT_TIMEOUT_MS, RedisConfig};
+/// assert_eq!(RedisConfig::new("h:6379").timeout_ms, DEFAULT_TIMEOUT_MS);
+/// let config = RedisConfig::from_url("redis://h?timeout_ms=50").unwrap();
+/// assert_eq!(config.timeout_ms, 50);
+/// ```
 pub const DEFAULT_TIMEOUT_MS: u64 = 250;
 /// Default bound of opening a connection, in milliseconds.
+///
+/// ```
+/// use easy_cache_redis::{DEFAULT_CONNECT_TIMEOUT_MS, RedisConfig};
+/// let config = RedisConfig::from_url("redis://h:6379").unwrap();
+/// assert_eq!(config.connect_timeout_ms, DEFAULT_CONNECT_TIMEOUT_MS);
+/// ```
 pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 250;
 
 /// The options a URL may carry, for error messages.
@@ -17,6 +36,14 @@ const OPTIONS: &str = "timeout_ms, connect_timeout_ms, default_timeout, key_pref
      password, tls_ca_file";
 
 /// How the Redis deployment is reached.
+///
+/// ```
+/// use easy_cache_redis::{RedisConfig, Topology};
+/// let topology = |url| RedisConfig::from_url(url).unwrap().topology;
+/// assert_eq!(topology("redis://h:6379"), Topology::Standalone);
+/// assert_eq!(topology("redis+unix:///run/redis.sock"), Topology::Unix);
+/// assert_eq!(topology("redis+cluster://h1:7000,h2:7000"), Topology::Cluster);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Topology {
@@ -97,6 +124,14 @@ impl Default for RedisConfig {
 
 impl RedisConfig {
     /// A standalone server at `address` (`host:port`) with every other option at its default.
+    ///
+    /// ```
+    /// use easy_cache_redis::{RedisConfig, Topology};
+    /// let config = RedisConfig::new("10.0.0.1:6379");
+    /// assert_eq!(config.topology, Topology::Standalone);
+    /// assert_eq!(config.nodes, ["10.0.0.1:6379"]);
+    /// assert_eq!(config, RedisConfig::from_url("redis://10.0.0.1:6379").unwrap());
+    /// ```
     pub fn new(address: impl Into<String>) -> Self {
         RedisConfig {
             topology: Topology::Standalone,
@@ -115,6 +150,16 @@ impl RedisConfig {
     }
 
     /// A server listening on the unix socket `path`.
+    ///
+    /// ```
+    /// use easy_cache_redis::{RedisConfig, Topology};
+    /// let config = RedisConfig::unix("/run/redis.sock").db(1);
+    /// assert_eq!(config.topology, Topology::Unix);
+    /// assert_eq!(config.socket_path.as_deref(), Some("/run/redis.sock"));
+    /// assert_eq!(config, RedisConfig::from_url("redis+unix:///run/redis.sock?db=1").unwrap());
+    /// // The socket path must be absolute.
+    /// assert!(RedisConfig::unix("redis.sock").validate().is_err());
+    /// ```
     pub fn unix(path: impl Into<String>) -> Self {
         RedisConfig {
             topology: Topology::Unix,
@@ -125,6 +170,16 @@ impl RedisConfig {
     }
 
     /// A Redis Cluster reached through the seed `nodes` (`host:port`).
+    ///
+    /// ```
+    /// use easy_cache_redis::{RedisConfig, Topology};
+    /// let config = RedisConfig::cluster(["10.0.0.1:7000", "10.0.0.2:7000"]);
+    /// assert_eq!(config.topology, Topology::Cluster);
+    /// assert_eq!(config.nodes.len(), 2);
+    /// // A cluster has only database 0.
+    /// assert!(config.clone().db(1).validate().is_err());
+    /// config.validate().unwrap();
+    /// ```
     pub fn cluster<S: Into<String>>(nodes: impl IntoIterator<Item = S>) -> Self {
         RedisConfig {
             topology: Topology::Cluster,
@@ -134,6 +189,27 @@ impl RedisConfig {
     }
 
     /// Parses a URL of one of the schemes above and validates it.
+    ///
+    /// ```
+    /// use easy_cache_core::ErrorKind;
+    /// use easy_cache_redis::{RedisConfig, Topology};
+    /// let url = "redis://app:s3cret@10.0.0.1:6380/3?timeout_ms=100";
+    /// let config = RedisConfig::from_url(url).unwrap();
+    /// assert_eq!(config.nodes, ["10.0.0.1:6380"]);
+    /// assert_eq!(config.username.as_deref(), Some("app"));
+    /// assert_eq!(config.password.as_deref(), Some("s3cret"));
+    /// assert_eq!(config.db, 3);
+    /// assert_eq!(config.timeout_ms, 100);
+    /// let cluster = RedisConfig::from_url("redis+cluster://h1:7000,h2:7000").unwrap();
+    /// assert_eq!(cluster.topology, Topology::Cluster);
+    ///
+    /// // Errors name the problem and never show the password.
+    /// let err = RedisConfig::from_url("redis://:s3cret@h?colour=red").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Config);
+    /// assert!(err.message().contains("colour"));
+    /// let err = RedisConfig::from_url("memcache://:s3cret@h").unwrap_err();
+    /// assert!(!err.to_string().contains("s3cret"));
+    /// ```
     pub fn from_url(url: &str) -> Result<Self> {
         let bad = |message: String| Error::new(ErrorKind::Config, message);
         let shown = easy_cache_core::redact_url(url);
@@ -257,6 +333,19 @@ impl RedisConfig {
     }
 
     /// Checks every field; errors are [`ErrorKind::Config`] naming the field.
+    ///
+    /// ```
+    /// use easy_cache_core::ErrorKind;
+    /// use easy_cache_redis::RedisConfig;
+    /// RedisConfig::new("h:6379").validate().unwrap();
+    /// let err = RedisConfig::new("h:6379").db(-1).validate().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Config);
+    /// assert!(err.message().contains("db"));
+    /// // A user without a password cannot authenticate.
+    /// let mut config = RedisConfig::new("h:6379");
+    /// config.username = Some("app".into());
+    /// assert!(config.validate().unwrap_err().message().contains("password"));
+    /// ```
     pub fn validate(&self) -> Result<()> {
         let bad = |message: String| Err(Error::new(ErrorKind::Config, message));
         match self.topology {
@@ -320,6 +409,14 @@ impl RedisConfig {
     }
 
     /// Sets the credentials (`AUTH user password`).
+    ///
+    /// ```
+    /// use easy_cache_redis::RedisConfig;
+    /// let config = RedisConfig::new("h:6379").credentials("app", "s3cret");
+    /// assert_eq!(config.username.as_deref(), Some("app"));
+    /// assert_eq!(config.password.as_deref(), Some("s3cret"));
+    /// assert!(!format!("{config:?}").contains("s3cret"));
+    /// ```
     pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
         self.username = Some(username.into());
         self.password = Some(password.into());
@@ -327,12 +424,26 @@ impl RedisConfig {
     }
 
     /// Sets the password only (`AUTH password`, the `default` user).
+    ///
+    /// ```
+    /// use easy_cache_redis::RedisConfig;
+    /// let config = RedisConfig::new("h:6379").password("s3cret");
+    /// assert_eq!(config.username, None);
+    /// assert_eq!(config, RedisConfig::from_url("redis://:s3cret@h:6379").unwrap());
+    /// ```
     pub fn password(mut self, password: impl Into<String>) -> Self {
         self.password = Some(password.into());
         self
     }
 
     /// Connects with TLS.
+    ///
+    /// ```
+    /// use easy_cache_redis::RedisConfig;
+    /// let config = RedisConfig::new("h:6380").tls(true);
+    /// assert!(config.tls);
+    /// assert_eq!(config.display_url(), "rediss://h:6380/0");
+    /// ```
     pub fn tls(mut self, tls: bool) -> Self {
         self.tls = tls;
         self
@@ -340,6 +451,15 @@ impl RedisConfig {
 
     /// Trusts the certificate authorities of the PEM file at `path` instead of Mozilla's
     /// roots (and turns TLS on).
+    ///
+    /// ```
+    /// use easy_cache_redis::RedisConfig;
+    /// let config = RedisConfig::new("h:6380").tls_ca_file("/etc/ssl/private-ca.pem");
+    /// assert!(config.tls);
+    /// assert_eq!(config.tls_ca_file.as_deref(), Some("/etc/ssl/private-ca.pem"));
+    /// // Over plain TCP a CA file makes no sense.
+    /// assert!(RedisConfig::from_url("redis://h?tls_ca_file=/ca.pem").is_err());
+    /// ```
     pub fn tls_ca_file(mut self, path: impl Into<String>) -> Self {
         self.tls = true;
         self.tls_ca_file = Some(path.into());
@@ -347,30 +467,64 @@ impl RedisConfig {
     }
 
     /// Selects database `db` (standalone and unix only).
+    ///
+    /// ```
+    /// use easy_cache_redis::RedisConfig;
+    /// let config = RedisConfig::new("h:6379").db(2);
+    /// assert_eq!(config.db, 2);
+    /// assert_eq!(config, RedisConfig::from_url("redis://h:6379/2").unwrap());
+    /// ```
     pub fn db(mut self, db: i64) -> Self {
         self.db = db;
         self
     }
 
     /// Bounds each operation.
+    ///
+    /// ```
+    /// use easy_cache_redis::RedisConfig;
+    /// use std::time::Duration;
+    /// let config = RedisConfig::new("h:6379").timeout(Duration::from_millis(100));
+    /// assert_eq!(config.timeout_ms, 100);
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout_ms = millis(timeout);
         self
     }
 
     /// Bounds opening a connection.
+    ///
+    /// ```
+    /// use easy_cache_redis::RedisConfig;
+    /// use std::time::Duration;
+    /// let config = RedisConfig::new("h:6379").connect_timeout(Duration::from_secs(2));
+    /// assert_eq!(config.connect_timeout_ms, 2000);
+    /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout_ms = millis(timeout);
         self
     }
 
     /// Sets the lifetime of values stored with `Timeout::Default`.
+    ///
+    /// ```
+    /// use easy_cache_redis::RedisConfig;
+    /// use std::time::Duration;
+    /// let config = RedisConfig::new("h:6379").default_timeout(Duration::from_secs(300));
+    /// assert_eq!(config.default_timeout, Some(Duration::from_secs(300)));
+    /// ```
     pub fn default_timeout(mut self, timeout: Duration) -> Self {
         self.default_timeout = Some(timeout);
         self
     }
 
     /// Sets the prefix prepended to every key.
+    ///
+    /// ```
+    /// use easy_cache_redis::RedisConfig;
+    /// let config = RedisConfig::new("h:6379").key_prefix("shop:");
+    /// assert_eq!(config.key_prefix, "shop:");
+    /// ```
     pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.key_prefix = prefix.into();
         self
@@ -378,6 +532,14 @@ impl RedisConfig {
 
     /// The URL of this configuration without credentials or options, e.g.
     /// `redis://10.0.0.1:6379/2`: the instance's name in logs.
+    ///
+    /// ```
+    /// use easy_cache_redis::RedisConfig;
+    /// let display = |url| RedisConfig::from_url(url).unwrap().display_url();
+    /// assert_eq!(display("redis://app:s3cret@h/2?timeout_ms=9"), "redis://h:6379/2");
+    /// assert_eq!(display("redis+unix:///run/redis.sock"), "redis+unix:///run/redis.sock?db=0");
+    /// assert_eq!(display("redis+cluster://h1:7000,h2:7000"), "redis+cluster://h1:7000,h2:7000");
+    /// ```
     pub fn display_url(&self) -> String {
         let s = if self.tls { "s" } else { "" };
         match self.topology {

@@ -37,6 +37,16 @@ use easy_cache_core::{CacheInstance, Result};
 use std::sync::Arc;
 
 /// The URL schemes of this backend.
+///
+/// ```
+/// use easy_cache_redis::{RedisConfig, SCHEMES};
+/// assert!(SCHEMES.contains(&"redis+cluster"));
+/// // Every scheme parses (TLS ones need the default `tls` feature).
+/// for scheme in SCHEMES.iter().filter(|s| !s.starts_with("rediss")) {
+///     let rest = if *scheme == "redis+unix" { "/run/redis.sock" } else { "h:6379" };
+///     RedisConfig::from_url(&format!("{scheme}://{rest}")).unwrap();
+/// }
+/// ```
 pub const SCHEMES: [&str; 5] = [
     "redis",
     "rediss",
