@@ -23,10 +23,32 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// The URL scheme this crate registers.
+///
+/// ```
+/// use easy_cache::{CacheInstance, caches};
+/// use easy_cache_example_backend::SCHEME;
+/// assert!(caches::schemes().contains(&SCHEME));
+/// let cache = caches::from_url(&format!("{SCHEME}://"))?;
+/// assert_eq!(cache.name(), "example-map");
+/// # Ok::<(), easy_cache::Error>(())
+/// ```
 pub const SCHEME: &str = "example-map";
 
 /// A map with per-entry deadlines. `example-map://?default_timeout=60` sets the lifetime of
 /// values stored with `Timeout::Default`.
+///
+/// ```
+/// use easy_cache::{CacheInstance, Timeout};
+/// use easy_cache_example_backend::MapCache;
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let cache = MapCache::default();
+/// assert!(cache.add("k", "v".into(), Timeout::Never).await?);
+/// assert!(!cache.add("k", "w".into(), Timeout::Never).await?);
+/// assert_eq!(cache.get("k").await?.as_deref(), Some(&b"v"[..]));
+/// assert!(cache.delete("k").await?);
+/// assert_eq!(cache.get("k").await?, None);
+/// # Ok::<(), easy_cache::Error>(()) }).unwrap();
+/// ```
 #[derive(Debug, Default)]
 pub struct MapCache {
     entries: Mutex<HashMap<String, (Bytes, Option<Instant>)>>,
@@ -35,6 +57,23 @@ pub struct MapCache {
 
 impl MapCache {
     /// Builds one from an `example-map://` URL.
+    ///
+    /// ```
+    /// use easy_cache::{CacheInstance, ErrorKind, Timeout};
+    /// use easy_cache_example_backend::MapCache;
+    /// use std::time::Duration;
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = MapCache::from_url("example-map://?default_timeout=1")?;
+    /// cache.set("k", "v".into(), Timeout::Default).await?;
+    /// assert!(cache.get("k").await?.is_some());
+    /// tokio::time::sleep(Duration::from_millis(1100)).await;
+    /// assert_eq!(cache.get("k").await?, None); // expired after the default timeout
+    ///
+    /// let err = MapCache::from_url("example-map://?colour=red").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Config);
+    /// assert!(MapCache::from_url("memory://").is_err());
+    /// # Ok::<(), easy_cache::Error>(()) }).unwrap();
+    /// ```
     pub fn from_url(url: &str) -> Result<Self> {
         let query = url
             .strip_prefix("example-map://")
