@@ -55,6 +55,14 @@ pub mod optional_seconds {
     use std::time::Duration;
 
     /// Writes whole seconds, or none.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let mut out = Vec::new();
+    /// let mut json = serde_json::Serializer::new(&mut out);
+    /// easy_cache_core::optional_seconds::serialize(&Some(Duration::from_millis(90_500)), &mut json).unwrap();
+    /// assert_eq!(out, b"90");
+    /// ```
     pub fn serialize<S: Serializer>(value: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
         match value {
             Some(d) => s.serialize_some(&d.as_secs()),
@@ -63,6 +71,13 @@ pub mod optional_seconds {
     }
 
     /// Reads whole seconds, or none.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let mut json = serde_json::Deserializer::from_str("600");
+    /// let read = easy_cache_core::optional_seconds::deserialize(&mut json).unwrap();
+    /// assert_eq!(read, Some(Duration::from_secs(600)));
+    /// ```
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
         Ok(Option::<u64>::deserialize(d)?.map(Duration::from_secs))
     }
