@@ -231,7 +231,7 @@ async fn decorated_futures_are_send_even_with_meta_functions() {
     let user = User::new(301, vec![book(9)]);
     let shop = Shop { id: 31 };
     assert_eq!(assert_send(user.favorite_books()).await, vec![book(9)]);
-    // Not polled: that test's counter is shared with another test.
+    // Not polled: these functions' counters are shared with other tests.
     drop(assert_send(shop.goods(2)));
-    assert_eq!(assert_send(Users::by_state("sent")).await.len(), 1);
+    drop(assert_send(Users::by_state("sent")));
 }
