@@ -2,9 +2,9 @@
 //! written by hand, a raw moka get, and the `cached` crate with two threads.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use easy_cache::{CacheInstance, Codec, DefaultCodec, Timeout, caches, ecached};
+use easy_cache::{caches, ecached};
+use easy_cache_benches::hand_written;
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[ecached("bench:{n}")]
@@ -15,21 +15,6 @@ async fn ecached_square(n: u64) -> u64 {
 #[cached::proc_macro::cached]
 async fn cached_square(n: u64) -> u64 {
     n * n
-}
-
-/// The seed's "classic way": format the key, get, decode.
-async fn hand_written(cache: &Arc<dyn CacheInstance>, n: u64) -> u64 {
-    let key = format!("hand:{n}");
-    if let Ok(Some(bytes)) = cache.get(&key).await {
-        if let Ok(value) = DefaultCodec::decode::<u64>(&bytes) {
-            return value;
-        }
-    }
-    let value = n * n;
-    let mut bytes = Vec::new();
-    DefaultCodec::encode(&value, &mut bytes).expect("encode");
-    let _ = cache.set(&key, bytes.into(), Timeout::Default).await;
-    value
 }
 
 fn runtime() -> tokio::runtime::Runtime {

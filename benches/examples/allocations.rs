@@ -2,10 +2,10 @@
 //! easy-cache-benches --example allocations`. A hit should allocate no more than its key
 //! needs (the decoded `u64` needs none).
 
-use easy_cache::{CacheInstance, Codec, DefaultCodec, Timeout, caches, ecached};
+use easy_cache::{caches, ecached};
 use easy_cache_benches::allocations_per_call;
+use easy_cache_benches::hand_written;
 use std::hint::black_box;
-use std::sync::Arc;
 
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
@@ -18,20 +18,6 @@ async fn square(n: u64) -> u64 {
 #[ecached("alloc_tagged:{n}", tags = ["squares", "square:{n}"])]
 async fn tagged_square(n: u64) -> u64 {
     n * n
-}
-
-async fn hand_written(cache: &Arc<dyn CacheInstance>, n: u64) -> u64 {
-    let key = format!("hand:{n}");
-    if let Ok(Some(bytes)) = cache.get(&key).await {
-        if let Ok(value) = DefaultCodec::decode::<u64>(&bytes) {
-            return value;
-        }
-    }
-    let value = n * n;
-    let mut bytes = Vec::new();
-    DefaultCodec::encode(&value, &mut bytes).expect("encode");
-    let _ = cache.set(&key, bytes.into(), Timeout::Default).await;
-    value
 }
 
 fn main() {

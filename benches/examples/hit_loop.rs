@@ -1,27 +1,13 @@
 //! Loops of in-memory hits for profilers: callgrind counts instructions, which stay
 //! comparable on a loaded machine. `hit_loop <ecached|hand|moka> [calls]`.
 
-use easy_cache::{CacheInstance, Codec, DefaultCodec, Timeout, caches, ecached};
+use easy_cache::{caches, ecached};
+use easy_cache_benches::hand_written;
 use std::hint::black_box;
-use std::sync::Arc;
 
 #[ecached("loop:{n}")]
 async fn square(n: u64) -> u64 {
     n * n
-}
-
-async fn hand_written(cache: &Arc<dyn CacheInstance>, n: u64) -> u64 {
-    let key = format!("hand:{n}");
-    if let Ok(Some(bytes)) = cache.get(&key).await {
-        if let Ok(value) = DefaultCodec::decode::<u64>(&bytes) {
-            return value;
-        }
-    }
-    let value = n * n;
-    let mut bytes = Vec::new();
-    DefaultCodec::encode(&value, &mut bytes).expect("encode");
-    let _ = cache.set(&key, bytes.into(), Timeout::Default).await;
-    value
 }
 
 fn main() {

@@ -2,6 +2,25 @@
 
 #![forbid(unsafe_code)]
 
+use easy_cache::{CacheInstance, Codec, DefaultCodec, Timeout};
+use std::sync::Arc;
+
+/// The seed's "classic way", the baseline of an `#[ecached]` hit: format the key, get,
+/// decode (and on a miss compute, encode, set).
+pub async fn hand_written(cache: &Arc<dyn CacheInstance>, n: u64) -> u64 {
+    let key = format!("hand:{n}");
+    if let Ok(Some(bytes)) = cache.get(&key).await {
+        if let Ok(value) = DefaultCodec::decode::<u64>(&bytes) {
+            return value;
+        }
+    }
+    let value = n * n;
+    let mut bytes = Vec::new();
+    DefaultCodec::encode(&value, &mut bytes).expect("a u64 encodes");
+    let _ = cache.set(&key, bytes.into(), Timeout::Default).await;
+    value
+}
+
 /// Heap blocks allocated per call of `run`, over `calls` calls (needs `dhat::Alloc` as the
 /// global allocator and a live `dhat::Profiler`).
 pub fn allocations_per_call(calls: u64, mut run: impl FnMut()) -> f64 {
