@@ -146,56 +146,39 @@ impl FnCache {
                     return compute.await;
                 }
             };
-            if refreshing || !self.single_flight() {
-                return self
-                    .compute_and_store::<C, P, R, Fut>(
-                        instance,
-                        &spec,
-                        stamp,
-                        snapshot,
-                        dynamic_tags,
-                        compute,
-                        None,
-                    )
-                    .await;
-            }
-            match flight::join_or_lead(self.id(), spec.key, spec.versions, dynamic_tags.is_some()) {
-                Role::Leader(leader) => {
-                    return self
-                        .compute_and_store::<C, P, R, Fut>(
-                            instance,
-                            &spec,
-                            stamp,
-                            snapshot,
-                            dynamic_tags,
-                            compute,
-                            Some(leader),
-                        )
-                        .await;
-                }
-                Role::Waiter(waiter) => match waiter.outcome().await {
-                    Some(Outcome::Value(bytes)) => match C::decode::<P::Value>(&bytes) {
-                        Ok(value) => return P::from_value(value),
-                        Err(_) => return compute.await,
+            let leader = if refreshing || !self.single_flight() {
+                None
+            } else {
+                match flight::join_or_lead(
+                    self.id(),
+                    spec.key,
+                    spec.versions,
+                    dynamic_tags.is_some(),
+                ) {
+                    Role::Leader(leader) => Some(leader),
+                    Role::Waiter(waiter) => match waiter.outcome().await {
+                        Some(Outcome::Value(bytes)) => match C::decode::<P::Value>(&bytes) {
+                            Ok(value) => return P::from_value(value),
+                            Err(_) => return compute.await,
+                        },
+                        // Errors are not shared: each caller gets its own function's result.
+                        Some(Outcome::Uncacheable) => None,
+                        // The leader was cancelled: look again, maybe lead.
+                        None => continue,
                     },
-                    // Errors are not shared: each caller gets its own function's result.
-                    Some(Outcome::Uncacheable) => {
-                        return self
-                            .compute_and_store::<C, P, R, Fut>(
-                                instance,
-                                &spec,
-                                stamp,
-                                snapshot,
-                                dynamic_tags,
-                                compute,
-                                None,
-                            )
-                            .await;
-                    }
-                    // The leader was cancelled: look again, maybe lead.
-                    None => continue,
-                },
-            }
+                }
+            };
+            return self
+                .compute_and_store::<C, P, R, Fut>(
+                    instance,
+                    &spec,
+                    stamp,
+                    snapshot,
+                    dynamic_tags,
+                    compute,
+                    leader,
+                )
+                .await;
         }
     }
 
