@@ -19,6 +19,7 @@ mod handle;
 mod instance;
 mod invalidate;
 mod key;
+mod layout;
 mod lookup;
 mod meta;
 mod policy;

@@ -107,10 +107,7 @@ impl FnCache {
         Fut: Future<Output = R>,
     {
         let refreshing = refresh::take(self.id());
-        let stamp = Stamp {
-            codec: C::ID,
-            fingerprint: spec.fingerprint,
-        };
+        let stamp = self.stamp::<C, P::Value>(spec.fingerprint);
         // In-process stores answer within this poll: a hit returns here.
         let mut known_miss = None;
         if !refreshing {

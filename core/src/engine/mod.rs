@@ -109,6 +109,8 @@ pub struct FnCache {
     single_flight: bool,
     resolved: ArcSwapOption<Resolved>,
     fixed: OnceLock<Arc<dyn CacheInstance>>,
+    /// The value type's layout fingerprint, traced on first use (see `crate::layout`).
+    layout: OnceLock<u64>,
     pub(crate) warn: RateLimitedWarn,
 }
 
@@ -146,7 +148,21 @@ impl FnCache {
             single_flight,
             resolved: ArcSwapOption::const_empty(),
             fixed: OnceLock::new(),
+            layout: OnceLock::new(),
             warn: RateLimitedWarn::new(),
+        }
+    }
+
+    /// The stamp entries of this function carry: the codec, and the macro's fingerprint
+    /// (type name, codec, `version`) mixed with the value type's serde layout.
+    pub(crate) fn stamp<C: crate::Codec, T: serde::de::DeserializeOwned>(
+        &self,
+        fingerprint: u64,
+    ) -> crate::envelope::Stamp {
+        let layout = *self.layout.get_or_init(crate::layout::fingerprint::<T>);
+        crate::envelope::Stamp {
+            codec: C::ID,
+            fingerprint: fingerprint ^ layout.rotate_left(17),
         }
     }
 
