@@ -4,8 +4,9 @@ use super::{
     Error, Provider, Result, ServerHandle, binaries,
     handle::Protocol,
     image::{Flavor, image_for},
-    local_dir, ports,
+    local_dir, ports, probe,
 };
+use std::collections::BTreeMap;
 
 /// Some Memcached servers; the URL lists them all.
 #[derive(Debug)]
@@ -28,6 +29,32 @@ impl MemcachedServers {
     /// The server handles.
     pub fn into_nodes(self) -> Vec<ServerHandle> {
         self.nodes
+    }
+
+    /// The `stats` of server `index` (name to value, e.g. `curr_items`).
+    pub async fn stats(&self, index: usize) -> Result<BTreeMap<String, String>> {
+        let node = self.node(index)?;
+        probe::memcached_stats(node.port()).await
+    }
+
+    /// How many items server `index` holds now (its `curr_items`): a test counts where its
+    /// keys went.
+    pub async fn item_count(&self, index: usize) -> Result<u64> {
+        let stats = self.stats(index).await?;
+        let node = self.node(index)?;
+        stats
+            .get("curr_items")
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| Error::new(format!("{node} reports no numeric `curr_items`")))
+    }
+
+    fn node(&self, index: usize) -> Result<&ServerHandle> {
+        self.nodes.get(index).ok_or_else(|| {
+            Error::new(format!(
+                "no memcached server {index}: there are {}",
+                self.nodes.len()
+            ))
+        })
     }
 }
 
@@ -62,4 +89,38 @@ pub(crate) async fn start(provider: Provider, count: usize) -> Result<MemcachedS
         nodes.push(node);
     }
     Ok(MemcachedServers { nodes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::ServerMode;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    #[tokio::test]
+    async fn item_count_follows_stores() {
+        let servers = super::super::start_memcached(ServerMode::Local, 2)
+            .await
+            .unwrap();
+        assert_eq!(servers.item_count(0).await.unwrap(), 0);
+        let mut stream = tokio::net::TcpStream::connect(servers.nodes()[0].address())
+            .await
+            .unwrap();
+        stream
+            .write_all(b"set a 0 0 1\r\nx\r\nset b 0 0 1\r\ny\r\n")
+            .await
+            .unwrap();
+        let mut reader = BufReader::new(stream);
+        for _ in 0..2 {
+            let mut line = String::new();
+            reader.read_line(&mut line).await.unwrap();
+            assert_eq!(line, "STORED\r\n");
+        }
+        assert_eq!(servers.item_count(0).await.unwrap(), 2);
+        assert_eq!(servers.item_count(1).await.unwrap(), 0);
+        assert!(servers.stats(0).await.unwrap().contains_key("version"));
+        assert!(
+            servers.item_count(2).await.is_err(),
+            "there is no third server"
+        );
+    }
 }

@@ -140,14 +140,15 @@ pub struct ServersSpec {
 }
 
 impl Default for ServersSpec {
-    /// Everything: Redis, a cluster of 3 masters + 3 replicas, 2 Memcached servers.
+    /// Everything: Redis, a cluster of 3 masters + 3 replicas, 3 Memcached servers (a ring
+    /// of three, where one server's share of the keys is about a third).
     fn default() -> Self {
         ServersSpec {
             redis: true,
             redis_cluster: true,
             cluster_masters: 3,
             cluster_replicas: 1,
-            memcached: 2,
+            memcached: 3,
         }
     }
 }

@@ -1,8 +1,8 @@
 //! Talking to a server just enough to know it is up: a Redis `PING`/`CLUSTER INFO`, a
-//! Memcached `version`.
+//! Memcached `version`; and a Memcached's `stats`, for tests that count its items.
 
 use super::{Error, Result};
-use std::time::Duration;
+use std::{collections::BTreeMap, time::Duration};
 use tokio::{
     io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
     net::TcpStream,
@@ -67,6 +67,40 @@ pub(crate) async fn memcached_ready(port: u16) -> bool {
     matches!(timeout(PROBE_LIMIT, probe).await, Ok(Some(true)))
 }
 
+/// The `stats` of the Memcached server on `port`: each `STAT <name> <value>` line.
+pub(crate) async fn memcached_stats(port: u16) -> Result<BTreeMap<String, String>> {
+    let io = |e: std::io::Error| Error::new(format!("memcached on port {port}: {e}"));
+    let read = async {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).await.map_err(io)?;
+        stream.write_all(b"stats\r\n").await.map_err(io)?;
+        let mut reader = BufReader::new(stream);
+        let mut stats = BTreeMap::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).await.map_err(io)? == 0 {
+                return Err(Error::new(format!(
+                    "memcached on port {port} closed the connection during `stats`"
+                )));
+            }
+            let line = line.trim_end();
+            if line == "END" {
+                return Ok(stats);
+            }
+            match line.strip_prefix("STAT ").and_then(|s| s.split_once(' ')) {
+                Some((name, value)) => stats.insert(name.to_owned(), value.to_owned()),
+                None => {
+                    return Err(Error::new(format!(
+                        "memcached on port {port}: unexpected `stats` line {line:?}"
+                    )));
+                }
+            };
+        }
+    };
+    timeout(PROBE_LIMIT, read)
+        .await
+        .map_err(|_| Error::new(format!("memcached on port {port} did not answer `stats`")))?
+}
+
 /// True when nothing accepts connections on `port` (a stopped server).
 pub(crate) async fn port_closed(port: u16) -> bool {
     !matches!(
@@ -86,5 +120,6 @@ mod tests {
         assert!(!memcached_ready(port).await);
         assert!(port_closed(port).await);
         assert!(redis_command(port, &["PING"]).await.is_err());
+        assert!(memcached_stats(port).await.is_err());
     }
 }

@@ -137,6 +137,10 @@ pub(crate) async fn start_cluster(
             &format!("nodes-{port}.conf"),
             "--cluster-node-timeout",
             "3000",
+            // A new replica's first sync starts at once, not after the default 5 s wait for
+            // more replicas: a failover test needs the replicas to hold the data early.
+            "--repl-diskless-sync-delay",
+            "0",
             // Nodes tell clients where to go: it must be an address the tests can reach.
             "--cluster-announce-ip",
             "127.0.0.1",
