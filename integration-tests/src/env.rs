@@ -4,7 +4,7 @@
 pub const REDIS_URL: &str = "EASY_CACHE_TEST_REDIS_URL";
 /// URL of a Redis Cluster, e.g. `redis+cluster://127.0.0.1:7000,127.0.0.1:7001`.
 pub const REDIS_CLUSTER_URL: &str = "EASY_CACHE_TEST_REDIS_CLUSTER_URL";
-/// URL of one or more Memcached servers (`cargo xtask test` starts three), e.g.
+/// URL of two or more Memcached servers (`cargo xtask test` starts three), e.g.
 /// `memcache://127.0.0.1:11211,127.0.0.1:11212,127.0.0.1:11213`.
 pub const MEMCACHED_URL: &str = "EASY_CACHE_TEST_MEMCACHED_URL";
 /// How the servers were started: `containers` or `local`; tests that start private servers
