@@ -10,4 +10,6 @@
 
 pub mod env;
 pub mod servers;
+#[cfg(feature = "soak")]
+pub mod soak;
 pub mod suite;
