@@ -48,7 +48,7 @@ pub use key::{KEY_SEPARATOR, KeyPart};
 pub use lookup::InstanceLookup;
 pub use meta::{Meta, MetaArg};
 pub use policy::{OkOnly, Plain, ReturnPolicy, SomeOnly};
-pub use redact::redact_url;
+pub use redact::{redact_url, shown_in_error};
 pub use timeout::{IntoTimeout, Timeout};
 pub use url_parts::{optional_seconds, percent_decode};
 pub use versions::{

@@ -16,7 +16,10 @@ pub fn percent_decode(raw: &str, scheme: &str, field: &str) -> Result<String> {
     let bad = || {
         Error::new(
             ErrorKind::Config,
-            format!("{scheme}:// `{field}` has an invalid %-escape or is not UTF-8"),
+            format!(
+                "{scheme}:// {} has an invalid %-escape or is not UTF-8",
+                crate::shown_in_error(field)
+            ),
         )
     };
     let bytes = raw.as_bytes();

@@ -159,8 +159,23 @@ impl CachesConfig {
     /// ```
     pub fn from_toml_str(text: &str) -> Result<Self> {
         let config_error = |message: String| Error::new(ErrorKind::Config, message);
-        let tables: BTreeMap<String, toml::Value> = toml::from_str(text)
-            .map_err(|e| config_error(format!("invalid caches configuration: {e}")))?;
+        // The message and position only: toml's own Display quotes the offending line,
+        // which may hold a password.
+        let tables: BTreeMap<String, toml::Value> = toml::from_str(text).map_err(|e| {
+            let at = e.span().map_or_else(String::new, |span| {
+                let before = text.get(..span.start).unwrap_or_default();
+                let line = before.matches('\n').count() + 1;
+                let column = before
+                    .rsplit('\n')
+                    .next()
+                    .unwrap_or_default()
+                    .chars()
+                    .count()
+                    + 1;
+                format!(" at line {line}, column {column}")
+            });
+            config_error(format!("invalid caches configuration{at}: {}", e.message()))
+        })?;
         // One alias at a time, so an error names the alias as well as the field.
         let caches = tables
             .into_iter()
@@ -310,6 +325,14 @@ impl CachesConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn toml_syntax_errors_give_the_position_not_the_line() {
+        let err =
+            CachesConfig::from_toml_str("[a]\nurl = \"redis://:hunter2@h\\q\"\n").unwrap_err();
+        assert!(err.message().contains("line 2"), "{err}");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
 
     #[test]
     fn errors_name_the_alias_and_the_field() {

@@ -1,7 +1,7 @@
 //! Configuration of the memcached backend, parsed from `memcache://` URLs.
 
 use crate::keys::MAX_PREFIX_LEN;
-use easy_cache_core::{Error, ErrorKind, Result, percent_decode};
+use easy_cache_core::{Error, ErrorKind, Result, percent_decode, shown_in_error};
 use serde::{Deserialize, Serialize};
 use std::{fmt, time::Duration};
 
@@ -175,10 +175,11 @@ impl MemcachedConfig {
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (name, raw) = pair.split_once('=').unwrap_or((pair, ""));
             let value = percent_decode(raw, "memcache", name)?;
+            let (shown_name, shown_value) = (shown_in_error(name), shown_in_error(&value));
             let number = || {
                 value.parse::<u64>().map_err(|_| {
                     bad(format!(
-                        "memcache:// option `{name}` must be a whole number, got `{value}`"
+                        "memcache:// option {shown_name} must be a whole number, got {shown_value}"
                     ))
                 })
             };
@@ -195,7 +196,7 @@ impl MemcachedConfig {
                 "password" => config.password = Some(value),
                 _ => {
                     return Err(bad(format!(
-                        "unknown memcache:// option `{name}` (known: {OPTIONS})"
+                        "unknown memcache:// option {shown_name} (known: {OPTIONS})"
                     )));
                 }
             }
@@ -223,7 +224,8 @@ impl MemcachedConfig {
         for (i, server) in self.servers.iter().enumerate() {
             parse_server(server)?;
             if self.servers[..i].contains(server) {
-                return bad(format!("memcache:// server `{server}` is listed twice"));
+                let shown_server = shown_in_error(&server);
+                return bad(format!("memcache:// server {shown_server} is listed twice"));
             }
         }
         if self.timeout_ms == 0 {
@@ -394,9 +396,10 @@ fn millis(d: Duration) -> u64 {
 /// `host:port` (port defaulted) from one server of a URL; `[v6]:port` for IPv6.
 fn parse_server(server: &str) -> Result<String> {
     let bad = || {
+        let shown_server = shown_in_error(server);
         Error::new(
             ErrorKind::Config,
-            format!("memcache:// server `{server}` is not host:port"),
+            format!("memcache:// server {shown_server} is not host:port"),
         )
     };
     let (host, port) = if let Some(v6) = server.strip_prefix('[') {

@@ -1,6 +1,6 @@
 //! Configuration of the in-memory backend, parsed from `memory://?...` URLs.
 
-use easy_cache_core::{Error, ErrorKind, Result};
+use easy_cache_core::{Error, ErrorKind, Result, shown_in_error};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -57,8 +57,13 @@ impl MemoryConfig {
     /// assert!(err.message().contains("colour"));
     /// ```
     pub fn from_url(url: &str) -> Result<Self> {
+        // Errors show the URL without its secrets.
+        let shown = || easy_cache_core::redact_url(url);
         let rest = url.strip_prefix("memory://").ok_or_else(|| {
-            Error::new(ErrorKind::Config, format!("`{url}` is not a memory:// URL"))
+            Error::new(
+                ErrorKind::Config,
+                format!("`{}` is not a memory:// URL", shown()),
+            )
         })?;
         let query = match rest.split_once('?') {
             Some(("", query)) => query,
@@ -66,18 +71,22 @@ impl MemoryConfig {
             _ => {
                 return Err(Error::new(
                     ErrorKind::Config,
-                    format!("memory:// URLs take no host or path, only options: `{url}`"),
+                    format!(
+                        "memory:// URLs take no host or path, only options: `{}`",
+                        shown()
+                    ),
                 ));
             }
         };
         let mut config = MemoryConfig::default();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let (shown_name, shown_value) = (shown_in_error(name), shown_in_error(value));
             let number = || {
                 value.parse::<u64>().map_err(|_| {
                     Error::new(
                         ErrorKind::Config,
-                        format!("memory:// option `{name}` must be a whole number, got `{value}`"),
+                        format!("memory:// option {shown_name} must be a whole number, got {shown_value}"),
                     )
                 })
             };
@@ -95,7 +104,7 @@ impl MemoryConfig {
                     return Err(Error::new(
                         ErrorKind::Config,
                         format!(
-                            "unknown memory:// option `{name}` (known: max_capacity, max_bytes, default_timeout)"
+                            "unknown memory:// option {shown_name} (known: max_capacity, max_bytes, default_timeout)"
                         ),
                     ));
                 }

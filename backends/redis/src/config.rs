@@ -1,7 +1,7 @@
 //! Configuration of the Redis backend, parsed from `redis://`, `rediss://`, `redis+unix://`
 //! and `redis+cluster://` URLs.
 
-use easy_cache_core::{Error, ErrorKind, Result, percent_decode};
+use easy_cache_core::{Error, ErrorKind, Result, percent_decode, shown_in_error};
 use serde::{Deserialize, Serialize};
 use std::{fmt, time::Duration};
 
@@ -290,10 +290,11 @@ impl RedisConfig {
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (name, raw) = pair.split_once('=').unwrap_or((pair, ""));
             let value = percent_decode(raw, "redis", name)?;
+            let (shown_name, shown_value) = (shown_in_error(name), shown_in_error(&value));
             let number = || {
                 value.parse::<u64>().map_err(|_| {
                     bad(format!(
-                        "redis:// option `{name}` must be a whole number, got `{value}`"
+                        "redis:// option {shown_name} must be a whole number, got {shown_value}"
                     ))
                 })
             };
@@ -308,7 +309,7 @@ impl RedisConfig {
                 "tls_ca_file" => config.tls_ca_file = Some(value),
                 _ => {
                     return Err(bad(format!(
-                        "unknown redis:// option `{name}` (known: {OPTIONS})"
+                        "unknown redis:// option {shown_name} (known: {OPTIONS})"
                     )));
                 }
             }
@@ -584,9 +585,10 @@ fn parse_db(text: &str) -> Result<i64> {
         .ok()
         .filter(|db| *db >= 0)
         .ok_or_else(|| {
+            let shown_text = shown_in_error(text);
             Error::new(
                 ErrorKind::Config,
-                format!("redis:// `db` must be a database number, got `{text}`"),
+                format!("redis:// `db` must be a database number, got {shown_text}"),
             )
         })
 }

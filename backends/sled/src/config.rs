@@ -1,6 +1,6 @@
 //! Configuration of the sled backend, parsed from `sled://` URLs.
 
-use easy_cache_core::{Error, ErrorKind, Result, percent_decode};
+use easy_cache_core::{Error, ErrorKind, Result, percent_decode, redact_url, shown_in_error};
 use serde::{Deserialize, Serialize};
 use std::{path::PathBuf, time::Duration};
 
@@ -149,14 +149,15 @@ impl SledConfig {
         let bad = |message: String| Error::new(ErrorKind::Config, message);
         let rest = url
             .strip_prefix("sled://")
-            .ok_or_else(|| bad(format!("`{url}` is not a sled:// URL")))?;
+            .ok_or_else(|| bad(format!("`{}` is not a sled:// URL", redact_url(url))))?;
         let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
         let mut config = SledConfig::default();
         if !path.is_empty() {
             if !path.starts_with('/') {
                 return Err(bad(format!(
                     "sled:// URLs take an absolute path after `sled://`, as in \
-                     `sled:///var/lib/myapp/cache` (three slashes); got `{url}`"
+                     `sled:///var/lib/myapp/cache` (three slashes); got `{}`",
+                    redact_url(url)
                 )));
             }
             config.path = Some(PathBuf::from(percent_decode(path, "sled", "path")?));
@@ -164,10 +165,11 @@ impl SledConfig {
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (name, raw) = pair.split_once('=').unwrap_or((pair, ""));
             let value = percent_decode(raw, "sled", name)?;
+            let (shown_name, shown_value) = (shown_in_error(name), shown_in_error(&value));
             let number = || {
                 value.parse::<u64>().map_err(|_| {
                     bad(format!(
-                        "sled:// option `{name}` must be a whole number, got `{value}`"
+                        "sled:// option {shown_name} must be a whole number, got {shown_value}"
                     ))
                 })
             };
@@ -178,7 +180,7 @@ impl SledConfig {
                         "false" | "0" => false,
                         _ => {
                             return Err(bad(format!(
-                                "sled:// option `temporary` must be true or false, got `{value}`"
+                                "sled:// option `temporary` must be true or false, got {shown_value}"
                             )));
                         }
                     }
@@ -191,7 +193,7 @@ impl SledConfig {
                 "tree" => config.tree = value,
                 _ => {
                     return Err(bad(format!(
-                        "unknown sled:// option `{name}` (known: {OPTIONS})"
+                        "unknown sled:// option {shown_name} (known: {OPTIONS})"
                     )));
                 }
             }

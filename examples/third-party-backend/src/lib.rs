@@ -80,7 +80,7 @@ impl MapCache {
             .ok_or_else(|| {
                 Error::new(
                     ErrorKind::Config,
-                    format!("not an example-map:// URL: {url}"),
+                    format!("not an example-map:// URL: {}", easy_cache::redact_url(url)),
                 )
             })?
             .trim_start_matches('?');
