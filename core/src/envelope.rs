@@ -180,6 +180,52 @@ mod tests {
         );
     }
 
+    use proptest::prelude::*;
+
+    fn named_tags() -> impl Strategy<Value = Vec<(String, Token)>> {
+        let tag = (any::<String>(), any::<[u8; 8]>()).prop_map(|(k, t)| (k, Token(t)));
+        prop::collection::vec(tag, 0..5)
+    }
+
+    proptest! {
+        #[test]
+        fn fuzz_decode_never_panics_on_arbitrary_bytes(
+            bytes in prop::collection::vec(any::<u8>(), 0..512),
+            codec in any::<u8>(),
+            fingerprint in any::<u64>(),
+        ) {
+            let _ = decode(&bytes, Stamp { codec, fingerprint });
+            // The same bytes behind a valid stamp reach the token and tag parsers.
+            let mut framed = vec![MAGIC, FORMAT, codec];
+            framed.extend_from_slice(&fingerprint.to_le_bytes());
+            framed.extend_from_slice(&bytes);
+            let _ = decode(&framed, Stamp { codec, fingerprint });
+        }
+
+        #[test]
+        fn fuzz_encode_then_decode_round_trips_and_every_cut_header_is_rejected(
+            tokens in prop::collection::vec(any::<[u8; 8]>().prop_map(Token), 0..6),
+            named in named_tags(),
+            value in prop::collection::vec(any::<u8>(), 0..64),
+        ) {
+            let mut bytes = Vec::new();
+            encode_header(STAMP, &tokens, &named, &mut bytes);
+            let header_len = bytes.len();
+            bytes.extend_from_slice(&value);
+            let view = decode(&bytes, STAMP).expect("a fresh entry decodes");
+            prop_assert_eq!(view.token_count(), tokens.len());
+            for (i, token) in tokens.iter().enumerate() {
+                prop_assert!(view.token_matches(i, Some(&token.0)));
+            }
+            let expected: Vec<(&str, Token)> = named.iter().map(|(k, t)| (k.as_str(), *t)).collect();
+            prop_assert_eq!(view.named, expected);
+            prop_assert_eq!(view.value, &value[..]);
+            for cut in 0..header_len {
+                prop_assert!(decode(&bytes[..cut], STAMP).is_err(), "cut at {}", cut);
+            }
+        }
+    }
+
     #[test]
     fn every_truncation_and_future_format_is_malformed_not_a_panic() {
         let bytes = sample();

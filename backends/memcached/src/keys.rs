@@ -141,6 +141,37 @@ mod tests {
         }
     }
 
+    use proptest::prelude::*;
+
+    /// Keys as users build them from input: any unicode, protocol bytes (NUL, CR, LF,
+    /// space), lookalikes of digests, and lengths around and far past the limit.
+    fn user_key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[a-z:]{0,8}[ \\r\\n\\x00\\t]?[a-z:]{0,8}",
+            "h:[0-9a-f]{0,64}",
+            (0usize..12_000, any::<char>()).prop_map(|(n, c)| format!("{}{c}", "k".repeat(n))),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn fuzz_key_digest_is_valid_and_injective(
+            prefix in "[a-z]{0,6}:?",
+            a in user_key(),
+            b in user_key(),
+        ) {
+            let mapper = KeyMapper::new(&prefix);
+            let (mapped_a, mapped_b) = (mapper.map(&a), mapper.map(&b));
+            prop_assert!(is_valid_memcached_key(&mapped_a), "{:?} -> {:?}", a, mapped_a);
+            prop_assert!(mapped_a.starts_with(&prefix));
+            prop_assert_eq!(a == b, mapped_a == mapped_b, "{:?} / {:?}", a, b);
+            // Keys differing only past the length limit stay apart (no truncation).
+            let (long_a, long_b) = (format!("{}{a}", "x".repeat(300)), format!("{}{b}", "x".repeat(300)));
+            prop_assert_eq!(a == b, mapper.map(&long_a) == mapper.map(&long_b));
+        }
+    }
+
     #[test]
     fn mapping_is_stable() {
         // Digests must never change between releases: stored data would be orphaned.
