@@ -14,6 +14,10 @@ usage:
       (try: eval \"$(cargo xtask services up)\").
   cargo xtask services down
       stops what `services up` started.
+  cargo xtask fuzz [--minutes N]
+      the `fuzz_` property tests (envelope decoder, bounded decoding, stored bytes, key
+      digest, URL and TOML parsers) with 20 000 cases each, round after round with fresh
+      seeds, for N minutes (default 5; at least one round).
   cargo xtask docker-shim
       runs a Docker API version shim for testcontainers in front of an older engine and
       prints its DOCKER_HOST (`test` and `services up` start one when needed).";
@@ -35,6 +39,11 @@ pub enum Command {
     },
     /// `services down`.
     ServicesDown,
+    /// `fuzz`.
+    Fuzz {
+        /// How long to keep fuzzing, in seconds.
+        seconds: u64,
+    },
     /// `docker-shim`.
     DockerShim,
     /// `help`, `-h`, `--help`.
@@ -51,6 +60,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
     match command {
         "help" | "-h" | "--help" => Ok(Command::Help),
         "docker-shim" if rest.is_empty() => Ok(Command::DockerShim),
+        "fuzz" => Ok(Command::Fuzz {
+            seconds: minutes_flag(rest, 5.0)?,
+        }),
         "test" => {
             let mut mode = ServerMode::Auto;
             let mut quick = false;
@@ -77,6 +89,25 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         },
         other => Err(format!("unknown command `{other}`")),
     }
+}
+
+/// Parses an optional `--minutes N` / `--minutes=N` (a positive number, fractions allowed)
+/// as the only flag, in whole seconds; `default` minutes when absent.
+fn minutes_flag(args: &[String], default: f64) -> Result<u64, String> {
+    let value = match args {
+        [] => return Ok((default * 60.0) as u64),
+        [flag, value] if flag == "--minutes" => value.as_str(),
+        [flag] => flag
+            .strip_prefix("--minutes=")
+            .ok_or_else(|| format!("unknown option `{flag}`"))?,
+        _ => return Err("expected at most `--minutes N`".to_owned()),
+    };
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|m| m.is_finite() && *m > 0.0 && *m < 1e6)
+        .map(|m| ((m * 60.0) as u64).max(1))
+        .ok_or_else(|| format!("--minutes takes a positive number, got `{value}`"))
 }
 
 /// Parses `--servers MODE` or `--servers=MODE`; anything else is an error.
@@ -126,6 +157,15 @@ mod tests {
             })
         );
         assert_eq!(parse_str("services down"), Ok(Command::ServicesDown));
+        assert_eq!(parse_str("fuzz"), Ok(Command::Fuzz { seconds: 300 }));
+        assert_eq!(
+            parse_str("fuzz --minutes 0.5"),
+            Ok(Command::Fuzz { seconds: 30 })
+        );
+        assert_eq!(
+            parse_str("fuzz --minutes=30"),
+            Ok(Command::Fuzz { seconds: 1800 })
+        );
     }
 
     #[test]
@@ -136,5 +176,9 @@ mod tests {
         assert!(parse_str("test --fast").is_err());
         assert!(parse_str("services sideways").is_err());
         assert!(parse_str("services down now").is_err());
+        assert!(parse_str("fuzz --minutes").is_err());
+        assert!(parse_str("fuzz --minutes -1").is_err());
+        assert!(parse_str("fuzz --minutes soon").is_err());
+        assert!(parse_str("fuzz --hours 1").is_err());
     }
 }

@@ -5,6 +5,8 @@
 //!   `EASY_CACHE_TEST_*` and runs `cargo test --workspace --all-features`; removes the servers
 //!   afterwards, also on failure and Ctrl-C.
 //! - `cargo xtask services up|down`: the same servers, left running for manual test runs.
+//! - `cargo xtask fuzz [--minutes N]`: the `fuzz_` property tests with many cases, for N
+//!   minutes (see [`fuzz`]).
 //! - `cargo xtask docker-shim`: a Docker API version shim in the foreground (see [`shim`]).
 //!
 //! See `docs/guide/testing.md`.
@@ -12,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod fuzz;
 mod process;
 mod servers;
 mod services;
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
             Command::Test { mode, quick } => test::run(mode, quick).await,
             Command::ServicesUp { mode } => services::up(mode).await,
             Command::ServicesDown => services::down().await,
+            Command::Fuzz { seconds } => fuzz::run(seconds).await,
             Command::DockerShim => shim::serve().await,
         }
     });

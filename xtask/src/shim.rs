@@ -25,7 +25,9 @@ pub async fn rerun_behind_shim(command: &Command) -> Option<ExitCode> {
     let (mode, detached) = match command {
         Command::Test { mode, .. } => (*mode, false),
         Command::ServicesUp { mode } => (*mode, true),
-        Command::Help | Command::ServicesDown | Command::DockerShim => return None,
+        Command::Help | Command::ServicesDown | Command::DockerShim | Command::Fuzz { .. } => {
+            return None;
+        }
     };
     if mode == ServerMode::Local || std::env::var_os(CHILD).is_some() {
         return None;
