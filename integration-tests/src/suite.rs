@@ -365,12 +365,16 @@ pub async fn values(cache: &dyn CacheInstance) {
     }
 }
 
-/// Keys with unicode, spaces, colons, control-free punctuation and 1000 characters
-/// round-trip and stay distinct (backends may digest keys internally).
+/// Keys as user input makes them (unicode, spaces, colons, punctuation, 1000 and 10 000
+/// characters, NUL, CR/LF with a command after it, the empty key) round-trip and stay
+/// distinct (backends may digest keys internally).
 pub async fn keys(cache: &dyn CacheInstance) {
     let ns = namespace("keys");
     let long = format!("{ns}{}", "k".repeat(1000));
     let long_twin = format!("{ns}{}x", "k".repeat(999));
+    // 10 KB keys that differ only in their last byte: no digest may truncate them.
+    let huge = format!("{ns}{}a", "k".repeat(10_000));
+    let huge_twin = format!("{ns}{}b", "k".repeat(10_000));
     let keys = [
         format!("{ns}ключ-ü-日本語-🎉"),
         format!("{ns}a key with spaces"),
@@ -378,6 +382,15 @@ pub async fn keys(cache: &dyn CacheInstance) {
         format!("{ns}punctuation/?#[]@!$&'()*+,;=%"),
         long,
         long_twin,
+        huge,
+        huge_twin,
+        // Protocol bytes: NUL, and a line break followed by a command (injection attempt).
+        format!("{ns}nul\0byte"),
+        format!("{ns}nul\0"),
+        format!("{ns}crlf\r\nflush_all\r\nset x 0 0 1\r\n"),
+        format!("{ns}tab\tand\x7fdel"),
+        // The empty key (this suite runs once per instance, so no other caller uses it).
+        String::new(),
     ];
     for (i, key) in keys.iter().enumerate() {
         let value = Bytes::from(format!("value-{i}"));

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 const READERS: usize = 8;
-const ROUNDS: u64 = 300;
+const ROUNDS: u64 = 2_000;
 
 macro_rules! stale_read_test {
     ($module:ident, $alias:tt, $url:expr) => {

@@ -224,7 +224,7 @@ impl MemcachedConfig {
         for (i, server) in self.servers.iter().enumerate() {
             parse_server(server)?;
             if self.servers[..i].contains(server) {
-                let shown_server = shown_in_error(&server);
+                let shown_server = shown_in_error(server);
                 return bad(format!("memcache:// server {shown_server} is listed twice"));
             }
         }
