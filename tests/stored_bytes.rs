@@ -57,11 +57,19 @@ async fn a_value_of_an_older_type_layout_is_a_miss_not_a_wrong_value() {
     assert_eq!((old.on_hand, old.reserved), (40, 1));
     // The next release reads the same key: the swapped layout must not decode.
     let new = release_2::stock(40).await;
-    assert_eq!((new.on_hand, new.reserved), (40, 1), "fields swapped by decoding");
+    assert_eq!(
+        (new.on_hand, new.reserved),
+        (40, 1),
+        "fields swapped by decoding"
+    );
     assert_eq!(release_2::RUNS.load(Ordering::SeqCst), 1, "recomputed");
     // ...and its own entry replaced the old one: a hit for release 2, a miss for release 1.
     release_2::stock(40).await;
-    assert_eq!(release_2::RUNS.load(Ordering::SeqCst), 1, "overwritten, then a hit");
+    assert_eq!(
+        release_2::RUNS.load(Ordering::SeqCst),
+        1,
+        "overwritten, then a hit"
+    );
     release_1::stock(40).await;
     assert_eq!(release_1::RUNS.load(Ordering::SeqCst), 2);
 }
@@ -122,6 +130,8 @@ async fn stored_entry(cache: &Arc<dyn CacheInstance>, key: &str) -> Bytes {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
     #[test]
     fn fuzz_bad_stored_bytes_are_a_miss_then_overwritten(n in any::<u32>(), damage in damage()) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();

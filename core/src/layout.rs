@@ -120,7 +120,10 @@ mod tests {
         assert_ne!(v1, fingerprint::<v2::User>(), "swapped fields");
         assert_ne!(v1, fingerprint::<v3::User>(), "a wider field");
         assert_ne!(fingerprint::<u32>(), fingerprint::<u64>());
-        assert_ne!(fingerprint::<(u32, String)>(), fingerprint::<(String, u32)>());
+        assert_ne!(
+            fingerprint::<(u32, String)>(),
+            fingerprint::<(String, u32)>()
+        );
     }
 
     #[test]
