@@ -54,7 +54,8 @@ pub async fn run(mode: ServerMode, quick: bool) -> Result<(), String> {
         test_with_servers(mode, &spec, &run_id, &workspace, &mut failures).await
     };
 
-    // CI keeps the local-binary path alive too: the standalone suites again, on local servers.
+    // CI keeps the local-binary path alive too: the standalone suites and the fault tests
+    // again, on local servers.
     if in_ci && !quick && provider == Some(Provider::Containers) && !process::is_interrupted() {
         let mut args = vec![
             "test",
@@ -62,7 +63,8 @@ pub async fn run(mode: ServerMode, quick: bool) -> Result<(), String> {
             "-p",
             "easy-cache-integration-tests",
         ];
-        for name in ["redis", "memcached"] {
+        // The behaviour suites, and the fault tests that stop and freeze servers.
+        for name in ["redis", "memcached", "topology_faults"] {
             if process::root()
                 .join(format!("integration-tests/tests/{name}.rs"))
                 .exists()
