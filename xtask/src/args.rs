@@ -18,6 +18,11 @@ usage:
       the `fuzz_` property tests (envelope decoder, bounded decoding, stored bytes, key
       digest, URL and TOML parsers) with 20 000 cases each, round after round with fresh
       seeds, for N minutes (default 5; at least one round).
+  cargo xtask soak [--minutes N] [--servers auto|containers|local]
+      a mixed load through #[ecached] functions on a private Redis and two Memcached
+      servers for N minutes (default 5, fractions allowed), restarting them halfway;
+      prints calls, errors, wrong values, latency and memory per interval, writes
+      target/soak-report.md, fails on a wrong value or memory growth.
   cargo xtask docker-shim
       runs a Docker API version shim for testcontainers in front of an older engine and
       prints its DOCKER_HOST (`test` and `services up` start one when needed).";
@@ -44,6 +49,13 @@ pub enum Command {
         /// How long to keep fuzzing, in seconds.
         seconds: u64,
     },
+    /// `soak`.
+    Soak {
+        /// How long, in minutes, as given (a positive number; fractions allowed).
+        minutes: String,
+        /// Where servers run.
+        mode: ServerMode,
+    },
     /// `docker-shim`.
     DockerShim,
     /// `help`, `-h`, `--help`.
@@ -63,6 +75,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         "fuzz" => Ok(Command::Fuzz {
             seconds: minutes_flag(rest, 5.0)?,
         }),
+        "soak" => soak_args(rest),
         "test" => {
             let mut mode = ServerMode::Auto;
             let mut quick = false;
@@ -108,6 +121,28 @@ fn minutes_flag(args: &[String], default: f64) -> Result<u64, String> {
         .filter(|m| m.is_finite() && *m > 0.0 && *m < 1e6)
         .map(|m| ((m * 60.0) as u64).max(1))
         .ok_or_else(|| format!("--minutes takes a positive number, got `{value}`"))
+}
+
+/// Parses the flags of `soak`: `--minutes N` (default 5) and `--servers MODE`.
+fn soak_args(flags: &[String]) -> Result<Command, String> {
+    let mut minutes = "5".to_owned();
+    let mut mode = ServerMode::Auto;
+    let mut flags = flags.iter();
+    while let Some(arg) = flags.next() {
+        let value = match arg.strip_prefix("--minutes") {
+            Some("") => flags.next().map(String::as_str),
+            Some(inline) if inline.starts_with('=') => Some(&inline[1..]),
+            _ => {
+                mode = servers_flag(arg, &mut flags)?;
+                continue;
+            }
+        };
+        minutes = value
+            .filter(|v| v.parse::<f64>().is_ok_and(|m| m.is_finite() && m > 0.0))
+            .ok_or("--minutes takes a positive number of minutes")?
+            .to_owned();
+    }
+    Ok(Command::Soak { minutes, mode })
 }
 
 /// Parses `--servers MODE` or `--servers=MODE`; anything else is an error.
@@ -166,6 +201,35 @@ mod tests {
             parse_str("fuzz --minutes=30"),
             Ok(Command::Fuzz { seconds: 1800 })
         );
+    }
+
+    #[test]
+    fn parses_soak() {
+        let soak = |minutes: &str, mode| Command::Soak {
+            minutes: minutes.to_owned(),
+            mode,
+        };
+        assert_eq!(parse_str("soak"), Ok(soak("5", ServerMode::Auto)));
+        assert_eq!(
+            parse_str("soak --minutes 0.5 --servers local"),
+            Ok(soak("0.5", ServerMode::Local))
+        );
+        assert_eq!(
+            parse_str("soak --servers=containers --minutes=2"),
+            Ok(soak("2", ServerMode::Containers))
+        );
+        for nonsense in [
+            "soak --minutes",
+            "soak --minutes 0",
+            "soak --minutes -1",
+            "soak --minutes soon",
+            "soak --minutes=",
+            "soak --minutesx 2",
+            "soak --servers cloud",
+            "soak --quick",
+        ] {
+            assert!(parse_str(nonsense).is_err(), "{nonsense}");
+        }
     }
 
     #[test]

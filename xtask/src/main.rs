@@ -7,6 +7,8 @@
 //! - `cargo xtask services up|down`: the same servers, left running for manual test runs.
 //! - `cargo xtask fuzz [--minutes N]`: the `fuzz_` property tests with many cases, for N
 //!   minutes (see [`fuzz`]).
+//! - `cargo xtask soak [--minutes N] [--servers MODE]`: the soak load generator of the
+//!   integration tests, in release mode, on private servers (see [`soak`]).
 //! - `cargo xtask docker-shim`: a Docker API version shim in the foreground (see [`shim`]).
 //!
 //! See `docs/guide/testing.md`.
@@ -19,6 +21,7 @@ mod process;
 mod servers;
 mod services;
 mod shim;
+mod soak;
 mod tally;
 mod test;
 
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
             Command::ServicesUp { mode } => services::up(mode).await,
             Command::ServicesDown => services::down().await,
             Command::Fuzz { seconds } => fuzz::run(seconds).await,
+            Command::Soak { minutes, mode } => soak::run(&minutes, mode).await,
             Command::DockerShim => shim::serve().await,
         }
     });

@@ -25,6 +25,7 @@ pub async fn rerun_behind_shim(command: &Command) -> Option<ExitCode> {
     let (mode, detached) = match command {
         Command::Test { mode, .. } => (*mode, false),
         Command::ServicesUp { mode } => (*mode, true),
+        Command::Soak { mode, .. } => (*mode, false),
         Command::Help | Command::ServicesDown | Command::DockerShim | Command::Fuzz { .. } => {
             return None;
         }

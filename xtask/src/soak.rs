@@ -1,0 +1,138 @@
+//! `cargo xtask soak [--minutes N] [--servers MODE]`: builds and runs the soak binary of the
+//! integration tests (`easy_cache_integration_tests::soak`) in release mode, which starts
+//! its own private servers, and reports its exit status. Its summary is also written to
+//! `target/soak-report.md`.
+
+use crate::process;
+use easy_cache_integration_tests::{
+    env,
+    servers::{ServerMode, docker, new_run_id},
+};
+use std::{path::PathBuf, process::Stdio, time::Duration, time::Instant};
+use tokio::process::Command;
+
+/// A hang guard on top of the run itself: a cold release build on two cores takes minutes.
+const BUILD_LIMIT: Duration = Duration::from_secs(30 * 60);
+/// How long the soak may take to remove its servers after an interrupt.
+const CLEANUP_LIMIT: Duration = Duration::from_secs(60);
+
+/// Runs the soak for `minutes` (validated by the parser) on servers started the `mode` way.
+pub async fn run(minutes: &str, mode: ServerMode) -> Result<(), String> {
+    let run_id = new_run_id();
+    let report = target_dir().join("soak-report.md");
+    let report_arg = report.to_string_lossy().into_owned();
+    let args = [
+        "run",
+        "--release",
+        "-p",
+        "easy-cache-integration-tests",
+        "--features",
+        "soak",
+        "--bin",
+        "soak",
+        "--",
+        "--minutes",
+        minutes,
+        "--report",
+        &report_arg,
+    ];
+    let limit = BUILD_LIMIT + Duration::from_secs_f64(minutes.parse::<f64>().unwrap_or(0.0) * 60.0);
+    let outcome = run_cargo(&args, mode, &run_id, limit).await;
+    // The soak removes its servers itself; after a crash or a kill, its labelled containers
+    // would remain: remove exactly this run's.
+    match docker::sweep(Some(&run_id)).await {
+        Ok(0) => {}
+        Ok(n) => println!("==> removed {n} leftover soak container(s)"),
+        Err(e) if docker::available().await => eprintln!("==> container sweep: {e}"),
+        Err(_) => {}
+    }
+    outcome
+}
+
+/// Runs `cargo args` with the servers' mode and the run id in the environment, output
+/// going straight to the terminal. On Ctrl-C / SIGTERM the child gets SIGINT and time to
+/// remove its servers before it is killed.
+async fn run_cargo(
+    args: &[&str],
+    mode: ServerMode,
+    run_id: &str,
+    limit: Duration,
+) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let shown = format!("cargo {}", args.join(" "));
+    println!("\n==> {shown}");
+    let started = Instant::now();
+    let mut child = Command::new(&cargo)
+        .args(args)
+        .current_dir(process::root())
+        .env(env::SERVERS, mode_name(mode))
+        .env(env::RUN_ID, run_id)
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot run `{shown}`: {e}"))?;
+    let status = tokio::select! {
+        status = child.wait() => status.map_err(|e| format!("`{shown}` failed: {e}"))?,
+        () = process::interrupted() => {
+            stop_gently(&mut child).await;
+            return Err(format!("`{shown}` interrupted"));
+        }
+        () = tokio::time::sleep(limit) => {
+            stop_gently(&mut child).await;
+            return Err(format!("`{shown}` exceeded {limit:?}"));
+        }
+    };
+    let took = started.elapsed().as_secs();
+    if status.success() {
+        println!("==> {shown}: ok ({took} s)");
+        Ok(())
+    } else {
+        Err(format!(
+            "soak failed ({status}, {took} s): see the summary above"
+        ))
+    }
+}
+
+/// SIGINT (as Ctrl-C in a terminal would send), then a kill if the child outlives the
+/// cleanup limit. `cargo run` execs the binary, so the child is the soak itself once built.
+async fn stop_gently(child: &mut tokio::process::Child) {
+    if let Some(pid) = child.id() {
+        let _ = Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status()
+            .await;
+    }
+    if tokio::time::timeout(CLEANUP_LIMIT, child.wait())
+        .await
+        .is_err()
+    {
+        let _ = child.kill().await;
+    }
+}
+
+/// The value of [`env::SERVERS`] for `mode`.
+fn mode_name(mode: ServerMode) -> &'static str {
+    match mode {
+        ServerMode::Auto => "auto",
+        ServerMode::Containers => "containers",
+        ServerMode::Local => "local",
+    }
+}
+
+/// Where cargo builds: `CARGO_TARGET_DIR`, else `<root>/target`.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| process::root().join("target"), PathBuf::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_mode_round_trips_through_the_environment() {
+        for mode in [ServerMode::Auto, ServerMode::Containers, ServerMode::Local] {
+            assert_eq!(ServerMode::parse(mode_name(mode)), Some(mode));
+        }
+    }
+}
