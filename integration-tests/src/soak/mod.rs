@@ -33,6 +33,7 @@ pub mod db;
 pub mod errors;
 mod functions;
 pub mod latency;
+mod markdown;
 pub mod memory;
 mod report;
 mod restart;
