@@ -7,7 +7,7 @@
 //! version written before it (the rule of `tests/reliability_concurrency.rs`), so a call
 //! returning less than the floor it read at its start returned a wrong value.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 /// Items in the key space; a power of two, so [`pick_id`]'s permutation is a bijection.
 pub const KEYS: u64 = 4096;
@@ -24,10 +24,41 @@ pub const GROUPS: u64 = 64;
 /// Spreads the hot set over every org and group (an odd multiplier permutes `0..KEYS`).
 const SPREAD: u64 = 1597;
 
+/// The kinds of invalidation the writers make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Invalidation {
+    /// One entry, by key.
+    Key = 1,
+    /// Every entry of a group, by tag.
+    Tag,
+    /// Every entry of an org, by prefix.
+    Prefix,
+}
+
+impl Invalidation {
+    /// Its position in `[key, tag, prefix]`.
+    pub fn index(self) -> usize {
+        self as usize - 1
+    }
+
+    fn from_u8(n: u8) -> Option<Self> {
+        match n {
+            1 => Some(Invalidation::Key),
+            2 => Some(Invalidation::Tag),
+            3 => Some(Invalidation::Prefix),
+            _ => None,
+        }
+    }
+}
+
 /// Versions and floors of [`KEYS`] items.
 pub struct Database {
     versions: [AtomicU64; KEYS as usize],
     floors: [AtomicU64; KEYS as usize],
+    /// The kind of invalidation that last raised each floor (0 for none), to tell what a
+    /// wrong value followed.
+    kinds: [AtomicU8; KEYS as usize],
 }
 
 impl Database {
@@ -36,6 +67,7 @@ impl Database {
         Database {
             versions: [const { AtomicU64::new(0) }; KEYS as usize],
             floors: [const { AtomicU64::new(0) }; KEYS as usize],
+            kinds: [const { AtomicU8::new(0) }; KEYS as usize],
         }
     }
 
@@ -49,9 +81,18 @@ impl Database {
         self.versions[slot(id)].fetch_add(1, Ordering::SeqCst) + 1
     }
 
-    /// Records that an invalidation of `id`, made after writing `version`, has completed.
-    pub fn settle(&self, id: u64, version: u64) {
-        self.floors[slot(id)].fetch_max(version, Ordering::SeqCst);
+    /// Records that an invalidation of `id` (of `kind`), made after writing `version`, has
+    /// completed.
+    pub fn settle(&self, id: u64, version: u64, kind: Invalidation) {
+        if self.floors[slot(id)].fetch_max(version, Ordering::SeqCst) < version {
+            self.kinds[slot(id)].store(kind as u8, Ordering::SeqCst);
+        }
+    }
+
+    /// The kind of invalidation that last raised the floor of `id` (for diagnostics: read
+    /// apart from the floor, it may belong to a newer one).
+    pub fn invalidated_by(&self, id: u64) -> Option<Invalidation> {
+        Invalidation::from_u8(self.kinds[slot(id)].load(Ordering::SeqCst))
     }
 
     /// The lowest version a call of `id` starting now may return.
@@ -75,6 +116,8 @@ pub struct WrongValue {
     pub floor: u64,
     /// What the call returned: `(id, version)`.
     pub got: (u64, u64),
+    /// The kind of invalidation behind the floor, when known.
+    pub by: Option<Invalidation>,
 }
 
 /// Checks what a call of `id` returned against the floor read at its start.
@@ -82,7 +125,12 @@ pub fn check(id: u64, floor: u64, got: (u64, u64)) -> Result<(), WrongValue> {
     if got.0 == id && got.1 >= floor {
         Ok(())
     } else {
-        Err(WrongValue { id, floor, got })
+        Err(WrongValue {
+            id,
+            floor,
+            got,
+            by: None,
+        })
     }
 }
 
@@ -156,12 +204,19 @@ mod tests {
         let written = db.bump(3);
         assert_eq!(db.read(3), written);
         let floor_before = db.floor(3);
-        db.settle(3, written);
+        assert_eq!(db.invalidated_by(3), None);
+        db.settle(3, written, Invalidation::Tag);
+        assert_eq!(db.invalidated_by(3), Some(Invalidation::Tag));
         assert_eq!(check(3, floor_before, (3, 0)), Ok(()), "started before");
         assert!(check(3, db.floor(3), (3, 0)).is_err(), "started after");
         assert_eq!(check(3, db.floor(3), (3, written)), Ok(()));
         assert!(check(3, 0, (4, written)).is_err(), "another item");
-        db.settle(3, 0);
+        db.settle(3, 0, Invalidation::Key);
         assert_eq!(db.floor(3), written, "a floor never goes down");
+        assert_eq!(
+            db.invalidated_by(3),
+            Some(Invalidation::Tag),
+            "nor its kind"
+        );
     }
 }

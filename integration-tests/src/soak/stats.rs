@@ -1,6 +1,6 @@
 //! What the load tasks count per backend, and snapshots of it for intervals and the end.
 
-use super::db::WrongValue;
+use super::db::{Invalidation, WrongValue};
 use super::errors;
 use super::functions::Backend;
 use super::latency::{Counts, Histogram};
@@ -10,17 +10,6 @@ use std::time::Duration;
 
 /// At most this many wrong values are kept as examples.
 const EXAMPLES: usize = 10;
-
-/// The kinds of invalidation the writers make.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Invalidation {
-    /// One entry, by key.
-    Key,
-    /// Every entry of a group, by tag.
-    Tag,
-    /// Every entry of an org, by prefix.
-    Prefix,
-}
 
 /// Live counters of one backend.
 pub struct Stats {
@@ -120,7 +109,7 @@ impl Stats {
     /// One invalidation, completed or failed.
     pub fn invalidation(&self, kind: Invalidation, completed: bool) {
         if completed {
-            self.invalidations[kind as usize].fetch_add(1, Ordering::Relaxed);
+            self.invalidations[kind.index()].fetch_add(1, Ordering::Relaxed);
         } else {
             self.invalidation_errors.fetch_add(1, Ordering::Relaxed);
         }
@@ -238,6 +227,7 @@ mod tests {
             id: 1,
             floor: 2,
             got: (1, 1),
+            by: Some(Invalidation::Key),
         });
         let interval = stats.snapshot().since(&first);
         assert_eq!((interval.calls, interval.wrong), (1, 1));

@@ -1,9 +1,9 @@
 //! The load: readers (hits and misses), a writer (invalidations by key, tag and prefix) and
 //! a refresher per backend, until told to stop. Every returned value is checked.
 
-use super::db::{self, GROUPS, HOT, ORGS, WrongValue};
+use super::db::{self, GROUPS, HOT, Invalidation, ORGS, WrongValue};
 use super::functions::Backend;
-use super::stats::{Invalidation, Stats};
+use super::stats::Stats;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -34,10 +34,11 @@ impl Load {
         !self.stop.load(Ordering::Relaxed)
     }
 
-    /// Checks a returned value; a wrong one is counted and kept as an example.
-    fn verify(&self, id: u64, floor: u64, got: (u64, u64)) {
+    /// Checks a returned value against the floor read at the call's start; a wrong one is
+    /// counted and kept as an example.
+    fn verify(&self, id: u64, floor: u64, by: Option<Invalidation>, got: (u64, u64)) {
         if let Err(wrong) = db::check(id, floor, got) {
-            self.stats.wrong(wrong);
+            self.stats.wrong(WrongValue { by, ..wrong });
         }
     }
 }
@@ -49,12 +50,12 @@ pub async fn reader(load: Load) {
     while load.running() {
         let id = db::pick_id(&mut rng);
         // Read before the call starts: invalidations completed by now bind this call.
-        let floor = db.floor(id);
+        let (floor, by) = (db.floor(id), db.invalidated_by(id));
         let started = Instant::now();
         match tokio::time::timeout(STALL_LIMIT, load.backend.call(&load.ns, id)).await {
             Ok(got) => {
                 load.stats.call(started.elapsed());
-                load.verify(id, floor, got);
+                load.verify(id, floor, by, got);
             }
             Err(_) => load.stats.stall(),
         }
@@ -94,7 +95,7 @@ pub async fn writer(load: Load) {
         let completed = matches!(invalidated, Ok(Ok(())));
         if completed {
             for (id, version) in written {
-                db.settle(id, version);
+                db.settle(id, version, kind);
             }
         }
         load.stats.invalidation(kind, completed);
@@ -108,11 +109,11 @@ pub async fn refresher(load: Load) {
     while load.running() {
         tokio::time::sleep(REFRESH_PAUSE).await;
         let id = db::hot_id(rng.u64(..HOT));
-        let floor = db.floor(id);
+        let (floor, by) = (db.floor(id), db.invalidated_by(id));
         match tokio::time::timeout(STALL_LIMIT, load.backend.refresh(&load.ns, id)).await {
             Ok(got) => {
                 load.stats.refresh();
-                load.verify(id, floor, got);
+                load.verify(id, floor, by, got);
             }
             Err(_) => load.stats.stall(),
         }
@@ -121,8 +122,14 @@ pub async fn refresher(load: Load) {
 
 /// Describes a wrong value for the report.
 pub fn describe(wrong: &WrongValue) -> String {
+    let by = match wrong.by {
+        Some(Invalidation::Key) => "a key invalidation",
+        Some(Invalidation::Tag) => "a tag invalidation",
+        Some(Invalidation::Prefix) => "a prefix invalidation",
+        None => "an invalidation",
+    };
     format!(
-        "item {} returned (id {}, version {}) after an invalidation at version {} had completed",
+        "item {} returned (id {}, version {}) after {by} at version {} had completed",
         wrong.id, wrong.got.0, wrong.got.1, wrong.floor
     )
 }
