@@ -1,6 +1,6 @@
 //! Secrets: a password given in a backend URL (userinfo or `password` option) or in a
 //! `CachesConfig` option never shows in `Debug` of the configuration or the instance, in
-//! `name()`, or in the errors of a failing connection or configuration.
+//! `name()`, in the errors of a failing connection or configuration, or in the logs.
 
 use easy_cache::memcached::{MemcachedCache, MemcachedConfig};
 use easy_cache::redis::{RedisCache, RedisConfig};
@@ -161,4 +161,68 @@ async fn a_wrong_redis_password_never_shows_in_the_error() {
         panic!("{wrong} must be a valid URL")
     };
     assert_instance_hides("redis with a wrong password", instance).await;
+}
+
+/// Everything logged through `tracing`, formatted with every field.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[easy_cache::ecached("secrets:{n}", tags = ["secrets"], cache_alias = "rel_secret_logs")]
+async fn logged(n: u64) -> u64 {
+    n + 1
+}
+
+#[test]
+fn logs_never_show_the_password() {
+    let logs = LogBuffer::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    // Thread-local: the current-thread runtime below runs everything under it.
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut urls = unreachable_urls();
+        let server = require_url(env::REDIS_URL);
+        let hosts = server
+            .split_once("://")
+            .map_or(server.as_str(), |(_, rest)| rest);
+        urls.push(format!("redis://nosuchuser:{PASSWORD}@{hosts}"));
+        for url in urls {
+            let instance = caches::from_url(&url).expect("valid URL");
+            caches::insert("rel_secret_logs", instance);
+            // Reads, writes and invalidations all fail, and all log.
+            assert_eq!(logged(1).await, 2);
+            let _ = easy_cache::using_alias("rel_secret_logs")
+                .invalidate_cache_tags("secrets")
+                .await;
+            let _ = easy_cache::using_alias("rel_secret_logs")
+                .invalidate_cache_key("secrets:1")
+                .await;
+            let _ = caches::from_url(&format!("{url}&no_such_option=1"));
+        }
+        let _ = CachesConfig::from_toml_str(&format!("[a]\nurl = \"redis://:{PASSWORD}@h\\q\"\n"));
+    });
+    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    assert!(
+        text.contains("easy_cache"),
+        "the failing calls must have logged something: {text:?}"
+    );
+    assert_hidden("the logs", &text);
 }
