@@ -8,7 +8,7 @@ use crate::{
 use bytes::Bytes;
 use easy_cache_core::{Error, ErrorKind, Result, Timeout, WriteOp};
 use sled::{Batch, CompareAndSwapError, IVec, Tree};
-use std::{borrow::Cow, sync::Arc, time::Duration};
+use std::{borrow::Cow, cell::OnceCell, sync::Arc, time::Duration};
 
 /// How often `add` retries when other writers keep changing its key between read and swap.
 const MAX_CAS_ATTEMPTS: usize = 64;
@@ -74,15 +74,17 @@ impl Store {
     pub(crate) fn get(&self, key: &str) -> Result<Option<Bytes>> {
         let key = self.key(key);
         let found = self.tree.get(&key).map_err(self.fail("get"))?;
-        Ok(found.and_then(|record| self.read(&key, record, record::now_millis())))
+        Ok(found.and_then(|record| self.read(&key, record, record::now_millis)))
     }
 
     pub(crate) fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Bytes>>> {
-        let now = record::now_millis();
+        // One time for the whole read, taken only if a record can expire.
+        let now = OnceCell::new();
         keys.iter()
             .map(|key| {
                 let key = self.key(key);
                 let found = self.tree.get(&key).map_err(self.fail("get"))?;
+                let now = || *now.get_or_init(record::now_millis);
                 Ok(found.and_then(|record| self.read(&key, record, now)))
             })
             .collect()
@@ -90,17 +92,20 @@ impl Store {
 
     /// The value of a record read under `key`; an expired or corrupt record reads as absent
     /// and is removed (unless it was replaced meanwhile).
-    fn read(&self, key: &[u8], record: IVec, now: u64) -> Option<Bytes> {
-        match record::decode(&record, now) {
+    fn read(&self, key: &[u8], record: IVec, now: impl FnOnce() -> u64) -> Option<Bytes> {
+        let record = match record::decode(record, now) {
             State::Live(value) => return Some(value),
-            State::Expired => {}
-            State::Corrupt => tracing::warn!(
-                cache = %self.name,
-                key = %String::from_utf8_lossy(key),
-                len = record.len(),
-                "sled record shorter than its expiry header; reading it as absent and removing it"
-            ),
-        }
+            State::Expired(record) => record,
+            State::Corrupt(record) => {
+                tracing::warn!(
+                    cache = %self.name,
+                    key = %String::from_utf8_lossy(key),
+                    len = record.len(),
+                    "sled record shorter than its expiry header; reading it as absent and removing it"
+                );
+                record
+            }
+        };
         let swapped = self
             .tree
             .compare_and_swap(key, Some(&record), None::<&[u8]>);
