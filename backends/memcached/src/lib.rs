@@ -1,4 +1,4 @@
-//! The memcached backend of easy-cache, on [memcache-async](https://docs.rs/memcache-async).
+//! The memcached backend of easy-cache: memcached's ASCII protocol over tokio sockets.
 //!
 //! URLs: `memcache://host:port`, several servers `memcache://h1:11211,h2:11211`, options
 //! after `?`: `timeout_ms` (250), `connect_timeout_ms` (250), `pool_size` (4 per server),

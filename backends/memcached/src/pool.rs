@@ -1,9 +1,10 @@
 //! A small pool of connections to one server.
 //!
-//! memcache-async speaks over one stream at a time, so concurrency comes from several
-//! streams per server. Connections open lazily (an instance is built while the server is
-//! down), go back to the pool only after a clean exchange, and are dropped on any error or
-//! timeout, when their state is unknown; the next call then opens a fresh one.
+//! The protocol runs one request then its reply at a time on a stream, so concurrency
+//! comes from several streams per server. Connections open lazily (an instance is built
+//! while the server is down), go back to the pool only after a clean exchange, and are
+//! dropped on any error or timeout, when their state is unknown; the next call then opens
+//! a fresh one.
 
 use crate::proto;
 use std::{
@@ -19,7 +20,7 @@ use tokio::{
 };
 use tokio_util::compat::{Compat, TokioAsyncReadCompatExt};
 
-/// One connection, as memcache-async wants it (futures-io traits over a tokio socket).
+/// One connection: futures-io traits over a tokio socket, as `proto` speaks on it.
 pub(crate) type Stream = Compat<TcpStream>;
 
 /// Credentials of memcached's ASCII authentication.
