@@ -347,7 +347,9 @@ impl CacheInstance for MemcachedCache {
         }
         match failure {
             Some(e) if !answered => return Err(e),
-            Some(e) => tracing::warn!(
+            // The server's failure was already logged, as a warning when it began to fail
+            // (see `failed`): a warning here would repeat it on every call while it is down.
+            Some(e) => tracing::debug!(
                 cache = %self.name,
                 error = %e,
                 "get_many: a server failed; its keys read as misses"
