@@ -1,0 +1,74 @@
+//! Warnings stay rate-limited on real backends: while a Redis server is down, or one of two
+//! Memcached servers, hundreds of calls log a handful of warnings (one per failing server as
+//! it starts failing, one per function per 10 s from the engine), never one per call.
+
+use easy_cache::{caches, ecached};
+use easy_cache_integration_tests::env::{self, require_url};
+use std::sync::{Arc, Mutex};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+
+/// Counts warning (and error) events of the easy-cache crates.
+#[derive(Clone, Default)]
+struct WarningCounter(Arc<Mutex<Vec<String>>>);
+
+impl<S: Subscriber> Layer<S> for WarningCounter {
+    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+        let meta = event.metadata();
+        if *meta.level() <= Level::WARN && meta.target().starts_with("easy_cache") {
+            self.0.lock().unwrap().push(meta.target().to_owned());
+        }
+    }
+}
+
+/// A loopback port nothing listens on.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("address").port()
+}
+
+#[ecached("warn:{n}", tags = ["warn:all", "warn:{n}"], cache_alias = "rel_warnings")]
+async fn triple(n: u64) -> u64 {
+    n * 3
+}
+
+/// Runs 300 calls on `url` under a counting subscriber; returns the warnings.
+fn warnings_for(url: &str) -> Vec<String> {
+    let counter = WarningCounter::default();
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(counter.clone()));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        caches::insert("rel_warnings", caches::from_url(url).expect("valid URL"));
+        for n in 0..300 {
+            assert_eq!(triple(n % 20).await, (n % 20) * 3);
+        }
+    });
+    let warnings = counter.0.lock().unwrap().clone();
+    warnings
+}
+
+#[test]
+fn a_down_redis_and_a_down_memcached_server_warn_a_few_times_not_per_call() {
+    let fast = "connect_timeout_ms=100&timeout_ms=100";
+    let redis = format!("redis://127.0.0.1:{}?{fast}", closed_port());
+    let live = require_url(env::MEMCACHED_URL);
+    let live = live
+        .trim_start_matches("memcache://")
+        .split(['?', ','])
+        .next()
+        .unwrap();
+    let memcached = format!("memcache://{live},127.0.0.1:{}?{fast}", closed_port());
+    for url in [redis, memcached] {
+        let warnings = warnings_for(&url);
+        assert!(!warnings.is_empty(), "{url}: the outage must be reported");
+        assert!(
+            warnings.len() <= 4,
+            "{url}: {} warnings for 300 calls: {warnings:?}",
+            warnings.len()
+        );
+    }
+}
