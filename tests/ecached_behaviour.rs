@@ -198,6 +198,43 @@ async fn a_key_invalidated_during_its_computation_is_not_stored() {
     assert_eq!(race(1).await, 1, "the fresh value is cached");
 }
 
+static REFRESH_RACE_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+#[ecached("slow_race:{n}")]
+async fn slow_race(n: u64) -> usize {
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    REFRESH_RACE_RUNS.fetch_add(1, Ordering::SeqCst)
+}
+
+static UNSHARED_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+#[ecached("unshared_race:{n}", single_flight = false)]
+async fn unshared_race(n: u64) -> usize {
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    UNSHARED_RUNS.fetch_add(1, Ordering::SeqCst)
+}
+
+#[tokio::test]
+async fn a_refresh_running_during_a_key_invalidation_stores_nothing() {
+    assert_eq!(slow_race(1).await, 0);
+    let refresh = tokio::spawn(async { slow_race_cache().refresh_cache(slow_race(1)).await });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    slow_race_cache().invalidate_cache_by_key(&1).await.unwrap();
+    assert_eq!(refresh.await.unwrap(), 1, "the refresh still returns its own result");
+    assert_eq!(slow_race(1).await, 2, "its value, computed before, was not stored");
+    assert_eq!(slow_race(1).await, 2);
+}
+
+#[tokio::test]
+async fn a_call_without_single_flight_during_a_key_invalidation_stores_nothing() {
+    let running = tokio::spawn(unshared_race(1));
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    unshared_race_cache().invalidate_cache_by_key(&1).await.unwrap();
+    assert_eq!(running.await.unwrap(), 0);
+    assert_eq!(unshared_race(1).await, 1, "the older value was not stored");
+    assert_eq!(unshared_race(1).await, 1);
+}
+
 static COUNTING: LazyLock<Arc<CountingCache>> = LazyLock::new(Default::default);
 
 #[ecached("counted:{id}", tags = ["all", "id:{id}"], prefix = "p:{id}", cache_instance = COUNTING.clone())]

@@ -1,7 +1,7 @@
 //! Invalidation on one instance: by key (a delete), by tags or prefix (one write of new
 //! versions, whatever the number of entries they cover).
 
-use crate::engine::{close_versions, mark_stale};
+use crate::engine::{close_key, close_versions, mark_stale};
 use crate::versions::{Token, prefix_version_key, tag_version_key};
 use crate::{CacheInstance, Result, Timeout};
 use bytes::Bytes;
@@ -92,6 +92,9 @@ impl<S: AsRef<str>, const N: usize> IntoTags for [S; N] {
 /// ```
 pub async fn invalidate_key_on(instance: &dyn CacheInstance, key: &str) -> Result<bool> {
     mark_stale(key);
+    // A computation of this key that is writing right now finishes first: the delete
+    // must land after it, and the others will not write at all.
+    close_key(key).await;
     instance.delete(key).await
 }
 

@@ -2,6 +2,7 @@
 
 use super::FnCache;
 use super::flight::{self, Leader, Outcome, Role};
+use super::write_gate::WriteGate;
 use super::read::{Read, ReadNow};
 use super::refresh;
 use crate::envelope::{self, Stamp};
@@ -195,6 +196,9 @@ impl FnCache {
         P: ReturnPolicy<R>,
         Fut: Future<Output = R>,
     {
+        // Open before the computation starts: a key invalidation from now on keeps its
+        // value out of the cache.
+        let gate = WriteGate::open(spec.key);
         let result = compute.await;
         let stored = match P::cacheable(&result) {
             Some(value) => {
@@ -205,12 +209,13 @@ impl FnCache {
                     snapshot,
                     dynamic_tags,
                     value,
-                    leader.as_ref(),
+                    &gate,
                 )
                 .await
             }
             None => None,
         };
+        drop(gate);
         if let Some(leader) = leader {
             leader.finish(stored.map_or(Outcome::Uncacheable, Outcome::Value));
         }
@@ -227,7 +232,7 @@ impl FnCache {
         snapshot: Vec<Option<Token>>,
         dynamic_tags: Option<DynamicTags<'_, T>>,
         value: &T,
-        leader: Option<&Leader>,
+        gate: &WriteGate,
     ) -> Option<Bytes> {
         let mut ops = Vec::new();
         let tokens: Vec<Token> = spec
@@ -258,8 +263,7 @@ impl FnCache {
             return None;
         }
         let entry = Bytes::from(buf);
-        let invalidated = leader.is_some_and(Leader::is_stale);
-        if !spec.timeout.is_zero() && !invalidated {
+        if !spec.timeout.is_zero() && gate.begin_write() {
             ops.push(WriteOp::Set {
                 key: spec.key.to_owned(),
                 value: entry.clone(),

@@ -6,7 +6,6 @@
 
 use bytes::Bytes;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use tokio::sync::watch;
 
@@ -25,7 +24,6 @@ struct Flight {
     versions: Vec<String>,
     /// Whether it also has tags known only after the call (any tag invalidation closes it).
     dynamic_tags: bool,
-    stale: AtomicBool,
     outcome: watch::Sender<Option<Outcome>>,
 }
 
@@ -46,12 +44,10 @@ pub(crate) fn close_versions(version_keys: &[String], tags: bool) {
     });
 }
 
-/// Marks the flight computing `key` (if any) as stale: its value is not stored and no new
-/// caller joins it.
+/// Closes the flight computing `key` (if any) to new callers. (Its value is kept out of
+/// the cache by the computation's write gate, see `write_gate`.)
 pub(crate) fn mark_stale(key: &str) {
-    if let Some(flight) = flights().remove(key) {
-        flight.stale.store(true, Ordering::SeqCst);
-    }
+    flights().remove(key);
 }
 
 /// What a caller does for a missing key.
@@ -72,7 +68,7 @@ pub(crate) fn join_or_lead(
 ) -> Role {
     let mut map = flights();
     if let Some(flight) = map.get(key) {
-        if flight.owner == owner && !flight.stale.load(Ordering::SeqCst) {
+        if flight.owner == owner {
             return Role::Waiter(Waiter(flight.outcome.subscribe()));
         }
         if flight.owner != owner {
@@ -98,7 +94,6 @@ fn new_flight(owner: &'static str, versions: &[&str], dynamic_tags: bool) -> Arc
         owner,
         versions: versions.iter().map(|v| (*v).to_owned()).collect(),
         dynamic_tags,
-        stale: AtomicBool::new(false),
         outcome: watch::channel(None).0,
     })
 }
@@ -112,13 +107,6 @@ pub(crate) struct Leader {
 }
 
 impl Leader {
-    /// Whether this key was invalidated since the flight started: then its value must not
-    /// be stored. (Tag and prefix invalidations need no such check: the entry carries the
-    /// versions read before the computation, which no longer match.)
-    pub(crate) fn is_stale(&self) -> bool {
-        self.flight.stale.load(Ordering::SeqCst)
-    }
-
     /// Leaves the map, then hands `outcome` to the waiters.
     pub(crate) fn finish(mut self, outcome: Outcome) {
         self.leave();
@@ -191,16 +179,16 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn invalidation_makes_the_flight_stale_and_closed_to_new_callers() {
+    async fn a_key_invalidation_closes_the_flight_to_new_callers() {
         let Role::Leader(leader) = join_or_lead("f1", "flight:c", &[], false) else {
             panic!()
         };
         mark_stale("flight:c");
-        assert!(leader.is_stale());
         assert!(matches!(
             join_or_lead("f1", "flight:c", &[], false),
             Role::Leader(_)
         ));
+        drop(leader);
     }
 
     #[tokio::test]

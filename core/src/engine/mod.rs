@@ -7,12 +7,14 @@ mod read;
 mod refresh;
 mod shared;
 mod warn;
+mod write_gate;
 
 pub use call::CallSpec;
 pub(crate) use flight::{close_versions, mark_stale};
 pub(crate) use refresh::refresh_scope;
 pub use shared::{IntoInstance, shared_instance};
 pub(crate) use warn::RateLimitedWarn;
+pub(crate) use write_gate::close_key;
 
 use crate::{CacheInstance, InstanceLookup};
 use arc_swap::ArcSwapOption;
