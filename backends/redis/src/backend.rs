@@ -10,10 +10,11 @@ use crate::{
 use async_trait::async_trait;
 use bytes::Bytes;
 use easy_cache_core::{CacheInstance, Error, ErrorKind, Result, Timeout, WriteOp};
-use redis::{Cmd, FromRedisValue, RedisError};
+use redis::{Cmd, FromRedisValue, RedisError, RedisWrite, ToRedisArgs};
 use std::{
     fmt,
     future::Future,
+    io::Write as _,
     sync::atomic::{AtomicBool, Ordering},
     time::Duration,
 };
@@ -124,8 +125,12 @@ impl RedisCache {
     /// outage does not flood the log; and says when the server answers again.
     fn record<T>(&self, outcome: &Result<T>) {
         match outcome {
+            // Loaded first: a swap on every success would make concurrent callers
+            // contend for the flag's cache line.
             Ok(_) => {
-                if self.failing.swap(false, Ordering::Relaxed) {
+                if self.failing.load(Ordering::Relaxed)
+                    && self.failing.swap(false, Ordering::Relaxed)
+                {
                     tracing::info!(cache = %self.name, "redis answers again");
                 }
             }
@@ -153,6 +158,25 @@ impl RedisCache {
             ErrorKind::Backend
         };
         Error::new(kind, format!("{} {what}: {e}", self.name)).with_source(e)
+    }
+
+    /// `name key...` with the stored keys written straight into one buffer sized up
+    /// front: a read allocates no key of its own (hits are measured in allocations too).
+    fn read_cmd(&self, name: &str, keys: &[&str]) -> Cmd {
+        let bytes = name.len()
+            + keys
+                .iter()
+                .map(|k| self.prefix.len() + k.len())
+                .sum::<usize>();
+        let mut cmd = Cmd::with_capacity(keys.len() + 1, bytes);
+        cmd.arg(name);
+        for key in keys {
+            cmd.arg(StoredKey {
+                prefix: &self.prefix,
+                key,
+            });
+        }
+        cmd
     }
 
     /// `SET key value [NX] [PX ms]`, or `None` for a zero lifetime (nothing to store).
@@ -189,6 +213,21 @@ impl RedisCache {
     }
 }
 
+/// A key as stored, `key_prefix` then the key, written as one argument of a command.
+struct StoredKey<'a> {
+    prefix: &'a str,
+    key: &'a str,
+}
+
+impl ToRedisArgs for StoredKey<'_> {
+    fn write_redis_args<W: ?Sized + RedisWrite>(&self, out: &mut W) {
+        let mut arg = out.writer_for_next_arg();
+        // Writes into the command's own buffer, which cannot fail.
+        let _ = arg.write_all(self.prefix.as_bytes());
+        let _ = arg.write_all(self.key.as_bytes());
+    }
+}
+
 impl fmt::Debug for RedisCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisCache")
@@ -207,10 +246,7 @@ impl CacheInstance for RedisCache {
     }
 
     async fn get(&self, key: &str) -> Result<Option<Bytes>> {
-        let mut cmd = redis::cmd("GET");
-        cmd.arg(self.key(key));
-        let value: Option<Vec<u8>> = self.query("GET", cmd).await?;
-        Ok(value.map(Bytes::from))
+        self.query("GET", self.read_cmd("GET", &[key])).await
     }
 
     async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Bytes>>> {
@@ -219,11 +255,7 @@ impl CacheInstance for RedisCache {
         }
         // One MGET; on a cluster the client splits it by hash slot and sends the parts to
         // their nodes concurrently, then puts the replies back in key order.
-        let mut cmd = redis::cmd("MGET");
-        for key in keys {
-            cmd.arg(self.key(key));
-        }
-        let values: Vec<Option<Vec<u8>>> = self.query("MGET", cmd).await?;
+        let values: Vec<Option<Bytes>> = self.query("MGET", self.read_cmd("MGET", keys)).await?;
         if values.len() != keys.len() {
             return Err(Error::new(
                 ErrorKind::Backend,
@@ -235,7 +267,7 @@ impl CacheInstance for RedisCache {
                 ),
             ));
         }
-        Ok(values.into_iter().map(|v| v.map(Bytes::from)).collect())
+        Ok(values)
     }
 
     async fn set(&self, key: &str, value: Bytes, timeout: Timeout) -> Result<()> {

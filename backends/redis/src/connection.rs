@@ -10,7 +10,10 @@ use redis::{
     cluster::ClusterClient,
     cluster_async::ClusterConnection,
 };
-use std::time::Duration;
+use std::{
+    sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard},
+    time::Duration,
+};
 use tokio::{
     runtime::{Handle, Id},
     sync::Mutex,
@@ -72,8 +75,12 @@ pub(crate) struct Connector {
     name: String,
     connect_timeout: Duration,
     op_timeout: Duration,
-    /// The open connection and the runtime whose tasks drive it.
-    slot: Mutex<Option<(Conn, Id)>>,
+    /// The open connection and the runtime whose tasks drive it. Every call reads it: the
+    /// lock is held only to clone a handle, never across an await (an async mutex here made
+    /// 64 concurrent callers queue up behind each other on every call).
+    current: RwLock<Option<(Conn, Id)>>,
+    /// Held while opening, so concurrent first calls open one connection between them.
+    opening: Mutex<()>,
 }
 
 impl Connector {
@@ -126,7 +133,8 @@ impl Connector {
             name,
             connect_timeout: Duration::from_millis(config.connect_timeout_ms),
             op_timeout: Duration::from_millis(config.timeout_ms),
-            slot: Mutex::new(None),
+            current: RwLock::new(None),
+            opening: Mutex::new(()),
         }
     }
 
@@ -134,21 +142,24 @@ impl Connector {
     /// attempt counts against the same connect timeout, so a server that swallows SYNs
     /// cannot queue callers behind each other.
     pub(crate) async fn get(&self) -> Result<Conn> {
+        let runtime = Handle::current().id();
+        if let Some(conn) = self.current_in(runtime) {
+            return Ok(conn);
+        }
         let outcome = timeout(self.connect_timeout, async {
-            let runtime = Handle::current().id();
-            let mut slot = self.slot.lock().await;
-            match slot.as_ref() {
-                Some((conn, opened_in)) if *opened_in == runtime => {
-                    return Ok::<_, redis::RedisError>(conn.clone());
-                }
+            let _opening = self.opening.lock().await;
+            // Opened by the caller we waited for?
+            if let Some(conn) = self.current_in(runtime) {
+                return Ok::<_, redis::RedisError>(conn);
+            }
+            if self.current().is_some() {
                 // The connection's driver task lives in the runtime that opened it, which
                 // may be gone (one runtime per test, a cache in a global): open a new one here.
-                Some(_) => tracing::debug!(cache = %self.name, "reconnecting in a new runtime"),
-                None => {}
+                tracing::debug!(cache = %self.name, "reconnecting in a new runtime");
             }
             let conn = self.open().await?;
             tracing::debug!(cache = %self.name, "connected to redis");
-            *slot = Some((conn.clone(), runtime));
+            *self.current_mut() = Some((conn.clone(), runtime));
             Ok(conn)
         })
         .await;
@@ -178,8 +189,25 @@ impl Connector {
                 || error.is_unrecoverable_error());
         if manager_cannot_recover {
             tracing::warn!(cache = %self.name, %error, "dropping the redis connection");
-            *self.slot.lock().await = None;
+            *self.current_mut() = None;
         }
+    }
+
+    /// The open connection, if it was opened in `runtime`.
+    fn current_in(&self, runtime: Id) -> Option<Conn> {
+        match self.current().as_ref() {
+            Some((conn, opened_in)) if *opened_in == runtime => Some(conn.clone()),
+            _ => None,
+        }
+    }
+
+    fn current(&self) -> RwLockReadGuard<'_, Option<(Conn, Id)>> {
+        // Replacing the value is one assignment: a panicking holder cannot leave it torn.
+        self.current.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn current_mut(&self) -> RwLockWriteGuard<'_, Option<(Conn, Id)>> {
+        self.current.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     async fn open(&self) -> RedisResult<Conn> {
