@@ -9,6 +9,8 @@ use syn::{ItemFn, LitStr, Type};
 
 /// Must equal `easy_cache_core::TAG_VERSION_PREFIX` (checked by an integration test).
 const TAG_VERSION_PREFIX: &str = "ec:t:";
+/// The length of `easy_cache_core::PREFIX_VERSION_PREFIX`, a capacity hint only.
+const PREFIX_VERSION_PREFIX_LEN: usize = 5;
 
 pub(crate) struct Emitter<'a> {
     pub func: &'a ItemFn,
@@ -160,11 +162,10 @@ impl Emitter<'_> {
 
     /// `(version keys, versions as &str)` statements for the call.
     fn version_keys(&self) -> (TokenStream, TokenStream) {
-        let prefix = self
-            .plan
-            .prefix
-            .as_ref()
-            .map(|_| quote!(::easy_cache::prefix_version_key(&__ec_prefix)));
+        let prefix = self.plan.prefix.as_ref().map(|p| match p {
+            PrefixPlan::Template(_) => quote!(__ec_prefix_vk),
+            PrefixPlan::Function(_) => quote!(::easy_cache::prefix_version_key(&__ec_prefix)),
+        });
         match &self.plan.tags {
             Some(tags @ TagsPlan::Function(_)) => {
                 let names = self.tag_names_code(tags);
@@ -194,8 +195,14 @@ impl Emitter<'_> {
                                 quote!(::easy_cache::__private::Cow::Borrowed(#key))
                             }
                             None => {
-                                let tag = build_string(t.write_into(&out_ident()), t.capacity_hint());
-                                quote!(::easy_cache::__private::Cow::Owned(::easy_cache::tag_version_key(&#tag)))
+                                // The version key built in one string (not the tag, then a copy).
+                                let out = out_ident();
+                                let writes = t.write_into(&out);
+                                let key = build_string(
+                                    quote!(#out.push_str(::easy_cache::TAG_VERSION_PREFIX); #writes),
+                                    TAG_VERSION_PREFIX.len() + t.capacity_hint(),
+                                );
+                                quote!(::easy_cache::__private::Cow::Owned(#key))
                             }
                         });
                     }
@@ -268,9 +275,24 @@ impl Emitter<'_> {
         let fn_cache = self.fn_cache_static();
         let views = self.sig.view_bindings();
         let meta = self.needs_meta().then(|| self.meta_binding());
-        let prefix = self.plan.prefix.as_ref().map(|p| {
-            let code = self.prefix_code(p);
-            quote!(let __ec_prefix: ::std::string::String = #code;)
+        let prefix = self.plan.prefix.as_ref().map(|p| match p {
+            // One string for the prefix and its version key: the key reads the prefix from it.
+            PrefixPlan::Template(t) => {
+                let out = out_ident();
+                let writes = t.write_into(&out);
+                let built = build_string(
+                    quote!(#out.push_str(::easy_cache::PREFIX_VERSION_PREFIX); #writes),
+                    PREFIX_VERSION_PREFIX_LEN + t.capacity_hint(),
+                );
+                quote! {
+                    let __ec_prefix_vk: ::std::string::String = #built;
+                    let __ec_prefix: &str = &__ec_prefix_vk[::easy_cache::PREFIX_VERSION_PREFIX.len()..];
+                }
+            }
+            PrefixPlan::Function(_) => {
+                let code = self.prefix_code(p);
+                quote!(let __ec_prefix: ::std::string::String = #code;)
+            }
         });
         let key = self.key_code();
         let (version_keys, versions) = self.version_keys();
