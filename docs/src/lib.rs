@@ -29,3 +29,6 @@ pub mod backend_sled {}
 
 #[doc = include_str!("../guide/testing.md")]
 pub mod testing {}
+
+#[doc = include_str!("../guide/reliability.md")]
+pub mod reliability {}
