@@ -4,6 +4,7 @@
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use easy_cache::{MemoryCache, MemoryConfig, caches, ecached, using_alias};
+use easy_cache_benches::extra;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -60,6 +61,8 @@ async fn cold(round: u64) -> u64 {
 fn stampede(c: &mut Criterion) {
     let rt = runtime();
     let mut round = 0u64;
+    // Computations per round, for the report (`cargo xtask bench` judges them).
+    let (mut rounds, mut max_runs) = (0u64, 0usize);
     let mut group = c.benchmark_group("cold_key_1000_callers");
     group.sample_size(10);
     group.bench_function("ecached", |b| {
@@ -77,12 +80,11 @@ fn stampede(c: &mut Criterion) {
                         black_box(call.await.expect("call"));
                     }
                 });
-                assert_eq!(
-                    COLD_RUNS.load(Ordering::SeqCst) - before,
-                    1,
-                    "one computation for 1000 callers"
-                );
-                started.elapsed()
+                let elapsed = started.elapsed();
+                let runs = COLD_RUNS.load(Ordering::SeqCst) - before;
+                max_runs = max_runs.max(runs);
+                rounds += 1;
+                elapsed
             },
             BatchSize::PerIteration,
         )
@@ -91,6 +93,14 @@ fn stampede(c: &mut Criterion) {
         b.iter(|| rt.block_on(async { tokio::time::sleep(COMPUTATION).await }))
     });
     group.finish();
+    extra::write(
+        "stampede",
+        &serde_json::json!({
+            "callers": 1000,
+            "rounds": rounds,
+            "computations_per_round_max": max_runs,
+        }),
+    );
 }
 
 criterion_group!(benches, invalidate_one_tag, stampede);

@@ -1,7 +1,8 @@
 //! Loops of in-memory hits for profilers: callgrind counts instructions, which stay
-//! comparable on a loaded machine. `hit_loop <ecached|hand|moka> [calls]`.
+//! comparable on a loaded machine. `hit_loop <ecached|hand|moka|sled|sled_raw> [calls]`.
 
 use easy_cache::{caches, ecached};
+use easy_cache_benches::functions::{decoded, encoded, install_sled, sled_plain};
 use easy_cache_benches::hand_written;
 use std::hint::black_box;
 
@@ -23,11 +24,21 @@ fn main() {
     let moka: moka::sync::Cache<String, u64> = moka::sync::Cache::new(10_000);
     moka.insert("loop:7".to_owned(), 49);
     let moka_key = "loop:7".to_owned();
+    let tree = install_sled();
+    tree.insert("sled_raw:7", encoded(49)).expect("raw insert");
     rt.block_on(async {
+        sled_plain(7).await;
         for _ in 0..calls {
             match mode.as_str() {
                 "ecached" => black_box(square(black_box(7)).await),
                 "hand" => black_box(hand_written(&cache, black_box(7)).await),
+                "sled" => black_box(sled_plain(black_box(7)).await),
+                "sled_raw" => {
+                    let key = format!("sled_raw:{}", black_box(7));
+                    black_box(decoded(
+                        &tree.get(key.as_bytes()).ok().flatten().unwrap_or_default(),
+                    ))
+                }
                 _ => black_box(moka.get(black_box(&moka_key)).unwrap_or_default()),
             };
         }

@@ -1,6 +1,18 @@
-//! Shared pieces of the benchmarks.
+//! Shared pieces of the benchmarks: baselines, the functions measured, servers, counters.
+//!
+//! `cargo xtask bench` runs the criterion benches of this package and its examples
+//! (`allocations`, `round_trips`, `resident`), which leave their counts in
+//! `target/bench-extra/*.json`, then writes `target/bench-report.md`.
 
 #![forbid(unsafe_code)]
+
+pub mod concurrency;
+pub mod counting;
+pub mod env;
+pub mod extra;
+pub mod functions;
+pub mod memcached_side;
+pub mod redis_side;
 
 use easy_cache::{CacheInstance, Codec, DefaultCodec, Timeout};
 use std::sync::Arc;
