@@ -23,6 +23,11 @@ usage:
       servers for N minutes (default 5, fractions allowed), restarting them halfway;
       prints calls, errors, wrong values, latency and memory per interval, writes
       target/soak-report.md, fails on a wrong value or memory growth.
+  cargo xtask bench [--quick] [--servers auto|containers|local]
+      the speed targets of issue 5: criterion benches and counting examples of
+      benches/ against a Redis and two Memcached servers it starts and removes; writes
+      target/bench-report.md (ours, the baseline of the same run, ratio, target, verdict).
+      --quick shortens criterion's warm-up and measurement (under 2 minutes once built).
   cargo xtask docker-shim
       runs a Docker API version shim for testcontainers in front of an older engine and
       prints its DOCKER_HOST (`test` and `services up` start one when needed).";
@@ -56,6 +61,13 @@ pub enum Command {
         /// Where servers run.
         mode: ServerMode,
     },
+    /// `bench`.
+    Bench {
+        /// Where servers run.
+        mode: ServerMode,
+        /// Short criterion runs.
+        quick: bool,
+    },
     /// `docker-shim`.
     DockerShim,
     /// `help`, `-h`, `--help`.
@@ -76,6 +88,10 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             seconds: minutes_flag(rest, 5.0)?,
         }),
         "soak" => soak_args(rest),
+        "bench" => {
+            let (mode, quick) = mode_and_quick(rest)?;
+            Ok(Command::Bench { mode, quick })
+        }
         "test" => {
             let mut mode = ServerMode::Auto;
             let mut quick = false;
@@ -143,6 +159,19 @@ fn soak_args(flags: &[String]) -> Result<Command, String> {
             .to_owned();
     }
     Ok(Command::Soak { minutes, mode })
+}
+
+/// Parses `--quick` and `--servers MODE` in any order.
+fn mode_and_quick(flags: &[String]) -> Result<(ServerMode, bool), String> {
+    let (mut mode, mut quick) = (ServerMode::Auto, false);
+    let mut flags = flags.iter();
+    while let Some(arg) = flags.next() {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            _ => mode = servers_flag(arg, &mut flags)?,
+        }
+    }
+    Ok((mode, quick))
 }
 
 /// Parses `--servers MODE` or `--servers=MODE`; anything else is an error.
@@ -233,8 +262,25 @@ mod tests {
     }
 
     #[test]
+    fn parses_bench() {
+        let bench = |mode, quick| Ok(Command::Bench { mode, quick });
+        assert_eq!(parse_str("bench"), bench(ServerMode::Auto, false));
+        assert_eq!(parse_str("bench --quick"), bench(ServerMode::Auto, true));
+        assert_eq!(
+            parse_str("bench --servers local --quick"),
+            bench(ServerMode::Local, true)
+        );
+        assert_eq!(
+            parse_str("bench --quick --servers=containers"),
+            bench(ServerMode::Containers, true)
+        );
+    }
+
+    #[test]
     fn rejects_nonsense() {
-        assert!(parse_str("bench").is_err());
+        assert!(parse_str("benchmark").is_err());
+        assert!(parse_str("bench --fast").is_err());
+        assert!(parse_str("bench --servers cloud").is_err());
         assert!(parse_str("test --servers cloud").is_err());
         assert!(parse_str("test --servers").is_err());
         assert!(parse_str("test --fast").is_err());

@@ -9,6 +9,8 @@
 //!   minutes (see [`fuzz`]).
 //! - `cargo xtask soak [--minutes N] [--servers MODE]`: the soak load generator of the
 //!   integration tests, in release mode, on private servers (see [`soak`]).
+//! - `cargo xtask bench [--quick] [--servers MODE]`: the benchmarks of `benches/` against
+//!   servers it starts, and `target/bench-report.md` (see [`bench`]).
 //! - `cargo xtask docker-shim`: a Docker API version shim in the foreground (see [`shim`]).
 //!
 //! See `docs/guide/testing.md`.
@@ -16,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod bench;
 mod fuzz;
 mod process;
 mod servers;
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
             Command::ServicesDown => services::down().await,
             Command::Fuzz { seconds } => fuzz::run(seconds).await,
             Command::Soak { minutes, mode } => soak::run(&minutes, mode).await,
+            Command::Bench { mode, quick } => bench::run(mode, quick).await,
             Command::DockerShim => shim::serve().await,
         }
     });

@@ -26,6 +26,7 @@ pub async fn rerun_behind_shim(command: &Command) -> Option<ExitCode> {
         Command::Test { mode, .. } => (*mode, false),
         Command::ServicesUp { mode } => (*mode, true),
         Command::Soak { mode, .. } => (*mode, false),
+        Command::Bench { mode, .. } => (*mode, false),
         Command::Help | Command::ServicesDown | Command::DockerShim | Command::Fuzz { .. } => {
             return None;
         }

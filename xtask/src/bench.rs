@@ -1,0 +1,274 @@
+//! `cargo xtask bench [--quick] [--servers MODE]`: the speed targets of issue 5, measured.
+//!
+//! Starts a standalone Redis and two Memcached servers (as `cargo xtask test` does), runs
+//! the criterion benches of `benches/` and its counting examples against them, removes the
+//! servers, measures resident memory in two separate processes, then reads criterion's
+//! estimates and the examples' JSON files and writes `target/bench-report.md`: one line per
+//! target with our figure, the baseline's from the same run, the ratio and the verdict.
+
+mod report;
+mod rows;
+
+use crate::{process, servers};
+use easy_cache_integration_tests::{
+    env,
+    servers::{Provider, ServerMode, Servers, ServersSpec, docker, new_run_id, set_run_id},
+};
+use std::{
+    path::PathBuf,
+    time::{Duration, Instant},
+};
+
+/// Hang guards only: a cold build of the bench profile takes minutes on two cores.
+const BUILD_LIMIT: Duration = Duration::from_secs(30 * 60);
+const RUN_LIMIT: Duration = Duration::from_secs(20 * 60);
+
+/// The criterion bench targets of the `benches` package.
+const BENCHES: [&str; 5] = [
+    "memory_hit",
+    "invalidation",
+    "redis_hit",
+    "memcached_hit",
+    "sled_hit",
+];
+
+/// Entries of the resident-memory row (issue 5, row 10).
+const RESIDENT_ENTRIES: &str = "1000000";
+
+/// Criterion's timing flags: its defaults (3 s warm-up, 5 s of samples) for a full run;
+/// a fraction of them for `--quick`, enough to see a missed target, not to rank close ones.
+fn criterion_flags(quick: bool) -> Vec<&'static str> {
+    let mut flags = vec!["--noplot"];
+    if quick {
+        flags.extend([
+            "--warm-up-time",
+            "0.5",
+            "--measurement-time",
+            "1",
+            "--sample-size",
+            "20",
+        ]);
+    }
+    flags
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| process::root().join("target"), PathBuf::from)
+}
+
+/// Runs everything, always removes the servers, writes the report from what was measured.
+pub async fn run(mode: ServerMode, quick: bool) -> Result<(), String> {
+    let started = Instant::now();
+    let run_id = new_run_id();
+    set_run_id(run_id.clone());
+    let target = target_dir();
+    let (criterion_dir, extra_dir) = (target.join("criterion"), target.join("bench-extra"));
+    // Figures of an earlier run must never reach this report.
+    for group in report::GROUPS {
+        remove_dir(&criterion_dir.join(group));
+    }
+    remove_dir(&extra_dir);
+
+    let mut failures = Vec::new();
+    let mut vars = vec![
+        (env::RUN_ID.to_owned(), run_id.clone()),
+        ("CRITERION_HOME".to_owned(), path_string(&criterion_dir)),
+        (
+            "EASY_CACHE_BENCH_EXTRA_DIR".to_owned(),
+            path_string(&extra_dir),
+        ),
+    ];
+    if quick {
+        vars.push(("EASY_CACHE_BENCH_QUICK".to_owned(), "1".to_owned()));
+    }
+
+    let built = Instant::now();
+    let build = build_all(&vars).await;
+    let build_secs = built.elapsed().as_secs();
+    record(&mut failures, build);
+
+    let measured = Instant::now();
+    let mut provider = None;
+    if failures.is_empty() && !process::is_interrupted() {
+        provider = measure_with_servers(mode, quick, &vars, &mut failures).await;
+    }
+    if failures.is_empty() && !process::is_interrupted() {
+        // After the servers are gone: this row needs none, and a quieter machine.
+        for store in ["ours", "moka"] {
+            let args = example_args("resident", &[store, RESIDENT_ENTRIES]);
+            record(&mut failures, process::cargo(&args, &vars, RUN_LIMIT).await);
+        }
+    }
+    match docker::sweep(Some(&run_id)).await {
+        Ok(0) => {}
+        Ok(n) => println!("==> removed {n} leftover bench container(s)"),
+        Err(e) if docker::available().await => failures.push(format!("container sweep: {e}")),
+        Err(_) => {}
+    }
+    if process::is_interrupted() {
+        failures.push("interrupted".to_owned());
+    }
+
+    let context = report::Context {
+        quick,
+        servers: provider.map_or_else(|| "none".to_owned(), |p| p.to_string()),
+        build_secs,
+        measure_secs: measured.elapsed().as_secs(),
+    };
+    let figures = report::Figures::load(&criterion_dir, &extra_dir);
+    let text = report::render(&context, &figures, &failures);
+    let path = target.join("bench-report.md");
+    std::fs::write(&path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("\n{text}");
+    println!(
+        "==> wrote {} ({} s in all)",
+        path.display(),
+        started.elapsed().as_secs()
+    );
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} step(s) failed: {}",
+            failures.len(),
+            failures.join("; ")
+        ))
+    }
+}
+
+/// Builds the benches and the examples in the bench profile, so the measuring steps after
+/// it only run (and the build's time is reported apart).
+async fn build_all(vars: &[(String, String)]) -> Result<(), String> {
+    let mut args = vec!["bench", "--no-run", "-p", "easy-cache-benches"];
+    for bench in BENCHES {
+        args.extend(["--bench", bench]);
+    }
+    process::cargo(&args, vars, BUILD_LIMIT).await?;
+    let examples = [
+        "build",
+        "--profile",
+        "bench",
+        "-p",
+        "easy-cache-benches",
+        "--examples",
+    ];
+    process::cargo(&examples, vars, BUILD_LIMIT).await
+}
+
+/// Starts Redis and two Memcached servers, runs the benches and the counting examples
+/// against them, removes the servers; returns where they ran.
+async fn measure_with_servers(
+    mode: ServerMode,
+    quick: bool,
+    vars: &[(String, String)],
+    failures: &mut Vec<String>,
+) -> Option<Provider> {
+    let spec = bench_spec();
+    let started = if servers::is_empty(&spec) {
+        None
+    } else {
+        match servers::start(mode, &spec).await {
+            Ok(servers) => Some(servers),
+            Err(e) => {
+                failures.push(e);
+                return None;
+            }
+        }
+    };
+    let mut vars = vars.to_vec();
+    if let Some(servers) = &started {
+        vars.extend(
+            servers
+                .env_vars()
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v)),
+        );
+    }
+    let mut args = vec!["bench", "-p", "easy-cache-benches"];
+    for bench in BENCHES {
+        args.extend(["--bench", bench]);
+    }
+    args.push("--");
+    args.extend(criterion_flags(quick));
+    record(failures, process::cargo(&args, &vars, RUN_LIMIT).await);
+    for example in ["allocations", "round_trips"] {
+        if process::is_interrupted() {
+            break;
+        }
+        let args = example_args(example, &[]);
+        record(failures, process::cargo(&args, &vars, RUN_LIMIT).await);
+    }
+    let provider = started.as_ref().map(Servers::provider);
+    if let Some(servers) = started {
+        println!("\n==> stopping bench servers");
+        if let Err(e) = servers.shutdown().await {
+            failures.push(format!("stopping servers: {e}"));
+        }
+    }
+    provider.or(Some(Provider::Local))
+}
+
+/// A standalone Redis and two Memcached servers, less those the user brought (URL set).
+fn bench_spec() -> ServersSpec {
+    let from_env = servers::spec_from_env();
+    ServersSpec {
+        redis_cluster: false,
+        memcached: if from_env.memcached == 0 { 0 } else { 2 },
+        ..from_env
+    }
+}
+
+/// `cargo run --profile bench -p easy-cache-benches --example NAME -- ARGS`.
+fn example_args<'a>(example: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "run",
+        "--profile",
+        "bench",
+        "-p",
+        "easy-cache-benches",
+        "--example",
+        example,
+        "--",
+    ];
+    args.extend(rest);
+    args
+}
+
+fn record(failures: &mut Vec<String>, step: Result<(), String>) {
+    if let Err(e) = step {
+        eprintln!("==> {e}");
+        failures.push(e);
+    }
+}
+
+fn remove_dir(dir: &std::path::Path) {
+    if let Err(e) = std::fs::remove_dir_all(dir) {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            eprintln!("==> cannot remove {}: {e}", dir.display());
+        }
+    }
+}
+
+fn path_string(path: &std::path::Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quick_shortens_criterion_and_full_keeps_its_defaults() {
+        assert_eq!(criterion_flags(false), ["--noplot"]);
+        let quick = criterion_flags(true);
+        assert!(quick.windows(2).any(|w| w == ["--measurement-time", "1"]));
+    }
+
+    #[test]
+    fn examples_run_in_the_bench_profile_with_their_arguments() {
+        let args = example_args("resident", &["moka", "10"]);
+        assert_eq!(args[..3], ["run", "--profile", "bench"]);
+        assert_eq!(args[args.len() - 3..], ["--", "moka", "10"]);
+    }
+}
