@@ -66,11 +66,36 @@ pub struct Bincode;
 mod bincode_codec {
     use super::*;
 
-    /// Decoding never allocates more than this for one value, whatever a length prefix claims.
+    /// The largest value encoded or decoded.
     const LIMIT: usize = 256 * 1024 * 1024;
 
     fn config() -> impl bincode::config::Config {
         bincode::config::standard().with_limit::<LIMIT>()
+    }
+
+    /// bincode checks a length prefix against the limit, then allocates what it claims
+    /// before reading (a `String` of 200 MB from 20 bytes of input). So the limit follows
+    /// the input: valid input claims at most 16 bytes per byte read (a `u128` as a one-byte
+    /// varint), and the smallest of these limits above that bounds what bad input can make
+    /// decoding allocate: 64 KiB for a small entry, never more than 16 times its size.
+    fn decode_bounded<T: DeserializeOwned>(
+        bytes: &[u8],
+    ) -> Result<(T, usize), bincode::error::DecodeError> {
+        use bincode::config::standard;
+        use bincode::serde::decode_from_slice;
+        const KIB_64: usize = 64 * 1024;
+        const MIB: usize = 1024 * 1024;
+        const MIB_16: usize = 16 * 1024 * 1024;
+        let needed = bytes.len().saturating_mul(16).saturating_add(4096);
+        if needed <= KIB_64 {
+            decode_from_slice(bytes, standard().with_limit::<KIB_64>())
+        } else if needed <= MIB {
+            decode_from_slice(bytes, standard().with_limit::<MIB>())
+        } else if needed <= MIB_16 {
+            decode_from_slice(bytes, standard().with_limit::<MIB_16>())
+        } else {
+            decode_from_slice(bytes, config())
+        }
     }
 
     impl Codec for Bincode {
@@ -83,10 +108,9 @@ mod bincode_codec {
         }
 
         fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-            let (value, used) =
-                bincode::serde::decode_from_slice(bytes, config()).map_err(|e| {
-                    Error::new(ErrorKind::Decode, "bincode decode failed").with_source(e)
-                })?;
+            let (value, used) = decode_bounded(bytes).map_err(|e| {
+                Error::new(ErrorKind::Decode, "bincode decode failed").with_source(e)
+            })?;
             if used != bytes.len() {
                 return Err(Error::new(
                     ErrorKind::Decode,
