@@ -54,6 +54,7 @@ mod tests {
 
     mod v1 {
         #[derive(serde::Deserialize)]
+        #[allow(dead_code)] // only traced, never read
         pub struct User {
             pub id: u32,
             pub age: u32,
@@ -62,6 +63,7 @@ mod tests {
     mod v2 {
         /// The same name and field types, the fields swapped: bincode would decode either.
         #[derive(serde::Deserialize)]
+        #[allow(dead_code)] // only traced, never read
         pub struct User {
             pub age: u32,
             pub id: u32,
@@ -69,6 +71,7 @@ mod tests {
     }
     mod v3 {
         #[derive(serde::Deserialize)]
+        #[allow(dead_code)] // only traced, never read
         pub struct User {
             pub id: u32,
             pub age: u64,
@@ -77,6 +80,7 @@ mod tests {
 
     mod shapes_v1 {
         #[derive(serde::Deserialize)]
+        #[allow(dead_code)] // only traced, never read
         pub enum Shape {
             Circle(f64),
             Square { side: f64 },
@@ -84,6 +88,7 @@ mod tests {
     }
     mod shapes_v2 {
         #[derive(serde::Deserialize)]
+        #[allow(dead_code)] // only traced, never read
         pub enum Shape {
             Circle(f64),
             Square { side: f64 },
