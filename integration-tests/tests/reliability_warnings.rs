@@ -47,8 +47,7 @@ fn warnings_for(url: &str) -> Vec<String> {
             assert_eq!(triple(n % 20).await, (n % 20) * 3);
         }
     });
-    let warnings = counter.0.lock().unwrap().clone();
-    warnings
+    counter.0.lock().unwrap().clone()
 }
 
 #[test]
