@@ -220,8 +220,16 @@ async fn a_refresh_running_during_a_key_invalidation_stores_nothing() {
     let refresh = tokio::spawn(async { slow_race_cache().refresh_cache(slow_race(1)).await });
     tokio::time::sleep(Duration::from_millis(20)).await;
     slow_race_cache().invalidate_cache_by_key(&1).await.unwrap();
-    assert_eq!(refresh.await.unwrap(), 1, "the refresh still returns its own result");
-    assert_eq!(slow_race(1).await, 2, "its value, computed before, was not stored");
+    assert_eq!(
+        refresh.await.unwrap(),
+        1,
+        "the refresh still returns its own result"
+    );
+    assert_eq!(
+        slow_race(1).await,
+        2,
+        "its value, computed before, was not stored"
+    );
     assert_eq!(slow_race(1).await, 2);
 }
 
@@ -229,7 +237,10 @@ async fn a_refresh_running_during_a_key_invalidation_stores_nothing() {
 async fn a_call_without_single_flight_during_a_key_invalidation_stores_nothing() {
     let running = tokio::spawn(unshared_race(1));
     tokio::time::sleep(Duration::from_millis(20)).await;
-    unshared_race_cache().invalidate_cache_by_key(&1).await.unwrap();
+    unshared_race_cache()
+        .invalidate_cache_by_key(&1)
+        .await
+        .unwrap();
     assert_eq!(running.await.unwrap(), 0);
     assert_eq!(unshared_race(1).await, 1, "the older value was not stored");
     assert_eq!(unshared_race(1).await, 1);
