@@ -242,6 +242,10 @@ impl CacheInstance for SledCache {
         Some(self.store().and_then(|store| store.get(key)))
     }
 
+    fn peek_now(&self, key: &str, read: &mut dyn FnMut(Option<&[u8]>)) -> Option<Result<()>> {
+        Some(self.store().and_then(|store| store.peek(key, read)))
+    }
+
     fn get_many_now(&self, keys: &[&str]) -> Option<Result<Vec<Option<Bytes>>>> {
         Some(self.store().and_then(|store| store.get_many(keys)))
     }

@@ -13,14 +13,13 @@ const NEVER: u64 = 0;
 
 /// What a stored record says about its key.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum State {
-    /// A live value.
-    Live(Bytes),
-    /// Expired at or before `now`: reads as absent (the record, to remove it).
-    Expired(IVec),
-    /// Shorter than the header: not written by this backend, reads as absent (the record,
-    /// to remove it).
-    Corrupt(IVec),
+pub(crate) enum State<'a> {
+    /// A live value: the record's bytes after the header.
+    Live(&'a [u8]),
+    /// Expired at or before `now`: reads as absent.
+    Expired,
+    /// Shorter than the header: not written by this backend, reads as absent.
+    Corrupt,
 }
 
 /// The current time in Unix milliseconds (0 if the clock is before 1970).
@@ -52,22 +51,28 @@ pub(crate) fn encode(expiry: u64, value: &[u8]) -> Vec<u8> {
 
 /// The state of `record` at the time `now` gives, which is asked only for a record that
 /// can expire: a record stored without a lifetime is read without a clock read (a
-/// measurable share of a hit). The value shares the record's memory (no copy).
-pub(crate) fn decode(record: IVec, now: impl FnOnce() -> u64) -> State {
-    let Some(header) = record.first_chunk::<HEADER_LEN>() else {
-        return State::Corrupt(record);
+/// measurable share of a hit).
+pub(crate) fn state(record: &[u8], now: impl FnOnce() -> u64) -> State<'_> {
+    let Some((header, value)) = record.split_first_chunk::<HEADER_LEN>() else {
+        return State::Corrupt;
     };
     let expiry = u64::from_be_bytes(*header);
     if expiry != NEVER && expiry <= now() {
-        return State::Expired(record);
+        return State::Expired;
     }
-    let value = &record[HEADER_LEN..];
+    State::Live(value)
+}
+
+/// The value of a live record, owned: small values are copied, larger ones share the
+/// record's memory.
+pub(crate) fn value(record: IVec) -> Bytes {
+    let value = record.get(HEADER_LEN..).unwrap_or_default();
     if value.len() <= COPY_MAX {
-        return State::Live(Bytes::copy_from_slice(value));
+        return Bytes::copy_from_slice(value);
     }
     // The record itself owns the value's bytes: one allocation for the owner, and no
     // reference counting of a slice of it.
-    State::Live(Bytes::from_owner(Value(record)))
+    Bytes::from_owner(Value(record))
 }
 
 /// Values up to this size are copied out of their record: a copy this small costs less
@@ -102,11 +107,10 @@ mod tests {
     fn round_trips_and_expires() {
         let record = encode(expiry_at(1_000, Some(Duration::from_secs(2))), b"value");
         assert_eq!(&record[..HEADER_LEN], &3_000u64.to_be_bytes());
-        let live = decode(IVec::from(record.clone()), || 2_999);
-        assert_eq!(live, State::Live(Bytes::from_static(b"value")));
-        let expired = IVec::from(record.clone());
-        assert_eq!(decode(expired.clone(), || 3_000), State::Expired(expired));
+        assert_eq!(state(&record, || 2_999), State::Live(b"value"));
+        assert_eq!(state(&record, || 3_000), State::Expired);
         assert!(!is_live(&record, 3_001));
+        assert_eq!(value(IVec::from(record)), Bytes::from_static(b"value"));
     }
 
     #[test]
@@ -114,15 +118,21 @@ mod tests {
         let record = encode(expiry_at(5, None), b"");
         assert_eq!(&record[..], &[0u8; HEADER_LEN]);
         let never = || -> u64 { panic!("a record that never expires needs no clock") };
-        assert_eq!(decode(IVec::from(record), never), State::Live(Bytes::new()));
+        assert_eq!(state(&record, never), State::Live(b""));
+        assert_eq!(value(IVec::from(record)), Bytes::new());
+    }
+
+    #[test]
+    fn large_values_share_the_record() {
+        let big = vec![7u8; COPY_MAX + 1];
+        let record = encode(expiry_at(5, None), &big);
+        assert_eq!(value(IVec::from(record)), Bytes::from(big));
     }
 
     #[test]
     fn short_records_are_corrupt() {
-        let short = IVec::from(&b"1234567"[..]);
-        assert_eq!(decode(short.clone(), || 0), State::Corrupt(short));
-        let empty = IVec::from(&b""[..]);
-        assert_eq!(decode(empty.clone(), || 0), State::Corrupt(empty));
+        assert_eq!(state(b"1234567", || 0), State::Corrupt);
+        assert_eq!(state(b"", || 0), State::Corrupt);
     }
 
     #[test]

@@ -90,29 +90,50 @@ impl Store {
             .collect()
     }
 
+    /// Lends the live value under `key` to `read` (`None` when absent), without copying it
+    /// out of its record.
+    pub(crate) fn peek(&self, key: &str, read: &mut dyn FnMut(Option<&[u8]>)) -> Result<()> {
+        let key = self.key(key);
+        let Some(record) = self.tree.get(&key).map_err(self.fail("get"))? else {
+            read(None);
+            return Ok(());
+        };
+        match record::state(&record, record::now_millis) {
+            State::Live(value) => read(Some(value)),
+            stale => {
+                self.remove_stale(&key, &record, &stale);
+                read(None);
+            }
+        }
+        Ok(())
+    }
+
     /// The value of a record read under `key`; an expired or corrupt record reads as absent
     /// and is removed (unless it was replaced meanwhile).
     fn read(&self, key: &[u8], record: IVec, now: impl FnOnce() -> u64) -> Option<Bytes> {
-        let record = match record::decode(record, now) {
-            State::Live(value) => return Some(value),
-            State::Expired(record) => record,
-            State::Corrupt(record) => {
-                tracing::warn!(
-                    cache = %self.name,
-                    key = %String::from_utf8_lossy(key),
-                    len = record.len(),
-                    "sled record shorter than its expiry header; reading it as absent and removing it"
-                );
-                record
+        match record::state(&record, now) {
+            State::Live(_) => Some(record::value(record)),
+            stale => {
+                self.remove_stale(key, &record, &stale);
+                None
             }
-        };
-        let swapped = self
-            .tree
-            .compare_and_swap(key, Some(&record), None::<&[u8]>);
+        }
+    }
+
+    /// Removes an expired or corrupt record (unless it was replaced meanwhile).
+    fn remove_stale(&self, key: &[u8], record: &IVec, state: &State<'_>) {
+        if *state == State::Corrupt {
+            tracing::warn!(
+                cache = %self.name,
+                key = %String::from_utf8_lossy(key),
+                len = record.len(),
+                "sled record shorter than its expiry header; reading it as absent and removing it"
+            );
+        }
+        let swapped = self.tree.compare_and_swap(key, Some(record), None::<&[u8]>);
         if let Err(e) = swapped {
             tracing::debug!(cache = %self.name, error = %e, "removing a stale record failed");
         }
-        None
     }
 
     pub(crate) fn set(&self, key: &str, value: &[u8], timeout: Timeout) -> Result<()> {

@@ -2,7 +2,8 @@
 //!
 //! Two paths share one validation: [`FnCache::read_now`] for backends that answer without
 //! waiting (in-process stores: the hit completes inside one poll, borrowing the instance
-//! instead of cloning its `Arc`), and [`FnCache::read`] for the others.
+//! instead of cloning its `Arc`, and decoding from lent bytes where the store lends them),
+//! and [`FnCache::read`] for the others.
 
 use super::FnCache;
 use super::call::CallSpec;
@@ -47,6 +48,9 @@ impl FnCache {
     ) -> ReadNow<T> {
         self.with_instance(|instance| {
             if spec.versions.is_empty() {
+                if let Some(done) = self.peek_now::<C, T>(instance, spec, stamp) {
+                    return done;
+                }
                 return match instance.get_now(spec.key) {
                     Some(Ok(None)) => ReadNow::Done(Read::Miss(Vec::new())),
                     Some(Ok(Some(entry))) => match self.check(&entry, &[], stamp) {
@@ -76,6 +80,32 @@ impl FnCache {
             }
         })
         .unwrap_or(ReadNow::Unavailable)
+    }
+
+    /// A read of one key on bytes the instance lends, when it does; `None` sends the read
+    /// to [`get_now`](CacheInstance::get_now) (an entry with value-derived tags needs more
+    /// reads, which the owned path makes).
+    fn peek_now<C: Codec, T: DeserializeOwned>(
+        &self,
+        instance: &dyn CacheInstance,
+        spec: &CallSpec<'_>,
+        stamp: Stamp,
+    ) -> Option<ReadNow<T>> {
+        let mut outcome = None;
+        let lent = instance.peek_now(spec.key, &mut |entry| {
+            outcome = match entry {
+                None => Some(ReadNow::Done(Read::Miss(Vec::new()))),
+                Some(entry) => match self.check(entry, &[], stamp) {
+                    Checked::Valid(value) => Some(ReadNow::Done(self.decode::<C, T>(value, &[]))),
+                    Checked::Invalid => Some(ReadNow::Done(Read::Miss(Vec::new()))),
+                    Checked::NeedsNamed(_) => None,
+                },
+            };
+        });
+        match lent {
+            Some(Ok(())) => outcome,
+            _ => None,
+        }
     }
 
     /// Checks the tags named in an entry, without waiting.
@@ -154,7 +184,7 @@ impl FnCache {
     }
 
     /// Checks a stored entry's stamp and argument-derived versions.
-    fn check<'a>(&self, entry: &'a Bytes, versions: &[Option<Bytes>], stamp: Stamp) -> Checked<'a> {
+    fn check<'a>(&self, entry: &'a [u8], versions: &[Option<Bytes>], stamp: Stamp) -> Checked<'a> {
         let view = match envelope::decode(entry, stamp) {
             Ok(view) => view,
             Err(rejected) => {
