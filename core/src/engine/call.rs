@@ -2,9 +2,9 @@
 
 use super::FnCache;
 use super::flight::{self, Leader, Outcome, Role};
-use super::write_gate::WriteGate;
 use super::read::{Read, ReadNow};
 use super::refresh;
+use super::write_gate::WriteGate;
 use crate::envelope::{self, Stamp};
 use crate::versions::{Token, tag_version_key};
 use crate::{CacheInstance, Codec, Result, ReturnPolicy, Timeout, WriteOp};

@@ -65,7 +65,6 @@ impl WriteGate {
             .compare_exchange(COMPUTING, WRITING, Ordering::SeqCst, Ordering::SeqCst)
             .is_ok()
     }
-
 }
 
 impl Drop for WriteGate {
