@@ -2,10 +2,12 @@
 //!
 //! Starts a standalone Redis and two Memcached servers (as `cargo xtask test` does), runs
 //! the criterion benches of `benches/` and its counting examples against them, removes the
-//! servers, measures resident memory in two separate processes, then reads criterion's
+//! servers, measures resident memory in two separate processes and counts the in-process
+//! hits' instructions with callgrind (when valgrind is installed), then reads criterion's
 //! estimates and the examples' JSON files and writes `target/bench-report.md`: one line per
 //! target with our figure, the baseline's from the same run, the ratio and the verdict.
 
+mod instructions;
 mod report;
 mod rows;
 
@@ -42,11 +44,13 @@ fn criterion_flags(quick: bool) -> Vec<&'static str> {
     if quick {
         flags.extend([
             "--warm-up-time",
-            "0.5",
+            "0.3",
             "--measurement-time",
-            "1",
+            "0.8",
             "--sample-size",
-            "20",
+            "10",
+            "--nresamples",
+            "10000",
         ]);
     }
     flags
@@ -98,6 +102,15 @@ pub async fn run(mode: ServerMode, quick: bool) -> Result<(), String> {
         for store in ["ours", "moka"] {
             let args = example_args("resident", &[store, RESIDENT_ENTRIES]);
             record(&mut failures, process::cargo(&args, &vars, RUN_LIMIT).await);
+        }
+    }
+    if failures.is_empty() && !process::is_interrupted() {
+        let hit_loop = target.join("release").join("examples").join("hit_loop");
+        if let Some(counts) = instructions::count(&hit_loop).await {
+            let path = extra_dir.join("instructions.json");
+            if let Err(e) = std::fs::write(&path, counts.to_string()) {
+                failures.push(format!("cannot write {}: {e}", path.display()));
+            }
         }
     }
     match docker::sweep(Some(&run_id)).await {
@@ -262,7 +275,7 @@ mod tests {
     fn quick_shortens_criterion_and_full_keeps_its_defaults() {
         assert_eq!(criterion_flags(false), ["--noplot"]);
         let quick = criterion_flags(true);
-        assert!(quick.windows(2).any(|w| w == ["--measurement-time", "1"]));
+        assert!(quick.windows(2).any(|w| w == ["--measurement-time", "0.8"]));
     }
 
     #[test]

@@ -20,7 +20,8 @@ pub const GROUPS: [&str; 8] = [
 ];
 
 /// The extra files the examples and benches write (`<name>.json`).
-const EXTRA_FILES: [&str; 5] = [
+const EXTRA_FILES: [&str; 6] = [
+    "instructions",
     "allocations",
     "round_trips",
     "resident_ours",
@@ -154,6 +155,12 @@ pub fn render(context: &Context, figures: &Figures, failures: &[String]) -> Stri
                 .join(", ")
         }
     ));
+    out.push_str("\n## Instructions per call (callgrind)\n\n");
+    out.push_str(
+        "Counted, not timed: these ratios do not move with the machine's load, and back the \
+         timed ratios of the in-process rows up.\n\n",
+    );
+    out.push_str(&rows::instructions(figures));
     out.push_str("\n## Allocations per call (dhat)\n\n");
     out.push_str(&rows::allocations(figures));
     if !failures.is_empty() {

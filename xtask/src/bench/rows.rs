@@ -418,6 +418,43 @@ fn resident(f: &Figures) -> Row {
     }
 }
 
+/// The instructions table (rows 1, 2 and 7), from `instructions.json`.
+pub fn instructions(f: &Figures) -> String {
+    let lines = [
+        (
+            "1",
+            "`#[ecached]` hit in memory / hand-written lookup",
+            "ecached",
+            "hand",
+        ),
+        (
+            "2",
+            "`#[ecached]` hit in memory / raw moka `get`",
+            "ecached",
+            "moka",
+        ),
+        (
+            "7",
+            "`#[ecached]` hit on sled / raw `Tree::get` + decode",
+            "sled",
+            "sled_raw",
+        ),
+    ];
+    let mut out = String::from("| row | what | ours | baseline | ratio |\n|---|---|---|---|---|\n");
+    for (row, what, ours, base) in lines {
+        let (ours, base) = (
+            f.number(&format!("instructions/{ours}")),
+            f.number(&format!("instructions/{base}")),
+        );
+        let cells = match (ours, base) {
+            (Some(o), Some(b)) => format!("{o:.0} | {b:.0} | {:.2}×", o / b),
+            _ => "not measured | — | —".to_owned(),
+        };
+        out.push_str(&format!("| {row} | {what} | {cells} |\n"));
+    }
+    out
+}
+
 /// The allocations table (rows 1 and 4), from `allocations.json`.
 pub fn allocations(f: &Figures) -> String {
     let lines = [
@@ -542,6 +579,18 @@ mod tests {
         assert!(row.ours.contains("2 of 2 servers touched"));
         let f = figures(&[], &[("round_trips", hits(2.0))]);
         assert_eq!(memcached_requests(&f).verdict, Verdict::NotMet);
+    }
+
+    #[test]
+    fn instruction_ratios_are_ours_over_the_baseline() {
+        let counts = json!({"ecached": 1900.0, "hand": 2000.0, "moka": 1000.0});
+        let table = instructions(&figures(&[], &[("instructions", counts)]));
+        assert!(table.contains("| 1900 | 2000 | 0.95× |"), "{table}");
+        assert!(table.contains("| 1900 | 1000 | 1.90× |"), "{table}");
+        assert!(
+            table.contains("| 7 |") && table.contains("not measured"),
+            "{table}"
+        );
     }
 
     #[test]
