@@ -6,11 +6,15 @@ use crate::{
     config::Topology,
     connection::{Conn, Connector},
     pipeline::Batch,
+    tracking::is_version_key,
 };
 use async_trait::async_trait;
 use bytes::Bytes;
 use easy_cache_core::{CacheInstance, Error, ErrorKind, Result, Timeout, WriteOp};
-use redis::{Cmd, FromRedisValue, RedisError, RedisWrite, ToRedisArgs};
+use redis::{
+    Cmd, FromRedisValue, RedisError, RedisResult, RedisWrite, ToRedisArgs,
+    aio::MultiplexedConnection,
+};
 use std::{
     fmt,
     future::Future,
@@ -162,13 +166,11 @@ impl RedisCache {
 
     /// `name key...` with the stored keys written straight into one buffer sized up
     /// front: a read allocates no key of its own (hits are measured in allocations too).
-    fn read_cmd(&self, name: &str, keys: &[&str]) -> Cmd {
-        let bytes = name.len()
-            + keys
-                .iter()
-                .map(|k| self.prefix.len() + k.len())
-                .sum::<usize>();
-        let mut cmd = Cmd::with_capacity(keys.len() + 1, bytes);
+    fn read_cmd<'k>(&self, name: &str, keys: impl Iterator<Item = &'k str> + Clone) -> Cmd {
+        let (count, bytes) = keys.clone().fold((1, name.len()), |(n, b), k| {
+            (n + 1, b + self.prefix.len() + k.len())
+        });
+        let mut cmd = Cmd::with_capacity(count, bytes);
         cmd.arg(name);
         for key in keys {
             cmd.arg(StoredKey {
@@ -203,6 +205,78 @@ impl RedisCache {
         let mut cmd = redis::cmd("DEL");
         cmd.arg(key);
         cmd
+    }
+
+    /// About to write `key`: a version of it kept by client tracking is stale from now on
+    /// (the server's push would say so too, but only after the write).
+    fn forget(&self, key: &str) {
+        if let Some(tracker) = self.connector.tracker() {
+            tracker.forget(key);
+        }
+    }
+
+    /// A read on a tracked connection: the entry (and any version not kept) from the
+    /// server in one command, kept versions from memory, looked up after the reply.
+    async fn read_tracked(
+        &self,
+        mut conn: MultiplexedConnection,
+        generation: u64,
+        keys: &[&str],
+    ) -> RedisResult<Vec<Option<Bytes>>> {
+        let begun = self
+            .connector
+            .tracker()
+            .and_then(|t| Some((t, t.begin(generation, keys)?)));
+        let Some((tracker, (ticket, kept))) = begun else {
+            return self.fetch(&mut conn, keys.iter().copied()).await;
+        };
+        let remote = keys
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, key)| (!kept.has(i)).then_some(*key));
+        let settled = match remote.clone().count() {
+            // Every key kept (an entry key can look like a version key): nothing to send.
+            0 => tracker.settle(ticket, keys, kept, std::iter::empty()),
+            // The common hit: the entry alone, one GET, no vector of replies.
+            1 => {
+                let value: Option<Bytes> =
+                    self.read_cmd("GET", remote).query_async(&mut conn).await?;
+                tracker.settle(ticket, keys, kept, std::iter::once(value))
+            }
+            _ => {
+                let fetched = self.fetch(&mut conn, remote).await?;
+                tracker.settle(ticket, keys, kept, fetched)
+            }
+        };
+        let mut values = settled.values;
+        if !settled.missing.is_empty() {
+            // A kept version changed while the read was out (rare): read it now.
+            let again = settled.missing.iter().map(|&i| keys[i]);
+            let fetched = self.fetch(&mut conn, again).await?;
+            for (i, value) in settled.missing.into_iter().zip(fetched) {
+                values[i] = value;
+            }
+        }
+        Ok(values)
+    }
+
+    /// `keys` in one `MGET`, one value per key.
+    async fn fetch<'k, C: redis::aio::ConnectionLike + Send>(
+        &self,
+        conn: &mut C,
+        keys: impl Iterator<Item = &'k str> + Clone,
+    ) -> RedisResult<Vec<Option<Bytes>>> {
+        let asked = keys.clone().count();
+        let values: Vec<Option<Bytes>> = self.read_cmd("MGET", keys).query_async(conn).await?;
+        if values.len() != asked {
+            let detail = format!("{} values for {asked} keys", values.len());
+            return Err(RedisError::from((
+                redis::ErrorKind::UnexpectedReturnType,
+                "MGET answered",
+                detail,
+            )));
+        }
+        Ok(values)
     }
 
     async fn send(&self, what: &str, batch: Batch) -> Result<()> {
@@ -246,7 +320,8 @@ impl CacheInstance for RedisCache {
     }
 
     async fn get(&self, key: &str) -> Result<Option<Bytes>> {
-        self.query("GET", self.read_cmd("GET", &[key])).await
+        self.query("GET", self.read_cmd("GET", std::iter::once(key)))
+            .await
     }
 
     async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Bytes>>> {
@@ -254,23 +329,21 @@ impl CacheInstance for RedisCache {
             return Ok(Vec::new());
         }
         // One MGET; on a cluster the client splits it by hash slot and sends the parts to
-        // their nodes concurrently, then puts the replies back in key order.
-        let values: Vec<Option<Bytes>> = self.query("MGET", self.read_cmd("MGET", keys)).await?;
-        if values.len() != keys.len() {
-            return Err(Error::new(
-                ErrorKind::Backend,
-                format!(
-                    "{} answered MGET of {} keys with {} values",
-                    self.name,
-                    keys.len(),
-                    values.len()
-                ),
-            ));
-        }
-        Ok(values)
+        // their nodes concurrently, then puts the replies back in key order. On a tracked
+        // connection, kept versions are not asked for.
+        self.run("MGET", |conn| async move {
+            match conn {
+                Conn::Tracked { conn, generation } if keys.iter().any(|k| is_version_key(k)) => {
+                    self.read_tracked(conn, generation, keys).await
+                }
+                mut conn => self.fetch(&mut conn, keys.iter().copied()).await,
+            }
+        })
+        .await
     }
 
     async fn set(&self, key: &str, value: Bytes, timeout: Timeout) -> Result<()> {
+        self.forget(key);
         let key = self.key(key);
         match self.set_cmd(key.clone(), &value, timeout, false) {
             Some(cmd) => self.query::<()>("SET", cmd).await,
@@ -281,6 +354,7 @@ impl CacheInstance for RedisCache {
     async fn set_many(&self, entries: &[(&str, Bytes)], timeout: Timeout) -> Result<()> {
         let mut batch = Batch::default();
         for (key, value) in entries {
+            self.forget(key);
             let key = self.key(key);
             let cmd = self
                 .set_cmd(key.clone(), value, timeout, false)
@@ -291,6 +365,7 @@ impl CacheInstance for RedisCache {
     }
 
     async fn add(&self, key: &str, value: Bytes, timeout: Timeout) -> Result<bool> {
+        self.forget(key);
         let Some(cmd) = self.set_cmd(self.key(key), &value, timeout, true) else {
             return Ok(false);
         };
@@ -300,6 +375,7 @@ impl CacheInstance for RedisCache {
     }
 
     async fn delete(&self, key: &str) -> Result<bool> {
+        self.forget(key);
         let removed: i64 = self.query("DEL", Self::del_cmd(self.key(key))).await?;
         Ok(removed > 0)
     }
@@ -311,6 +387,7 @@ impl CacheInstance for RedisCache {
         // One DEL; a cluster client splits it by slot like MGET.
         let mut cmd = redis::cmd("DEL");
         for key in keys {
+            self.forget(key);
             cmd.arg(self.key(key));
         }
         self.query::<i64>("DEL", cmd).await.map(drop)
@@ -331,6 +408,7 @@ impl CacheInstance for RedisCache {
                     timeout,
                 } => (key, value, *timeout, true),
             };
+            self.forget(key);
             let key = self.key(key);
             match self.set_cmd(key.clone(), value, timeout, nx) {
                 Some(cmd) => batch.push(key, cmd),

@@ -33,7 +33,7 @@ pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 250;
 
 /// The options a URL may carry, for error messages.
 const OPTIONS: &str = "timeout_ms, connect_timeout_ms, default_timeout, key_prefix, db, username, \
-     password, tls_ca_file";
+     password, tls_ca_file, client_tracking";
 
 /// How the Redis deployment is reached.
 ///
@@ -114,6 +114,12 @@ pub struct RedisConfig {
     pub default_timeout: Option<Duration>,
     /// Prepended to every key (like Django's `KEY_PREFIX`).
     pub key_prefix: String,
+    /// Keep the tag and prefix versions this process has read in memory, kept current by
+    /// the server's invalidation pushes (RESP3 `CLIENT TRACKING ... BCAST`), so a tagged
+    /// hit reads only its entry. Standalone and unix servers of Redis 6 or later; a server
+    /// that refuses it, and a cluster, read the versions with the entry instead. On by
+    /// default.
+    pub client_tracking: bool,
 }
 
 impl Default for RedisConfig {
@@ -146,6 +152,7 @@ impl RedisConfig {
             connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
             default_timeout: None,
             key_prefix: String::new(),
+            client_tracking: true,
         }
     }
 
@@ -307,6 +314,17 @@ impl RedisConfig {
                 "username" => config.username = Some(value),
                 "password" => config.password = Some(value),
                 "tls_ca_file" => config.tls_ca_file = Some(value),
+                "client_tracking" => {
+                    config.client_tracking = match value.as_str() {
+                        "true" | "1" | "on" => true,
+                        "false" | "0" | "off" => false,
+                        _ => {
+                            return Err(bad(format!(
+                                "redis:// option client_tracking must be true or false, got {shown_value}"
+                            )));
+                        }
+                    }
+                }
                 _ => {
                     return Err(bad(format!(
                         "unknown redis:// option {shown_name} (known: {OPTIONS})"
@@ -531,6 +549,20 @@ impl RedisConfig {
         self
     }
 
+    /// Whether to track tag and prefix versions in memory (see
+    /// [`client_tracking`](RedisConfig::client_tracking); on by default).
+    ///
+    /// ```
+    /// use easy_cache_redis::RedisConfig;
+    /// let config = RedisConfig::new("h:6379").client_tracking(false);
+    /// assert!(!config.client_tracking);
+    /// assert_eq!(config, RedisConfig::from_url("redis://h?client_tracking=false").unwrap());
+    /// ```
+    pub fn client_tracking(mut self, on: bool) -> Self {
+        self.client_tracking = on;
+        self
+    }
+
     /// The URL of this configuration without credentials or options, e.g.
     /// `redis://10.0.0.1:6379/2`: the instance's name in logs.
     ///
@@ -570,6 +602,7 @@ impl fmt::Debug for RedisConfig {
             .field("connect_timeout_ms", &self.connect_timeout_ms)
             .field("default_timeout", &self.default_timeout)
             .field("key_prefix", &self.key_prefix)
+            .field("client_tracking", &self.client_tracking)
             .finish()
     }
 }

@@ -2,16 +2,20 @@
 //! connects, and a failed attempt is retried by the next call.
 
 use crate::config::{RedisConfig, Topology, split_node};
+use crate::tracking::VersionTracker;
 use easy_cache_core::{Error, ErrorKind, Result};
 use redis::{
-    Client, Cmd, ConnectionAddr, ConnectionInfo, IntoConnectionInfo, Pipeline, RedisFuture,
-    RedisResult, Value,
-    aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig},
+    AsyncConnectionConfig, Client, Cmd, ConnectionAddr, ConnectionInfo, IntoConnectionInfo,
+    Pipeline, ProtocolVersion, RedisFuture, RedisResult, Value,
+    aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig, MultiplexedConnection},
     cluster::ClusterClient,
     cluster_async::ClusterConnection,
 };
 use std::{
-    sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard},
+    sync::{
+        Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
+        atomic::{AtomicBool, Ordering},
+    },
     time::Duration,
 };
 use tokio::{
@@ -20,13 +24,22 @@ use tokio::{
     time::timeout,
 };
 
-/// A live connection: a self-reconnecting multiplexed connection to one server, or a
-/// cluster connection (which follows the slot map and reconnects to nodes itself). Both are
-/// cheap handles to shared state: cloning one does not open a socket.
+/// A live connection: a self-reconnecting multiplexed connection to one server, a
+/// multiplexed connection that tracks versions (replaced by the [`Connector`] when it is
+/// lost), or a cluster connection (which follows the slot map and reconnects to nodes
+/// itself). All are cheap handles to shared state: cloning one does not open a socket.
 #[derive(Clone)]
 pub(crate) enum Conn {
     /// A standalone server (TCP, TLS or unix socket).
     Single(ConnectionManager),
+    /// A standalone server whose version changes this process receives as pushes (see
+    /// [`crate::tracking`]); `generation` names it to the tracker.
+    Tracked {
+        /// The connection; its pushes reach the tracker before the replies that follow them.
+        conn: MultiplexedConnection,
+        /// Its generation.
+        generation: u64,
+    },
     /// A Redis Cluster.
     Cluster(ClusterConnection),
 }
@@ -35,6 +48,7 @@ impl ConnectionLike for Conn {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         match self {
             Conn::Single(c) => c.req_packed_command(cmd),
+            Conn::Tracked { conn, .. } => conn.req_packed_command(cmd),
             Conn::Cluster(c) => c.req_packed_command(cmd),
         }
     }
@@ -47,6 +61,7 @@ impl ConnectionLike for Conn {
     ) -> RedisFuture<'a, Vec<Value>> {
         match self {
             Conn::Single(c) => c.req_packed_commands(pipeline, offset, count),
+            Conn::Tracked { conn, .. } => conn.req_packed_commands(pipeline, offset, count),
             Conn::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
         }
     }
@@ -54,6 +69,7 @@ impl ConnectionLike for Conn {
     fn get_db(&self) -> i64 {
         match self {
             Conn::Single(c) => c.get_db(),
+            Conn::Tracked { conn, .. } => conn.get_db(),
             Conn::Cluster(c) => c.get_db(),
         }
     }
@@ -63,7 +79,12 @@ impl ConnectionLike for Conn {
 // One per cache, never moved around: the variants' sizes do not matter.
 #[allow(clippy::large_enum_variant)]
 enum Target {
-    Single(Client),
+    Single {
+        /// RESP2, through a [`ConnectionManager`].
+        plain: Client,
+        /// The same server in RESP3, for a tracked connection (`client_tracking`).
+        tracked: Option<Client>,
+    },
     Cluster(ClusterClient),
 }
 
@@ -81,6 +102,11 @@ pub(crate) struct Connector {
     current: RwLock<Option<(Conn, Id)>>,
     /// Held while opening, so concurrent first calls open one connection between them.
     opening: Mutex<()>,
+    /// The versions kept current by a tracked connection, when `client_tracking` is on for
+    /// a standalone server.
+    tracker: Option<Arc<VersionTracker>>,
+    /// Set when the server refused RESP3 or `CLIENT TRACKING`: plain connections from then on.
+    tracking_refused: AtomicBool,
 }
 
 impl Connector {
@@ -108,26 +134,52 @@ impl Connector {
                 };
                 Target::Cluster(builder.build().map_err(bad)?)
             }
-            Topology::Standalone => {
-                let info = connection_info(config, tcp_addr(&config.nodes[0], config.tls)?)?;
+            Topology::Standalone | Topology::Unix => {
+                let addr = match config.topology {
+                    Topology::Unix => {
+                        ConnectionAddr::Unix(config.socket_path.clone().unwrap_or_default().into())
+                    }
+                    _ => tcp_addr(&config.nodes[0], config.tls)?,
+                };
+                let info = connection_info(config, addr)?;
                 #[cfg(feature = "tls")]
-                if let Some(certs) = ca_certificates(config)? {
-                    let client = Client::build_with_tls(info, certs).map_err(bad)?;
-                    return Ok(Connector::with_target(Target::Single(client), config, name));
+                let certs = ca_certificates(config)?;
+                let client = |info: ConnectionInfo| {
+                    #[cfg(feature = "tls")]
+                    if let Some(certs) = &certs {
+                        return Client::build_with_tls(info, certs.clone()).map_err(bad);
+                    }
+                    Client::open(info).map_err(bad)
+                };
+                let tracked = match config.client_tracking {
+                    true => {
+                        let resp3 = info
+                            .redis_settings()
+                            .clone()
+                            .set_protocol(ProtocolVersion::RESP3);
+                        Some(client(info.clone().set_redis_settings(resp3))?)
+                    }
+                    false => None,
+                };
+                Target::Single {
+                    plain: client(info)?,
+                    tracked,
                 }
-                Target::Single(Client::open(info).map_err(bad)?)
-            }
-            Topology::Unix => {
-                let path = config.socket_path.clone().unwrap_or_default();
-                let addr = ConnectionAddr::Unix(path.into());
-                Target::Single(Client::open(connection_info(config, addr)?).map_err(bad)?)
             }
         };
         Ok(Connector::with_target(target, config, name))
     }
 
     fn with_target(target: Target, config: &RedisConfig, name: String) -> Self {
+        let tracker = match &target {
+            Target::Single {
+                tracked: Some(_), ..
+            } => Some(Arc::new(VersionTracker::new(&config.key_prefix))),
+            _ => None,
+        };
         Connector {
+            tracker,
+            tracking_refused: AtomicBool::new(false),
             target,
             tls: config.tls,
             name,
@@ -181,9 +233,17 @@ impl Connector {
     }
 
     /// Forgets the connection after `error` if the connection cannot recover from it by
-    /// itself (the server refused our credentials, a protocol mix-up): the next call opens
-    /// a new one. I/O errors are left to the connection's own reconnect.
+    /// itself (the server refused our credentials, a protocol mix-up, or a tracked
+    /// connection was lost): the next call opens a new one. Other I/O errors are left to the
+    /// connection manager's own reconnect.
     pub(crate) async fn reset_after(&self, error: &redis::RedisError) {
+        let lost = error.is_io_error() || error.is_unrecoverable_error();
+        if lost && matches!(self.current().as_ref(), Some((Conn::Tracked { .. }, _))) {
+            // A tracked connection does not reconnect by itself; the next call opens one.
+            tracing::debug!(cache = %self.name, %error, "tracked redis connection lost");
+            *self.current_mut() = None;
+            return;
+        }
         let manager_cannot_recover = !error.is_io_error()
             && (error.kind() == redis::ErrorKind::AuthenticationFailed
                 || error.is_unrecoverable_error());
@@ -193,9 +253,23 @@ impl Connector {
         }
     }
 
-    /// The open connection, if it was opened in `runtime`.
+    /// The tracker of a tracked connection, if this cache has one.
+    pub(crate) fn tracker(&self) -> Option<&VersionTracker> {
+        self.tracker.as_deref()
+    }
+
+    /// The open connection, if it was opened in `runtime` and, when tracked, is still alive
+    /// (a tracked connection does not reconnect by itself: a lost one is opened anew).
     fn current_in(&self, runtime: Id) -> Option<Conn> {
         match self.current().as_ref() {
+            Some((Conn::Tracked { generation, .. }, _))
+                if !self
+                    .tracker
+                    .as_ref()
+                    .is_some_and(|t| t.is_live(*generation)) =>
+            {
+                None
+            }
             Some((conn, opened_in)) if *opened_in == runtime => Some(conn.clone()),
             _ => None,
         }
@@ -215,7 +289,17 @@ impl Connector {
             install_crypto_provider();
         }
         match &self.target {
-            Target::Single(client) => {
+            Target::Single {
+                plain: client,
+                tracked,
+            } => {
+                if let (Some(tracked), Some(tracker)) = (tracked, &self.tracker) {
+                    if !self.tracking_refused.load(Ordering::Relaxed) {
+                        if let Some(conn) = self.open_tracked(tracked, tracker).await? {
+                            return Ok(conn);
+                        }
+                    }
+                }
                 // One attempt per call: a down server fails fast, and the manager tries
                 // again on the next call instead of backing off for seconds.
                 let config = ConnectionManagerConfig::new()
@@ -228,6 +312,54 @@ impl Connector {
             Target::Cluster(client) => Ok(Conn::Cluster(client.get_async_connection().await?)),
         }
     }
+
+    /// A RESP3 connection with `CLIENT TRACKING` on, or `None` when the server refuses
+    /// either (Redis before 6, an ACL without `CLIENT`): the caller then opens a plain one.
+    async fn open_tracked(
+        &self,
+        client: &Client,
+        tracker: &Arc<VersionTracker>,
+    ) -> RedisResult<Option<Conn>> {
+        let handler = tracker.opening();
+        let generation = handler.generation();
+        // Every operation is already bounded by the backend's own timeout: a second timer
+        // per request inside redis-rs would only cost (hits are counted in nanoseconds).
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(self.connect_timeout))
+            .set_response_timeout(None)
+            .set_push_sender(handler);
+        let refused = |e: redis::RedisError| {
+            tracing::info!(cache = %self.name, error = %e, "no client tracking: reading versions with each entry");
+            self.tracking_refused.store(true, Ordering::Relaxed);
+            Ok(None)
+        };
+        let mut conn = match client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+        {
+            Ok(conn) => conn,
+            Err(e) if is_refusal(&e) => return refused(e),
+            Err(e) => return Err(e),
+        };
+        match tracker.tracking_cmd().query_async::<()>(&mut conn).await {
+            Ok(()) => {
+                tracker.tracking(generation);
+                Ok(Some(Conn::Tracked { conn, generation }))
+            }
+            Err(e) if is_refusal(&e) => refused(e),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// An answer that says no (an unknown command, a protocol or permission error), not a
+/// failure to reach the server: trying again would get the same answer.
+fn is_refusal(e: &redis::RedisError) -> bool {
+    !e.is_io_error()
+        && !e.is_timeout()
+        && !e.is_connection_dropped()
+        && !e.is_connection_refusal()
+        && e.kind() != redis::ErrorKind::AuthenticationFailed
 }
 
 /// `host:port` as a redis address, with TLS when asked.

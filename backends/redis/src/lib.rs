@@ -27,6 +27,7 @@ mod backend;
 mod config;
 mod connection;
 mod pipeline;
+mod tracking;
 
 pub use backend::RedisCache;
 pub use config::{

@@ -28,19 +28,19 @@ impl Batch {
     /// server rejects fails the batch.
     pub(crate) async fn send(self, conn: Conn) -> RedisResult<()> {
         match conn {
-            Conn::Single(mut conn) => {
-                let mut pipe = Pipeline::with_capacity(self.commands.len());
-                for (_, cmd) in self.commands {
-                    pipe.add_command(cmd).ignore();
-                }
-                pipe.query_async::<()>(&mut conn).await
-            }
             Conn::Cluster(conn) => {
                 let pipes = by_slot(self.commands).into_iter().map(|pipe| {
                     let mut conn = conn.clone();
                     async move { pipe.query_async::<()>(&mut conn).await }
                 });
                 try_join_all(pipes).await.map(drop)
+            }
+            mut conn => {
+                let mut pipe = Pipeline::with_capacity(self.commands.len());
+                for (_, cmd) in self.commands {
+                    pipe.add_command(cmd).ignore();
+                }
+                pipe.query_async::<()>(&mut conn).await
             }
         }
     }

@@ -1,0 +1,424 @@
+//! Client-side tracking of tag and prefix versions, so a tagged hit reads only its entry.
+//!
+//! The connection asks the server to broadcast changes of every version key
+//! (`CLIENT TRACKING ON BCAST PREFIX <key_prefix>ec:t: PREFIX <key_prefix>ec:p:`, RESP3).
+//! The server writes an `invalidate` push to this connection while it executes the write,
+//! before it answers any later command of ours, and redis-rs hands pushes to
+//! [`PushHandler`] from the connection's reader in stream order. So once the reply to a read
+//! has arrived, every invalidation the server executed before that read has been applied
+//! here: versions looked up *after* the reply are as current as versions read by the same
+//! command. That keeps the guarantee that no caller gets a value computed before an
+//! invalidation that returned before its call began.
+//!
+//! A version read from the server is kept only if nothing changed while it was read (see
+//! [`Ticket`]); a lost connection drops every kept version.
+
+use bytes::Bytes;
+use easy_cache_core::{PREFIX_VERSION_PREFIX, TAG_VERSION_PREFIX};
+use redis::{
+    PushInfo, PushKind, Value,
+    aio::{AsyncPushSender, SendError},
+};
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex, MutexGuard, PoisonError,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+
+/// Versions kept at most; past it the map starts over (a version not kept is read from the
+/// server along with its entry, so this bounds memory, never correctness).
+const CAPACITY: usize = 100_000;
+
+/// True for the keys the engine stores tag and prefix versions under.
+pub(crate) fn is_version_key(key: &str) -> bool {
+    key.starts_with(TAG_VERSION_PREFIX) || key.starts_with(PREFIX_VERSION_PREFIX)
+}
+
+/// The versions this process has read, kept current by the server's pushes.
+pub(crate) struct VersionTracker {
+    key_prefix: String,
+    state: Mutex<State>,
+    /// `State::live`, readable without the lock: every call asks whether its connection
+    /// is still tracking before it uses it.
+    live: AtomicU64,
+}
+
+#[derive(Default)]
+struct State {
+    /// Connections opened so far: the newest one's generation.
+    opened: u64,
+    /// The generation whose pushes keep `versions` current; 0 while none is tracking.
+    live: u64,
+    /// Changes seen (pushes, our own version writes, lost connections).
+    changes: u64,
+    versions: HashMap<String, Bytes, foldhash::fast::RandomState>,
+}
+
+impl State {
+    fn changed(&mut self) {
+        self.changes = self.changes.wrapping_add(1);
+    }
+
+    fn drop_all(&mut self) {
+        self.versions.clear();
+        self.changed();
+    }
+}
+
+/// Taken before a read is sent: after its reply, kept versions are trusted only if the same
+/// connection is still tracking, and a version read by it is kept only if nothing changed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ticket {
+    generation: u64,
+    changes: u64,
+}
+
+/// Which keys of a read (by position) are versions kept in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Kept(u64);
+
+impl Kept {
+    /// Reads of more keys than this are not tracked (one bit per key).
+    pub(crate) const MAX_KEYS: usize = 64;
+
+    /// Whether the key at `i` is kept.
+    pub(crate) fn has(self, i: usize) -> bool {
+        self.0 & (1 << i) != 0
+    }
+}
+
+/// The values of one read, and the positions that must still be read from the server (kept
+/// versions whose connection stopped tracking, or that changed while the read was out).
+pub(crate) struct Settled {
+    pub(crate) values: Vec<Option<Bytes>>,
+    pub(crate) missing: Vec<usize>,
+}
+
+impl VersionTracker {
+    /// A tracker for keys stored under `key_prefix`.
+    pub(crate) fn new(key_prefix: &str) -> Self {
+        VersionTracker {
+            key_prefix: key_prefix.to_owned(),
+            state: Mutex::new(State::default()),
+            live: AtomicU64::new(0),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // Every update leaves the state whole (no step can panic halfway through one).
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The `CLIENT TRACKING` command that subscribes a connection to version changes.
+    pub(crate) fn tracking_cmd(&self) -> redis::Cmd {
+        let mut cmd = redis::cmd("CLIENT");
+        cmd.arg("TRACKING").arg("ON").arg("BCAST");
+        for namespace in [TAG_VERSION_PREFIX, PREFIX_VERSION_PREFIX] {
+            cmd.arg("PREFIX")
+                .arg(format!("{}{namespace}", self.key_prefix));
+        }
+        cmd
+    }
+
+    /// A connection is being opened: its generation, and the handler for its pushes.
+    /// Versions kept for an older connection are dropped: its pushes no longer count.
+    pub(crate) fn opening(self: &Arc<Self>) -> PushHandler {
+        let mut state = self.state();
+        state.opened += 1;
+        self.set_live(&mut state, 0);
+        state.drop_all();
+        PushHandler {
+            tracker: Arc::clone(self),
+            generation: state.opened,
+        }
+    }
+
+    /// The server accepted `CLIENT TRACKING` on the connection of `generation`.
+    pub(crate) fn tracking(&self, generation: u64) {
+        let mut state = self.state();
+        if state.opened == generation {
+            self.set_live(&mut state, generation);
+        }
+    }
+
+    /// Whether the connection of `generation` still keeps the versions current.
+    pub(crate) fn is_live(&self, generation: u64) -> bool {
+        self.live.load(Ordering::Acquire) == generation
+    }
+
+    fn set_live(&self, state: &mut State, generation: u64) {
+        state.live = generation;
+        self.live.store(generation, Ordering::Release);
+    }
+
+    /// A ticket for a read of `keys` (at most [`Kept::MAX_KEYS`]) on the connection of
+    /// `generation`, and which keys are versions kept here (the read need not fetch them);
+    /// `None` when that connection is not tracking. One lock for both: hits are counted in
+    /// nanoseconds.
+    pub(crate) fn begin(&self, generation: u64, keys: &[&str]) -> Option<(Ticket, Kept)> {
+        if keys.len() > Kept::MAX_KEYS {
+            return None;
+        }
+        let state = self.state();
+        if state.live == 0 || state.live != generation {
+            return None;
+        }
+        let mut kept = Kept(0);
+        for (i, key) in keys.iter().enumerate() {
+            if is_version_key(key) && state.versions.contains_key(*key) {
+                kept.0 |= 1 << i;
+            }
+        }
+        let ticket = Ticket {
+            generation,
+            changes: state.changes,
+        };
+        Some((ticket, kept))
+    }
+
+    /// Puts a read together after its reply: `fetched` holds the server's values of the keys
+    /// not `kept`, in order. Kept versions are looked up now, after the reply.
+    pub(crate) fn settle(
+        &self,
+        ticket: Ticket,
+        keys: &[&str],
+        kept: Kept,
+        fetched: impl IntoIterator<Item = Option<Bytes>>,
+    ) -> Settled {
+        let mut state = self.state();
+        let trusted = state.live == ticket.generation;
+        let keep = trusted && state.changes == ticket.changes;
+        let mut fetched = fetched.into_iter();
+        let mut settled = Settled {
+            values: Vec::with_capacity(keys.len()),
+            missing: Vec::new(),
+        };
+        for (i, key) in keys.iter().enumerate() {
+            let value = if kept.has(i) {
+                let value = state.versions.get(*key).filter(|_| trusted).cloned();
+                if value.is_none() {
+                    settled.missing.push(i);
+                }
+                value
+            } else {
+                let value = fetched.next().flatten();
+                if let (true, true, Some(version)) = (keep, is_version_key(key), &value) {
+                    if state.versions.len() >= CAPACITY {
+                        state.versions.clear();
+                    }
+                    state.versions.insert((*key).to_owned(), version.clone());
+                }
+                value
+            };
+            settled.values.push(value);
+        }
+        settled
+    }
+
+    /// This process is about to write `key`: a kept version of it is stale from now on.
+    pub(crate) fn forget(&self, key: &str) {
+        if is_version_key(key) {
+            let mut state = self.state();
+            state.versions.remove(key);
+            state.changed();
+        }
+    }
+
+    /// The server's `invalidate` push: the keys changed, or `None` for all (a flush).
+    fn invalidated(&self, keys: Option<&[Value]>) {
+        let mut state = self.state();
+        match keys {
+            Some(keys) => {
+                for key in keys {
+                    let stored = match key {
+                        Value::BulkString(bytes) => bytes.as_slice(),
+                        Value::SimpleString(text) => text.as_bytes(),
+                        // Not a key we can name: forget them all rather than guess.
+                        _ => {
+                            state.versions.clear();
+                            continue;
+                        }
+                    };
+                    let logical = stored
+                        .strip_prefix(self.key_prefix.as_bytes())
+                        .and_then(|k| std::str::from_utf8(k).ok());
+                    if let Some(key) = logical {
+                        state.versions.remove(key);
+                    }
+                }
+                state.changed();
+            }
+            None => state.drop_all(),
+        }
+    }
+
+    /// The connection of `generation` is gone: its pushes will not come any more.
+    fn lost(&self, generation: u64) {
+        let mut state = self.state();
+        if state.live == generation {
+            self.set_live(&mut state, 0);
+            state.drop_all();
+        }
+    }
+}
+
+/// Applies one connection's pushes to its tracker, called by redis-rs's reader in stream
+/// order (so before the replies that follow each push are handed out).
+pub(crate) struct PushHandler {
+    tracker: Arc<VersionTracker>,
+    generation: u64,
+}
+
+impl PushHandler {
+    /// The generation of the connection this handler serves.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
+    }
+}
+
+impl AsyncPushSender for PushHandler {
+    fn send(&self, info: PushInfo) -> Result<(), SendError> {
+        match info.kind {
+            PushKind::Invalidate => match info.data.first() {
+                Some(Value::Array(keys)) => self.tracker.invalidated(Some(keys)),
+                _ => self.tracker.invalidated(None),
+            },
+            PushKind::Disconnection => self.tracker.lost(self.generation),
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn push(kind: PushKind, data: Vec<Value>) -> PushInfo {
+        PushInfo { kind, data }
+    }
+
+    fn invalidate(keys: &[&str]) -> PushInfo {
+        let keys = keys
+            .iter()
+            .map(|k| Value::BulkString(k.as_bytes().to_vec()))
+            .collect();
+        push(PushKind::Invalidate, vec![Value::Array(keys)])
+    }
+
+    /// Which of `keys` the live connection keeps, as a list.
+    fn kept(tracker: &VersionTracker, keys: &[&str]) -> Vec<bool> {
+        let live = tracker.state().live;
+        match tracker.begin(live, keys) {
+            Some((_, kept)) => (0..keys.len()).map(|i| kept.has(i)).collect(),
+            None => vec![false; keys.len()],
+        }
+    }
+
+    fn bytes(s: &str) -> Option<Bytes> {
+        Some(Bytes::copy_from_slice(s.as_bytes()))
+    }
+
+    /// A tracker whose connection of generation 1 is tracking, with `ec:t:a` kept.
+    fn tracked() -> (Arc<VersionTracker>, PushHandler) {
+        let tracker = Arc::new(VersionTracker::new("app:"));
+        let handler = tracker.opening();
+        tracker.tracking(handler.generation());
+        let keys = ["entry", "ec:t:a"];
+        let (ticket, kept) = tracker.begin(1, &keys).unwrap();
+        let read = tracker.settle(ticket, &keys, kept, vec![bytes("e"), bytes("1")]);
+        assert!(read.missing.is_empty());
+        (tracker, handler)
+    }
+
+    #[test]
+    fn kept_versions_are_served_after_the_reply() {
+        let (tracker, _handler) = tracked();
+        let keys = ["entry", "ec:t:a"];
+        assert_eq!(kept(&tracker, &keys), [false, true]);
+        let (ticket, kept) = tracker.begin(1, &keys).unwrap();
+        let read = tracker.settle(ticket, &keys, kept, vec![bytes("e2")]);
+        assert_eq!(read.values, [bytes("e2"), bytes("1")]);
+        assert!(read.missing.is_empty());
+    }
+
+    #[test]
+    fn an_invalidation_during_the_read_makes_the_version_missing() {
+        let (tracker, handler) = tracked();
+        let keys = ["entry", "ec:t:a"];
+        let (ticket, kept) = tracker.begin(1, &keys).unwrap();
+        // The push arrives before the reply: the version must be read again.
+        handler.send(invalidate(&["app:ec:t:a"])).unwrap();
+        let read = tracker.settle(ticket, &keys, kept, vec![bytes("e")]);
+        assert_eq!(read.values[1], None);
+        assert_eq!(read.missing, [1]);
+    }
+
+    #[test]
+    fn a_version_read_while_something_changed_is_not_kept() {
+        let (tracker, handler) = tracked();
+        let keys = ["ec:p:shop"];
+        let (ticket, kept_now) = tracker.begin(1, &keys).unwrap();
+        handler.send(invalidate(&["app:ec:t:other"])).unwrap();
+        let read = tracker.settle(ticket, &keys, kept_now, vec![bytes("9")]);
+        assert_eq!(read.values, [bytes("9")]);
+        assert_eq!(kept(&tracker, &keys), [false]);
+    }
+
+    #[test]
+    fn a_lost_connection_drops_everything_and_stops_trusting() {
+        let (tracker, handler) = tracked();
+        let keys = ["entry", "ec:t:a"];
+        let (ticket, kept_now) = tracker.begin(1, &keys).unwrap();
+        handler.send(push(PushKind::Disconnection, vec![])).unwrap();
+        assert!(!tracker.is_live(1) && tracker.begin(1, &keys).is_none());
+        let read = tracker.settle(ticket, &keys, kept_now, vec![bytes("e")]);
+        assert_eq!(read.missing, [1]);
+        assert_eq!(kept(&tracker, &keys), [false, false]);
+    }
+
+    #[test]
+    fn an_older_connection_cannot_end_the_newer_ones_tracking() {
+        let (tracker, old) = tracked();
+        let new = tracker.opening();
+        assert_eq!(
+            kept(&tracker, &["ec:t:a"]),
+            [false],
+            "a new connection starts empty"
+        );
+        tracker.tracking(new.generation());
+        old.send(push(PushKind::Disconnection, vec![])).unwrap();
+        assert!(tracker.is_live(new.generation()));
+        // Tracking confirmed for a connection that is no longer the newest counts for nothing.
+        tracker.tracking(old.generation());
+        assert!(tracker.is_live(new.generation()));
+    }
+
+    #[test]
+    fn a_flush_or_an_own_write_forgets_versions() {
+        let (tracker, handler) = tracked();
+        handler
+            .send(push(PushKind::Invalidate, vec![Value::Nil]))
+            .unwrap();
+        assert_eq!(kept(&tracker, &["ec:t:a"]), [false]);
+        let (tracker, _handler) = tracked();
+        tracker.forget("ec:t:a");
+        assert_eq!(kept(&tracker, &["ec:t:a"]), [false]);
+    }
+
+    #[test]
+    fn only_version_keys_are_kept_and_the_command_names_the_prefixes() {
+        let (tracker, _handler) = tracked();
+        let (ticket, kept_now) = tracker.begin(1, &["user:1"]).unwrap();
+        tracker.settle(ticket, &["user:1"], kept_now, vec![bytes("v")]);
+        assert_eq!(kept(&tracker, &["user:1"]), [false]);
+        let packed = String::from_utf8(tracker.tracking_cmd().get_packed_command()).unwrap();
+        assert!(
+            packed.contains("BCAST")
+                && packed.contains("app:ec:t:")
+                && packed.contains("app:ec:p:")
+        );
+    }
+}

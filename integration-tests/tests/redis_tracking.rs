@@ -1,0 +1,284 @@
+//! Client tracking of tag and prefix versions on a standalone Redis (each test on a private
+//! server, so the server's command counts are its own): a tagged hit reads only its entry;
+//! a version changed by another connection is seen by the very next read; a lost
+//! connection forgets what it kept; a server that refuses tracking still serves.
+
+use bytes::Bytes;
+use easy_cache::{caches, ecached};
+use easy_cache_core::{CacheInstance, Timeout};
+use easy_cache_integration_tests::servers::{RedisServer, ServerMode, start_redis};
+use easy_cache_redis::{RedisCache, RedisConfig};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+async fn private_redis() -> RedisServer {
+    start_redis(ServerMode::from_env())
+        .await
+        .unwrap_or_else(|e| panic!("cannot start a private redis: {e}"))
+}
+
+fn cache(url: &str, options: &str) -> RedisCache {
+    let url = format!("{url}?timeout_ms=1000&connect_timeout_ms=1000{options}");
+    RedisCache::new(RedisConfig::from_url(&url).expect("redis URL")).expect("a redis cache")
+}
+
+async fn raw(url: &str) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
+/// `cmdstat_<name>:calls=N` of the server's `INFO commandstats`.
+async fn calls(conn: &mut redis::aio::MultiplexedConnection, command: &str) -> u64 {
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(conn)
+        .await
+        .unwrap();
+    let prefix = format!("cmdstat_{command}:calls=");
+    info.lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .and_then(|rest| rest.split(',').next())
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+async fn reset_stats(conn: &mut redis::aio::MultiplexedConnection) {
+    redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query_async::<()>(conn)
+        .await
+        .unwrap();
+}
+
+static RUNS: AtomicUsize = AtomicUsize::new(0);
+
+#[ecached("track:{n}", 600, tags = ["books", "book:{n}"], prefix = "shelf", cache_alias = "tracking_hits")]
+async fn tracked_book(n: u64) -> u64 {
+    RUNS.fetch_add(1, Ordering::SeqCst);
+    n * 10
+}
+
+static PLAIN_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+#[ecached("plain:{n}", 600, tags = ["books", "book:{n}"], prefix = "shelf", cache_alias = "tracking_off")]
+async fn untracked_book(n: u64) -> u64 {
+    PLAIN_RUNS.fetch_add(1, Ordering::SeqCst);
+    n * 10
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tagged_hit_reads_only_its_entry_and_invalidations_still_count() {
+    let server = private_redis().await;
+    let url = server.url();
+    caches::insert("tracking_hits", std::sync::Arc::new(cache(&url, "")));
+    caches::insert(
+        "tracking_off",
+        std::sync::Arc::new(cache(&url, "&client_tracking=false")),
+    );
+    let mut admin = raw(&url).await;
+
+    // Cold: computes and creates the versions. The server's pushes for those writes reach
+    // the second call while its read is out, so it does not keep what it read; the third does.
+    for _ in 0..3 {
+        assert_eq!(tracked_book(1).await, 10);
+    }
+    assert_eq!(untracked_book(1).await, 10);
+    assert_eq!(untracked_book(1).await, 10);
+    let (runs, plain_runs) = (
+        RUNS.load(Ordering::SeqCst),
+        PLAIN_RUNS.load(Ordering::SeqCst),
+    );
+
+    reset_stats(&mut admin).await;
+    for _ in 0..100 {
+        assert_eq!(tracked_book(1).await, 10);
+    }
+    let (gets, mgets) = (
+        calls(&mut admin, "get").await,
+        calls(&mut admin, "mget").await,
+    );
+    assert_eq!((gets, mgets), (100, 0), "tracked hits: one GET each");
+
+    reset_stats(&mut admin).await;
+    for _ in 0..100 {
+        assert_eq!(untracked_book(1).await, 10);
+    }
+    let (gets, mgets) = (
+        calls(&mut admin, "get").await,
+        calls(&mut admin, "mget").await,
+    );
+    assert_eq!((gets, mgets), (0, 100), "untracked hits: one MGET each");
+    assert_eq!(
+        RUNS.load(Ordering::SeqCst),
+        runs,
+        "every tracked call was a hit"
+    );
+    assert_eq!(PLAIN_RUNS.load(Ordering::SeqCst), plain_runs);
+
+    // An invalidation through the same cache, then through another process's connection.
+    easy_cache::using_alias("tracking_hits")
+        .invalidate_cache_tags("book:1")
+        .await
+        .unwrap();
+    assert_eq!(tracked_book(1).await, 10);
+    assert_eq!(
+        RUNS.load(Ordering::SeqCst),
+        runs + 1,
+        "invalidated: computed again"
+    );
+    redis::cmd("SET")
+        .arg("ec:p:shelf")
+        .arg("elsewhere")
+        .query_async::<()>(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(tracked_book(1).await, 10);
+    assert_eq!(
+        RUNS.load(Ordering::SeqCst),
+        runs + 2,
+        "prefix changed elsewhere"
+    );
+    server.into_handle().remove().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_written_by_another_connection_is_seen_by_the_next_read() {
+    let server = private_redis().await;
+    let url = server.url();
+    let reader = cache(&url, "");
+    let writer = cache(&url, "");
+    let mut other_process = raw(&url).await;
+    let keys = ["entry", "ec:t:race", "ec:p:race"];
+    writer
+        .set("entry", Bytes::from_static(b"e"), Timeout::Never)
+        .await
+        .unwrap();
+    let mut stale = 0;
+    for round in 0u64..2000 {
+        let version = Bytes::from(round.to_le_bytes().to_vec());
+        // Alternate the writer: another cache of this process, or a raw connection.
+        if round % 2 == 0 {
+            writer
+                .set("ec:t:race", version.clone(), Timeout::Never)
+                .await
+                .unwrap();
+        } else {
+            redis::cmd("SET")
+                .arg("ec:t:race")
+                .arg(version.as_ref())
+                .query_async::<()>(&mut other_process)
+                .await
+                .unwrap();
+        }
+        // The write has returned: the next read must see it (and keep it for the one after).
+        for _ in 0..2 {
+            let values = reader.get_many(&keys).await.unwrap();
+            assert_eq!(values[0].as_deref(), Some(&b"e"[..]));
+            if values[1].as_ref() != Some(&version) {
+                stale += 1;
+            }
+        }
+    }
+    assert_eq!(stale, 0, "reads that missed a version written before them");
+    server.into_handle().remove().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_connection_forgets_the_versions_it_kept() {
+    let server = private_redis().await;
+    let url = server.url();
+    let reader = cache(&url, "");
+    let keys = ["entry", "ec:t:restart"];
+    reader
+        .set_many(
+            &[
+                ("entry", Bytes::from_static(b"e")),
+                ("ec:t:restart", Bytes::from_static(b"before")),
+            ],
+            Timeout::Never,
+        )
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        let values = reader.get_many(&keys).await.unwrap();
+        assert_eq!(values[1].as_deref(), Some(&b"before"[..]));
+    }
+    server.stop().await.unwrap();
+    server.start().await.unwrap();
+    // The restarted server may or may not have kept its data; either way, once it answers,
+    // it is the only source of the version.
+    let mut admin = raw(&url).await;
+    redis::cmd("SET")
+        .arg("ec:t:restart")
+        .arg("after")
+        .query_async::<()>(&mut admin)
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut answered = 0;
+    while answered < 3 {
+        match reader.get_many(&keys).await {
+            Ok(values) => {
+                assert_eq!(
+                    values[1].as_deref(),
+                    Some(&b"after"[..]),
+                    "a version kept across a restart"
+                );
+                answered += 1;
+            }
+            Err(_) => assert!(Instant::now() < deadline, "no connection after the restart"),
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.into_handle().remove().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_refuses_tracking_still_serves_every_read() {
+    let server = private_redis().await;
+    let url = server.url();
+    let mut admin = raw(&url).await;
+    // A user allowed everything but CLIENT: the tracking command is refused.
+    redis::cmd("ACL")
+        .arg(
+            &[
+                "SETUSER", "notrack", "on", ">pw", "~*", "&*", "+@all", "-client",
+            ][..],
+        )
+        .query_async::<()>(&mut admin)
+        .await
+        .unwrap();
+    let authed = url.replacen("redis://", "redis://notrack:pw@", 1);
+    let refused = cache(&authed, "");
+    let keys = ["entry", "ec:t:acl"];
+    refused
+        .set_many(
+            &[
+                ("entry", Bytes::from_static(b"e")),
+                ("ec:t:acl", Bytes::from_static(b"1")),
+            ],
+            Timeout::Never,
+        )
+        .await
+        .unwrap();
+    reset_stats(&mut admin).await;
+    for round in 0u64..20 {
+        let version = Bytes::from(round.to_le_bytes().to_vec());
+        redis::cmd("SET")
+            .arg("ec:t:acl")
+            .arg(version.as_ref())
+            .query_async::<()>(&mut admin)
+            .await
+            .unwrap();
+        let values = refused.get_many(&keys).await.unwrap();
+        assert_eq!(values[1].as_ref(), Some(&version));
+    }
+    assert_eq!(
+        calls(&mut admin, "mget").await,
+        20,
+        "versions read with each entry"
+    );
+    server.into_handle().remove().await.unwrap();
+}
