@@ -32,3 +32,6 @@ pub mod testing {}
 
 #[doc = include_str!("../guide/reliability.md")]
 pub mod reliability {}
+
+#[doc = include_str!("../guide/performance.md")]
+pub mod performance {}

@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod env;
+pub mod redis_stats;
 pub mod servers;
 #[cfg(feature = "soak")]
 pub mod soak;

@@ -6,6 +6,7 @@ use bytes::Bytes;
 use easy_cache_core::{CacheInstance, ErrorKind, Result, Timeout, WriteOp};
 use easy_cache_integration_tests::{
     env,
+    redis_stats::command_calls,
     servers::{ServerMode, ensure_binaries, find_binary, start_redis, start_redis_cluster},
     suite,
 };
@@ -297,20 +298,6 @@ async fn batches_span_cluster_slots_and_keep_order() -> Result<()> {
     Ok(())
 }
 
-/// `cmdstat_<name>:calls=N` of one node's `INFO commandstats`.
-async fn calls(conn: &mut redis::aio::MultiplexedConnection, command: &str) -> u64 {
-    let info: String = redis::cmd("INFO")
-        .arg("commandstats")
-        .query_async(conn)
-        .await
-        .unwrap();
-    let prefix = format!("cmdstat_{command}:calls=");
-    info.lines()
-        .find_map(|line| line.strip_prefix(&prefix))
-        .and_then(|rest| rest.split(',').next())
-        .map_or(0, |n| n.parse().unwrap())
-}
-
 #[tokio::test]
 async fn cluster_get_many_sends_one_mget_per_slot_and_no_single_gets() -> Result<()> {
     // A private cluster: command counts on the shared one include other tests' commands.
@@ -341,9 +328,9 @@ async fn cluster_get_many_sends_one_mget_per_slot_and_no_single_gets() -> Result
     }
     let (mut mgets, mut gets, mut busy_nodes) = (0, 0, 0);
     for conn in &mut nodes {
-        let node_mgets = calls(conn, "mget").await;
+        let node_mgets = command_calls(conn, "mget").await;
         mgets += node_mgets;
-        gets += calls(conn, "get").await;
+        gets += command_calls(conn, "get").await;
         busy_nodes += usize::from(node_mgets > 0);
     }
     assert_eq!(mgets, slots.len() as u64, "one MGET per slot");

@@ -6,6 +6,7 @@
 use bytes::Bytes;
 use easy_cache::{caches, ecached};
 use easy_cache_core::{CacheInstance, Timeout};
+use easy_cache_integration_tests::redis_stats::command_calls;
 use easy_cache_integration_tests::servers::{RedisServer, ServerMode, start_redis};
 use easy_cache_redis::{RedisCache, RedisConfig};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,20 +29,6 @@ async fn raw(url: &str) -> redis::aio::MultiplexedConnection {
         .get_multiplexed_async_connection()
         .await
         .unwrap()
-}
-
-/// `cmdstat_<name>:calls=N` of the server's `INFO commandstats`.
-async fn calls(conn: &mut redis::aio::MultiplexedConnection, command: &str) -> u64 {
-    let info: String = redis::cmd("INFO")
-        .arg("commandstats")
-        .query_async(conn)
-        .await
-        .unwrap();
-    let prefix = format!("cmdstat_{command}:calls=");
-    info.lines()
-        .find_map(|line| line.strip_prefix(&prefix))
-        .and_then(|rest| rest.split(',').next())
-        .map_or(0, |n| n.parse().unwrap())
 }
 
 async fn reset_stats(conn: &mut redis::aio::MultiplexedConnection) {
@@ -96,8 +83,8 @@ async fn a_tagged_hit_reads_only_its_entry_and_invalidations_still_count() {
         assert_eq!(tracked_book(1).await, 10);
     }
     let (gets, mgets) = (
-        calls(&mut admin, "get").await,
-        calls(&mut admin, "mget").await,
+        command_calls(&mut admin, "get").await,
+        command_calls(&mut admin, "mget").await,
     );
     assert_eq!((gets, mgets), (100, 0), "tracked hits: one GET each");
 
@@ -106,8 +93,8 @@ async fn a_tagged_hit_reads_only_its_entry_and_invalidations_still_count() {
         assert_eq!(untracked_book(1).await, 10);
     }
     let (gets, mgets) = (
-        calls(&mut admin, "get").await,
-        calls(&mut admin, "mget").await,
+        command_calls(&mut admin, "get").await,
+        command_calls(&mut admin, "mget").await,
     );
     assert_eq!((gets, mgets), (0, 100), "untracked hits: one MGET each");
     assert_eq!(
@@ -276,7 +263,7 @@ async fn a_server_that_refuses_tracking_still_serves_every_read() {
         assert_eq!(values[1].as_ref(), Some(&version));
     }
     assert_eq!(
-        calls(&mut admin, "mget").await,
+        command_calls(&mut admin, "mget").await,
         20,
         "versions read with each entry"
     );

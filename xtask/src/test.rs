@@ -63,8 +63,9 @@ pub async fn run(mode: ServerMode, quick: bool) -> Result<(), String> {
             "-p",
             "easy-cache-integration-tests",
         ];
-        // The behaviour suites, and the fault tests that stop and freeze servers.
-        for name in ["redis", "memcached", "topology_faults"] {
+        // The behaviour suites, client tracking, and the fault tests that stop and freeze
+        // servers.
+        for name in ["redis", "redis_tracking", "memcached", "topology_faults"] {
             if process::root()
                 .join(format!("integration-tests/tests/{name}.rs"))
                 .exists()

@@ -2,7 +2,7 @@
 //!
 //! URLs (options after `?`: `timeout_ms` (250), `connect_timeout_ms` (250),
 //! `default_timeout` (seconds; none = never expire), `key_prefix`, `db`, `username`,
-//! `password`, `tls_ca_file`):
+//! `password`, `tls_ca_file`, `client_tracking` (true)):
 //! - `redis://[user:password@]host[:port][/db]`: one server over TCP;
 //! - `rediss://...`: the same over TLS (rustls, Mozilla's roots or the PEM file of
 //!   `tls_ca_file`; the `tls` feature, on by default);
@@ -18,6 +18,10 @@
 //!   pipeline of `SET key value [NX] [PX ms]`. On a cluster, `MGET`/`DEL` are split by hash
 //!   slot by the client and pipelines are grouped by slot, the parts sent concurrently.
 //! - `add` is `SET NX`, atomic on the server.
+//! - Client tracking (standalone and unix servers, Redis 6+, on by default): tag and
+//!   prefix versions read once are kept in memory and kept current by the server's RESP3
+//!   invalidation pushes (`CLIENT TRACKING ON BCAST`), so a tagged hit sends one `GET`. A
+//!   server that refuses it gets the versions read in each `MGET`.
 //! - Lifetimes are milliseconds (`PX`); a zero lifetime stores nothing (and a `set` with it
 //!   removes the old value).
 
