@@ -82,8 +82,9 @@ enum Target {
     Single {
         /// RESP2, through a [`ConnectionManager`].
         plain: Client,
-        /// The same server in RESP3, for a tracked connection (`client_tracking`).
-        tracked: Option<Client>,
+        /// The same server in RESP3 for a tracked connection, and the versions it keeps
+        /// current (`client_tracking`).
+        tracked: Option<(Client, Arc<VersionTracker>)>,
     },
     Cluster(ClusterClient),
 }
@@ -102,9 +103,6 @@ pub(crate) struct Connector {
     current: RwLock<Option<(Conn, Id)>>,
     /// Held while opening, so concurrent first calls open one connection between them.
     opening: Mutex<()>,
-    /// The versions kept current by a tracked connection, when `client_tracking` is on for
-    /// a standalone server.
-    tracker: Option<Arc<VersionTracker>>,
     /// Set when the server refused RESP3 or `CLIENT TRACKING`: plain connections from then on.
     tracking_refused: AtomicBool,
 }
@@ -157,7 +155,8 @@ impl Connector {
                             .redis_settings()
                             .clone()
                             .set_protocol(ProtocolVersion::RESP3);
-                        Some(client(info.clone().set_redis_settings(resp3))?)
+                        let client = client(info.clone().set_redis_settings(resp3))?;
+                        Some((client, Arc::new(VersionTracker::new(&config.key_prefix))))
                     }
                     false => None,
                 };
@@ -171,14 +170,7 @@ impl Connector {
     }
 
     fn with_target(target: Target, config: &RedisConfig, name: String) -> Self {
-        let tracker = match &target {
-            Target::Single {
-                tracked: Some(_), ..
-            } => Some(Arc::new(VersionTracker::new(&config.key_prefix))),
-            _ => None,
-        };
         Connector {
-            tracker,
             tracking_refused: AtomicBool::new(false),
             target,
             tls: config.tls,
@@ -255,7 +247,13 @@ impl Connector {
 
     /// The tracker of a tracked connection, if this cache has one.
     pub(crate) fn tracker(&self) -> Option<&VersionTracker> {
-        self.tracker.as_deref()
+        match &self.target {
+            Target::Single {
+                tracked: Some((_, tracker)),
+                ..
+            } => Some(tracker),
+            _ => None,
+        }
     }
 
     /// The open connection, if it was opened in `runtime` and, when tracked, is still alive
@@ -263,10 +261,7 @@ impl Connector {
     fn current_in(&self, runtime: Id) -> Option<Conn> {
         match self.current().as_ref() {
             Some((Conn::Tracked { generation, .. }, _))
-                if !self
-                    .tracker
-                    .as_ref()
-                    .is_some_and(|t| t.is_live(*generation)) =>
+                if !self.tracker().is_some_and(|t| t.is_live(*generation)) =>
             {
                 None
             }
@@ -293,7 +288,7 @@ impl Connector {
                 plain: client,
                 tracked,
             } => {
-                if let (Some(tracked), Some(tracker)) = (tracked, &self.tracker) {
+                if let Some((tracked, tracker)) = tracked {
                     if !self.tracking_refused.load(Ordering::Relaxed) {
                         if let Some(conn) = self.open_tracked(tracked, tracker).await? {
                             return Ok(conn);
