@@ -39,6 +39,33 @@ async fn reset_stats(conn: &mut redis::aio::MultiplexedConnection) {
         .unwrap();
 }
 
+/// `SET key value` through `conn`, as another process would write it.
+async fn raw_set(conn: &mut redis::aio::MultiplexedConnection, key: &str, value: &[u8]) {
+    redis::cmd("SET")
+        .arg(key)
+        .arg(value)
+        .query_async::<()>(conn)
+        .await
+        .unwrap();
+}
+
+/// The server's `GET` and `MGET` counts.
+async fn gets_and_mgets(conn: &mut redis::aio::MultiplexedConnection) -> (u64, u64) {
+    (
+        command_calls(conn, "get").await,
+        command_calls(conn, "mget").await,
+    )
+}
+
+/// Stores the entry `entry` = `e` and the version `version_key` = `version` through `cache`.
+async fn store_entry_and_version(cache: &RedisCache, version_key: &str, version: &'static [u8]) {
+    let entries = [
+        ("entry", Bytes::from_static(b"e")),
+        (version_key, Bytes::from_static(version)),
+    ];
+    cache.set_many(&entries, Timeout::Never).await.unwrap();
+}
+
 static RUNS: AtomicUsize = AtomicUsize::new(0);
 
 #[ecached("track:{n}", 600, tags = ["books", "book:{n}"], prefix = "shelf", cache_alias = "tracking_hits")]
@@ -82,20 +109,14 @@ async fn a_tagged_hit_reads_only_its_entry_and_invalidations_still_count() {
     for _ in 0..100 {
         assert_eq!(tracked_book(1).await, 10);
     }
-    let (gets, mgets) = (
-        command_calls(&mut admin, "get").await,
-        command_calls(&mut admin, "mget").await,
-    );
+    let (gets, mgets) = gets_and_mgets(&mut admin).await;
     assert_eq!((gets, mgets), (100, 0), "tracked hits: one GET each");
 
     reset_stats(&mut admin).await;
     for _ in 0..100 {
         assert_eq!(untracked_book(1).await, 10);
     }
-    let (gets, mgets) = (
-        command_calls(&mut admin, "get").await,
-        command_calls(&mut admin, "mget").await,
-    );
+    let (gets, mgets) = gets_and_mgets(&mut admin).await;
     assert_eq!((gets, mgets), (0, 100), "untracked hits: one MGET each");
     assert_eq!(
         RUNS.load(Ordering::SeqCst),
@@ -115,12 +136,7 @@ async fn a_tagged_hit_reads_only_its_entry_and_invalidations_still_count() {
         runs + 1,
         "invalidated: computed again"
     );
-    redis::cmd("SET")
-        .arg("ec:p:shelf")
-        .arg("elsewhere")
-        .query_async::<()>(&mut admin)
-        .await
-        .unwrap();
+    raw_set(&mut admin, "ec:p:shelf", b"elsewhere").await;
     assert_eq!(tracked_book(1).await, 10);
     assert_eq!(
         RUNS.load(Ordering::SeqCst),
@@ -152,12 +168,7 @@ async fn a_version_written_by_another_connection_is_seen_by_the_next_read() {
                 .await
                 .unwrap();
         } else {
-            redis::cmd("SET")
-                .arg("ec:t:race")
-                .arg(version.as_ref())
-                .query_async::<()>(&mut other_process)
-                .await
-                .unwrap();
+            raw_set(&mut other_process, "ec:t:race", &version).await;
         }
         // The write has returned: the next read must see it (and keep it for the one after).
         for _ in 0..2 {
@@ -178,16 +189,7 @@ async fn a_lost_connection_forgets_the_versions_it_kept() {
     let url = server.url();
     let reader = cache(&url, "");
     let keys = ["entry", "ec:t:restart"];
-    reader
-        .set_many(
-            &[
-                ("entry", Bytes::from_static(b"e")),
-                ("ec:t:restart", Bytes::from_static(b"before")),
-            ],
-            Timeout::Never,
-        )
-        .await
-        .unwrap();
+    store_entry_and_version(&reader, "ec:t:restart", b"before").await;
     for _ in 0..2 {
         let values = reader.get_many(&keys).await.unwrap();
         assert_eq!(values[1].as_deref(), Some(&b"before"[..]));
@@ -197,12 +199,7 @@ async fn a_lost_connection_forgets_the_versions_it_kept() {
     // The restarted server may or may not have kept its data; either way, once it answers,
     // it is the only source of the version.
     let mut admin = raw(&url).await;
-    redis::cmd("SET")
-        .arg("ec:t:restart")
-        .arg("after")
-        .query_async::<()>(&mut admin)
-        .await
-        .unwrap();
+    raw_set(&mut admin, "ec:t:restart", b"after").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut answered = 0;
     while answered < 3 {
@@ -240,25 +237,11 @@ async fn a_server_that_refuses_tracking_still_serves_every_read() {
     let authed = url.replacen("redis://", "redis://notrack:pw@", 1);
     let refused = cache(&authed, "");
     let keys = ["entry", "ec:t:acl"];
-    refused
-        .set_many(
-            &[
-                ("entry", Bytes::from_static(b"e")),
-                ("ec:t:acl", Bytes::from_static(b"1")),
-            ],
-            Timeout::Never,
-        )
-        .await
-        .unwrap();
+    store_entry_and_version(&refused, "ec:t:acl", b"1").await;
     reset_stats(&mut admin).await;
     for round in 0u64..20 {
         let version = Bytes::from(round.to_le_bytes().to_vec());
-        redis::cmd("SET")
-            .arg("ec:t:acl")
-            .arg(version.as_ref())
-            .query_async::<()>(&mut admin)
-            .await
-            .unwrap();
+        raw_set(&mut admin, "ec:t:acl", &version).await;
         let values = refused.get_many(&keys).await.unwrap();
         assert_eq!(values[1].as_ref(), Some(&version));
     }
