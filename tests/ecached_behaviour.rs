@@ -255,20 +255,35 @@ async fn counted(id: u64) -> u64 {
 
 #[tokio::test]
 async fn a_tagged_hit_is_one_read_and_a_miss_one_read_plus_one_write() {
+    let counts = || (COUNTING.reads(), COUNTING.writes());
     counted(1).await;
     assert_eq!(
-        (COUNTING.reads(), COUNTING.writes()),
-        (1, 1),
-        "miss: read + write batch"
+        counts(),
+        (1, 4),
+        "first miss: read, one add per version key (before the computation), write batch"
     );
-    counted(1).await;
+    counted(2).await;
     assert_eq!(
-        (COUNTING.reads(), COUNTING.writes()),
-        (2, 1),
-        "hit: one get_many"
+        counts(),
+        (2, 7),
+        "a miss whose shared tag exists: read, two adds (id:2 and p:2 are new), write batch"
     );
+    counted_cache().invalidate_cache_by_key(&2).await.unwrap();
+    let before = counts();
+    counted(2).await;
+    assert_eq!(
+        counts(),
+        (before.0 + 1, before.1 + 1),
+        "a miss with every version present: one read + one write batch"
+    );
+    counted(2).await;
+    assert_eq!(counts(), (before.0 + 2, before.1 + 1), "hit: one get_many");
     counted_cache().invalidate_tags(["all"]).await.unwrap();
-    assert_eq!(COUNTING.writes(), 2, "tag invalidation: one write");
+    assert_eq!(
+        COUNTING.writes(),
+        before.1 + 2,
+        "tag invalidation: one write"
+    );
 }
 
 static ALIAS_RUNS: AtomicUsize = AtomicUsize::new(0);

@@ -104,7 +104,7 @@ pub struct CacheHandle<K, T, P> {
 /// use easy_cache_core::tag_version_key;
 /// // With `NoTags` there is no `invalidate_cache_by_tags`; explicit tags still work.
 /// handle.invalidate_tags("users").await?;
-/// assert!(handle.instance()?.get(&tag_version_key("users")).await?.is_some());
+/// assert!(handle.instance()?.get(&tag_version_key("users")).await?.is_none()); // gone: entries stored under it are stale
 /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
 /// ```
 #[derive(Debug, Clone, Copy)]
@@ -148,7 +148,7 @@ pub struct NoTags;
 /// use easy_cache_core::prefix_version_key;
 /// // With `NoPrefix` there is no `invalidate_cache_by_prefix`; an explicit prefix still works.
 /// handle.invalidate_prefix("shop:1").await?;
-/// assert!(handle.instance()?.get(&prefix_version_key("shop:1")).await?.is_some());
+/// assert!(handle.instance()?.get(&prefix_version_key("shop:1")).await?.is_none()); // gone: entries stored under it are stale
 /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
 /// ```
 #[derive(Debug, Clone, Copy)]
@@ -322,7 +322,7 @@ impl<K, T, P> CacheHandle<K, T, P> {
     /// use easy_cache_core::tag_version_key;
     /// handle.invalidate_tags(["users", "admins"]).await?;
     /// let instance = handle.instance()?;
-    /// assert!(instance.get(&tag_version_key("admins")).await?.is_some()); // a new version
+    /// assert!(instance.get(&tag_version_key("admins")).await?.is_none()); // gone: entries stored under it are stale
     /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
     /// ```
     pub async fn invalidate_tags(&self, tags: impl IntoTags) -> Result<()> {
@@ -367,7 +367,7 @@ impl<K, T, P> CacheHandle<K, T, P> {
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
     /// use easy_cache_core::prefix_version_key;
     /// handle.invalidate_prefix("shop:1").await?;
-    /// assert!(handle.instance()?.get(&prefix_version_key("shop:1")).await?.is_some());
+    /// assert!(handle.instance()?.get(&prefix_version_key("shop:1")).await?.is_none()); // gone: entries stored under it are stale
     /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
     /// ```
     pub async fn invalidate_prefix(&self, prefix: &str) -> Result<()> {
@@ -600,8 +600,8 @@ macro_rules! arity {
             /// use easy_cache_core::tag_version_key;
             /// handle.invalidate_cache_by_tags(&7).await?;
             /// let instance = handle.instance()?;
-            /// assert!(instance.get(&tag_version_key("user:7")).await?.is_some());
-            /// assert!(instance.get(&tag_version_key("users")).await?.is_some());
+            /// assert!(instance.get(&tag_version_key("user:7")).await?.is_none()); // gone: entries stored under it are stale
+            /// assert!(instance.get(&tag_version_key("users")).await?.is_none()); // gone: entries stored under it are stale
             /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
             /// ```
             pub async fn invalidate_cache_by_tags<$($arg),*>(&self, $($param: $arg),*) -> Result<()>
@@ -654,7 +654,7 @@ macro_rules! arity {
             /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
             /// use easy_cache_core::prefix_version_key;
             /// handle.invalidate_cache_by_prefix(&1).await?;
-            /// assert!(handle.instance()?.get(&prefix_version_key("shop:1")).await?.is_some());
+            /// assert!(handle.instance()?.get(&prefix_version_key("shop:1")).await?.is_none()); // gone: entries stored under it are stale
             /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
             /// ```
             pub async fn invalidate_cache_by_prefix<$($arg),*>(&self, $($param: $arg),*) -> Result<()>

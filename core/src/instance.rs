@@ -58,6 +58,14 @@ pub enum WriteOp {
         /// How long it lives.
         timeout: Timeout,
     },
+    /// Keep `key`, if it is stored, alive for at least `timeout` from now (see
+    /// [`CacheInstance::keep_alive`]).
+    KeepAlive {
+        /// The storage key.
+        key: String,
+        /// The shortest lifetime it may have from now on.
+        timeout: Timeout,
+    },
 }
 
 /// A cache backend: bytes in, bytes out, addressed by string keys.
@@ -544,8 +552,42 @@ pub trait CacheInstance: Send + Sync + 'static {
                 } => {
                     self.add(key, value.clone(), *timeout).await?;
                 }
+                WriteOp::KeepAlive { key, timeout } => self.keep_alive(key, *timeout).await?,
             }
         }
+        Ok(())
+    }
+
+    /// Makes `key`, if it is stored, live at least `timeout` from now: a longer remaining
+    /// lifetime is kept, a shorter one is lengthened, [`Timeout::Never`] removes the expiry.
+    /// An absent key stays absent.
+    ///
+    /// The engine calls it on the version keys of tags and prefixes each time it stores an
+    /// entry that depends on them, so a version key lives as long as the longest-lived
+    /// entry that needs it, and no longer. The default does nothing: version keys then keep
+    /// the lifetime they were created with (the first entry's), which costs early misses
+    /// for longer-lived entries, never a wrong value.
+    ///
+    /// ```
+    /// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
+    /// # use std::{collections::HashMap, sync::Mutex};
+    /// # #[derive(Default)]
+    /// # struct MapCache(Mutex<HashMap<String, Bytes>>);
+    /// # #[async_trait]
+    /// # impl CacheInstance for MapCache {
+    /// #     fn name(&self) -> &str { "map" }
+    /// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
+    /// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> { self.0.lock().unwrap().insert(k.into(), v); Ok(()) }
+    /// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> { Ok(self.0.lock().unwrap().insert(k.into(), v).is_none()) }
+    /// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = MapCache::default(); // never expires anything: the default is enough
+    /// cache.keep_alive("absent", Timeout::secs(60)).await?;
+    /// assert_eq!(cache.get("absent").await?, None);
+    /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
+    /// ```
+    async fn keep_alive(&self, _key: &str, _timeout: Timeout) -> Result<()> {
         Ok(())
     }
 }

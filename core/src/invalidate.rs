@@ -1,10 +1,14 @@
-//! Invalidation on one instance: by key (a delete), by tags or prefix (one write of new
-//! versions, whatever the number of entries they cover).
+//! Invalidation on one instance: by key (a delete), by tags or prefix (one delete of
+//! their version keys, whatever the number of entries they cover).
+//!
+//! Deleting a version rather than writing a new one leaves no version key behind that no
+//! entry needs: an absent version validates no entry (entries carry only versions that
+//! existed before their value began to compute, see `engine::pin`), and the next
+//! computation creates a new one with the lifetime of its entry.
 
 use crate::engine::{close_key, close_versions, mark_stale};
-use crate::versions::{Token, prefix_version_key, tag_version_key};
-use crate::{CacheInstance, Result, Timeout};
-use bytes::Bytes;
+use crate::versions::{prefix_version_key, tag_version_key};
+use crate::{CacheInstance, Result};
 
 /// One tag or several: `"users"`, `["a", "b"]`, `vec![String]`, `&[&str]`.
 ///
@@ -98,7 +102,7 @@ pub async fn invalidate_key_on(instance: &dyn CacheInstance, key: &str) -> Resul
     instance.delete(key).await
 }
 
-/// Invalidates every entry tagged with any of `tags` on `instance`: one write.
+/// Invalidates every entry tagged with any of `tags` on `instance`: one delete.
 ///
 /// ```
 /// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
@@ -124,11 +128,10 @@ pub async fn invalidate_key_on(instance: &dyn CacheInstance, key: &str) -> Resul
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// use easy_cache_core::{invalidate_tags_on, tag_version_key};
 /// let cache = MapCache::default();
+/// cache.set(&tag_version_key("users"), Bytes::from_static(b"12345678"), Timeout::Never).await?;
 /// invalidate_tags_on(&cache, ["users", "books"]).await?;
-/// let before = cache.get(&tag_version_key("users")).await?.unwrap();
-/// invalidate_tags_on(&cache, "users").await?;
-/// // A new version: entries stored under the old one no longer match.
-/// assert_ne!(cache.get(&tag_version_key("users")).await?.unwrap(), before);
+/// // The version is gone: entries stored under it no longer match.
+/// assert_eq!(cache.get(&tag_version_key("users")).await?, None);
 /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
 /// ```
 pub async fn invalidate_tags_on(instance: &dyn CacheInstance, tags: impl IntoTags) -> Result<()> {
@@ -138,10 +141,10 @@ pub async fn invalidate_tags_on(instance: &dyn CacheInstance, tags: impl IntoTag
         .map(|t| tag_version_key(t))
         .collect();
     close_versions(&keys, true);
-    write_new_versions(instance, keys).await
+    delete_versions(instance, keys).await
 }
 
-/// Invalidates every entry stored under `prefix` on `instance`: one write.
+/// Invalidates every entry stored under `prefix` on `instance`: one delete.
 ///
 /// ```
 /// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
@@ -167,26 +170,25 @@ pub async fn invalidate_tags_on(instance: &dyn CacheInstance, tags: impl IntoTag
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// use easy_cache_core::{invalidate_prefix_on, prefix_version_key};
 /// let cache = MapCache::default();
-/// assert_eq!(cache.get(&prefix_version_key("shop:1")).await?, None);
+/// cache.set(&prefix_version_key("shop:1"), Bytes::from_static(b"12345678"), Timeout::Never).await?;
 /// invalidate_prefix_on(&cache, "shop:1").await?;
-/// // One new version key, whatever the number of entries under the prefix.
-/// assert!(cache.get(&prefix_version_key("shop:1")).await?.is_some());
+/// // One version key deleted, whatever the number of entries under the prefix.
+/// assert_eq!(cache.get(&prefix_version_key("shop:1")).await?, None);
 /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
 /// ```
 pub async fn invalidate_prefix_on(instance: &dyn CacheInstance, prefix: &str) -> Result<()> {
     let keys = vec![prefix_version_key(prefix)];
     close_versions(&keys, false);
-    write_new_versions(instance, keys).await
+    delete_versions(instance, keys).await
 }
 
-async fn write_new_versions(instance: &dyn CacheInstance, keys: Vec<String>) -> Result<()> {
-    let entries: Vec<(&str, Bytes)> = keys
-        .iter()
-        .map(|k| (k.as_str(), Token::fresh().to_bytes()))
-        .collect();
-    match entries.as_slice() {
+async fn delete_versions(instance: &dyn CacheInstance, keys: Vec<String>) -> Result<()> {
+    match keys.as_slice() {
         [] => Ok(()),
-        [(key, value)] => instance.set(key, value.clone(), Timeout::Never).await,
-        _ => instance.set_many(&entries, Timeout::Never).await,
+        [key] => instance.delete(key).await.map(drop),
+        _ => {
+            let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+            instance.delete_many(&refs).await
+        }
     }
 }

@@ -36,7 +36,9 @@ pub use codec::Codec;
 pub use codec::DefaultCodec;
 #[cfg(feature = "json")]
 pub use codec::Json;
-pub use engine::{CacheTarget, CallSpec, FnCache, IntoInstance, shared_instance};
+pub use engine::{
+    CacheTarget, CallSpec, DEFAULT_SINGLE_FLIGHT_WAIT, FnCache, IntoInstance, shared_instance,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use handle::{
     Args0, Args1, Args2, Args3, Args4, Args5, Args6, Args7, Args8, Args9, Args10, Args11, Args12,

@@ -11,7 +11,8 @@ use proc_macro::TokenStream;
 /// prefix and a timeout; generates the handle `<name>_cache()` (`Type::<name>_cache()` for
 /// methods) to invalidate or refresh entries. Arguments, all optional: `key` (template,
 /// list of parameter names, or function), `timeout`, `tags`, `prefix` (the first four may be
-/// positional), `cache_alias` or `cache_instance`, `single_flight`, `cache_none`, `codec`,
+/// positional), `cache_alias` or `cache_instance`, `single_flight`, `single_flight_wait`,
+/// `cache_none`, `codec`,
 /// `version`. The guide's "Getting started" chapter covers each.
 ///
 /// ```

@@ -57,8 +57,8 @@ pub fn using_alias(alias: &str) -> Invalidator {
 /// use easy_cache_registry::{caches, using_instance};
 /// let cache = caches::from_url("memory://")?;
 /// using_instance(cache.clone()).invalidate_cache_tags("users").await?;
-/// // A new version of the tag: entries stored under the old one are stale.
-/// assert!(cache.get(&tag_version_key("users")).await?.is_some());
+/// // The version of the tag is deleted: entries stored under it are stale.
+/// assert!(cache.get(&tag_version_key("users")).await?.is_none()); // gone: entries stored under it are stale
 /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
 /// ```
 pub fn using_instance(instance: Arc<dyn CacheInstance>) -> Invalidator {
@@ -102,8 +102,8 @@ impl Invalidator {
     /// use easy_cache_registry::{caches, using_instance};
     /// let cache = caches::from_url("memory://")?;
     /// using_instance(cache.clone()).invalidate_cache_tags(["book:7", "books"]).await?;
-    /// assert!(cache.get(&tag_version_key("book:7")).await?.is_some());
-    /// assert!(cache.get(&tag_version_key("books")).await?.is_some());
+    /// assert!(cache.get(&tag_version_key("book:7")).await?.is_none()); // gone: entries stored under it are stale
+    /// assert!(cache.get(&tag_version_key("books")).await?.is_none()); // gone: entries stored under it are stale
     /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
     /// ```
     pub async fn invalidate_cache_tags(&self, tags: impl IntoTags) -> Result<()> {
@@ -119,7 +119,7 @@ impl Invalidator {
     /// use easy_cache_registry::{caches, using_instance};
     /// let cache = caches::from_url("memory://")?;
     /// using_instance(cache.clone()).invalidate_cache_prefix("shop:1").await?;
-    /// assert!(cache.get(&prefix_version_key("shop:1")).await?.is_some());
+    /// assert!(cache.get(&prefix_version_key("shop:1")).await?.is_none()); // gone: entries stored under it are stale
     /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
     /// ```
     pub async fn invalidate_cache_prefix(&self, prefix: &str) -> Result<()> {
@@ -151,7 +151,7 @@ pub async fn invalidate_cache_key(key: &str) -> Result<bool> {
 /// use easy_cache_registry::caches;
 /// easy_cache_registry::invalidate_cache_tags(["book:7", "books"]).await?;
 /// let default = caches::get("default").unwrap();
-/// assert!(default.get(&tag_version_key("book:7")).await?.is_some());
+/// assert!(default.get(&tag_version_key("book:7")).await?.is_none()); // gone: entries stored under it are stale
 /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
 /// ```
 pub async fn invalidate_cache_tags(tags: impl IntoTags) -> Result<()> {
@@ -167,7 +167,7 @@ pub async fn invalidate_cache_tags(tags: impl IntoTags) -> Result<()> {
 /// use easy_cache_registry::caches;
 /// easy_cache_registry::invalidate_cache_prefix("shop:1").await?;
 /// let default = caches::get("default").unwrap();
-/// assert!(default.get(&prefix_version_key("shop:1")).await?.is_some());
+/// assert!(default.get(&prefix_version_key("shop:1")).await?.is_none()); // gone: entries stored under it are stale
 /// # Ok::<(), easy_cache_core::Error>(()) }).unwrap();
 /// ```
 pub async fn invalidate_cache_prefix(prefix: &str) -> Result<()> {

@@ -79,4 +79,8 @@ impl CacheInstance for CountingCache {
         self.writes.fetch_add(1, Ordering::SeqCst);
         self.inner.write_batch(ops).await
     }
+    async fn keep_alive(&self, key: &str, timeout: Timeout) -> Result<()> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.keep_alive(key, timeout).await
+    }
 }

@@ -416,6 +416,9 @@ impl CacheInstance for MemcachedCache {
                     value,
                     timeout,
                 } => self.store(StoreVerb::Add, key, value, *timeout),
+                // Lengthening a lifetime needs a read first (memcached's `touch` can shorten
+                // one): version keys keep the lifetime they were created with.
+                WriteOp::KeepAlive { .. } => None,
             })
             .collect();
         self.run_checked(&commands).await.map(drop)

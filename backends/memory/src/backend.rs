@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use easy_cache_core::{CacheInstance, Result, Timeout};
 use moka::Expiry;
+use moka::ops::compute::Op;
 use moka::sync::Cache;
 use std::time::{Duration, Instant};
 
@@ -13,6 +14,8 @@ use std::time::{Duration, Instant};
 struct Stored {
     bytes: Bytes,
     ttl: Option<Duration>,
+    /// Written by `keep_alive`: the lifetime becomes the longer of `ttl` and what is left.
+    at_least: bool,
 }
 
 /// Gives every entry the lifetime it was stored with.
@@ -28,9 +31,13 @@ impl Expiry<String, Stored> for PerEntryTtl {
         _: &String,
         value: &Stored,
         _: Instant,
-        _: Option<Duration>,
+        remaining: Option<Duration>,
     ) -> Option<Duration> {
-        value.ttl
+        match (value.at_least, value.ttl, remaining) {
+            (true, Some(ttl), Some(remaining)) => Some(ttl.max(remaining)),
+            (true, _, _) => None, // one of them is "never"
+            (false, ttl, _) => ttl,
+        }
     }
 }
 
@@ -122,6 +129,7 @@ impl MemoryCache {
         Stored {
             bytes: value,
             ttl: timeout.resolve(self.default_timeout),
+            at_least: false,
         }
     }
 }
@@ -192,6 +200,22 @@ impl CacheInstance for MemoryCache {
 
     async fn delete(&self, key: &str) -> Result<bool> {
         Ok(self.entries.remove(key).is_some())
+    }
+
+    async fn keep_alive(&self, key: &str, timeout: Timeout) -> Result<()> {
+        let ttl = timeout.resolve(self.default_timeout);
+        // An update with `at_least` set: the expiry policy keeps the longer lifetime.
+        self.entries
+            .entry_by_ref(key)
+            .and_compute_with(|current| match current {
+                Some(entry) => Op::Put(Stored {
+                    bytes: entry.into_value().bytes,
+                    ttl,
+                    at_least: true,
+                }),
+                None => Op::Nop,
+            });
+        Ok(())
     }
 }
 

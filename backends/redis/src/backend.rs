@@ -200,6 +200,24 @@ impl RedisCache {
         Some(cmd)
     }
 
+    /// `PEXPIRE key ms GT` (never shortens; a key without expiry counts as infinite), or
+    /// `PERSIST key` for no expiry. Neither creates an absent key.
+    fn keep_alive_cmd(&self, key: Vec<u8>, timeout: Timeout) -> Cmd {
+        match timeout.resolve(self.default_timeout) {
+            Some(life) => {
+                let ms = u64::try_from(life.as_millis()).unwrap_or(u64::MAX).max(1);
+                let mut cmd = redis::cmd("PEXPIRE");
+                cmd.arg(key).arg(ms).arg("GT");
+                cmd
+            }
+            None => {
+                let mut cmd = redis::cmd("PERSIST");
+                cmd.arg(key);
+                cmd
+            }
+        }
+    }
+
     /// `DEL key`: what a zero-lifetime `set` means (nothing stored, not the old value).
     fn del_cmd(key: Vec<u8>) -> Cmd {
         let mut cmd = redis::cmd("DEL");
@@ -380,6 +398,13 @@ impl CacheInstance for RedisCache {
         Ok(removed > 0)
     }
 
+    async fn keep_alive(&self, key: &str, timeout: Timeout) -> Result<()> {
+        let mut batch = Batch::default();
+        let key = self.key(key);
+        batch.push(key.clone(), self.keep_alive_cmd(key, timeout));
+        self.send("keep_alive", batch).await
+    }
+
     async fn delete_many(&self, keys: &[&str]) -> Result<()> {
         if keys.is_empty() {
             return Ok(());
@@ -407,6 +432,11 @@ impl CacheInstance for RedisCache {
                     value,
                     timeout,
                 } => (key, value, *timeout, true),
+                WriteOp::KeepAlive { key, timeout } => {
+                    let key = self.key(key);
+                    batch.push(key.clone(), self.keep_alive_cmd(key, *timeout));
+                    continue;
+                }
             };
             self.forget(key);
             let key = self.key(key);

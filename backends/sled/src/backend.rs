@@ -274,6 +274,10 @@ impl CacheInstance for SledCache {
         self.store()?.delete(key)
     }
 
+    async fn keep_alive(&self, key: &str, timeout: Timeout) -> Result<()> {
+        self.store()?.keep_alive(key, timeout)
+    }
+
     async fn delete_many(&self, keys: &[&str]) -> Result<()> {
         self.store()?.delete_many(keys)
     }

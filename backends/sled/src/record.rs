@@ -63,6 +63,16 @@ pub(crate) fn state(record: &[u8], now: impl FnOnce() -> u64) -> State<'_> {
     State::Live(value)
 }
 
+/// `record` with its expiry moved to `wanted` when that is later (0 = never is latest), or
+/// `None` when the record is not live at `now` or already lives long enough.
+pub(crate) fn lengthened(record: &[u8], wanted: u64, now: u64) -> Option<Vec<u8>> {
+    let (header, value) = record.split_first_chunk::<HEADER_LEN>()?;
+    let expiry = u64::from_be_bytes(*header);
+    let live = expiry == NEVER || expiry > now;
+    let later = expiry != NEVER && (wanted == NEVER || wanted > expiry);
+    (live && later).then(|| encode(wanted, value))
+}
+
 /// The value of a live record, owned: small values are copied, larger ones share the
 /// record's memory.
 pub(crate) fn value(record: IVec) -> Bytes {
@@ -127,6 +137,26 @@ mod tests {
         let big = vec![7u8; COPY_MAX + 1];
         let record = encode(expiry_at(5, None), &big);
         assert_eq!(value(IVec::from(record)), Bytes::from(big));
+    }
+
+    #[test]
+    fn lengthening_only_moves_a_live_expiry_later() {
+        let record = encode(1_000, b"v");
+        let longer = lengthened(&record, 5_000, 500).unwrap();
+        assert_eq!(state(&longer, || 4_000), State::Live(b"v"));
+        assert_eq!(lengthened(&record, 800, 500), None, "never shortened");
+        assert_eq!(
+            lengthened(&record, 5_000, 1_000),
+            None,
+            "an expired record stays expired"
+        );
+        let forever = lengthened(&record, NEVER, 500).unwrap();
+        assert_eq!(
+            lengthened(&forever, 9_000, 500),
+            None,
+            "never is the longest"
+        );
+        assert_eq!(state(&forever, || u64::MAX), State::Live(b"v"));
     }
 
     #[test]

@@ -204,6 +204,35 @@ impl Store {
         ))
     }
 
+    /// Lengthens the lifetime of the live record under `key` to at least `timeout` from
+    /// now; never shortens it, never brings back an absent or expired key.
+    pub(crate) fn keep_alive(&self, key: &str, timeout: Timeout) -> Result<()> {
+        let key = self.key(key);
+        let wanted = record::expiry_at(record::now_millis(), timeout.resolve(self.default_timeout));
+        let mut current = self.tree.get(&key).map_err(self.fail("get"))?;
+        for _ in 0..MAX_CAS_ATTEMPTS {
+            let Some(record) = current.as_ref() else {
+                return Ok(());
+            };
+            let Some(lengthened) = record::lengthened(record, wanted, record::now_millis()) else {
+                return Ok(());
+            };
+            let swapped = self
+                .tree
+                .compare_and_swap(&key, current.as_ref(), Some(lengthened))
+                .map_err(self.fail("compare_and_swap"))?;
+            match swapped {
+                Ok(()) => return Ok(()),
+                Err(CompareAndSwapError {
+                    current: now_there, ..
+                }) => current = now_there,
+            }
+        }
+        // Only a lifetime is at stake: the key keeps the one it has.
+        tracing::debug!(cache = %self.name, "keep_alive gave up on a key other writers keep changing");
+        Ok(())
+    }
+
     /// Removes `key`; true when it held a live value.
     pub(crate) fn delete(&self, key: &str) -> Result<bool> {
         let removed = self
@@ -250,6 +279,14 @@ impl Store {
                             .map_err(self.fail("apply_batch"))?;
                     }
                     self.add(key, value, *timeout)?;
+                }
+                WriteOp::KeepAlive { key, timeout } => {
+                    if let Some(batch) = pending.take() {
+                        self.tree
+                            .apply_batch(batch)
+                            .map_err(self.fail("apply_batch"))?;
+                    }
+                    self.keep_alive(key, *timeout)?;
                 }
             }
         }

@@ -2,8 +2,10 @@
 
 use super::FnCache;
 use super::flight::{self, Leader, Outcome, Role};
+use super::pin::{Pinned, pin_versions};
 use super::read::{Read, ReadNow};
 use super::refresh;
+use super::wait::WaitBound;
 use super::write_gate::WriteGate;
 use crate::envelope::{self, Stamp};
 use crate::versions::{Token, tag_version_key};
@@ -122,6 +124,10 @@ impl FnCache {
             return compute.await;
         };
         let instance = &*instance;
+        let mut wait = WaitBound::new(self.single_flight_wait());
+        // Leaders seen to panic: after a waiter's take-over panics too, the remaining
+        // waiters compute side by side instead of taking over one at a time.
+        let mut panicked_leaders = 0;
         loop {
             let read = match known_miss.take() {
                 Some(snapshot) => Ok(Read::Miss(snapshot)),
@@ -144,7 +150,9 @@ impl FnCache {
                     return compute.await;
                 }
             };
-            let leader = if refreshing || !self.single_flight() {
+            let alone =
+                refreshing || !self.single_flight() || wait.spent() || panicked_leaders >= 2;
+            let leader = if alone {
                 None
             } else {
                 match flight::join_or_lead(
@@ -154,15 +162,28 @@ impl FnCache {
                     dynamic_tags.is_some(),
                 ) {
                     Role::Leader(leader) => Some(leader),
-                    Role::Waiter(waiter) => match waiter.outcome().await {
+                    Role::Waiter(waiter) => match wait.wait(waiter.outcome()).await {
                         Some(Outcome::Value(bytes)) => match C::decode::<P::Value>(&bytes) {
                             Ok(value) => return P::from_value(value),
                             Err(_) => return compute.await,
                         },
                         // Errors are not shared: each caller gets its own function's result.
                         Some(Outcome::Uncacheable) => None,
-                        // The leader was cancelled: look again, maybe lead.
-                        None => continue,
+                        // The leader went away: look again at once, and one waiter leads.
+                        Some(Outcome::Abandoned { panicked }) => {
+                            panicked_leaders += usize::from(panicked);
+                            continue;
+                        }
+                        None => {
+                            self.warn.warn(
+                                self.name(),
+                                format_args!(
+                                    "waited {:?} for another call computing the same key; computing here",
+                                    self.single_flight_wait()
+                                ),
+                            );
+                            None
+                        }
                     },
                 }
             };
@@ -199,21 +220,27 @@ impl FnCache {
         // Open before the computation starts: a key invalidation from now on keeps its
         // value out of the cache.
         let gate = WriteGate::open(spec.key);
-        let result = compute.await;
-        let stored = match P::cacheable(&result) {
-            Some(value) => {
-                self.store::<C, P::Value>(
-                    instance,
-                    spec,
-                    stamp,
-                    snapshot,
-                    dynamic_tags,
-                    value,
-                    &gate,
-                )
-                .await
+        let pinned = if spec.timeout.is_zero() {
+            None
+        } else {
+            match pin_versions(instance, spec.versions, snapshot, spec.timeout).await {
+                Ok(pinned) => pinned,
+                Err(err) => {
+                    self.warn.warn(
+                        self.name(),
+                        format_args!("creating tag versions failed on {}: {err}", instance.name()),
+                    );
+                    None
+                }
             }
-            None => None,
+        };
+        let result = compute.await;
+        let stored = match (P::cacheable(&result), pinned) {
+            (Some(value), Some(pinned)) => {
+                self.store::<C, P::Value>(instance, spec, stamp, pinned, dynamic_tags, value, &gate)
+                    .await
+            }
+            _ => None,
         };
         drop(gate);
         if let Some(leader) = leader {
@@ -229,20 +256,29 @@ impl FnCache {
         instance: &dyn CacheInstance,
         spec: &CallSpec<'_>,
         stamp: Stamp,
-        snapshot: Vec<Option<Token>>,
+        pinned: Pinned,
         dynamic_tags: Option<DynamicTags<'_, T>>,
         value: &T,
         gate: &WriteGate,
     ) -> Option<Bytes> {
         let mut ops = Vec::new();
-        let tokens: Vec<Token> = spec
+        // Version keys live as long as the longest-lived entry that needs them.
+        for (key, _) in spec
             .versions
             .iter()
-            .zip(snapshot)
-            .map(|(key, current)| current.unwrap_or_else(|| create_version(key, &mut ops)))
-            .collect();
+            .zip(&pinned.existed)
+            .filter(|(_, e)| **e)
+        {
+            ops.push(WriteOp::KeepAlive {
+                key: (*key).to_owned(),
+                timeout: spec.timeout,
+            });
+        }
+        let tokens = pinned.tokens;
         let named = match dynamic_tags {
-            Some(tags_of) => match named_versions(instance, tags_of(value), &mut ops).await {
+            Some(tags_of) => match named_versions(instance, tags_of(value), spec.timeout, &mut ops)
+                .await
+            {
                 Ok(named) => named,
                 Err(err) => {
                     self.warn.warn(
@@ -280,23 +316,14 @@ impl FnCache {
     }
 }
 
-/// A fresh token for a version key that does not exist yet, created with `add` so a
-/// concurrent invalidation's token wins over ours.
-fn create_version(key: &str, ops: &mut Vec<WriteOp>) -> Token {
-    let token = Token::fresh();
-    ops.push(WriteOp::Add {
-        key: key.to_owned(),
-        value: token.to_bytes(),
-        timeout: Timeout::Never,
-    });
-    token
-}
-
 /// Versions of tags known only after the call. Read now: an invalidation of these tags
 /// during the computation cannot be detected (documented limit of value-derived tags).
+/// An absent one is created with `add`, so a concurrent invalidation's token wins over
+/// ours; a present one is kept alive as long as the entry.
 async fn named_versions(
     instance: &dyn CacheInstance,
     tags: Vec<String>,
+    timeout: Timeout,
     ops: &mut Vec<WriteOp>,
 ) -> Result<Vec<(String, Token)>> {
     if tags.is_empty() {
@@ -309,10 +336,24 @@ async fn named_versions(
         .into_iter()
         .zip(current)
         .map(|(key, now)| {
-            let token = now
-                .as_deref()
-                .and_then(Token::from_stored)
-                .unwrap_or_else(|| create_version(&key, ops));
+            let token = match now.as_deref().and_then(Token::from_stored) {
+                Some(token) => {
+                    ops.push(WriteOp::KeepAlive {
+                        key: key.clone(),
+                        timeout,
+                    });
+                    token
+                }
+                None => {
+                    let token = Token::fresh();
+                    ops.push(WriteOp::Add {
+                        key: key.clone(),
+                        value: token.to_bytes(),
+                        timeout,
+                    });
+                    token
+                }
+            };
             (key, token)
         })
         .collect())

@@ -16,6 +16,12 @@ pub(crate) enum Outcome {
     Value(Bytes),
     /// The result is not cacheable (an `Err`, a `None` with `cache_none = false`).
     Uncacheable,
+    /// The leader went away without a result: its caller was cancelled, or its computation
+    /// panicked (`panicked`). A waiter takes over.
+    Abandoned {
+        /// Whether the leader's computation panicked (rather than being cancelled).
+        panicked: bool,
+    },
 }
 
 struct Flight {
@@ -99,7 +105,8 @@ fn new_flight(owner: &'static str, versions: &[&str], dynamic_tags: bool) -> Arc
 }
 
 /// The computing caller's side. Dropping it without [`finish`](Leader::finish) (the
-/// caller was cancelled or panicked) releases the waiters, who then retry.
+/// caller was cancelled or panicked) releases the waiters at once, and one of them takes
+/// over.
 pub(crate) struct Leader {
     key: Option<String>,
     flight: Arc<Flight>,
@@ -128,6 +135,11 @@ impl Drop for Leader {
     fn drop(&mut self) {
         if !self.done {
             self.leave();
+            // Dropped while unwinding: the computation (or the code around it) panicked.
+            let panicked = std::thread::panicking();
+            self.flight
+                .outcome
+                .send_replace(Some(Outcome::Abandoned { panicked }));
         }
     }
 }
@@ -136,13 +148,14 @@ impl Drop for Leader {
 pub(crate) struct Waiter(watch::Receiver<Option<Outcome>>);
 
 impl Waiter {
-    /// The leader's outcome, or `None` when the leader went away without one.
-    pub(crate) async fn outcome(mut self) -> Option<Outcome> {
+    /// The leader's outcome.
+    pub(crate) async fn outcome(mut self) -> Outcome {
         self.0
             .wait_for(Option::is_some)
             .await
             .ok()
             .and_then(|o| o.clone())
+            .unwrap_or(Outcome::Abandoned { panicked: false })
     }
 }
 
@@ -159,7 +172,7 @@ mod tests {
             panic!("second caller waits")
         };
         leader.finish(Outcome::Value(Bytes::from_static(b"v")));
-        assert!(matches!(waiter.outcome().await, Some(Outcome::Value(v)) if &v[..] == b"v"));
+        assert!(matches!(waiter.outcome().await, Outcome::Value(v) if &v[..] == b"v"));
         assert!(
             matches!(join_or_lead("f1", "flight:a", &[], false), Role::Leader(_)),
             "flight left the map"
@@ -175,7 +188,29 @@ mod tests {
             panic!()
         };
         drop(leader);
-        assert!(waiter.outcome().await.is_none());
+        assert!(matches!(
+            waiter.outcome().await,
+            Outcome::Abandoned { panicked: false }
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_panicking_leader_tells_its_waiters_it_panicked() {
+        let Role::Leader(leader) = join_or_lead("f1", "flight:h", &[], false) else {
+            panic!()
+        };
+        let Role::Waiter(waiter) = join_or_lead("f1", "flight:h", &[], false) else {
+            panic!()
+        };
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            let _leader = leader;
+            panic!("computation failed");
+        }));
+        assert!(unwound.is_err());
+        assert!(matches!(
+            waiter.outcome().await,
+            Outcome::Abandoned { panicked: true }
+        ));
     }
 
     #[tokio::test]

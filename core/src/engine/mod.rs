@@ -3,9 +3,11 @@
 
 pub(crate) mod call;
 mod flight;
+mod pin;
 mod read;
 mod refresh;
 mod shared;
+mod wait;
 mod warn;
 mod write_gate;
 
@@ -13,12 +15,14 @@ pub use call::CallSpec;
 pub(crate) use flight::{close_versions, mark_stale};
 pub(crate) use refresh::refresh_scope;
 pub use shared::{IntoInstance, shared_instance};
+pub use wait::DEFAULT_SINGLE_FLIGHT_WAIT;
 pub(crate) use warn::RateLimitedWarn;
 pub(crate) use write_gate::close_key;
 
 use crate::{CacheInstance, InstanceLookup};
 use arc_swap::ArcSwapOption;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 /// Where a function's cache lives.
 ///
@@ -109,6 +113,7 @@ pub struct FnCache {
     target: CacheTarget,
     lookup: &'static dyn InstanceLookup,
     single_flight: bool,
+    single_flight_wait: Duration,
     resolved: ArcSwapOption<Resolved>,
     fixed: OnceLock<Arc<dyn CacheInstance>>,
     /// The value type's layout fingerprint, traced on first use (see `crate::layout`).
@@ -148,6 +153,7 @@ impl FnCache {
             target,
             lookup,
             single_flight,
+            single_flight_wait: DEFAULT_SINGLE_FLIGHT_WAIT,
             resolved: ArcSwapOption::const_empty(),
             fixed: OnceLock::new(),
             layout: OnceLock::new(),
@@ -202,6 +208,34 @@ impl FnCache {
     /// ```
     pub fn single_flight(&self) -> bool {
         self.single_flight
+    }
+
+    /// Sets how long a call waits, in total, for other calls computing its key before it
+    /// computes on its own (`#[ecached(single_flight_wait = 5)]`; default
+    /// [`DEFAULT_SINGLE_FLIGHT_WAIT`]). A hung computation then holds its waiters no
+    /// longer than this.
+    ///
+    /// ```
+    /// # use easy_cache_core::{CacheInstance, CacheTarget, FnCache, InstanceLookup};
+    /// # use std::{sync::Arc, time::Duration};
+    /// # struct NoAliases;
+    /// # impl InstanceLookup for NoAliases {
+    /// #     fn generation(&self) -> u64 { 0 }
+    /// #     fn lookup(&self, _: &str) -> Option<Arc<dyn CacheInstance>> { None }
+    /// # }
+    /// static F: FnCache = FnCache::new("src/lib.rs:1:1", "app::f", CacheTarget::Alias("default"), &NoAliases, true)
+    ///     .with_single_flight_wait(Duration::from_secs(5));
+    /// assert_eq!(F.single_flight_wait(), Duration::from_secs(5));
+    /// ```
+    pub const fn with_single_flight_wait(mut self, wait: Duration) -> Self {
+        self.single_flight_wait = wait;
+        self
+    }
+
+    /// How long a call waits for other calls computing its key (see
+    /// [`with_single_flight_wait`](Self::with_single_flight_wait)).
+    pub fn single_flight_wait(&self) -> Duration {
+        self.single_flight_wait
     }
 
     /// The function's unique id, shared by its body and its handle.

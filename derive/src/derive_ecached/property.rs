@@ -81,8 +81,8 @@ impl Property {
                     let (n, v) = (option.name, option.value);
                     passed.push(quote!(#n = #v));
                 }
-                "timeout" | "cache_alias" | "cache_instance" | "single_flight" | "cache_none"
-                | "codec" | "version" => {
+                "timeout" | "cache_alias" | "cache_instance" | "single_flight"
+                | "single_flight_wait" | "cache_none" | "codec" | "version" => {
                     let (n, v) = (option.name, option.value);
                     passed.push(quote!(#n = #v));
                 }

@@ -47,6 +47,11 @@ impl Emitter<'_> {
             })),
         };
         let single_flight = self.options.single_flight;
+        let wait = self
+            .options
+            .single_flight_wait
+            .as_ref()
+            .map(|wait| quote!(.with_single_flight_wait(#wait)));
         quote! {
             static __EC_CACHE: ::easy_cache::FnCache = ::easy_cache::FnCache::new(
                 #id,
@@ -54,7 +59,7 @@ impl Emitter<'_> {
                 #target,
                 &::easy_cache::__private::CACHES,
                 #single_flight,
-            );
+            )#wait;
         }
     }
 

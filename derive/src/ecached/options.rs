@@ -47,12 +47,14 @@ pub(crate) struct Options {
     pub prefix: Option<PrefixSpec>,
     pub target: Option<TargetSpec>,
     pub single_flight: bool,
+    /// How long waiters wait for the computing call: a `Duration` expression (const).
+    pub single_flight_wait: Option<proc_macro2::TokenStream>,
     pub cache_none: bool,
     pub codec: Option<syn::Path>,
     pub version: u64,
 }
 
-const KNOWN: &str = "key, timeout, tags, prefix, cache_alias, cache_instance, single_flight, cache_none, codec, version";
+const KNOWN: &str = "key, timeout, tags, prefix, cache_alias, cache_instance, single_flight, single_flight_wait, cache_none, codec, version";
 const POSITIONAL: [&str; 4] = ["key", "timeout", "tags", "prefix"];
 
 enum Arg {
@@ -90,6 +92,7 @@ impl Options {
             prefix: None,
             target: None,
             single_flight: true,
+            single_flight_wait: None,
             cache_none: true,
             codec: None,
             version: 0,
@@ -187,6 +190,7 @@ impl Options {
                 });
             }
             "single_flight" => self.single_flight = bool_literal(&value)?,
+            "single_flight_wait" => self.single_flight_wait = Some(wait_duration(&value)?),
             "cache_none" => self.cache_none = bool_literal(&value)?,
             "codec" => match value {
                 Expr::Path(path) => self.codec = Some(path.path),
@@ -225,6 +229,35 @@ fn string_literal(expr: &Expr) -> syn::Result<LitStr> {
             lit: Lit::Str(s), ..
         }) => Ok(s.clone()),
         other => Err(syn::Error::new_spanned(other, "expected a string literal")),
+    }
+}
+
+/// Seconds as an integer or float literal, or a const `Duration` expression.
+fn wait_duration(expr: &Expr) -> syn::Result<proc_macro2::TokenStream> {
+    let span = syn::spanned::Spanned::span(expr);
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => {
+            let secs: u64 = int.base10_parse()?;
+            Ok(quote::quote_spanned!(span=> ::std::time::Duration::from_secs(#secs)))
+        }
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(float),
+            ..
+        }) => {
+            let secs: f64 = float.base10_parse()?;
+            if !(secs.is_finite() && secs >= 0.0) {
+                return Err(syn::Error::new(
+                    span,
+                    "`single_flight_wait` takes a duration of zero or more seconds",
+                ));
+            }
+            // Whole microseconds: a `const` Duration without float arithmetic at run time.
+            let micros = (secs * 1e6).round() as u64;
+            Ok(quote::quote_spanned!(span=> ::std::time::Duration::from_micros(#micros)))
+        }
+        other => Ok(quote::quote_spanned!(span=> #other)),
     }
 }
 
