@@ -35,3 +35,8 @@ pub mod reliability {}
 
 #[doc = include_str!("../guide/performance.md")]
 pub mod performance {}
+
+// Written by `cargo xtask bench` (a full run) and `cargo xtask bench-page`, never by hand;
+// included so that it stays a page without code blocks to compile.
+#[doc = include_str!("../guide/bench-report.md")]
+pub mod bench_report {}

@@ -24,10 +24,15 @@ usage:
       prints calls, errors, wrong values, latency and memory per interval, writes
       target/soak-report.md, fails on a wrong value or memory growth.
   cargo xtask bench [--quick] [--servers auto|containers|local]
-      the speed targets of issue 5: criterion benches and counting examples of
+      the speed and memory targets: criterion benches and counting examples of
       benches/ against a Redis and two Memcached servers it starts and removes; writes
       target/bench-report.md (ours, the baseline of the same run, ratio, target, verdict).
-      --quick shortens criterion's warm-up and measurement (under 2 minutes once built).
+      A full run also records its verdicts in docs/guide/bench-history.json and rewrites
+      docs/guide/bench-report.md from it; --quick shortens criterion's warm-up and
+      measurement (under 2 minutes once built) and leaves the docs alone.
+  cargo xtask bench-page
+      rewrites docs/guide/bench-report.md from docs/guide/bench-history.json, measuring
+      nothing (after merging two histories, or a change to the page's layout).
   cargo xtask docker-shim
       runs a Docker API version shim for testcontainers in front of an older engine and
       prints its DOCKER_HOST (`test` and `services up` start one when needed).";
@@ -68,6 +73,8 @@ pub enum Command {
         /// Short criterion runs.
         quick: bool,
     },
+    /// `bench-page`.
+    BenchPage,
     /// `docker-shim`.
     DockerShim,
     /// `help`, `-h`, `--help`.
@@ -84,6 +91,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
     match command {
         "help" | "-h" | "--help" => Ok(Command::Help),
         "docker-shim" if rest.is_empty() => Ok(Command::DockerShim),
+        "bench-page" if rest.is_empty() => Ok(Command::BenchPage),
         "fuzz" => Ok(Command::Fuzz {
             seconds: minutes_flag(rest, 5.0)?,
         }),
@@ -279,6 +287,8 @@ mod tests {
     #[test]
     fn rejects_nonsense() {
         assert!(parse_str("benchmark").is_err());
+        assert_eq!(parse_str("bench-page"), Ok(Command::BenchPage));
+        assert!(parse_str("bench-page --quick").is_err());
         assert!(parse_str("bench --fast").is_err());
         assert!(parse_str("bench --servers cloud").is_err());
         assert!(parse_str("test --servers cloud").is_err());

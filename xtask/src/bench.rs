@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--quick] [--servers MODE]`: the speed targets of issue 5, measured.
+//! `cargo xtask bench [--quick] [--servers MODE]`: the speed and memory targets, measured.
 //!
 //! Starts a standalone Redis and two Memcached servers (as `cargo xtask test` does), runs
 //! the criterion benches of `benches/` and its counting examples against them, removes the
@@ -6,8 +6,11 @@
 //! hits' instructions with callgrind (when valgrind is installed), then reads criterion's
 //! estimates and the examples' JSON files and writes `target/bench-report.md`: one line per
 //! target with our figure, the baseline's from the same run, the ratio and the verdict.
+//! A full run (not `--quick`) also adds its verdicts to the docs' history of full runs and
+//! rewrites the docs' benchmark page from it (see [`published`]).
 
 mod instructions;
+mod published;
 mod report;
 mod rows;
 
@@ -34,7 +37,7 @@ const BENCHES: [&str; 5] = [
     "sled_hit",
 ];
 
-/// Entries of the resident-memory row (issue 5, row 10).
+/// Entries of the resident-memory line.
 const RESIDENT_ENTRIES: &str = "1000000";
 
 /// Criterion's timing flags: its defaults (3 s warm-up, 5 s of samples) for a full run;
@@ -64,6 +67,8 @@ fn target_dir() -> PathBuf {
 /// Runs everything, always removes the servers, writes the report from what was measured.
 pub async fn run(mode: ServerMode, quick: bool) -> Result<(), String> {
     let started = Instant::now();
+    // Before building: the load others put on the machine, not ours.
+    let load_before = report::load_average();
     let run_id = new_run_id();
     set_run_id(run_id.clone());
     let target = target_dir();
@@ -125,12 +130,17 @@ pub async fn run(mode: ServerMode, quick: bool) -> Result<(), String> {
 
     let context = report::Context {
         quick,
+        date: report::utc_now(),
+        machine: report::Machine::current(),
+        load_before,
+        load_after: report::load_average(),
         servers: provider.map_or_else(|| "none".to_owned(), |p| p.to_string()),
         build_secs,
         measure_secs: measured.elapsed().as_secs(),
     };
     let figures = report::Figures::load(&criterion_dir, &extra_dir);
-    let text = report::render(&context, &figures, &failures);
+    let rows = rows::all(&figures);
+    let text = report::render(&context, &rows, &figures, &failures);
     let path = target.join("bench-report.md");
     std::fs::write(&path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("\n{text}");
@@ -139,6 +149,14 @@ pub async fn run(mode: ServerMode, quick: bool) -> Result<(), String> {
         path.display(),
         started.elapsed().as_secs()
     );
+    if published::should_publish(quick, process::is_interrupted(), &rows) {
+        match published::publish(&published::docs_dir(), &context, &rows, &text) {
+            Ok(page) => println!("==> recorded this full run in {}", page.display()),
+            Err(e) => failures.push(e),
+        }
+    } else {
+        println!("==> docs left as they were: only a full run that measured something goes there");
+    }
     if failures.is_empty() {
         Ok(())
     } else {
@@ -261,6 +279,14 @@ fn remove_dir(dir: &std::path::Path) {
             eprintln!("==> cannot remove {}: {e}", dir.display());
         }
     }
+}
+
+/// `cargo xtask bench-page`: rewrites the docs' benchmark page from its history of full
+/// runs, measuring nothing (after a merge of two histories, or a change to the page).
+pub fn rewrite_page() -> Result<(), String> {
+    let page = published::regenerate(&published::docs_dir())?;
+    println!("==> rewrote {}", page.display());
+    Ok(())
 }
 
 fn path_string(path: &std::path::Path) -> String {

@@ -10,7 +10,9 @@
 //! - `cargo xtask soak [--minutes N] [--servers MODE]`: the soak load generator of the
 //!   integration tests, in release mode, on private servers (see [`soak`]).
 //! - `cargo xtask bench [--quick] [--servers MODE]`: the benchmarks of `benches/` against
-//!   servers it starts, and `target/bench-report.md` (see [`bench`]).
+//!   servers it starts, and `target/bench-report.md`; a full run also rewrites
+//!   `docs/guide/bench-report.md` (see [`bench`]).
+//! - `cargo xtask bench-page`: rewrites `docs/guide/bench-report.md` from its history.
 //! - `cargo xtask docker-shim`: a Docker API version shim in the foreground (see [`shim`]).
 //!
 //! See `docs/guide/testing.md`.
@@ -66,6 +68,7 @@ fn main() -> ExitCode {
             Command::Fuzz { seconds } => fuzz::run(seconds).await,
             Command::Soak { minutes, mode } => soak::run(&minutes, mode).await,
             Command::Bench { mode, quick } => bench::run(mode, quick).await,
+            Command::BenchPage => bench::rewrite_page(),
             Command::DockerShim => shim::serve().await,
         }
     });

@@ -27,7 +27,11 @@ pub async fn rerun_behind_shim(command: &Command) -> Option<ExitCode> {
         Command::ServicesUp { mode } => (*mode, true),
         Command::Soak { mode, .. } => (*mode, false),
         Command::Bench { mode, .. } => (*mode, false),
-        Command::Help | Command::ServicesDown | Command::DockerShim | Command::Fuzz { .. } => {
+        Command::Help
+        | Command::ServicesDown
+        | Command::DockerShim
+        | Command::BenchPage
+        | Command::Fuzz { .. } => {
             return None;
         }
     };

@@ -1,5 +1,7 @@
-//! The lines of the report, one per target of issue 5 (rows 4 and 6 have several), each
-//! computed from the run's figures and judged against its target.
+//! The lines of the report, one per target (the Redis and Memcached targets have several),
+//! each computed from the run's figures and judged against its target. A line's [`Row::id`]
+//! says what it measures and stays the same from run to run: the history of full runs
+//! (see `published.rs`) follows a line by it.
 
 use super::report::Figures;
 
@@ -17,8 +19,8 @@ pub enum Verdict {
 /// One line of the table.
 #[derive(Debug, Clone)]
 pub struct Row {
-    /// The issue's row number.
-    pub number: String,
+    /// What the line measures, as a stable name (`redis_hit_64_callers`).
+    pub id: String,
     /// What is measured.
     pub what: String,
     /// Our figure.
@@ -33,23 +35,43 @@ pub struct Row {
     pub verdict: Verdict,
 }
 
+impl Verdict {
+    /// The verdict as plain text: `met`, `NOT met` or `not measured` (the history's words).
+    pub fn label(&self) -> &'static str {
+        match self {
+            Verdict::Met => "met",
+            Verdict::NotMet => "NOT met",
+            Verdict::NotMeasured => "not measured",
+        }
+    }
+
+    /// The verdict in a table cell: a miss in bold, so it is not read past.
+    pub fn markdown(&self) -> String {
+        match self {
+            Verdict::NotMet => format!("**{}**", self.label()),
+            _ => self.label().to_owned(),
+        }
+    }
+}
+
 impl Row {
     /// The line as a markdown table row.
     pub fn markdown(&self) -> String {
-        let verdict = match self.verdict {
-            Verdict::Met => "met",
-            Verdict::NotMet => "**NOT met**",
-            Verdict::NotMeasured => "not measured",
-        };
         format!(
-            "| {} | {} | {} | {} | {} | {} | {} |\n",
-            self.number, self.what, self.ours, self.baseline, self.ratio, self.target, verdict
+            "| `{}` | {} | {} | {} | {} | {} | {} |\n",
+            self.id,
+            self.what,
+            self.ours,
+            self.baseline,
+            self.ratio,
+            self.target,
+            self.verdict.markdown()
         )
     }
 
-    fn missing(number: &str, what: &str, target: &str) -> Row {
+    fn missing(id: &str, what: &str, target: &str) -> Row {
         Row {
-            number: number.to_owned(),
+            id: id.to_owned(),
             what: what.to_owned(),
             ours: "—".to_owned(),
             baseline: "—".to_owned(),
@@ -60,12 +82,12 @@ impl Row {
     }
 }
 
-/// Every line, in the issue's order.
+/// Every line: in memory, Redis, Memcached, sled, invalidation, single flight, memory.
 pub fn all(f: &Figures) -> Vec<Row> {
     vec![
         time_ratio(
             f,
-            "1",
+            "memory_hit_vs_hand_written",
             "`#[ecached]` hit in memory, key template over a `u64`",
             ("memory_hit/ecached", "memory_hit/hand_written"),
             "hand-written: format key, get, decode",
@@ -73,7 +95,7 @@ pub fn all(f: &Figures) -> Vec<Row> {
         ),
         time_ratio(
             f,
-            "2",
+            "memory_hit_vs_moka_get",
             "the same hit",
             ("memory_hit/ecached", "memory_hit/moka_get"),
             "raw moka `get`, pre-built key",
@@ -81,7 +103,7 @@ pub fn all(f: &Figures) -> Vec<Row> {
         ),
         time_ratio(
             f,
-            "3",
+            "memory_hit_2_threads_vs_cached_crate",
             "the same hit, two threads at once (wall time per call)",
             (
                 "memory_hit_2_threads/ecached",
@@ -92,14 +114,14 @@ pub fn all(f: &Figures) -> Vec<Row> {
         ),
         throughput(
             f,
-            "4",
+            "redis_hit_1_caller",
             "`#[ecached]` hit on Redis, two tags + prefix, 1 caller",
             ("redis_hit_c1/ecached", "redis_hit_c1/raw_get"),
         )
         .with_reference(f, REDIS_MGET, "redis_hit_c1/raw_mget_same_keys"),
         throughput(
             f,
-            "4",
+            "redis_hit_64_callers",
             "the same, 64 callers at once",
             ("redis_hit_c64/ecached", "redis_hit_c64/raw_get"),
         )
@@ -108,14 +130,14 @@ pub fn all(f: &Figures) -> Vec<Row> {
         redis_miss_round_trips(f),
         throughput(
             f,
-            "6",
+            "memcached_hit_1_caller",
             "`#[ecached]` hit on Memcached (two servers), 1 caller",
             ("memcached_hit/ecached", "memcached_hit/raw_get"),
         ),
         memcached_requests(f),
         time_ratio(
             f,
-            "7",
+            "sled_hit_vs_raw_get",
             "`#[ecached]` hit on sled",
             ("sled_hit/ecached", "sled_hit/raw_get"),
             "raw `Tree::get` + decode",
@@ -123,7 +145,7 @@ pub fn all(f: &Figures) -> Vec<Row> {
         ),
         time_ratio(
             f,
-            "8",
+            "invalidate_tag_100000_vs_1",
             "invalidate a tag covering 100 000 entries",
             (
                 "invalidate_tag/covering_100000",
@@ -137,7 +159,7 @@ pub fn all(f: &Figures) -> Vec<Row> {
     ]
 }
 
-/// The reference next to row 4's baseline.
+/// The reference next to the Redis hits' baseline.
 const REDIS_MGET: &str = "raw `MGET` of the hit's 4 keys";
 
 impl Row {
@@ -178,7 +200,7 @@ fn verdict(met: bool) -> Verdict {
 /// Ours / baseline of two times; met when at most `max`.
 fn time_ratio(
     f: &Figures,
-    number: &str,
+    id: &str,
     what: &str,
     (ours_id, base_id): (&str, &str),
     baseline: &str,
@@ -186,11 +208,11 @@ fn time_ratio(
 ) -> Row {
     let target = format!("≤ {max:.2}×");
     let (Some(ours), Some(base)) = (f.time(ours_id), f.time(base_id)) else {
-        return Row::missing(number, what, &target);
+        return Row::missing(id, what, &target);
     };
     let ratio = ours / base;
     Row {
-        number: number.to_owned(),
+        id: id.to_owned(),
         what: what.to_owned(),
         ours: time(ours),
         baseline: format!("{}: {}", baseline, time(base)),
@@ -201,14 +223,14 @@ fn time_ratio(
 }
 
 /// Our throughput / the baseline's, from times per call; met when at least 0.90.
-fn throughput(f: &Figures, number: &str, what: &str, (ours_id, base_id): (&str, &str)) -> Row {
+fn throughput(f: &Figures, id: &str, what: &str, (ours_id, base_id): (&str, &str)) -> Row {
     let target = "≥ 0.90× throughput".to_owned();
     let (Some(ours), Some(base)) = (f.time(ours_id), f.time(base_id)) else {
-        return Row::missing(number, what, &target);
+        return Row::missing(id, what, &target);
     };
     let ratio = base / ours;
     Row {
-        number: number.to_owned(),
+        id: id.to_owned(),
         what: what.to_owned(),
         ours: format!("{} ({}/call)", rate(ours), time(ours)),
         baseline: format!("raw client: {} ({}/call)", rate(base), time(base)),
@@ -230,10 +252,10 @@ fn commands(f: &Figures, path: &str) -> String {
         .join(" + ")
 }
 
-/// Row 4: round trips of a tagged hit, counted by the server.
+/// Round trips of a tagged Redis hit, counted by the server.
 fn redis_hit_round_trips(f: &Figures) -> Row {
-    let (number, what, target) = (
-        "4",
+    let (id, what, target) = (
+        "redis_hit_round_trips",
         "Redis hit: round trips per hit (server's read events, `INFO`)",
         "exactly 1 round trip",
     );
@@ -244,10 +266,10 @@ fn redis_hit_round_trips(f: &Figures) -> Row {
         f.number(&format!("{hit}/commands_per_call")),
         f.number(&format!("{raw}/reads_per_call")),
     ) else {
-        return Row::missing(number, what, target);
+        return Row::missing(id, what, target);
     };
     Row {
-        number: number.to_owned(),
+        id: id.to_owned(),
         what: what.to_owned(),
         ours: format!(
             "{reads} round trip, {cmds} command ({})",
@@ -263,10 +285,10 @@ fn redis_hit_round_trips(f: &Figures) -> Row {
     }
 }
 
-/// Row 5: a miss then store with tags: backend calls and the server's read events.
+/// A Redis miss then store with tags: backend calls and the server's read events.
 fn redis_miss_round_trips(f: &Figures) -> Row {
-    let (number, what, target) = (
-        "5",
+    let (id, what, target) = (
+        "redis_miss_round_trips",
         "Redis miss then store, two tags + prefix: round trips per call",
         "2 round trips (read, write batch)",
     );
@@ -282,10 +304,10 @@ fn redis_miss_round_trips(f: &Figures) -> Row {
         )),
         f.number(&format!("{base}/tagged_miss_computations_per_call")),
     ) else {
-        return Row::missing(number, what, target);
+        return Row::missing(id, what, target);
     };
     Row {
-        number: number.to_owned(),
+        id: id.to_owned(),
         what: what.to_owned(),
         ours: format!(
             "{reads} round trips at the server ({}); backend calls: {get_many} get_many + \
@@ -299,10 +321,10 @@ fn redis_miss_round_trips(f: &Figures) -> Row {
     }
 }
 
-/// Row 6: `get` request lines per hit on each server the hit touches.
+/// Memcached: `get` request lines per hit on each server the hit touches.
 fn memcached_requests(f: &Figures) -> Row {
-    let (number, what, target) = (
-        "6",
+    let (id, what, target) = (
+        "memcached_requests_per_server",
         "Memcached hits: `get` requests per server touched (`stats`)",
         "1 request per server touched",
     );
@@ -316,7 +338,7 @@ fn memcached_requests(f: &Figures) -> Row {
             .value(&format!("round_trips/memcached/{hit}/servers"))
             .and_then(|s| s.as_array())
         else {
-            return Row::missing(number, what, target);
+            return Row::missing(id, what, target);
         };
         let mut touched = 0;
         let mut lines = Vec::new();
@@ -345,7 +367,7 @@ fn memcached_requests(f: &Figures) -> Row {
         .number("round_trips/memcached/raw_get/servers/0/get_lines_per_call")
         .map_or("?".to_owned(), |l| l.to_string());
     Row {
-        number: number.to_owned(),
+        id: id.to_owned(),
         what: what.to_owned(),
         ours: parts.join("; "),
         baseline: format!("raw get: {raw} request"),
@@ -355,10 +377,11 @@ fn memcached_requests(f: &Figures) -> Row {
     }
 }
 
-/// Row 9: 1000 callers on one cold key: computations, and time against one computation.
+/// Single flight: 1000 callers on one cold key: computations, and time against one
+/// computation.
 fn stampede(f: &Figures) -> Row {
-    let (number, what, target) = (
-        "9",
+    let (id, what, target) = (
+        "cold_key_1000_callers",
         "1000 concurrent calls on one cold key",
         "1 computation; ≤ 1.20× one computation",
     );
@@ -367,12 +390,12 @@ fn stampede(f: &Figures) -> Row {
         f.time("cold_key_1000_callers/one_computation"),
         f.number("stampede/computations_per_round_max"),
     ) else {
-        return Row::missing(number, what, target);
+        return Row::missing(id, what, target);
     };
     let rounds = f.number("stampede/rounds").unwrap_or(0.0);
     let ratio = ours / base;
     Row {
-        number: number.to_owned(),
+        id: id.to_owned(),
         what: what.to_owned(),
         ours: format!(
             "{} for all 1000; at most {max_runs} computation per key ({rounds} rounds)",
@@ -385,10 +408,10 @@ fn stampede(f: &Figures) -> Row {
     }
 }
 
-/// Row 10: resident memory growth of 1 M entries, ours against raw moka.
+/// Resident memory growth of 1 M entries, ours against raw moka.
 fn resident(f: &Figures) -> Row {
-    let (number, what, target) = (
-        "10",
+    let (id, what, target) = (
+        "resident_memory_1m_entries",
         "memory backend, 1 M entries of 100-byte values: resident memory added",
         "≤ 1.50×",
     );
@@ -397,7 +420,7 @@ fn resident(f: &Figures) -> Row {
         f.number("resident_moka/delta_kib"),
         f.number("resident_ours/entries"),
     ) else {
-        return Row::missing(number, what, target);
+        return Row::missing(id, what, target);
     };
     let mib = |kib: f64| {
         format!(
@@ -408,7 +431,7 @@ fn resident(f: &Figures) -> Row {
     };
     let ratio = ours / base;
     Row {
-        number: number.to_owned(),
+        id: id.to_owned(),
         what: what.to_owned(),
         ours: mib(ours),
         baseline: format!("raw moka: {}", mib(base)),
@@ -418,30 +441,32 @@ fn resident(f: &Figures) -> Row {
     }
 }
 
-/// The instructions table (rows 1, 2 and 7), from `instructions.json`.
+/// The instructions table of the in-process hits, from `instructions.json`; each line
+/// names the timed line it backs up.
 pub fn instructions(f: &Figures) -> String {
     let lines = [
         (
-            "1",
+            "memory_hit_vs_hand_written",
             "`#[ecached]` hit in memory / hand-written lookup",
             "ecached",
             "hand",
         ),
         (
-            "2",
+            "memory_hit_vs_moka_get",
             "`#[ecached]` hit in memory / raw moka `get`",
             "ecached",
             "moka",
         ),
         (
-            "7",
+            "sled_hit_vs_raw_get",
             "`#[ecached]` hit on sled / raw `Tree::get` + decode",
             "sled",
             "sled_raw",
         ),
     ];
-    let mut out = String::from("| row | what | ours | baseline | ratio |\n|---|---|---|---|---|\n");
-    for (row, what, ours, base) in lines {
+    let mut out =
+        String::from("| line | what | ours | baseline | ratio |\n|---|---|---|---|---|\n");
+    for (line, what, ours, base) in lines {
         let (ours, base) = (
             f.number(&format!("instructions/{ours}")),
             f.number(&format!("instructions/{base}")),
@@ -450,42 +475,35 @@ pub fn instructions(f: &Figures) -> String {
             (Some(o), Some(b)) => format!("{o:.0} | {b:.0} | {:.2}×", o / b),
             _ => "not measured | — | —".to_owned(),
         };
-        out.push_str(&format!("| {row} | {what} | {cells} |\n"));
+        out.push_str(&format!("| `{line}` | {what} | {cells} |\n"));
     }
     out
 }
 
-/// The allocations table (rows 1 and 4), from `allocations.json`.
+/// The allocations table of the in-memory and Redis hits, from `allocations.json`.
 pub fn allocations(f: &Figures) -> String {
     let lines = [
-        ("memory_ecached", "1", "`#[ecached]` hit in memory"),
+        ("memory_ecached", "`#[ecached]` hit in memory"),
         (
             "memory_hand_written",
-            "1",
             "hand-written lookup in memory (baseline)",
         ),
         (
             "memory_ecached_tagged",
-            "1",
             "`#[ecached]` hit in memory with two tags",
         ),
         (
             "redis_ecached_tagged",
-            "4",
             "`#[ecached]` hit on Redis, two tags + prefix",
         ),
-        (
-            "redis_raw_get",
-            "4",
-            "raw redis-rs `GET` + decode (baseline)",
-        ),
+        ("redis_raw_get", "raw redis-rs `GET` + decode (baseline)"),
     ];
-    let mut out = String::from("| row | what | allocations per call |\n|---|---|---|\n");
-    for (id, row, what) in lines {
+    let mut out = String::from("| what | allocations per call |\n|---|---|\n");
+    for (id, what) in lines {
         let figure = f
             .number(&format!("allocations/{id}"))
             .map_or("not measured".to_owned(), |n| format!("{n:.2}"));
-        out.push_str(&format!("| {row} | {what} | {figure} |\n"));
+        out.push_str(&format!("| {what} | {figure} |\n"));
     }
     out
 }
@@ -509,19 +527,19 @@ mod tests {
     #[test]
     fn time_ratios_are_judged_against_their_bound() {
         let f = figures(&[("a/ours", 110.0), ("a/base", 100.0)], &[]);
-        let row = time_ratio(&f, "1", "w", ("a/ours", "a/base"), "b", 1.10);
+        let row = time_ratio(&f, "hit", "w", ("a/ours", "a/base"), "b", 1.10);
         assert_eq!((row.ratio.as_str(), row.verdict), ("1.10×", Verdict::Met));
-        let row = time_ratio(&f, "1", "w", ("a/ours", "a/base"), "b", 1.05);
+        let row = time_ratio(&f, "hit", "w", ("a/ours", "a/base"), "b", 1.05);
         assert_eq!(row.verdict, Verdict::NotMet);
         assert!(row.markdown().contains("**NOT met**"));
-        let row = time_ratio(&f, "1", "w", ("a/ours", "a/missing"), "b", 1.05);
+        let row = time_ratio(&f, "hit", "w", ("a/ours", "a/missing"), "b", 1.05);
         assert_eq!(row.verdict, Verdict::NotMeasured);
     }
 
     #[test]
     fn throughput_is_the_inverse_ratio_of_times() {
         let f = figures(&[("r/ours", 50.0), ("r/base", 40.0)], &[]);
-        let row = throughput(&f, "4", "w", ("r/ours", "r/base"));
+        let row = throughput(&f, "hit", "w", ("r/ours", "r/base"));
         assert_eq!(
             (row.ratio.as_str(), row.verdict),
             ("0.80×", Verdict::NotMet)
@@ -533,7 +551,7 @@ mod tests {
     fn a_reference_is_shown_but_not_judged() {
         let f = figures(&[("r/ours", 50.0), ("r/base", 45.0), ("r/mget", 50.0)], &[]);
         let row =
-            throughput(&f, "4", "w", ("r/ours", "r/base")).with_reference(&f, "mget", "r/mget");
+            throughput(&f, "hit", "w", ("r/ours", "r/base")).with_reference(&f, "mget", "r/mget");
         assert!(
             row.baseline.contains("reference, mget: 20.00 M/s"),
             "{}",
@@ -588,19 +606,28 @@ mod tests {
         assert!(table.contains("| 1900 | 2000 | 0.95× |"), "{table}");
         assert!(table.contains("| 1900 | 1000 | 1.90× |"), "{table}");
         assert!(
-            table.contains("| 7 |") && table.contains("not measured"),
+            table.contains("| `sled_hit_vs_raw_get` |") && table.contains("not measured"),
             "{table}"
         );
     }
 
     #[test]
-    fn every_issue_row_has_a_line() {
-        let numbers: Vec<String> = all(&Figures::default())
-            .into_iter()
-            .map(|r| r.number)
-            .collect();
-        for n in 1..=10 {
-            assert!(numbers.contains(&n.to_string()), "row {n}");
-        }
+    fn every_target_has_a_line_with_its_own_id() {
+        let ids: Vec<String> = all(&Figures::default()).into_iter().map(|r| r.id).collect();
+        assert_eq!(ids.len(), 13);
+        let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len(), "{ids:?}");
+        // The history follows a line by its id: an id is a name, never a tracker's number.
+        assert!(
+            ids.iter()
+                .all(|id| id.starts_with(|c: char| c.is_ascii_lowercase()))
+        );
+    }
+
+    #[test]
+    fn a_miss_is_bold_in_the_table_and_plain_in_the_history() {
+        assert_eq!(Verdict::NotMet.label(), "NOT met");
+        assert_eq!(Verdict::NotMet.markdown(), "**NOT met**");
+        assert_eq!(Verdict::Met.markdown(), "met");
     }
 }
