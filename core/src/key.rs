@@ -1,5 +1,11 @@
 //! Building keys from values: [`KeyPart`], the seed's `create_cache_key`, and the
 //! `Display` fallback the macro uses for types that only implement `Display`.
+//!
+//! Key parts are *injective*: two different values of one type never write the same text,
+//! so two different argument lists of one function never share a key. Strings escape the
+//! characters that structure a key (`%`, `:`, `,`, `[`, `]`, `~`) as `%XX`; `None` is `~`
+//! (a `Some` whose own form starts with `~` gets one more); a sequence holding a single
+//! empty part is `[%]`, never `[]`.
 
 use std::fmt::{Display, Write};
 
@@ -38,6 +44,49 @@ pub trait KeyPart {
     fn write_key_part(&self, out: &mut String);
 }
 
+/// The bytes that structure a key, escaped inside a part.
+const fn is_structural(byte: u8) -> bool {
+    matches!(byte, b'%' | b':' | b',' | b'[' | b']' | b'~')
+}
+
+/// Appends `text` to `out` as one key part: structural characters become `%XX`.
+///
+/// ```
+/// let mut key = String::new();
+/// easy_cache_core::write_escaped("ann:lee", &mut key);
+/// assert_eq!(key, "ann%3Alee");
+/// ```
+pub fn write_escaped(text: &str, out: &mut String) {
+    // Most parts have nothing to escape: one scan, one copy.
+    if !text.bytes().any(is_structural) {
+        out.push_str(text);
+        return;
+    }
+    for c in text.chars() {
+        if c.is_ascii() && is_structural(c as u8) {
+            let _ = write!(out, "%{:02X}", c as u8);
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+/// A `fmt::Write` that escapes what it is given, for `Display` values.
+struct Escaping<'a>(&'a mut String);
+
+impl std::fmt::Write for Escaping<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        write_escaped(s, self.0);
+        Ok(())
+    }
+}
+
+/// Appends `value`'s `Display` output as one escaped key part.
+fn write_display_escaped(value: &(impl Display + ?Sized), out: &mut String) {
+    let _ = write!(Escaping(out), "{value}");
+}
+
+// Shortest round-trip forms: distinct floats print differently (`-0` and `0` too).
 macro_rules! key_part_via_display {
     ($($t:ty),*) => {$(
         impl KeyPart for $t {
@@ -47,7 +96,13 @@ macro_rules! key_part_via_display {
         }
     )*};
 }
-key_part_via_display!(f32, f64, bool, char);
+key_part_via_display!(f32, f64, bool);
+
+impl KeyPart for char {
+    fn write_key_part(&self, out: &mut String) {
+        write_escaped(self.encode_utf8(&mut [0; 4]), out);
+    }
+}
 
 // Integers are the most common key parts: itoa writes them without the fmt machinery.
 macro_rules! key_part_integer {
@@ -66,17 +121,17 @@ key_part_integer!(
 
 impl KeyPart for str {
     fn write_key_part(&self, out: &mut String) {
-        out.push_str(self);
+        write_escaped(self, out);
     }
 }
 impl KeyPart for String {
     fn write_key_part(&self, out: &mut String) {
-        out.push_str(self);
+        write_escaped(self, out);
     }
 }
 impl KeyPart for std::borrow::Cow<'_, str> {
     fn write_key_part(&self, out: &mut String) {
-        out.push_str(self);
+        write_escaped(self, out);
     }
 }
 impl<T: KeyPart + ?Sized> KeyPart for &T {
@@ -104,24 +159,42 @@ impl<T: KeyPart + ?Sized> KeyPart for std::rc::Rc<T> {
         (**self).write_key_part(out);
     }
 }
-/// `None` is written as `None`, `Some(x)` as `x` (as the seed's `str()` does).
+/// `None` is written as `~`, `Some(x)` as `x` (`~x` when `x` itself starts with `~`, so
+/// `Some(None)` and `None` differ); no string writes `~`, so `Some("None")` and `None`
+/// differ too.
 impl<T: KeyPart> KeyPart for Option<T> {
     fn write_key_part(&self, out: &mut String) {
         match self {
-            Some(value) => value.write_key_part(out),
-            None => out.push_str("None"),
+            Some(value) => {
+                let start = out.len();
+                value.write_key_part(out);
+                if out[start..].starts_with(NONE) {
+                    out.insert(start, NONE);
+                }
+            }
+            None => out.push(NONE),
         }
     }
 }
-/// Sequences are written as `[a,b,c]`.
+
+/// How `None` is written.
+const NONE: char = '~';
+
+/// Sequences are written as `[a,b,c]`; a single part that writes nothing is `[%]`, so
+/// `[""]` and `[]` differ.
 impl<T: KeyPart> KeyPart for [T] {
     fn write_key_part(&self, out: &mut String) {
         out.push('[');
+        let start = out.len();
         for (i, item) in self.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
             item.write_key_part(out);
+        }
+        if !self.is_empty() && out.len() == start {
+            // `%` alone is no escape sequence: nothing else writes it.
+            out.push('%');
         }
         out.push(']');
     }
@@ -174,7 +247,7 @@ impl<T: KeyPart + ?Sized> ViaKeyPart for KeyWriter<'_, T> {
     }
 }
 
-/// Fallback path: the value implements `Display`.
+/// Fallback path: the value implements `Display` (its output escaped as a string's).
 #[doc(hidden)]
 pub trait ViaDisplay {
     fn write_to(&self, out: &mut String);
@@ -182,8 +255,24 @@ pub trait ViaDisplay {
 impl<T: Display + ?Sized> ViaDisplay for &KeyWriter<'_, T> {
     #[inline]
     fn write_to(&self, out: &mut String) {
-        let _ = write!(out, "{}", self.0);
+        write_display_escaped(self.0, out);
     }
+}
+
+/// Appends the 128-bit hash of a key part's text, as 32 hex digits: a template's
+/// `{x:hash}`, for values too long for a key (memcached allows 250 bytes) or not to be
+/// shown in it. Stable across processes and releases (XXH3-128).
+///
+/// ```
+/// let mut key = String::from("doc:");
+/// easy_cache_core::write_hashed(|out| out.push_str("a long text"), &mut key);
+/// assert_eq!(key.len(), 4 + 32);
+/// ```
+pub fn write_hashed(part: impl FnOnce(&mut String), out: &mut String) {
+    let mut text = String::new();
+    part(&mut text);
+    let hash = xxhash_rust::xxh3::xxh3_128(text.as_bytes());
+    let _ = write!(out, "{hash:032x}");
 }
 
 /// Joins parts into a key with `:`, as the seed's `create_cache_key(*parts)`.
@@ -191,7 +280,8 @@ impl<T: Display + ?Sized> ViaDisplay for &KeyWriter<'_, T> {
 /// ```
 /// use easy_cache_core::create_cache_key;
 /// assert_eq!(create_cache_key!("user_favorite_books", 42), "user_favorite_books:42");
-/// assert_eq!(create_cache_key!("a", Some(1), None::<u8>, [1, 2]), "a:1:None:[1,2]");
+/// assert_eq!(create_cache_key!("a", Some(1), None::<u8>, [1, 2]), "a:1:~:[1,2]");
+/// assert_eq!(create_cache_key!("ann:lee", "x"), "ann%3Alee:x"); // parts are escaped
 /// ```
 #[macro_export]
 macro_rules! create_cache_key {
@@ -243,7 +333,7 @@ mod tests {
         let ids: &[u64] = &[1, 2];
         assert_eq!(
             create_cache_key!(name, owned, ids, Some("x"), None::<&str>),
-            "ann:bob:[1,2]:x:None"
+            "ann:bob:[1,2]:x:~"
         );
         assert_eq!(
             create_cache_key!(1.5f64, true, 'c', (1, "a")),
@@ -259,5 +349,69 @@ mod tests {
     #[test]
     fn display_only_types_fall_back_to_display() {
         assert_eq!(create_cache_key!("k", OnlyDisplay), "k:shown");
+    }
+
+    /// The three collisions the review found, each now two keys.
+    #[test]
+    fn separators_in_strings_none_and_empty_parts_never_collide() {
+        assert_ne!(
+            create_cache_key!("ann:lee", "x"),
+            create_cache_key!("ann", "lee:x")
+        );
+        assert_ne!(
+            create_cache_key!(vec!["a,b"]),
+            create_cache_key!(vec!["a", "b"])
+        );
+        assert_ne!(create_cache_key!(None::<&str>), create_cache_key!(Some("None")));
+        assert_ne!(
+            create_cache_key!(None::<Option<u8>>),
+            create_cache_key!(Some(None::<u8>))
+        );
+        assert_ne!(create_cache_key!(Vec::<&str>::new()), create_cache_key!(vec![""]));
+        assert_ne!(create_cache_key!(Some("~")), create_cache_key!(None::<&str>));
+        assert_eq!(create_cache_key!("100%", ["x]"]), "100%25:[x%5D]");
+    }
+
+    /// Draws many values from a small, separator-heavy space and fails on any two
+    /// distinct values that share a key.
+    fn assert_injective<T, S>(values: S, key: impl Fn(&T) -> String)
+    where
+        T: std::fmt::Debug + PartialEq + Clone,
+        S: proptest::strategy::Strategy<Value = T>,
+    {
+        use proptest::strategy::ValueTree;
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let mut seen = std::collections::HashMap::new();
+        for _ in 0..4_000 {
+            let value = values.new_tree(&mut runner).unwrap().current();
+            if let Some(other) = seen.insert(key(&value), value.clone()) {
+                assert_eq!(other, value, "two argument lists share the key {}", key(&value));
+            }
+        }
+    }
+
+    /// Short strings over separators and the letters of `None`: collisions, if the
+    /// encoding had any, are among them.
+    fn text() -> impl proptest::strategy::Strategy<Value = String> {
+        "[a:,\\[\\]~%None]{0,3}"
+    }
+
+    #[test]
+    fn distinct_argument_lists_give_distinct_keys() {
+        use proptest::collection::vec;
+        use proptest::option::of;
+        assert_injective((text(), text()), |(a, b)| create_cache_key!(a, b));
+        assert_injective(vec(text(), 0..4), |v| create_cache_key!(v));
+        assert_injective((vec(text(), 0..3), text()), |(v, s)| create_cache_key!(v, s));
+        assert_injective(of(of(text())), |o| create_cache_key!(o));
+        assert_injective((of(text()), text()), |(o, s)| create_cache_key!(o, s));
+        assert_injective(vec(of(text()), 0..3), |v| create_cache_key!(v));
+        assert_injective(vec(vec(text(), 0..3), 0..3), |v| create_cache_key!(v));
+        assert_injective((text(), proptest::char::range(' ', '~')), |(s, c)| {
+            create_cache_key!(s, c)
+        });
+        assert_injective(((text(), text()), of(vec(text(), 0..2))), |(t, o)| {
+            create_cache_key!(t, o)
+        });
     }
 }

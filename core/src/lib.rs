@@ -46,7 +46,7 @@ pub use handle::{
 };
 pub use instance::{CacheInstance, WriteOp};
 pub use invalidate::{IntoTags, invalidate_key_on, invalidate_prefix_on, invalidate_tags_on};
-pub use key::{KEY_SEPARATOR, KeyPart};
+pub use key::{KEY_SEPARATOR, KeyPart, write_escaped, write_hashed};
 pub use lookup::InstanceLookup;
 pub use meta::{Meta, MetaArg};
 pub use policy::{OkOnly, Plain, ReturnPolicy, SomeOnly};

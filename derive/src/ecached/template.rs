@@ -1,5 +1,9 @@
 //! Key, tag and prefix templates: `"user:{id}"`, `"shop:{self.id}"`, `"n:{n:05}"`,
 //! checked against the function's parameters at compile time.
+//!
+//! A plain placeholder writes its value as an escaped key part (see `KeyPart`), so two
+//! different values never write the same text; `{x:hash}` writes a 128-bit hash of that;
+//! `{x:raw}` and format specs (`{n:05}`) write the formatted text as it is.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote_spanned};
@@ -116,8 +120,10 @@ impl Template {
                     }
                 });
                 let value = quote_spanned!(span=> (&#root #(#fields)*));
-                match spec {
+                match spec.as_deref() {
                     None => quote_spanned!(span=> (&::easy_cache::__private::KeyWriter(#value)).write_to(&mut #out);),
+                    Some("hash") => quote_spanned!(span=> ::easy_cache::write_hashed(|__ec_part| (&::easy_cache::__private::KeyWriter(#value)).write_to(__ec_part), &mut #out);),
+                    Some("raw") => quote_spanned!(span=> let _ = ::std::fmt::Write::write_fmt(&mut #out, format_args!("{}", #value));),
                     Some(spec) => {
                         let format = format!("{{:{spec}}}");
                         quote_spanned!(span=> let _ = ::std::fmt::Write::write_fmt(&mut #out, format_args!(#format, #value));)
