@@ -7,9 +7,9 @@
 //! serde-reflection (field names, their order and formats, enum variants), and mixes that
 //! in. Every variant of every enum is traced, however deeply it is nested (in a field, an
 //! `Option`, a `Vec`, a map, a generic type or another enum's variant), so a swap inside a
-//! non-first variant changes the fingerprint too. Types whose `Deserialize` validates its input (a date parsed from a string, say)
-//! cannot be traced; they fall back to the name-only fingerprint, and `version = N` is
-//! the way to mark their layout changes.
+//! non-first variant changes the fingerprint too. Types whose `Deserialize` validates its
+//! input (a date parsed from a string, say) cannot be traced; they fall back to the
+//! name-only fingerprint, and `version = N` is the way to mark their layout changes.
 
 use serde::de::DeserializeOwned;
 use serde_reflection::{ContainerFormat, Format, Registry, Samples, Tracer, TracerConfig};
