@@ -96,7 +96,10 @@ mod drawing_1 {
     pub async fn drawing(id: u32) -> Drawing {
         RUNS.fetch_add(1, Ordering::SeqCst);
         Drawing {
-            shapes: vec![Shape::Rect { w: 640 + id, h: 480 }],
+            shapes: vec![Shape::Rect {
+                w: 640 + id,
+                h: 480,
+            }],
         }
     }
 }
@@ -121,7 +124,10 @@ mod drawing_2 {
     pub async fn drawing(id: u32) -> Drawing {
         RUNS.fetch_add(1, Ordering::SeqCst);
         Drawing {
-            shapes: vec![Shape::Rect { h: 480, w: 640 + id }],
+            shapes: vec![Shape::Rect {
+                h: 480,
+                w: 640 + id,
+            }],
         }
     }
 }

@@ -274,7 +274,11 @@ mod tests {
         #[allow(dead_code)] // only traced, never read
         pub enum Tree {
             Leaf,
-            Node { left: Box<Tree>, right: Box<Tree>, weight: u32 },
+            Node {
+                left: Box<Tree>,
+                right: Box<Tree>,
+                weight: u32,
+            },
         }
     }
     mod tree_v2 {
@@ -282,7 +286,11 @@ mod tests {
         #[allow(dead_code)] // only traced, never read
         pub enum Tree {
             Leaf,
-            Node { weight: u32, left: Box<Tree>, right: Box<Tree> },
+            Node {
+                weight: u32,
+                left: Box<Tree>,
+                right: Box<Tree>,
+            },
         }
     }
     /// The tracer reads a recursing enum as its first variant: here that recurses forever.
@@ -300,7 +308,11 @@ mod tests {
         assert_eq!(dir, fingerprint::<Dir>(), "deterministic");
         let tree = fingerprint::<tree_v1::Tree>();
         assert_ne!(tree, 0);
-        assert_ne!(tree, fingerprint::<tree_v2::Tree>(), "a recursive variant's fields");
+        assert_ne!(
+            tree,
+            fingerprint::<tree_v2::Tree>(),
+            "a recursive variant's fields"
+        );
         assert_ne!(
             fingerprint::<Vec<tree_v1::Tree>>(),
             fingerprint::<Vec<tree_v2::Tree>>()

@@ -307,10 +307,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<'_, V> {
         })
     }
 
-    fn visit_newtype_struct<D: Deserializer<'de>>(
-        self,
-        inner: D,
-    ) -> Result<Self::Value, D::Error> {
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, inner: D) -> Result<Self::Value, D::Error> {
         self.inner.visit_newtype_struct(Explore {
             inner,
             state: self.state,
@@ -385,8 +382,7 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Wrap<'_, A> {
     }
 
     fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value, A::Error> {
-        self.inner
-            .newtype_variant_seed(Wrap::new(seed, self.state))
+        self.inner.newtype_variant_seed(Wrap::new(seed, self.state))
     }
 
     fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, A::Error> {
@@ -453,8 +449,16 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for AsTuple<'_, V> {
                     state,
                 })?
                 .ok_or_else(|| de::Error::custom("the tracer's tuple is short")),
-            MAP => self.visitor.visit_map(One { tuple, state, left: 1 }),
-            _ => self.visitor.visit_seq(One { tuple, state, left: 1 }),
+            MAP => self.visitor.visit_map(One {
+                tuple,
+                state,
+                left: 1,
+            }),
+            _ => self.visitor.visit_seq(One {
+                tuple,
+                state,
+                left: 1,
+            }),
         }
     }
 }
