@@ -74,6 +74,80 @@ async fn a_value_of_an_older_type_layout_is_a_miss_not_a_wrong_value() {
     assert_eq!(release_1::RUNS.load(Ordering::SeqCst), 2);
 }
 
+/// Two releases of a type holding an enum whose *non-first* variant swaps its fields: the
+/// layout trace must reach every variant of a nested enum, not just the first.
+mod drawing_1 {
+    use super::*;
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub enum Shape {
+        Circle(u32),
+        Rect { w: u32, h: u32 },
+    }
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub struct Drawing {
+        pub shapes: Vec<Shape>,
+    }
+
+    pub static RUNS: AtomicUsize = AtomicUsize::new(0);
+
+    #[ecached("layout:drawing:{id}")]
+    pub async fn drawing(id: u32) -> Drawing {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        Drawing {
+            shapes: vec![Shape::Rect {
+                w: 640 + id,
+                h: 480,
+            }],
+        }
+    }
+}
+
+mod drawing_2 {
+    use super::*;
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub enum Shape {
+        Circle(u32),
+        Rect { h: u32, w: u32 },
+    }
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub struct Drawing {
+        pub shapes: Vec<Shape>,
+    }
+
+    pub static RUNS: AtomicUsize = AtomicUsize::new(0);
+
+    #[ecached("layout:drawing:{id}")]
+    pub async fn drawing(id: u32) -> Drawing {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        Drawing {
+            shapes: vec![Shape::Rect {
+                h: 480,
+                w: 640 + id,
+            }],
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_value_whose_nested_enum_changed_layout_is_a_miss_not_a_wrong_value() {
+    let old = drawing_1::drawing(0).await;
+    assert_eq!(old.shapes, [drawing_1::Shape::Rect { w: 640, h: 480 }]);
+    // The next release swaps Rect's fields: bincode would read w:640,h:480 as h:640,w:480.
+    let new = drawing_2::drawing(0).await;
+    assert_eq!(
+        new.shapes,
+        [drawing_2::Shape::Rect { w: 640, h: 480 }],
+        "fields swapped by decoding"
+    );
+    assert_eq!(drawing_2::RUNS.load(Ordering::SeqCst), 1, "recomputed");
+    drawing_2::drawing(0).await;
+    assert_eq!(drawing_2::RUNS.load(Ordering::SeqCst), 1, "then a hit");
+}
+
 static FUZZ_RUNS: AtomicUsize = AtomicUsize::new(0);
 
 #[ecached("fuzz:stored:{n}")]

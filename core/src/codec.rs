@@ -4,9 +4,34 @@ use crate::{Error, ErrorKind, Result};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+mod depth;
+
 /// Turns values into bytes and back. Chosen per function with `#[ecached(codec = ...)]`;
 /// [`DefaultCodec`] otherwise. A codec's [`ID`](Codec::ID) is stored with every entry, so
 /// switching codecs turns old entries into misses instead of decode errors.
+///
+/// Decoding is bounded: easy-cache's codecs refuse a value nested more than 128 levels deep
+/// (each sequence element, map key or value, `Some`, newtype, enum variant's content and
+/// struct field is one level below its container), because a recursive type read from a small hostile
+/// or damaged entry could otherwise overflow the stack and abort the process. Such an entry
+/// is a decode error, which the engine treats as a miss (logged at debug level). A type
+/// that really nests deeper needs a codec of its own.
+///
+/// ```
+/// use easy_cache_core::{Codec, DefaultCodec, ErrorKind};
+/// #[derive(Debug, serde::Serialize, serde::Deserialize)]
+/// enum Tree { Leaf, Node(Box<Tree>) }
+/// /// A tree of `levels` levels: `levels - 1` nodes above a leaf.
+/// fn tree(levels: usize) -> Tree {
+///     (1..levels).fold(Tree::Leaf, |below, _| Tree::Node(Box::new(below)))
+/// }
+/// let mut bytes = Vec::new();
+/// DefaultCodec::encode(&tree(128), &mut bytes).unwrap();
+/// assert!(DefaultCodec::decode::<Tree>(&bytes).is_ok());
+/// bytes.clear();
+/// DefaultCodec::encode(&tree(129), &mut bytes).unwrap();
+/// assert_eq!(DefaultCodec::decode::<Tree>(&bytes).unwrap_err().kind(), ErrorKind::Decode);
+/// ```
 ///
 /// ```
 /// use easy_cache_core::{Codec, DefaultCodec};
@@ -78,11 +103,19 @@ mod bincode_codec {
     /// the input: valid input claims at most 16 bytes per byte read (a `u128` as a one-byte
     /// varint), and the smallest of these limits above that bounds what bad input can make
     /// decoding allocate: 64 KiB for a small entry, never more than 16 times its size.
+    /// bincode's `decode_from_slice`, through the depth limit (see [`super::depth`]).
+    fn decode_from_slice<T: DeserializeOwned, C: bincode::config::Config>(
+        bytes: &[u8],
+        config: C,
+    ) -> Result<(T, usize), bincode::error::DecodeError> {
+        let seed = super::depth::Limited::<T>::new(super::depth::MAX_DEPTH);
+        bincode::serde::seed_decode_from_slice(seed, bytes, config)
+    }
+
     fn decode_bounded<T: DeserializeOwned>(
         bytes: &[u8],
     ) -> Result<(T, usize), bincode::error::DecodeError> {
         use bincode::config::standard;
-        use bincode::serde::decode_from_slice;
         const KIB_64: usize = 64 * 1024;
         const MIB: usize = 1024 * 1024;
         const MIB_16: usize = 16 * 1024 * 1024;
@@ -145,7 +178,14 @@ impl Codec for Json {
     }
 
     fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-        serde_json::from_slice(bytes)
+        use serde::de::DeserializeSeed;
+        // serde_json's own limit (128) counts only arrays and objects: `struct N(Option<Box<N>>)`
+        // recurses on the input `1` without reading a byte. So JSON goes through the depth
+        // limit too; otherwise this is `serde_json::from_slice`.
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        depth::Limited::<T>::new(depth::MAX_DEPTH)
+            .deserialize(&mut deserializer)
+            .and_then(|value| deserializer.end().map(|()| value))
             .map_err(|e| Error::new(ErrorKind::Decode, "JSON decode failed").with_source(e))
     }
 }
@@ -224,5 +264,137 @@ mod tests {
     #[test]
     fn json_round_trips() {
         round_trip::<Json>();
+    }
+
+    /// A recursive enum: bincode reads one level from one byte (`1` for `Node`).
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    enum Tree {
+        Leaf,
+        Node(Box<Tree>),
+    }
+
+    /// Nested vectors: bincode reads one level from one byte (a length of 1).
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Nested(Vec<Nested>);
+
+    /// Recurses without reading input where `Some` reads none (JSON: anything but `null`).
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Chain(Option<Box<Chain>>);
+
+    /// A tree of `levels` levels: `levels - 1` nodes above a leaf.
+    fn tree(levels: usize) -> Tree {
+        (1..levels).fold(Tree::Leaf, |below, _| Tree::Node(Box::new(below)))
+    }
+
+    fn nested(count: usize) -> Nested {
+        (1..count).fold(Nested(Vec::new()), |below, _| Nested(vec![below]))
+    }
+
+    /// The sizes of hostile entries: the reported 20 KB, and 1 MB.
+    const HOSTILE_SIZES: [usize; 2] = [20 * 1024, 1024 * 1024];
+
+    /// Runs `check` in a child process (this test binary running only `test`), so that a
+    /// stack overflow, which aborts the process, fails this test instead of killing the run.
+    fn in_child_process(test: &str, check: impl FnOnce()) {
+        const CHILD: &str = "EASY_CACHE_CODEC_DEPTH_CHILD";
+        if std::env::var_os(CHILD).is_some() {
+            check();
+            return;
+        }
+        let name = format!("codec::tests::{test}");
+        let exe = std::env::current_exe().expect("the test binary");
+        let output = std::process::Command::new(exe)
+            .args(["--exact", &name, "--test-threads=1", "--nocapture"])
+            .env(CHILD, "1")
+            .output()
+            .expect("run the test binary");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "the child process failed ({}): {stdout}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            stdout.contains("1 passed"),
+            "the child ran no test: {stdout}"
+        );
+    }
+
+    fn assert_decode_error<T: DeserializeOwned + std::fmt::Debug>(result: Result<T>, what: &str) {
+        match result {
+            Ok(value) => panic!("{what}: decoded {value:?}"),
+            Err(err) => assert_eq!(err.kind(), ErrorKind::Decode, "{what}: {err}"),
+        }
+    }
+
+    #[cfg(feature = "bincode")]
+    #[test]
+    fn a_deeply_nested_stored_entry_is_an_error_not_a_stack_overflow() {
+        in_child_process(
+            "a_deeply_nested_stored_entry_is_an_error_not_a_stack_overflow",
+            || {
+                for size in HOSTILE_SIZES {
+                    // `Node` (or a length of 1) at every level, a `Leaf` (an empty `Vec`) last.
+                    let mut hostile = vec![1u8; size - 1];
+                    hostile.push(0);
+                    assert_decode_error(Bincode::decode::<Tree>(&hostile), "Tree");
+                    assert_decode_error(Bincode::decode::<Nested>(&hostile), "Nested");
+                    assert_decode_error(Bincode::decode::<Chain>(&hostile), "Chain");
+                }
+            },
+        );
+    }
+
+    #[cfg(feature = "json")]
+    #[test]
+    fn a_deeply_nested_json_entry_is_an_error_not_a_stack_overflow() {
+        in_child_process(
+            "a_deeply_nested_json_entry_is_an_error_not_a_stack_overflow",
+            || {
+                for size in HOSTILE_SIZES {
+                    let levels = size / 9;
+                    let tree = format!(
+                        "{}\"Leaf\"{}",
+                        r#"{"Node":"#.repeat(levels),
+                        "}".repeat(levels)
+                    );
+                    assert_decode_error(Json::decode::<Tree>(tree.as_bytes()), "Tree");
+                    let nested = format!("{}{}", "[".repeat(size / 2), "]".repeat(size / 2));
+                    assert_decode_error(Json::decode::<Nested>(nested.as_bytes()), "Nested");
+                }
+                // serde_json's own limit counts brackets: this one recurses on no input.
+                assert_decode_error(Json::decode::<Chain>(b"1"), "Chain");
+            },
+        );
+    }
+
+    fn moderately_nested_values_round_trip<C: Codec>() {
+        for value in [tree(64), tree(depth::MAX_DEPTH)] {
+            let mut bytes = Vec::new();
+            C::encode(&value, &mut bytes).unwrap();
+            assert_eq!(C::decode::<Tree>(&bytes).unwrap(), value);
+        }
+        // Two levels per `Nested`: its newtype and its `Vec`.
+        let value = nested(32);
+        let mut bytes = Vec::new();
+        C::encode(&value, &mut bytes).unwrap();
+        assert_eq!(C::decode::<Nested>(&bytes).unwrap(), value);
+        // The limit is exact: one level more is refused.
+        let mut bytes = Vec::new();
+        C::encode(&tree(depth::MAX_DEPTH + 1), &mut bytes).unwrap();
+        assert_decode_error(C::decode::<Tree>(&bytes), "one level too deep");
+    }
+
+    #[cfg(feature = "bincode")]
+    #[test]
+    fn a_moderately_nested_value_still_round_trips_with_bincode() {
+        moderately_nested_values_round_trip::<Bincode>();
+    }
+
+    #[cfg(feature = "json")]
+    #[test]
+    fn a_moderately_nested_value_still_round_trips_with_json() {
+        moderately_nested_values_round_trip::<Json>();
     }
 }
