@@ -123,8 +123,8 @@ fn merged(mut ranges: Vec<std::ops::Range<usize>>) -> Vec<std::ops::Range<usize>
 }
 
 /// `text` taken from a URL, as an error message may quote it: itself when it looks like
-/// what was expected there (an option name, a number, a `host:port`: up to 64 letters,
-/// digits and `_ - . + : [ ]`), else only its length. A malformed URL can put anything,
+/// what was expected there (an option name, a number, a `host:port` or a list of them: up
+/// to 64 letters, digits and `_ - . + : , [ ]`), else only its length. A malformed URL can put anything,
 /// a password included, where an option name belongs.
 ///
 /// ```
@@ -137,7 +137,7 @@ pub fn shown_in_error(text: &str) -> String {
     let plain = text.len() <= 64
         && text
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-.+:[]".contains(c));
+            .all(|c| c.is_ascii_alphanumeric() || "_-.+:,[]".contains(c));
     if plain {
         format!("`{text}`")
     } else {
