@@ -71,7 +71,8 @@ impl Secrets {
         });
         let rest = &url[start..];
         let mut options = secret_option_values(rest, start);
-        let (mut shown_hidden, mut checked_hidden) = (options.clone(), std::mem::take(&mut options));
+        let (mut shown_hidden, mut checked_hidden) =
+            (options.clone(), std::mem::take(&mut options));
         // Everything up to the last `@` may be userinfo, whatever delimiters a password
         // left unescaped in it.
         if let Some(at) = rest.rfind('@') {
@@ -79,7 +80,10 @@ impl Secrets {
             let user = userinfo
                 .split_once(':')
                 .map(|(user, _)| user)
-                .filter(|user| user.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)));
+                .filter(|user| {
+                    user.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+                });
             let hidden_from = user.map_or(start, |user| start + user.len() + 1);
             shown_hidden.push(hidden_from..start + at);
             checked_hidden.push(start..start + at);
@@ -264,7 +268,11 @@ mod tests {
             "redis://h?password=hunter2@x&db=1",
             "redis://h?password=hunter2#x",
         ] {
-            assert!(!redact_url(url).contains("hunter2"), "{url}: {}", redact_url(url));
+            assert!(
+                !redact_url(url).contains("hunter2"),
+                "{url}: {}",
+                redact_url(url)
+            );
             // Whatever piece of it a parser quotes.
             for start in 0..url.len() {
                 for end in start + 1..=url.len() {
@@ -274,7 +282,10 @@ mod tests {
                 }
             }
         }
-        assert_eq!(shown_from_url("soon", "redis://:pw@h?timeout_ms=soon"), "`soon`");
+        assert_eq!(
+            shown_from_url("soon", "redis://:pw@h?timeout_ms=soon"),
+            "`soon`"
+        );
     }
 
     /// Any printable text, delimiters and `%` included, long enough to recognise.

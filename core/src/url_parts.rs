@@ -119,7 +119,10 @@ mod tests {
         for raw in ["%", "%4", "%zz", "a%g1", "%C3%28"] {
             assert!(percent_decode(raw, "redis", "password").is_err(), "{raw}");
         }
-        assert_eq!(percent_decode("a+b%20c", "redis", "key_prefix").unwrap(), "a+b c");
+        assert_eq!(
+            percent_decode("a+b%20c", "redis", "key_prefix").unwrap(),
+            "a+b c"
+        );
     }
 
     proptest! {

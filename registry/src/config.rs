@@ -411,7 +411,10 @@ mod tests {
             url: "redis://cache:6379/0".into(),
             options: [
                 ("password".to_owned(), OptionValue::Text("p%41&x=1".into())),
-                ("key_prefix".to_owned(), OptionValue::Text("a b+c#d?e/f@g:h".into())),
+                (
+                    "key_prefix".to_owned(),
+                    OptionValue::Text("a b+c#d?e/f@g:h".into()),
+                ),
                 ("timeout_ms".to_owned(), OptionValue::Integer(100)),
             ]
             .into(),

@@ -831,10 +831,14 @@ mod tests {
     /// Any printable text, delimiters and `%` included, long enough to recognise.
     fn password() -> impl proptest::strategy::Strategy<Value = String> {
         use proptest::prelude::*;
-        prop_oneof!["[ -~]{6,16}", "[%@:/?#&=]{1,3}[ -~]{5,10}", "[^\\p{C}]{6,12}"]
-            .prop_filter("recognisable", |p| {
-                p.chars().filter(|c| !c.is_whitespace()).count() >= 4
-            })
+        prop_oneof![
+            "[ -~]{6,16}",
+            "[%@:/?#&=]{1,3}[ -~]{5,10}",
+            "[^\\p{C}]{6,12}"
+        ]
+        .prop_filter("recognisable", |p| {
+            p.chars().filter(|c| !c.is_whitespace()).count() >= 4
+        })
     }
 
     proptest::proptest! {
