@@ -50,9 +50,9 @@ pub use key::{KEY_SEPARATOR, KeyPart, write_escaped, write_hashed};
 pub use lookup::InstanceLookup;
 pub use meta::{Meta, MetaArg};
 pub use policy::{OkOnly, Plain, ReturnPolicy, SomeOnly};
-pub use redact::{redact_url, shown_in_error};
+pub use redact::{redact_url, shown_from_url, shown_in_error};
 pub use timeout::{IntoTimeout, Timeout};
-pub use url_parts::{optional_seconds, percent_decode};
+pub use url_parts::{optional_seconds, percent_decode, percent_encode};
 pub use versions::{
     PREFIX_VERSION_PREFIX, TAG_VERSION_PREFIX, prefix_version_key, tag_version_key,
 };

@@ -1,4 +1,4 @@
-//! Pieces every backend's URL configuration needs: `%`-decoding and whole-second
+//! Pieces every backend's URL configuration needs: `%`-decoding and -encoding, and whole-second
 //! timeouts in serde.
 
 use crate::{Error, ErrorKind, Result};
@@ -22,20 +22,43 @@ pub fn percent_decode(raw: &str, scheme: &str, field: &str) -> Result<String> {
             ),
         )
     };
+    // `percent_encoding` keeps a malformed escape as it is; a configuration should say so
+    // instead, so every `%` must start two hex digits.
     let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = raw.get(i + 1..i + 3).ok_or_else(bad)?;
-            out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
+    let well_formed = bytes.iter().enumerate().all(|(i, b)| {
+        *b != b'%'
+            || bytes
+                .get(i + 1..i + 3)
+                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    });
+    if !well_formed {
+        return Err(bad());
     }
-    String::from_utf8(out).map_err(|_| bad())
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|_| bad())
+}
+
+/// What [`percent_encode`] escapes: everything but RFC 3986's unreserved characters, so
+/// no delimiter of any URL part (`& = ? # / @ : %`, blanks) survives.
+const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `text` escaped to stand as one part of a URL (an option's name or value, a userinfo
+/// field): [`percent_decode`] gives `text` back exactly, whatever it holds.
+///
+/// ```
+/// use easy_cache_core::{percent_decode, percent_encode};
+/// assert_eq!(percent_encode("p%41&x=1"), "p%2541%26x%3D1");
+/// assert_eq!(percent_decode(&percent_encode("p%41&x=1"), "redis", "password").unwrap(), "p%41&x=1");
+/// assert_eq!(percent_encode("timeout_ms"), "timeout_ms");
+/// ```
+pub fn percent_encode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, COMPONENT).to_string()
 }
 
 /// `#[serde(with = "easy_cache_core::optional_seconds")]`: an `Option<Duration>` as whole
@@ -83,5 +106,31 @@ pub mod optional_seconds {
     /// ```
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
         Ok(Option::<u64>::deserialize(d)?.map(Duration::from_secs))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn malformed_escapes_are_errors() {
+        for raw in ["%", "%4", "%zz", "a%g1", "%C3%28"] {
+            assert!(percent_decode(raw, "redis", "password").is_err(), "{raw}");
+        }
+        assert_eq!(
+            percent_decode("a+b%20c", "redis", "key_prefix").unwrap(),
+            "a+b c"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn percent_encode_round_trips_any_text(text in any::<String>()) {
+            let encoded = percent_encode(&text);
+            prop_assert!(!encoded.contains(['&', '=', '?', '#', '/', '@', ':', ' ']));
+            prop_assert_eq!(percent_decode(&encoded, "redis", "password").unwrap(), text);
+        }
     }
 }

@@ -58,9 +58,17 @@ fn fragment() -> impl Strategy<Value = String> {
     ]
 }
 
-/// A password distinct enough that finding it in output is never a coincidence.
+/// A password of any printable characters, delimiters (`@ : / ? # &`) and `%` included,
+/// long enough that finding it in output is no coincidence.
 fn password() -> impl Strategy<Value = String> {
-    "[A-Za-z0-9]{10}".prop_map(|s| format!("Pw{s}Secret"))
+    prop_oneof![
+        "[ -~]{6,16}",
+        "[%@:/?#&=,]{1,3}[ -~]{5,10}[%@:/?#&=]{0,2}",
+        "[^\\p{C}]{6,12}",
+    ]
+    .prop_filter("recognisable", |p| {
+        p.chars().filter(|c| !c.is_whitespace()).count() >= 4
+    })
 }
 
 /// URLs shaped like real ones (so parsing goes deep), with a password in them.
@@ -76,9 +84,16 @@ fn url_with_password() -> impl Strategy<Value = (String, String)> {
         fragment(),
         prop::collection::vec(option, 0..4),
         prop::bool::ANY,
+        prop::bool::ANY,
     )
         .prop_map(
-            |(scheme, user, password, hosts, path, options, password_in_query)| {
+            |(scheme, user, password, hosts, path, options, password_in_query, escaped)| {
+                // As written in the URL: escaped, or not (then the URL may be malformed).
+                let written = if escaped {
+                    easy_cache_core::percent_encode(&password)
+                } else {
+                    password.clone()
+                };
                 let hosts: Vec<String> = hosts
                     .into_iter()
                     .map(|(host, port)| match port {
@@ -89,19 +104,28 @@ fn url_with_password() -> impl Strategy<Value = (String, String)> {
                 let mut query: Vec<String> =
                     options.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 let userinfo = if password_in_query {
-                    query.push(format!("password={password}"));
+                    query.push(format!("password={written}"));
                     String::new()
                 } else {
-                    format!("{}:{password}@", user.unwrap_or_default())
+                    format!("{}:{written}@", user.unwrap_or_default())
                 };
                 let url = format!(
                     "{scheme}://{userinfo}{}/{path}?{}",
                     hosts.join(","),
                     query.join("&")
                 );
-                (url, password)
+                (url, password, written)
             },
         )
+        // A password the rest of the URL spells out cannot be told apart.
+        .prop_filter(
+            "the password is not spelled elsewhere",
+            |(url, password, written)| {
+                !url.replacen(written.as_str(), "", 1)
+                    .contains(password.as_str())
+            },
+        )
+        .prop_map(|(url, password, _)| (url, password))
 }
 
 /// `text` as a TOML basic string.
@@ -119,11 +143,18 @@ fn toml_string(text: &str) -> String {
     out
 }
 
-/// Fails when `text` shows the password.
+/// Fails when `text` shows the password, as it is or %-encoded.
 fn assert_hidden(what: &str, text: &str, password: &str) -> Result<(), TestCaseError> {
     prop_assert!(
         !text.contains(password),
         "{} shows the password: {}",
+        what,
+        text
+    );
+    let encoded = easy_cache_core::percent_encode(password);
+    prop_assert!(
+        !text.contains(&encoded),
+        "{} shows the %-encoded password: {}",
         what,
         text
     );
@@ -203,5 +234,39 @@ proptest! {
         }
         // Arbitrary bytes as TOML: errors only.
         let _ = CachesConfig::from_toml_str(&url);
+    }
+
+    #[test]
+    fn fuzz_toml_password_options_reach_the_backend_exactly(
+        password in password(),
+        base in prop::sample::select(vec!["redis://127.0.0.1:1/0", "memcache://127.0.0.1:1"]),
+        option in prop::sample::select(vec!["", "timeout_ms = 5", "timeout_ms = \"soon\"", "colour = 1"]),
+    ) {
+        let text = format!(
+            "[a]\nurl = \"{base}\"\noptions = {{ username = \"app\", password = {}{}{option} }}\n",
+            toml_string(&password),
+            if option.is_empty() { "" } else { ", " },
+        );
+        let config = CachesConfig::from_toml_str(&text).expect("valid TOML");
+        assert_hidden("CachesConfig Debug", &format!("{config:?}"), &password)?;
+        let url = config.caches["a"].full_url();
+        let read = if base.starts_with("redis") {
+            RedisConfig::from_url(&url).map(|c| (format!("{c:?}"), c.password))
+        } else {
+            MemcachedConfig::from_url(&url).map(|c| (format!("{c:?}"), c.password))
+        };
+        match read {
+            Ok((debug, read)) => {
+                assert_hidden("backend config Debug", &debug, &password)?;
+                // Exactly the TOML's value: no `&` cut it, no `%41` became `A`.
+                prop_assert_eq!(read.as_deref(), Some(password.as_str()));
+            }
+            Err(e) => {
+                assert_hidden("backend config error", &format!("{} | {e:?}", e), &password)?;
+            }
+        }
+        if let Err(e) = config.install() {
+            assert_hidden("install error", &format!("{} | {e:?}", e), &password)?;
+        }
     }
 }

@@ -116,6 +116,86 @@ fn configuration_errors_never_show_the_password() {
     }
 }
 
+/// A password holding every URL delimiter and a valid %-escape, unescaped.
+const TRICKY: &str = "Tr1cky@pw:w/rd?x#y&z=%41";
+
+/// Panics when `text` shows `TRICKY`, its tail after any delimiter, or its %-encoded form.
+fn assert_tricky_hidden(what: &str, text: &str) {
+    for secret in [TRICKY, "Tr1cky", "pw:w", "rd?x", "x#y&z", "z=%41"] {
+        assert!(!text.contains(secret), "{what} shows `{secret}`: {text}");
+    }
+    let encoded = easy_cache_core::percent_encode(TRICKY);
+    assert!(
+        !text.contains(&encoded),
+        "{what} shows the %-encoded password: {text}"
+    );
+}
+
+#[test]
+fn a_password_with_a_question_mark_never_reaches_a_config_error() {
+    for url in [
+        format!("redis://app:{TRICKY}@127.0.0.1:1/0"),
+        format!("redis+cluster://app:{TRICKY}@127.0.0.1:1,127.0.0.1:2"),
+        format!("memcache://app:{TRICKY}@127.0.0.1:1"),
+        format!("redis://127.0.0.1:1/0?password={TRICKY}&timeout_ms=soon"),
+        format!("memcache://127.0.0.1:1?username=app&password={TRICKY}&pool_size=x"),
+        // The head of the password, before its `?`, where the host belongs.
+        "redis://app:Tr1cky?x#y@127.0.0.1:1".to_owned(),
+        "memcache://app:Tr1cky?x#y@127.0.0.1:1".to_owned(),
+    ] {
+        match caches::from_url(&url) {
+            Ok(instance) => assert_tricky_hidden("name()", instance.name()),
+            Err(error) => {
+                assert_tricky_hidden(&format!("the error for {url}"), &error_texts(&error))
+            }
+        }
+    }
+}
+
+#[test]
+fn a_mistyped_scheme_does_not_echo_the_url() {
+    for url in [
+        format!("redis:/:{PASSWORD}@127.0.0.1:1"),
+        format!("redis:{PASSWORD}@127.0.0.1:1"),
+        format!("memcache:/app:{PASSWORD}@127.0.0.1:1"),
+        format!("redis//:{PASSWORD}@127.0.0.1:1"),
+        format!("nosuch://app:{TRICKY}@127.0.0.1:1"),
+    ] {
+        let Err(error) = caches::from_url(&url) else {
+            panic!("{url} must be rejected")
+        };
+        let texts = error_texts(&error);
+        assert_hidden(&format!("the error for {url}"), &texts);
+        assert_tricky_hidden(&format!("the error for {url}"), &texts);
+    }
+    // An unknown scheme lists the available ones, OpenDAL-style.
+    let error = caches::from_url(&format!("nosuch://app:{PASSWORD}@h"))
+        .err()
+        .unwrap();
+    assert!(error.message().contains("redis"), "{error}");
+}
+
+#[test]
+fn a_toml_password_reaches_the_backend_exactly() {
+    // `&` would start an option, `%41` would read `A`, were the options not %-encoded.
+    for base in ["redis://127.0.0.1:1/0", "memcache://127.0.0.1:1"] {
+        let toml = format!(
+            "[a]\nurl = \"{base}\"\noptions = {{ username = \"app\", password = \"{TRICKY}\" }}\n"
+        );
+        let config = CachesConfig::from_toml_str(&toml).expect("valid configuration");
+        let url = config.caches["a"].full_url();
+        let password = if base.starts_with("redis") {
+            RedisConfig::from_url(&url).expect("redis URL").password
+        } else {
+            MemcachedConfig::from_url(&url)
+                .expect("memcache URL")
+                .password
+        };
+        assert_eq!(password.as_deref(), Some(TRICKY), "{base}");
+        assert_tricky_hidden("Debug of CachesConfig", &format!("{config:?}"));
+    }
+}
+
 #[tokio::test]
 async fn caches_config_password_options_never_show() {
     let port = closed_port();

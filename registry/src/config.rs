@@ -2,7 +2,7 @@
 //! environment variables.
 
 use crate::registry::{CACHES, from_url};
-use easy_cache_core::{Error, ErrorKind, Result, redact_url};
+use easy_cache_core::{Error, ErrorKind, Result, percent_encode, redact_url};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -89,15 +89,20 @@ impl std::fmt::Debug for CacheConfig {
     }
 }
 
+/// Whether an option's value may be a secret: its name holds `pass`, `token` or
+/// `secret` (`password`, `auth_token`), as `redact_url` reads a query.
 fn is_secret(option: &str) -> bool {
-    matches!(
-        option.to_ascii_lowercase().as_str(),
-        "password" | "pass" | "token"
-    )
+    let option = option.to_ascii_lowercase();
+    ["pass", "token", "secret"]
+        .iter()
+        .any(|word| option.contains(word))
 }
 
 impl CacheConfig {
-    /// The URL with the options appended as query parameters.
+    /// The URL with the options appended as query parameters, each name and value
+    /// %-encoded (every character but letters, digits and `- . _ ~`), so that a backend's
+    /// %-decoding gives every value back exactly: a password `p%41&x=1` stays that, its
+    /// `&` starts no option and its `%41` is no `A`.
     ///
     /// ```
     /// use easy_cache_registry::{CacheConfig, OptionValue};
@@ -106,6 +111,12 @@ impl CacheConfig {
     ///     options: [("default_timeout".to_string(), OptionValue::Integer(60))].into(),
     /// };
     /// assert_eq!(config.full_url(), "memory://?max_capacity=10&default_timeout=60");
+    ///
+    /// let config = CacheConfig {
+    ///     url: "redis://cache:6379/0".into(),
+    ///     options: [("password".to_string(), OptionValue::Text("p%41&x=1".into()))].into(),
+    /// };
+    /// assert_eq!(config.full_url(), "redis://cache:6379/0?password=p%2541%26x%3D1");
     /// ```
     pub fn full_url(&self) -> String {
         if self.options.is_empty() {
@@ -114,7 +125,7 @@ impl CacheConfig {
         let query: Vec<String> = self
             .options
             .iter()
-            .map(|(k, v)| format!("{k}={v}"))
+            .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(&v.to_string())))
             .collect();
         let separator = if self.url.contains('?') { '&' } else { '?' };
         format!("{}{separator}{}", self.url, query.join("&"))
@@ -378,5 +389,73 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("timeout_ms"), "{shown}");
+    }
+
+    /// The options of `url`'s query, %-decoded, as a backend reads them.
+    fn decoded_query(url: &str) -> Vec<(String, String)> {
+        let query = url.split_once('?').map_or("", |(_, query)| query);
+        query
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                let decode = |text| easy_cache_core::percent_decode(text, "test", "x").unwrap();
+                (decode(name), decode(value))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn full_url_percent_encodes_option_values() {
+        let config = CacheConfig {
+            url: "redis://cache:6379/0".into(),
+            options: [
+                ("password".to_owned(), OptionValue::Text("p%41&x=1".into())),
+                (
+                    "key_prefix".to_owned(),
+                    OptionValue::Text("a b+c#d?e/f@g:h".into()),
+                ),
+                ("timeout_ms".to_owned(), OptionValue::Integer(100)),
+            ]
+            .into(),
+        };
+        let url = config.full_url();
+        assert_eq!(
+            decoded_query(&url),
+            [
+                ("key_prefix".to_owned(), "a b+c#d?e/f@g:h".to_owned()),
+                ("password".to_owned(), "p%41&x=1".to_owned()),
+                ("timeout_ms".to_owned(), "100".to_owned()),
+            ]
+        );
+        assert!(!url.contains("x=1") && !url.contains("%41"), "{url}");
+        // Nor does the password show where the URL is quoted.
+        assert!(!redact_url(&url).contains("p%2541"), "{}", redact_url(&url));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        #[test]
+        fn full_url_round_trips_any_option_value(
+            base in proptest::sample::select(vec!["redis://h:1/0", "memcache://a,b", "memory://", "memory://?max_capacity=5"]),
+            options in proptest::collection::btree_map("[a-z_]{1,12}", proptest::prelude::any::<String>(), 0..5),
+        ) {
+            let config = CacheConfig {
+                url: base.to_owned(),
+                options: options
+                    .iter()
+                    .map(|(name, value)| (name.clone(), OptionValue::Text(value.clone())))
+                    .collect(),
+            };
+            let url = config.full_url();
+            let read = decoded_query(&url);
+            let from_base = decoded_query(base).len();
+            let expected: Vec<(String, String)> = options.into_iter().collect();
+            proptest::prop_assert_eq!(&read[from_base..], &expected[..], "{}", url);
+        }
     }
 }

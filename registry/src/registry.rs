@@ -2,7 +2,7 @@
 
 use crate::factory::{factories, scheme_of};
 use arc_swap::ArcSwap;
-use easy_cache_core::{CacheInstance, Error, ErrorKind, InstanceLookup, Result, redact_url};
+use easy_cache_core::{CacheInstance, Error, ErrorKind, InstanceLookup, Result, shown_from_url};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
@@ -336,14 +336,26 @@ pub fn from_url(url: &str) -> Result<Arc<dyn CacheInstance>> {
     let scheme = scheme_of(url);
     match factories().find(|f| f.scheme() == scheme) {
         Some(factory) => factory.build(url),
-        None => Err(Error::new(
-            ErrorKind::UnknownScheme,
-            format!(
-                "no backend for scheme `{scheme}` in `{}`; available: {}",
-                redact_url(url),
-                schemes().join(", ")
-            ),
-        )),
+        // Like OpenDAL: the scheme and the available ones, never the URL. A text with no
+        // `:` is all "scheme", so it is quoted only when it is one.
+        None => {
+            let valid = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+            let shown = if valid {
+                shown_from_url(scheme, url)
+            } else {
+                "that is no scheme (a URL starts with `scheme://`)".to_owned()
+            };
+            Err(Error::new(
+                ErrorKind::UnknownScheme,
+                format!(
+                    "no backend for the URL's scheme {shown}; available: {}",
+                    schemes().join(", ")
+                ),
+            ))
+        }
     }
 }
 
@@ -403,6 +415,24 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::UnknownScheme);
         assert!(err.message().contains("nosuch"), "{err}");
         assert!(err.message().contains("available:"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_scheme_lists_the_available_ones_without_echoing_the_url() {
+        for url in [
+            "nosuch://app:hunter2@h",
+            "redis//:hunter2@h",
+            "hunter2@h",
+            "://app:hunter2@h",
+            "red is://app:hunter2@h",
+        ] {
+            let err = from_url(url).err().unwrap();
+            assert_eq!(err.kind(), ErrorKind::UnknownScheme, "{url}");
+            let texts = format!("{} | {err} | {err:?}", err.message());
+            assert!(!texts.contains("hunter2"), "{url}: {texts}");
+            assert!(!texts.contains("@h"), "the URL is not echoed: {texts}");
+            assert!(texts.contains("available: "), "{texts}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Configuration of the memcached backend, parsed from `memcache://` URLs.
 
 use crate::keys::MAX_PREFIX_LEN;
-use easy_cache_core::{Error, ErrorKind, Result, percent_decode, shown_in_error};
+use easy_cache_core::{Error, ErrorKind, Result, percent_decode, shown_from_url, shown_in_error};
 use serde::{Deserialize, Serialize};
 use std::{fmt, time::Duration};
 
@@ -48,9 +48,16 @@ pub const MAX_POOL_SIZE: usize = 1024;
 
 /// The URL schemes this backend answers to.
 const SCHEMES: [&str; 2] = ["memcache", "memcached"];
-/// The options a URL may carry, for error messages.
-const OPTIONS: &str =
-    "timeout_ms, connect_timeout_ms, pool_size, default_timeout, key_prefix, username, password";
+/// The options a URL may carry.
+const OPTION_NAMES: [&str; 7] = [
+    "timeout_ms",
+    "connect_timeout_ms",
+    "pool_size",
+    "default_timeout",
+    "key_prefix",
+    "username",
+    "password",
+];
 
 /// Where the memcached servers are and how to talk to them.
 ///
@@ -147,6 +154,9 @@ impl MemcachedConfig {
     pub fn from_url(url: &str) -> Result<Self> {
         let bad = |message: String| Error::new(ErrorKind::Config, message);
         let shown = easy_cache_core::redact_url(url);
+        // Every piece of the URL an error quotes goes through `show`: a password with an
+        // unescaped `/ ? # @` lands where a server or an option belongs.
+        let show = |piece: &str| shown_from_url(piece, url);
         let (scheme, rest) = url
             .split_once("://")
             .filter(|(scheme, _)| SCHEMES.contains(scheme))
@@ -171,11 +181,25 @@ impl MemcachedConfig {
             }
             None => authority,
         };
-        config.servers = hosts.split(',').map(parse_server).collect::<Result<_>>()?;
+        config.servers = hosts
+            .split(',')
+            .map(|server| parse_server(server, &show))
+            .collect::<Result<_>>()?;
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (name, raw) = pair.split_once('=').unwrap_or((pair, ""));
+            let unknown = || {
+                bad(format!(
+                    "unknown memcache:// option {} (known: {})",
+                    show(name),
+                    OPTION_NAMES.join(", ")
+                ))
+            };
+            // Refused before decoding, so a decoding error names only a known option.
+            if !OPTION_NAMES.contains(&name) {
+                return Err(unknown());
+            }
             let value = percent_decode(raw, "memcache", name)?;
-            let (shown_name, shown_value) = (shown_in_error(name), shown_in_error(&value));
+            let (shown_name, shown_value) = (format!("`{name}`"), show(&value));
             let number = || {
                 value.parse::<u64>().map_err(|_| {
                     bad(format!(
@@ -194,11 +218,7 @@ impl MemcachedConfig {
                 // For configurations that keep secrets out of the URL (`options` tables).
                 "username" => config.username = Some(value),
                 "password" => config.password = Some(value),
-                _ => {
-                    return Err(bad(format!(
-                        "unknown memcache:// option {shown_name} (known: {OPTIONS})"
-                    )));
-                }
+                _ => return Err(unknown()),
             }
         }
         config.validate()?;
@@ -222,7 +242,7 @@ impl MemcachedConfig {
             return bad("memcache:// needs at least one server".into());
         }
         for (i, server) in self.servers.iter().enumerate() {
-            parse_server(server)?;
+            parse_server(server, &shown_in_error)?;
             if self.servers[..i].contains(server) {
                 let shown_server = shown_in_error(server);
                 return bad(format!("memcache:// server {shown_server} is listed twice"));
@@ -393,10 +413,11 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
-/// `host:port` (port defaulted) from one server of a URL; `[v6]:port` for IPv6.
-fn parse_server(server: &str) -> Result<String> {
+/// `host:port` (port defaulted) from one server of a URL; `[v6]:port` for IPv6. `show`
+/// quotes `server` in the error.
+fn parse_server(server: &str, show: &dyn Fn(&str) -> String) -> Result<String> {
     let bad = || {
-        let shown_server = shown_in_error(server);
+        let shown_server = show(server);
         Error::new(
             ErrorKind::Config,
             format!("memcache:// server {shown_server} is not host:port"),
@@ -486,6 +507,81 @@ mod tests {
         // Nor does a parse error repeat it.
         let err = MemcachedConfig::from_url("memcache://user:hunter2@h:1/path").unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    /// Everything an error shows.
+    fn error_texts(err: &Error) -> String {
+        format!("{} | {err} | {err:?}", err.message())
+    }
+
+    #[test]
+    fn a_password_with_a_question_mark_never_reaches_a_config_error() {
+        for url in [
+            "memcache://app:hunter2?x@h",
+            "memcache://app:hunter2?timeout_ms=1@h",
+            "memcache://app:11212?pool_size=hunter2&x@h",
+            "memcache://app:hunter2#x@h",
+            "memcache://app:hunter2/x@h",
+            "memcache://app:hunter2,x@h",
+            "memcache://h?password=&hunter2=1",
+            "memcache://h?p%61ssword=x&hunter2",
+            "memcache:/app:hunter2@h",
+            "memcached//app:hunter2@h",
+        ] {
+            // Some are valid (a `#` or `,` in a password is no delimiter here): then the
+            // configuration's `Debug` hides it.
+            let texts = match MemcachedConfig::from_url(url) {
+                Ok(config) => format!("{config:?}"),
+                Err(err) => error_texts(&err),
+            };
+            assert!(!texts.contains("hunter2"), "{url}: {texts}");
+        }
+    }
+
+    /// Any printable text, delimiters and `%` included, long enough to recognise.
+    fn password() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            "[ -~]{6,16}",
+            "[%@:/?#&=,]{1,3}[ -~]{5,10}",
+            "[^\\p{C}]{6,12}"
+        ]
+        .prop_filter("recognisable", |p| {
+            p.chars().filter(|c| !c.is_whitespace()).count() >= 4
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        #[test]
+        fn no_password_reaches_an_error_or_debug(
+            scheme in proptest::sample::select(vec!["memcache://", "memcached://", "memcache:/", "memcach://"]),
+            password in password(),
+            escaped: bool,
+            in_query: bool,
+            rest in proptest::sample::select(vec!["h", "h:11211", "a:1,b:2", "h/x", "[::1]"]),
+            option in proptest::sample::select(vec!["", "timeout_ms=5", "pool_size=x", "colour=red"]),
+        ) {
+            let written = if escaped { easy_cache_core::percent_encode(&password) } else { password.clone() };
+            let url = if in_query {
+                format!("{scheme}{rest}?{option}&username=app&password={written}")
+            } else {
+                format!("{scheme}app:{written}@{rest}?{option}")
+            };
+            // A password the rest of the URL spells out cannot be told apart.
+            proptest::prop_assume!(!url.replacen(&written, "", 1).contains(&password));
+            let shown = match MemcachedConfig::from_url(&url) {
+                Ok(config) => format!("{config:?} {}", config.display_url()),
+                Err(err) => error_texts(&err),
+            };
+            proptest::prop_assert!(!shown.contains(&password), "{} -> {}", url, shown);
+            let encoded = easy_cache_core::percent_encode(&password);
+            proptest::prop_assert!(!shown.contains(&encoded), "{} -> {}", url, shown);
+        }
     }
 
     #[test]

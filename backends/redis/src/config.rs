@@ -1,7 +1,7 @@
 //! Configuration of the Redis backend, parsed from `redis://`, `rediss://`, `redis+unix://`
 //! and `redis+cluster://` URLs.
 
-use easy_cache_core::{Error, ErrorKind, Result, percent_decode, shown_in_error};
+use easy_cache_core::{Error, ErrorKind, Result, percent_decode, shown_from_url, shown_in_error};
 use serde::{Deserialize, Serialize};
 use std::{fmt, time::Duration};
 
@@ -31,9 +31,18 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 250;
 /// ```
 pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 250;
 
-/// The options a URL may carry, for error messages.
-const OPTIONS: &str = "timeout_ms, connect_timeout_ms, default_timeout, key_prefix, db, username, \
-     password, tls_ca_file, client_tracking";
+/// The options a URL may carry.
+const OPTION_NAMES: [&str; 9] = [
+    "timeout_ms",
+    "connect_timeout_ms",
+    "default_timeout",
+    "key_prefix",
+    "db",
+    "username",
+    "password",
+    "tls_ca_file",
+    "client_tracking",
+];
 
 /// How the Redis deployment is reached.
 ///
@@ -220,6 +229,9 @@ impl RedisConfig {
     pub fn from_url(url: &str) -> Result<Self> {
         let bad = |message: String| Error::new(ErrorKind::Config, message);
         let shown = easy_cache_core::redact_url(url);
+        // Every piece of the URL an error quotes goes through `show`: a password with an
+        // unescaped `/ ? # @` lands where a host, a path or an option belongs.
+        let show = |piece: &str| shown_from_url(piece, url);
         let (scheme, rest) = url
             .split_once("://")
             .ok_or_else(|| bad(format!("`{shown}` is not a redis:// URL")))?;
@@ -231,8 +243,9 @@ impl RedisConfig {
             "rediss+cluster" => (RedisConfig::cluster(Vec::<String>::new()), true),
             _ => {
                 return Err(bad(format!(
-                    "`{shown}`: unknown scheme `{scheme}` (redis, rediss, redis+unix, \
-                     redis+cluster, rediss+cluster)"
+                    "`{shown}`: unknown scheme {} (redis, rediss, redis+unix, \
+                     redis+cluster, rediss+cluster)",
+                    show(scheme)
                 )));
             }
         };
@@ -265,16 +278,16 @@ impl RedisConfig {
         };
         match config.topology {
             Topology::Standalone => {
-                config.nodes = vec![parse_node(hosts, scheme)?];
+                config.nodes = vec![parse_node(hosts, scheme, &show)?];
                 let db = path.trim_end_matches('/');
                 if !db.is_empty() {
-                    config.db = parse_db(db)?;
+                    config.db = parse_db(db, &show)?;
                 }
             }
             Topology::Cluster => {
                 config.nodes = hosts
                     .split(',')
-                    .map(|h| parse_node(h, scheme))
+                    .map(|h| parse_node(h, scheme, &show))
                     .collect::<Result<_>>()?;
                 if !path.trim_end_matches('/').is_empty() {
                     return Err(bad(format!(
@@ -296,8 +309,19 @@ impl RedisConfig {
         }
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (name, raw) = pair.split_once('=').unwrap_or((pair, ""));
+            let unknown = || {
+                bad(format!(
+                    "unknown redis:// option {} (known: {})",
+                    show(name),
+                    OPTION_NAMES.join(", ")
+                ))
+            };
+            // Refused before decoding, so a decoding error names only a known option.
+            if !OPTION_NAMES.contains(&name) {
+                return Err(unknown());
+            }
             let value = percent_decode(raw, "redis", name)?;
-            let (shown_name, shown_value) = (shown_in_error(name), shown_in_error(&value));
+            let (shown_name, shown_value) = (format!("`{name}`"), show(&value));
             let number = || {
                 value.parse::<u64>().map_err(|_| {
                     bad(format!(
@@ -310,7 +334,7 @@ impl RedisConfig {
                 "connect_timeout_ms" => config.connect_timeout_ms = number()?,
                 "default_timeout" => config.default_timeout = Some(Duration::from_secs(number()?)),
                 "key_prefix" => config.key_prefix = value,
-                "db" => config.db = parse_db(&value)?,
+                "db" => config.db = parse_db(&value, &show)?,
                 "username" => config.username = Some(value),
                 "password" => config.password = Some(value),
                 "tls_ca_file" => config.tls_ca_file = Some(value),
@@ -325,11 +349,7 @@ impl RedisConfig {
                         }
                     }
                 }
-                _ => {
-                    return Err(bad(format!(
-                        "unknown redis:// option {shown_name} (known: {OPTIONS})"
-                    )));
-                }
+                _ => return Err(unknown()),
             }
         }
         config.validate()?;
@@ -398,9 +418,10 @@ impl RedisConfig {
             _ => {}
         }
         for (i, node) in self.nodes.iter().enumerate() {
-            parse_node(node, "redis")?;
+            parse_node(node, "redis", &shown_in_error)?;
             if self.nodes[..i].contains(node) {
-                return bad(format!("redis:// node `{node}` is listed twice"));
+                let shown_node = shown_in_error(node);
+                return bad(format!("redis:// node {shown_node} is listed twice"));
             }
         }
         if self.db < 0 {
@@ -612,13 +633,13 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
-/// A database number from a URL path or the `db` option.
-fn parse_db(text: &str) -> Result<i64> {
+/// A database number from a URL path or the `db` option; `show` quotes `text` in the error.
+fn parse_db(text: &str, show: &dyn Fn(&str) -> String) -> Result<i64> {
     text.parse::<i64>()
         .ok()
         .filter(|db| *db >= 0)
         .ok_or_else(|| {
-            let shown_text = shown_in_error(text);
+            let shown_text = show(text);
             Error::new(
                 ErrorKind::Config,
                 format!("redis:// `db` must be a database number, got {shown_text}"),
@@ -626,12 +647,17 @@ fn parse_db(text: &str) -> Result<i64> {
         })
 }
 
-/// `host:port` (port defaulted) from one node of a URL; `[v6]:port` for IPv6.
-pub(crate) fn parse_node(node: &str, scheme: &str) -> Result<String> {
+/// `host:port` (port defaulted) from one node of a URL; `[v6]:port` for IPv6. `show`
+/// quotes `node` in the error.
+pub(crate) fn parse_node(
+    node: &str,
+    scheme: &str,
+    show: &dyn Fn(&str) -> String,
+) -> Result<String> {
     let (host, port) = split_node(node).ok_or_else(|| {
         Error::new(
             ErrorKind::Config,
-            format!("{scheme}:// node `{node}` is not host:port"),
+            format!("{scheme}:// node {} is not host:port", show(node)),
         )
     })?;
     Ok(if host.contains(':') {
@@ -762,6 +788,90 @@ mod tests {
         assert!(!err.to_string().contains("hunter2"), "{err}");
         let err = RedisConfig::from_url("redix://user:hunter2@h:1").unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    /// Everything an error shows.
+    fn error_texts(err: &Error) -> String {
+        format!("{} | {err} | {err:?}", err.message())
+    }
+
+    #[test]
+    fn a_password_with_a_question_mark_never_reaches_a_config_error() {
+        for url in [
+            "redis://app:hunter2?x@h",
+            "redis://app:hunter2?timeout_ms=1@h",
+            "redis://app:6380?timeout_ms=hunter2&x@h",
+            "redis://:hunter2#x@h/0",
+            "redis://app:hunter2/x@h",
+            "redis://app:hunter2/0@h",
+            "redis+cluster://app:hunter2?x@a:1,b:2",
+            "redis+cluster://app:hunter2#x@a:1,b:2",
+            "redis://h?password=&hunter2=1",
+            "redis://h?p%61ssword=x&hunter2",
+            "redi:/app:hunter2@h",
+            "u:hunter2@h://x",
+        ] {
+            let err = RedisConfig::from_url(url).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Config, "{url}");
+            let texts = error_texts(&err);
+            assert!(!texts.contains("hunter2"), "{url}: {texts}");
+        }
+    }
+
+    #[test]
+    fn a_mistyped_scheme_does_not_echo_the_url() {
+        for url in ["redis:/:hunter2@h", "redis:hunter2@h", "redis//:hunter2@h"] {
+            let err = RedisConfig::from_url(url).unwrap_err();
+            let texts = error_texts(&err);
+            assert!(!texts.contains("hunter2"), "{url}: {texts}");
+            assert!(texts.contains("redis://"), "{texts}");
+        }
+    }
+
+    /// Any printable text, delimiters and `%` included, long enough to recognise.
+    fn password() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            "[ -~]{6,16}",
+            "[%@:/?#&=]{1,3}[ -~]{5,10}",
+            "[^\\p{C}]{6,12}"
+        ]
+        .prop_filter("recognisable", |p| {
+            p.chars().filter(|c| !c.is_whitespace()).count() >= 4
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        #[test]
+        fn no_password_reaches_an_error_or_debug(
+            scheme in proptest::sample::select(vec!["redis://", "rediss+cluster://", "redis+unix://", "redis:/", "redix://"]),
+            password in password(),
+            escaped: bool,
+            in_query: bool,
+            rest in proptest::sample::select(vec!["h", "h:6379/0", "a:1,b:2", "/tmp/r.sock", "h/x"]),
+            option in proptest::sample::select(vec!["", "timeout_ms=5", "db=x", "colour=red"]),
+        ) {
+            let written = if escaped { easy_cache_core::percent_encode(&password) } else { password.clone() };
+            let url = if in_query {
+                format!("{scheme}{rest}?{option}&password={written}")
+            } else {
+                format!("{scheme}app:{written}@{rest}?{option}")
+            };
+            // A password the rest of the URL spells out cannot be told apart.
+            proptest::prop_assume!(!url.replacen(&written, "", 1).contains(&password));
+            let shown = match RedisConfig::from_url(&url) {
+                Ok(config) => format!("{config:?} {}", config.display_url()),
+                Err(err) => error_texts(&err),
+            };
+            proptest::prop_assert!(!shown.contains(&password), "{} -> {}", url, shown);
+            let encoded = easy_cache_core::percent_encode(&password);
+            proptest::prop_assert!(!shown.contains(&encoded), "{} -> {}", url, shown);
+        }
     }
 
     #[test]

@@ -92,7 +92,8 @@ impl MapCache {
                         Error::new(
                             ErrorKind::Config,
                             format!(
-                                "example-map:// `default_timeout` must be seconds, got `{secs}`"
+                                "example-map:// `default_timeout` must be seconds, got {}",
+                                easy_cache::shown_from_url(secs, url)
                             ),
                         )
                     })?;
@@ -101,7 +102,11 @@ impl MapCache {
                 _ => {
                     return Err(Error::new(
                         ErrorKind::Config,
-                        format!("unknown example-map:// option `{pair}`"),
+                        // The name only, as plain text: the pair may hold a secret.
+                        format!(
+                            "unknown example-map:// option {}",
+                            easy_cache::shown_from_url(pair.split('=').next().unwrap_or(pair), url)
+                        ),
                     ));
                 }
             }
