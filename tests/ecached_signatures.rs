@@ -65,7 +65,7 @@ async fn borrowed_owned_optional_and_slice_arguments() {
         &[1u64][..],
         &None,
     );
-    assert_eq!(key, "kinds:ann:4:x:None:[1]:None");
+    assert_eq!(key, "kinds:ann:4:x:~:[1]:~");
 }
 
 static GENERIC_RUNS: AtomicUsize = AtomicUsize::new(0);

@@ -362,13 +362,22 @@ mod tests {
             create_cache_key!(vec!["a,b"]),
             create_cache_key!(vec!["a", "b"])
         );
-        assert_ne!(create_cache_key!(None::<&str>), create_cache_key!(Some("None")));
+        assert_ne!(
+            create_cache_key!(None::<&str>),
+            create_cache_key!(Some("None"))
+        );
         assert_ne!(
             create_cache_key!(None::<Option<u8>>),
             create_cache_key!(Some(None::<u8>))
         );
-        assert_ne!(create_cache_key!(Vec::<&str>::new()), create_cache_key!(vec![""]));
-        assert_ne!(create_cache_key!(Some("~")), create_cache_key!(None::<&str>));
+        assert_ne!(
+            create_cache_key!(Vec::<&str>::new()),
+            create_cache_key!(vec![""])
+        );
+        assert_ne!(
+            create_cache_key!(Some("~")),
+            create_cache_key!(None::<&str>)
+        );
         assert_eq!(create_cache_key!("100%", ["x]"]), "100%25:[x%5D]");
     }
 
@@ -385,7 +394,12 @@ mod tests {
         for _ in 0..4_000 {
             let value = values.new_tree(&mut runner).unwrap().current();
             if let Some(other) = seen.insert(key(&value), value.clone()) {
-                assert_eq!(other, value, "two argument lists share the key {}", key(&value));
+                assert_eq!(
+                    other,
+                    value,
+                    "two argument lists share the key {}",
+                    key(&value)
+                );
             }
         }
     }
@@ -402,7 +416,9 @@ mod tests {
         use proptest::option::of;
         assert_injective((text(), text()), |(a, b)| create_cache_key!(a, b));
         assert_injective(vec(text(), 0..4), |v| create_cache_key!(v));
-        assert_injective((vec(text(), 0..3), text()), |(v, s)| create_cache_key!(v, s));
+        assert_injective((vec(text(), 0..3), text()), |(v, s)| {
+            create_cache_key!(v, s)
+        });
         assert_injective(of(of(text())), |o| create_cache_key!(o));
         assert_injective((of(text()), text()), |(o, s)| create_cache_key!(o, s));
         assert_injective(vec(of(text()), 0..3), |v| create_cache_key!(v));

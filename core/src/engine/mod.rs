@@ -3,6 +3,7 @@
 
 pub(crate) mod call;
 mod flight;
+mod path;
 mod pin;
 mod read;
 mod refresh;
@@ -118,6 +119,9 @@ pub struct FnCache {
     fixed: OnceLock<Arc<dyn CacheInstance>>,
     /// The value type's layout fingerprint, traced on first use (see `crate::layout`).
     layout: OnceLock<u64>,
+    /// The compiler's path string (address, length) of the first call and its normalized
+    /// form (see [`function_path`](Self::function_path)).
+    path: OnceLock<(usize, usize, &'static str)>,
     pub(crate) warn: RateLimitedWarn,
 }
 
@@ -157,6 +161,7 @@ impl FnCache {
             resolved: ArcSwapOption::const_empty(),
             fixed: OnceLock::new(),
             layout: OnceLock::new(),
+            path: OnceLock::new(),
             warn: RateLimitedWarn::new(),
         }
     }
@@ -174,7 +179,30 @@ impl FnCache {
         }
     }
 
-    /// The decorated function's path, for logs.
+    /// The path naming the function in automatic keys and logs, from `raw`, the type name
+    /// of a closure declared in the generated code (see `engine::path`): module, enclosing
+    /// functions, implementing type, generic arguments. Computed once per call site and
+    /// instantiation; a call compares one address.
+    #[doc(hidden)]
+    pub fn function_path(&self, raw: &'static str, in_handle: bool) -> &'static str {
+        let id = (raw.as_ptr() as usize, raw.len());
+        if let Some(&(ptr, len, path)) = self.path.get() {
+            if (ptr, len) == id {
+                return path;
+            }
+        }
+        let place = if in_handle {
+            path::PrintedIn::Handle
+        } else {
+            path::PrintedIn::Function
+        };
+        let path = path::intern(raw, place);
+        let _ = self.path.set((id.0, id.1, path));
+        path
+    }
+
+    /// The decorated function's path, for logs: the one its calls print (see
+    /// [`function_path`](Self::function_path)) once known.
     ///
     /// ```
     /// # use easy_cache_core::{CacheInstance, CacheTarget, FnCache, InstanceLookup};
@@ -188,7 +216,7 @@ impl FnCache {
     /// assert_eq!(F.name(), "app::load_user");
     /// ```
     pub fn name(&self) -> &'static str {
-        self.name
+        self.path.get().map_or(self.name, |&(_, _, path)| path)
     }
 
     /// Whether concurrent misses of one key compute once.

@@ -63,9 +63,11 @@ impl Emitter<'_> {
         }
     }
 
+    /// The path naming the function (module, enclosing functions, implementing type,
+    /// generic arguments), from the type name of a closure declared here; needs
+    /// `__EC_CACHE` and `__EC_IN_HANDLE` in scope.
     fn function_path(&self) -> TokenStream {
-        let name = self.name_literal();
-        quote!(::std::concat!(::std::module_path!(), "::", #name))
+        quote!(__EC_CACHE.function_path(::std::any::type_name_of_val(&|| ()), __EC_IN_HANDLE))
     }
 
     /// `let __ec_meta = ...;` over the views of every parameter.
@@ -130,12 +132,8 @@ impl Emitter<'_> {
 
     /// Module (or type) path, function name, then every argument.
     fn auto_key(&self, out: &syn::Ident) -> TokenStream {
-        let name = self.name_literal();
-        let head = if self.sig.receiver.is_some() {
-            quote!(#out.push_str(::std::any::type_name::<Self>()); #out.push_str(::std::concat!("::", #name));)
-        } else {
-            quote!(#out.push_str(::std::concat!(::std::module_path!(), "::", #name));)
-        };
+        let path = self.function_path();
+        let head = quote!(#out.push_str(#path););
         let this = self.sig.receiver.as_ref().map(|_| quote!(#out.push(':'); (&::easy_cache::__private::KeyWriter(__ec_self)).write_to(&mut #out);));
         // Spanned on each parameter, so "cannot be part of a key" points at it.
         let parts = self.sig.params.iter().map(|p| {
@@ -270,7 +268,7 @@ impl Emitter<'_> {
         ))
     }
 
-    fn cached_fn(&self) -> TokenStream {
+    pub(crate) fn cached_fn(&self) -> TokenStream {
         let ItemFn {
             attrs,
             vis,
@@ -322,6 +320,8 @@ impl Emitter<'_> {
             #(#attrs)*
             #vis #sig {
                 #fn_cache
+                #[allow(dead_code)]
+                const __EC_IN_HANDLE: bool = false;
                 #[allow(unused_variables, clippy::needless_borrow, clippy::borrow_deref_ref, clippy::useless_conversion)]
                 let (__ec_key, __ec_vk, __ec_timeout) = {
                     #[allow(unused_imports)]
@@ -357,7 +357,7 @@ impl Emitter<'_> {
     }
 
     /// `fn <name>_cache() -> CacheHandle<...>`.
-    fn handle_fn(&self) -> TokenStream {
+    pub(crate) fn handle_fn(&self) -> TokenStream {
         let ItemFn {
             attrs, vis, sig, ..
         } = self.func;
@@ -415,6 +415,8 @@ impl Emitter<'_> {
             #[allow(clippy::type_complexity, dead_code, unused_variables, clippy::needless_borrow, clippy::useless_conversion)]
             #vis fn #handle_name #generics () -> ::easy_cache::CacheHandle<#key_ty, #tags_ty, #prefix_ty> #where_clause {
                 #fn_cache
+                #[allow(dead_code)]
+                const __EC_IN_HANDLE: bool = true;
                 ::easy_cache::CacheHandle::new(&__EC_CACHE, #key_expr, #tags_expr, #prefix_expr)
             }
         }
