@@ -27,6 +27,15 @@ const MAX_PIPELINE: usize = 512;
 const MAX_REPLY_LINE: u64 = 1024;
 /// memcached reads exptimes above 30 days as absolute Unix times.
 const MAX_RELATIVE_EXPTIME: u64 = 60 * 60 * 24 * 30;
+/// The longest value a `VALUE` line may announce: memcached's largest item size limit
+/// (`-I` accepts at most 1 GiB; the default is 1 MiB). A constant rather than the
+/// server's `item_size_max`, so no extra exchange per connection: a longer announcement
+/// cannot be real, the stream is out of step, and the exchange fails.
+const MAX_VALUE_LEN: u64 = 1 << 30;
+/// The most a value's buffer reserves before its bytes arrive (the default item size
+/// limit, so a real value is read into one allocation): the buffer then grows with the
+/// bytes received, never with what the server announced.
+const VALUE_RESERVE: usize = 1 << 20;
 
 /// How a store command treats an existing value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,9 +175,16 @@ where
         if !keys.iter().any(|k| k.as_bytes() == key) || found.contains_key(key_str(key)?) {
             return Err(unexpected(&line));
         }
-        // The value and its `\r\n`, read in one go.
-        let mut value = vec![0; len + 2];
-        reader.read_exact(&mut value).await?;
+        // The value and its `\r\n`. The buffer grows with the bytes that arrive, not with
+        // the announced length: a server announcing 512 MiB then closing costs what it sent.
+        let mut value = Vec::with_capacity((len + 2).min(VALUE_RESERVE));
+        (&mut reader)
+            .take(len as u64 + 2)
+            .read_to_end(&mut value)
+            .await?;
+        if value.len() < len + 2 {
+            return Err(ErrorKind::UnexpectedEof.into());
+        }
         if !value.ends_with(b"\r\n") {
             return Err(Error::new(
                 ErrorKind::InvalidData,
@@ -191,16 +207,27 @@ where
 /// buffer is read straight into its own vector.
 const READ_BUFFER: usize = 1024;
 
-/// The key and byte count of `VALUE <key> <flags> <bytes> [<cas unique>]`.
+/// The key and byte count of `VALUE <key> <flags> <bytes> [<cas unique>]`; a count over
+/// [`MAX_VALUE_LEN`] is an error (never an allocation of that size).
 fn value_header(line: &[u8]) -> Result<(&[u8], usize), Error> {
     let mut words = line.split(|b| *b == b' ');
     match (words.next(), words.next(), words.next(), words.next()) {
         (Some(b"VALUE"), Some(key), Some(_flags), Some(len)) => {
-            let len = std::str::from_utf8(len)
+            let len: u64 = std::str::from_utf8(len)
                 .ok()
                 .and_then(|n| n.parse().ok())
                 .ok_or_else(|| unexpected(line))?;
-            Ok((key, len))
+            match usize::try_from(len) {
+                Ok(len) if len as u64 <= MAX_VALUE_LEN => Ok((key, len)),
+                _ => Err(Error::new(
+                    ErrorKind::InvalidData,
+                    format!(
+                        "memcached announced a value of {len} bytes, over the largest item \
+                         size memcached allows ({MAX_VALUE_LEN} bytes): the stream is out \
+                         of step"
+                    ),
+                )),
+            }
         }
         _ => Err(unexpected(line)),
     }
@@ -557,5 +584,32 @@ mod tests {
             exptime_at(Some(Duration::from_secs(u64::MAX)), now),
             u32::MAX
         );
+    }
+
+    #[test]
+    fn a_value_length_over_the_item_size_limit_is_an_error() {
+        assert_eq!(
+            value_header(b"VALUE k 0 1073741824").unwrap(),
+            (&b"k"[..], 1 << 30)
+        );
+        for line in [
+            &b"VALUE k 0 1073741825"[..],
+            b"VALUE k 0 99999999999999",
+            b"VALUE k 0 18446744073709551615",
+            b"VALUE k 0 18446744073709551616",
+            b"VALUE k 0 -1",
+        ] {
+            let err = value_header(line).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidData);
+        }
+        // A value cut short after its header is an error, whatever length it claimed.
+        for input in [
+            &b"VALUE a 0 536870912\r\nabc"[..],
+            b"VALUE a 0 99999999999999\r\nabc",
+        ] {
+            let mut fake = Fake::new(input);
+            let got = futures::executor::block_on(get_many(&mut fake, &["a".to_owned()]));
+            assert!(got.is_err());
+        }
     }
 }
