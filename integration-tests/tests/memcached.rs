@@ -12,7 +12,7 @@ use easy_cache_integration_tests::{
 use easy_cache_memcached::{MemcachedCache, MemcachedConfig};
 use std::{
     sync::Arc,
-    time::{Duration, Instant},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
 /// The shared servers' URL, or a failure telling how to get one.
@@ -232,6 +232,77 @@ async fn add_is_atomic_under_50_concurrent_tasks() {
     assert_eq!(winners.len(), 1, "winners: {winners:?}");
     let stored = get(&*cache, &key).await;
     assert_eq!(stored, Some(Bytes::from(format!("task-{}", winners[0]))));
+}
+
+/// The remaining lifetime of `key` as the server holding it reports it (`mg <key> t`, on a
+/// connection of its own): `Some(-1)` when it never expires, `None` when it is absent.
+/// For a cache without a key prefix, whose keys memcached stores unchanged.
+async fn server_ttl(cache: &MemcachedCache, key: &str) -> Option<i64> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let mut socket = tokio::net::TcpStream::connect(cache.server_for(key))
+        .await
+        .unwrap();
+    socket
+        .write_all(format!("mg {key} t\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(socket).read_line(&mut line).await.unwrap();
+    match line.trim_end() {
+        "EN" => None,
+        reply => Some(
+            reply
+                .strip_prefix("HD t")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("unexpected reply to mg {key} t: {reply:?}")),
+        ),
+    }
+}
+
+/// Seconds from now to 2038-01-19T03:14:07Z, the last absolute exptime memcached keeps.
+fn secs_to_2038() -> u64 {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    i32::MAX as u64 - now.as_secs()
+}
+
+#[tokio::test]
+async fn a_lifetime_past_2038_stores_and_reads_back_on_memcached() -> Result<()> {
+    let cache = MemcachedCache::new(MemcachedConfig::from_url(&url()).unwrap()).unwrap();
+    let ns = namespace("y2038");
+    let lifetimes = [
+        ("max", Duration::MAX),
+        ("u64max", Duration::from_secs(u64::MAX)),
+        ("century", Duration::from_secs(100 * 365 * 24 * 3600)),
+        ("past2038", Duration::from_secs(secs_to_2038() + 1)),
+    ];
+    let mut keys = Vec::new();
+    for (name, ttl) in lifetimes {
+        let timeout = Timeout::After(ttl);
+        let [set, add, batch] = ["set", "add", "batch"].map(|k| format!("{ns}{name}:{k}"));
+        cache.set(&set, bytes(&set), timeout).await?;
+        assert!(cache.add(&add, bytes(&add), timeout).await?, "{add}");
+        let ops = [WriteOp::Set {
+            key: batch.clone(),
+            value: bytes(&batch),
+            timeout,
+        }];
+        cache.write_batch(&ops).await?;
+        keys.extend([set, add, batch]);
+    }
+    let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let got = cache.get_many(&refs).await?;
+    for (key, value) in refs.iter().zip(&got) {
+        assert_eq!(value.as_deref(), Some(key.as_bytes()), "{key} reads back");
+        // Clamped to 2038-01-19 (an upper bound of the lifetime asked), not "never".
+        let ttl = server_ttl(&cache, key).await.unwrap();
+        let to_2038 = secs_to_2038() as i64;
+        assert!(
+            (to_2038 - 5..=to_2038 + 5).contains(&ttl),
+            "{key}: ttl {ttl}, {to_2038} s to 2038"
+        );
+    }
+    cache.delete_many(&refs).await?;
+    Ok(())
 }
 
 #[tokio::test]

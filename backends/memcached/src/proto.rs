@@ -27,6 +27,10 @@ const MAX_PIPELINE: usize = 512;
 const MAX_REPLY_LINE: u64 = 1024;
 /// memcached reads exptimes above 30 days as absolute Unix times.
 const MAX_RELATIVE_EXPTIME: u64 = 60 * 60 * 24 * 30;
+/// The latest absolute exptime memcached keeps: it parses exptimes into a signed 32-bit
+/// int, so a larger one wraps negative and the item is stored already expired
+/// (2038-01-19T03:14:07Z).
+const MAX_ABSOLUTE_EXPTIME: u64 = i32::MAX as u64;
 /// The longest value a `VALUE` line may announce: memcached's largest item size limit
 /// (`-I` accepts at most 1 GiB; the default is 1 MiB). A constant rather than the
 /// server's `item_size_max`, so no extra exchange per connection: a longer announcement
@@ -327,24 +331,53 @@ fn unexpected(line: &[u8]) -> Error {
     )
 }
 
-/// memcached's exptime for a lifetime: 0 = never; whole seconds rounded up (at least 1);
-/// past 30 days an absolute Unix time, since memcached reads larger numbers that way.
-pub(crate) fn exptime(ttl: Option<Duration>) -> u32 {
-    let now = SystemTime::now()
+fn now_unix() -> u64 {
+    SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    exptime_at(ttl, now)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// memcached's exptime for a lifetime: 0 = never; whole seconds rounded up (at least 1);
+/// past 30 days an absolute Unix time, since memcached reads larger numbers that way, at
+/// most [`MAX_ABSOLUTE_EXPTIME`] (see [`lifetime_secs_at`]).
+pub(crate) fn exptime(ttl: Option<Duration>) -> u32 {
+    exptime_at(ttl, now_unix())
 }
 
 fn exptime_at(ttl: Option<Duration>, now_unix: u64) -> u32 {
     let Some(ttl) = ttl else { return 0 };
-    let secs = (ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0)).max(1);
+    let secs = lifetime_secs_at(ttl, now_unix);
     let exptime = if secs <= MAX_RELATIVE_EXPTIME {
         secs
     } else {
-        now_unix.saturating_add(secs)
+        now_unix + secs
     };
-    u32::try_from(exptime).unwrap_or(u32::MAX)
+    // At most MAX_ABSOLUTE_EXPTIME (see lifetime_secs_at), so this never saturates.
+    u32::try_from(exptime).unwrap_or(MAX_ABSOLUTE_EXPTIME as u32)
+}
+
+/// The lifetime in whole seconds memcached will really keep for `ttl`: rounded up, at
+/// least 1, and ending at the latest at [`MAX_ABSOLUTE_EXPTIME`] (2038-01-19).
+///
+/// Why clamp rather than send 0 (never expire): memcached stores the absolute exptime in
+/// a signed 32-bit int, so a later end wraps negative and the item is stored already
+/// expired. Of the two exptimes it does accept, the clamp is the one that keeps the
+/// lifetime an upper bound: an entry asked to live 100 years is dropped in 2038 (a miss,
+/// then a recomputation), never served past the lifetime it was given. From 30 days
+/// before that date on, when a clamped absolute time would be shorter than a relative
+/// one, the longest relative lifetime (30 days) is used.
+fn lifetime_secs_at(ttl: Duration, now_unix: u64) -> u64 {
+    let secs = ttl
+        .as_secs()
+        .saturating_add(u64::from(ttl.subsec_nanos() > 0))
+        .max(1);
+    if secs <= MAX_RELATIVE_EXPTIME {
+        secs
+    } else if now_unix.saturating_add(MAX_RELATIVE_EXPTIME) < MAX_ABSOLUTE_EXPTIME {
+        secs.min(MAX_ABSOLUTE_EXPTIME - now_unix)
+    } else {
+        MAX_RELATIVE_EXPTIME
+    }
 }
 
 #[cfg(test)]
@@ -580,10 +613,30 @@ mod tests {
         assert_eq!(exptime_at(Some(month), now), 2_592_000);
         let longer = month + Duration::from_secs(1);
         assert_eq!(exptime_at(Some(longer), now), 1_702_592_001);
-        assert_eq!(
-            exptime_at(Some(Duration::from_secs(u64::MAX)), now),
-            u32::MAX
-        );
+    }
+
+    #[test]
+    fn a_lifetime_past_2038_is_clamped_to_the_last_exptime_memcached_accepts() {
+        let now = 1_700_000_000;
+        let last = i32::MAX as u32;
+        let to_2038 = Duration::from_secs(u64::from(last) - now);
+        assert_eq!(exptime_at(Some(to_2038), now), last, "ends exactly then");
+        for ttl in [
+            to_2038 + Duration::from_secs(1),
+            to_2038 + Duration::from_nanos(1),
+            Duration::from_secs(100 * 365 * 24 * 3600),
+            Duration::from_secs(u64::MAX),
+            Duration::MAX,
+        ] {
+            assert_eq!(exptime_at(Some(ttl), now), last, "{ttl:?}");
+            assert_eq!(lifetime_secs_at(ttl, now), u64::from(last) - now);
+        }
+        // Within 30 days of the end of 2038-01-19, a relative 30 days lives longer.
+        let late = u64::from(last) - 10;
+        let year = Duration::from_secs(365 * 24 * 3600);
+        assert_eq!(exptime_at(Some(year), late), 2_592_000);
+        assert_eq!(exptime_at(Some(year), u64::MAX), 2_592_000);
+        assert_eq!(exptime_at(Some(Duration::from_secs(5)), late), 5);
     }
 
     #[test]
