@@ -10,6 +10,10 @@
 //!   may answer (memcache-async sends `set` and `delete` with `noreply`, so a refused
 //!   value or a missing key would go unseen, and its `add` cannot be pipelined).
 //!
+//! - Lifetimes are read and lengthened with the meta protocol (memcached ≥ 1.6):
+//!   `mg <key> t` answers the remaining lifetime, `mg <key> T<exptime>` sets it; see
+//!   [`Command::Ttl`] and [`Command::Touch`].
+//!
 //! Anything unexpected is a protocol error, and the connection is then dropped.
 
 use bytes::Bytes;
@@ -69,6 +73,21 @@ pub(crate) enum Command {
         /// A memcached-safe key.
         key: String,
     },
+    /// `mg <key> t`: the remaining lifetime of `key`, answered as [`Reply::Ttl`] (or
+    /// [`Reply::NotFound`]).
+    Ttl {
+        /// A memcached-safe key.
+        key: String,
+    },
+    /// `mg <key> T<exptime>`: sets the lifetime of `key` if it is stored, unconditionally
+    /// (so callers read it first with [`Command::Ttl`] to only ever lengthen it);
+    /// answered as [`Reply::Touched`] or [`Reply::NotFound`].
+    Touch {
+        /// A memcached-safe key.
+        key: String,
+        /// memcached's exptime (see [`exptime`]).
+        exptime: u32,
+    },
 }
 
 /// The server's answer to one [`Command`].
@@ -80,8 +99,12 @@ pub(crate) enum Reply {
     NotStored,
     /// `DELETED`.
     Deleted,
-    /// `NOT_FOUND`: nothing to delete.
+    /// `NOT_FOUND` (`EN` to a meta command): the key is absent.
     NotFound,
+    /// `HD t<n>`: the key's remaining lifetime in seconds, `None` when it never expires.
+    Ttl(Option<u64>),
+    /// `HD` to a [`Command::Touch`]: the lifetime was set.
+    Touched,
     /// `SERVER_ERROR object too large for cache`: the value exceeds the item size limit
     /// (the server skipped the value's bytes, so the connection is still usable, and it
     /// dropped any older value of the key).
@@ -94,7 +117,10 @@ impl Command {
     /// The key the command is about.
     pub(crate) fn key(&self) -> &str {
         match self {
-            Command::Store { key, .. } | Command::Delete { key } => key,
+            Command::Store { key, .. }
+            | Command::Delete { key }
+            | Command::Ttl { key }
+            | Command::Touch { key, .. } => key,
         }
     }
 
@@ -120,13 +146,20 @@ impl Command {
             Command::Delete { key } => {
                 out.extend_from_slice(format!("delete {key}\r\n").as_bytes());
             }
+            Command::Ttl { key } => {
+                out.extend_from_slice(format!("mg {key} t\r\n").as_bytes());
+            }
+            Command::Touch { key, exptime } => {
+                out.extend_from_slice(format!("mg {key} T{exptime}\r\n").as_bytes());
+            }
         }
     }
 
     fn encoded_len(&self) -> usize {
         match self {
             Command::Store { key, value, .. } => key.len() + value.len() + 40,
-            Command::Delete { key } => key.len() + 9,
+            Command::Delete { key } | Command::Ttl { key } => key.len() + 9,
+            Command::Touch { key, .. } => key.len() + 17,
         }
     }
 }
@@ -307,6 +340,30 @@ async fn read_line<R: AsyncRead + Unpin>(reader: &mut BufReader<R>) -> Result<Ve
 }
 
 fn parse_reply(command: &Command, line: &[u8]) -> Result<Reply, Error> {
+    match command {
+        Command::Ttl { .. } => {
+            return match line {
+                b"EN" => Ok(Reply::NotFound),
+                _ => match line.strip_prefix(b"HD t") {
+                    Some(b"-1") => Ok(Reply::Ttl(None)),
+                    Some(secs) => std::str::from_utf8(secs)
+                        .ok()
+                        .and_then(|n| n.parse().ok())
+                        .map(|n| Reply::Ttl(Some(n)))
+                        .ok_or_else(|| unexpected(line)),
+                    None => server_error(line),
+                },
+            };
+        }
+        Command::Touch { .. } => {
+            return match line {
+                b"HD" => Ok(Reply::Touched),
+                b"EN" => Ok(Reply::NotFound),
+                _ => server_error(line),
+            };
+        }
+        Command::Store { .. } | Command::Delete { .. } => {}
+    }
     let store = matches!(command, Command::Store { .. });
     Ok(match line {
         b"STORED" if store => Reply::Stored,
@@ -314,11 +371,18 @@ fn parse_reply(command: &Command, line: &[u8]) -> Result<Reply, Error> {
         b"DELETED" if !store => Reply::Deleted,
         b"NOT_FOUND" if !store => Reply::NotFound,
         _ if store && line.starts_with(b"SERVER_ERROR object too large") => Reply::TooLarge,
-        _ => match line.strip_prefix(b"SERVER_ERROR ") {
-            Some(message) => Reply::ServerError(String::from_utf8_lossy(message).into_owned()),
-            None => return Err(unexpected(line)),
-        },
+        _ => return server_error(line),
     })
+}
+
+/// A `SERVER_ERROR` line (the connection stays usable), or a protocol error.
+fn server_error(line: &[u8]) -> Result<Reply, Error> {
+    match line.strip_prefix(b"SERVER_ERROR ") {
+        Some(message) => Ok(Reply::ServerError(
+            String::from_utf8_lossy(message).into_owned(),
+        )),
+        None => Err(unexpected(line)),
+    }
 }
 
 fn unexpected(line: &[u8]) -> Error {
@@ -377,6 +441,28 @@ fn lifetime_secs_at(ttl: Duration, now_unix: u64) -> u64 {
         secs.min(MAX_ABSOLUTE_EXPTIME - now_unix)
     } else {
         MAX_RELATIVE_EXPTIME
+    }
+}
+
+/// The exptime a keep-alive to `ttl` must set on a key whose remaining lifetime is
+/// `remaining` (`None` = never expires), or `None` when that would not lengthen it: a key
+/// that never expires, or lives at least as long already, is left alone.
+pub(crate) fn lengthened_exptime(remaining: Option<u64>, ttl: Option<Duration>) -> Option<u32> {
+    lengthened_exptime_at(remaining, ttl, now_unix())
+}
+
+fn lengthened_exptime_at(
+    remaining: Option<u64>,
+    ttl: Option<Duration>,
+    now_unix: u64,
+) -> Option<u32> {
+    let remaining = remaining?;
+    match ttl {
+        None => Some(0),
+        Some(ttl) if remaining < lifetime_secs_at(ttl, now_unix) => {
+            Some(exptime_at(Some(ttl), now_unix))
+        }
+        Some(_) => None,
     }
 }
 
@@ -637,6 +723,93 @@ mod tests {
         assert_eq!(exptime_at(Some(year), late), 2_592_000);
         assert_eq!(exptime_at(Some(year), u64::MAX), 2_592_000);
         assert_eq!(exptime_at(Some(Duration::from_secs(5)), late), 5);
+    }
+
+    #[test]
+    fn keep_alive_lines_are_meta_gets_and_their_replies_parse() {
+        let commands = [
+            Command::Ttl { key: "a".into() },
+            Command::Ttl { key: "b".into() },
+            Command::Ttl { key: "c".into() },
+            Command::Touch {
+                key: "a".into(),
+                exptime: 60,
+            },
+            Command::Touch {
+                key: "d".into(),
+                exptime: 0,
+            },
+            Command::Ttl { key: "e".into() },
+        ];
+        let (replies, sent) = run(
+            b"HD t42\r\nHD t-1\r\nEN\r\nHD\r\nEN\r\nSERVER_ERROR out of memory\r\n",
+            &commands,
+        );
+        assert_eq!(
+            replies.unwrap(),
+            [
+                Reply::Ttl(Some(42)),
+                Reply::Ttl(None),
+                Reply::NotFound,
+                Reply::Touched,
+                Reply::NotFound,
+                Reply::ServerError("out of memory".into()),
+            ]
+        );
+        assert_eq!(
+            sent,
+            b"mg a t\r\nmg b t\r\nmg c t\r\nmg a T60\r\nmg d T0\r\nmg e t\r\n"
+        );
+        let ttl = [Command::Ttl { key: "a".into() }];
+        let touch = [Command::Touch {
+            key: "a".into(),
+            exptime: 1,
+        }];
+        for (input, commands) in [
+            (&b"HD\r\n"[..], &ttl[..]),
+            (b"HD t\r\n", &ttl),
+            (b"HD t-2\r\n", &ttl),
+            (b"HD tx\r\n", &ttl),
+            (b"NOT_FOUND\r\n", &ttl),
+            (b"ERROR\r\n", &ttl),
+            (b"HD t5\r\n", &touch),
+            (b"STORED\r\n", &touch),
+            (b"TOUCHED\r\n", &touch),
+        ] {
+            let (result, _) = run(input, commands);
+            assert!(
+                result.is_err(),
+                "{:?} accepted",
+                String::from_utf8_lossy(input)
+            );
+        }
+    }
+
+    #[test]
+    fn a_keep_alive_only_ever_lengthens() {
+        let now = 1_700_000_000;
+        let min = Some(Duration::from_secs(60));
+        // Absent or never expiring: nothing to do.
+        assert_eq!(lengthened_exptime_at(None, min, now), None);
+        assert_eq!(lengthened_exptime_at(None, None, now), None);
+        // Shorter: lengthened; as long or longer: left alone.
+        assert_eq!(lengthened_exptime_at(Some(59), min, now), Some(60));
+        assert_eq!(lengthened_exptime_at(Some(60), min, now), None);
+        assert_eq!(lengthened_exptime_at(Some(3600), min, now), None);
+        // To never: exptime 0.
+        assert_eq!(lengthened_exptime_at(Some(3600), None, now), Some(0));
+        // Past 30 days: absolute, and clamped as stores are.
+        let year = Some(Duration::from_secs(365 * 24 * 3600));
+        assert_eq!(
+            lengthened_exptime_at(Some(3600), year, now),
+            Some(1_731_536_000)
+        );
+        let last = i32::MAX as u32;
+        let forever = Some(Duration::MAX);
+        assert_eq!(lengthened_exptime_at(Some(3600), forever, now), Some(last));
+        // A key already clamped to the last exptime is not touched again.
+        let clamped = u64::from(last) - now;
+        assert_eq!(lengthened_exptime_at(Some(clamped), forever, now), None);
     }
 
     #[test]
