@@ -12,7 +12,7 @@ use easy_cache_integration_tests::{
 use easy_cache_memcached::{MemcachedCache, MemcachedConfig};
 use std::{
     sync::Arc,
-    time::{Duration, Instant},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
 /// The shared servers' URL, or a failure telling how to get one.
@@ -232,6 +232,81 @@ async fn add_is_atomic_under_50_concurrent_tasks() {
     assert_eq!(winners.len(), 1, "winners: {winners:?}");
     let stored = get(&*cache, &key).await;
     assert_eq!(stored, Some(Bytes::from(format!("task-{}", winners[0]))));
+}
+
+/// The remaining lifetime of `key` as the server holding it reports it (`mg <key> t`, on a
+/// connection of its own): `Some(-1)` when it never expires, `None` when it is absent.
+/// For a cache without a key prefix, whose keys memcached stores unchanged.
+async fn server_ttl(cache: &MemcachedCache, key: &str) -> Option<i64> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let mut socket = tokio::net::TcpStream::connect(cache.server_for(key))
+        .await
+        .unwrap();
+    socket
+        .write_all(format!("mg {key} t\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(socket).read_line(&mut line).await.unwrap();
+    match line.trim_end() {
+        "EN" => None,
+        reply => Some(
+            reply
+                .strip_prefix("HD t")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("unexpected reply to mg {key} t: {reply:?}")),
+        ),
+    }
+}
+
+/// Seconds from now to 2038-01-19T03:14:07Z, the last absolute exptime memcached keeps.
+fn secs_to_2038() -> u64 {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    i32::MAX as u64 - now.as_secs()
+}
+
+#[tokio::test]
+async fn a_lifetime_past_2038_stores_and_reads_back_on_memcached() -> Result<()> {
+    let cache = MemcachedCache::new(MemcachedConfig::from_url(&url()).unwrap()).unwrap();
+    let ns = namespace("y2038");
+    let lifetimes = [
+        ("max", Duration::MAX),
+        ("u64max", Duration::from_secs(u64::MAX)),
+        ("century", Duration::from_secs(100 * 365 * 24 * 3600)),
+        ("past2038", Duration::from_secs(secs_to_2038() + 1)),
+    ];
+    let mut keys = Vec::new();
+    for (name, ttl) in lifetimes {
+        let timeout = Timeout::After(ttl);
+        let [set, add, batch, kept] =
+            ["set", "add", "batch", "kept"].map(|k| format!("{ns}{name}:{k}"));
+        cache.set(&set, bytes(&set), timeout).await?;
+        assert!(cache.add(&add, bytes(&add), timeout).await?, "{add}");
+        let ops = [WriteOp::Set {
+            key: batch.clone(),
+            value: bytes(&batch),
+            timeout,
+        }];
+        cache.write_batch(&ops).await?;
+        // Lengthened from a minute by a keep-alive: clamped the same way.
+        cache.set(&kept, bytes(&kept), Timeout::secs(60)).await?;
+        cache.keep_alive(&kept, timeout).await?;
+        keys.extend([set, add, batch, kept]);
+    }
+    let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let got = cache.get_many(&refs).await?;
+    for (key, value) in refs.iter().zip(&got) {
+        assert_eq!(value.as_deref(), Some(key.as_bytes()), "{key} reads back");
+        // Clamped to 2038-01-19 (an upper bound of the lifetime asked), not "never".
+        let ttl = server_ttl(&cache, key).await.unwrap();
+        let to_2038 = secs_to_2038() as i64;
+        assert!(
+            (to_2038 - 5..=to_2038 + 5).contains(&ttl),
+            "{key}: ttl {ttl}, {to_2038} s to 2038"
+        );
+    }
+    cache.delete_many(&refs).await?;
+    Ok(())
 }
 
 #[tokio::test]
@@ -667,4 +742,90 @@ async fn authenticates_with_the_url_credentials() {
         assert!(refused.set("k", bytes("x"), Timeout::Never).await.is_err());
     }
     assert_eq!(get(&*cache, "k").await, Some(bytes("v")));
+}
+
+static VERSIONED_RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+#[easy_cache::ecached(
+    "{ns}:short:{n}",
+    600,
+    tags = ["{ns}:tag"],
+    cache_alias = "version_keys_memcached"
+)]
+async fn versioned_for_ten_minutes(ns: &str, n: u64) -> u64 {
+    VERSIONED_RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    n * 2
+}
+
+#[easy_cache::ecached(
+    "{ns}:long:{n}",
+    3600,
+    tags = ["{ns}:tag"],
+    cache_alias = "version_keys_memcached"
+)]
+async fn versioned_for_an_hour(ns: &str, n: u64) -> u64 {
+    VERSIONED_RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    n * 3
+}
+
+/// Issue 13 item 8 on memcached: a tag's version key is created with the lifetime of the
+/// entry that needs it, lengthened (never shortened) by longer-lived entries, and deleted
+/// when the tag is invalidated, so version keys no longer pile up forever.
+#[tokio::test]
+async fn version_keys_live_as_long_as_their_entries_and_go_with_invalidation_memcached() {
+    let cache = Arc::new(MemcachedCache::new(MemcachedConfig::from_url(&url()).unwrap()).unwrap());
+    easy_cache::caches::insert("version_keys_memcached", cache.clone());
+    let ns = format!("vk{:016x}", fastrand::u64(..));
+    let version = easy_cache::tag_version_key(&format!("{ns}:tag"));
+    let runs = || VERSIONED_RUNS.load(std::sync::atomic::Ordering::SeqCst);
+
+    // A tagged miss creates the version key with the entry's lifetime.
+    assert_eq!(versioned_for_ten_minutes(&ns, 1).await, 2);
+    let ttl = server_ttl(&cache, &version)
+        .await
+        .expect("version key stored");
+    assert!(
+        (1..=600).contains(&ttl),
+        "version ttl {ttl} after a 600 s entry"
+    );
+
+    // A longer-lived entry lengthens it; a shorter one after it does not shorten it.
+    assert_eq!(versioned_for_an_hour(&ns, 1).await, 3);
+    let ttl = server_ttl(&cache, &version)
+        .await
+        .expect("version key stored");
+    assert!(
+        (3590..=3600).contains(&ttl),
+        "version ttl {ttl} after a 3600 s entry"
+    );
+    assert_eq!(versioned_for_ten_minutes(&ns, 2).await, 4);
+    let ttl = server_ttl(&cache, &version)
+        .await
+        .expect("version key stored");
+    assert!((3590..=3600).contains(&ttl), "version ttl {ttl}: shortened");
+
+    // Hits, then the invalidation deletes the version key; the next calls compute again.
+    let before = runs();
+    versioned_for_ten_minutes(&ns, 1).await;
+    versioned_for_an_hour(&ns, 1).await;
+    assert_eq!(runs(), before, "hits");
+    easy_cache::using_alias("version_keys_memcached")
+        .invalidate_cache_tags(format!("{ns}:tag"))
+        .await
+        .unwrap();
+    assert_eq!(
+        server_ttl(&cache, &version).await,
+        None,
+        "version key deleted"
+    );
+    versioned_for_ten_minutes(&ns, 1).await;
+    versioned_for_an_hour(&ns, 1).await;
+    assert_eq!(runs(), before + 2, "misses after the invalidation");
+    let ttl = server_ttl(&cache, &version)
+        .await
+        .expect("version key recreated");
+    assert!(
+        (1..=3600).contains(&ttl),
+        "version ttl {ttl} after re-creation"
+    );
 }

@@ -166,9 +166,10 @@ impl MemcachedCache {
         self.finish(pool, conn, outcome)
     }
 
-    /// Runs `commands`, one pipeline per server, servers concurrently; returns the replies
-    /// in command order, or the first server's error (the other servers still ran theirs).
-    async fn run(&self, commands: &[Command]) -> Result<Vec<Reply>> {
+    /// Runs `commands`, one pipeline per server, servers concurrently; returns the reply of
+    /// each command whose server answered, in command order, and the first failing
+    /// server's error (the other servers still ran theirs).
+    async fn run(&self, commands: &[Command]) -> (Vec<Option<Reply>>, Option<Error>) {
         let mut groups: BTreeMap<usize, (Vec<usize>, Vec<Command>)> = BTreeMap::new();
         for (position, command) in commands.iter().enumerate() {
             let group = groups
@@ -196,21 +197,19 @@ impl MemcachedCache {
                 }
             }
         }
-        match failure {
-            Some(e) => Err(e),
-            None => Ok(replies.into_iter().flatten().collect()),
-        }
+        (replies, failure)
     }
 
     /// Whether `reply` means the command took effect; an error for refused values.
     fn outcome(&self, command: &Command, reply: &Reply) -> Result<bool> {
         match reply {
-            Reply::Stored | Reply::Deleted => Ok(true),
+            Reply::Stored | Reply::Deleted | Reply::Ttl(_) | Reply::Touched => Ok(true),
             Reply::NotStored | Reply::NotFound => Ok(false),
             Reply::TooLarge => {
-                let (key, size) = match command {
-                    Command::Store { key, value, .. } => (key.as_str(), value.len()),
-                    Command::Delete { key } => (key.as_str(), 0),
+                let key = command.key();
+                let size = match command {
+                    Command::Store { value, .. } => value.len(),
+                    _ => 0,
                 };
                 let server = self.pools[self.ring.server_for(key)].address();
                 tracing::warn!(
@@ -236,7 +235,11 @@ impl MemcachedCache {
 
     /// Runs `commands` and checks every reply; returns the first error after all ran.
     async fn run_checked(&self, commands: &[Command]) -> Result<Vec<bool>> {
-        let replies = self.run(commands).await?;
+        let (replies, failure) = self.run(commands).await;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        let replies: Vec<Reply> = replies.into_iter().flatten().collect();
         let mut outcomes = Vec::with_capacity(replies.len());
         let mut failure = None;
         for (command, reply) in commands.iter().zip(&replies) {
@@ -274,6 +277,13 @@ impl MemcachedCache {
             value: value.clone(),
             exptime: proto::exptime(ttl),
         })
+    }
+
+    /// The lifetime a keep-alive to `timeout` asks for (`Some(None)` = never expire), or
+    /// `None` when there is nothing to do (a zero lifetime: any stored key has that much).
+    fn keep_alive_lifetime(&self, timeout: Timeout) -> Option<Option<Duration>> {
+        let ttl = timeout.resolve(self.default_timeout);
+        (!ttl.is_some_and(|d| d.is_zero())).then_some(ttl)
     }
 }
 
@@ -402,26 +412,76 @@ impl CacheInstance for MemcachedCache {
     }
 
     /// One pipeline per server touched; an `add` that finds its key present is no error.
+    /// Keep-alives read their keys' lifetimes (`mg <key> t`) in that same pipeline, then
+    /// one more pipeline lengthens the ones that need it (`mg <key> T<exptime>`): two
+    /// round trips when a lifetime grows, one otherwise.
     async fn write_batch(&self, ops: &[WriteOp]) -> Result<()> {
-        let commands: Vec<Command> = ops
-            .iter()
-            .filter_map(|op| match op {
+        let mut commands = Vec::with_capacity(ops.len());
+        // (position of its `mg <key> t`, the lifetime asked) of each keep-alive.
+        let mut keep_alives = Vec::new();
+        for op in ops {
+            match op {
                 WriteOp::Set {
                     key,
                     value,
                     timeout,
-                } => self.store(StoreVerb::Set, key, value, *timeout),
+                } => commands.extend(self.store(StoreVerb::Set, key, value, *timeout)),
                 WriteOp::Add {
                     key,
                     value,
                     timeout,
-                } => self.store(StoreVerb::Add, key, value, *timeout),
-                // Lengthening a lifetime needs a read first (memcached's `touch` can shorten
-                // one): version keys keep the lifetime they were created with.
-                WriteOp::KeepAlive { .. } => None,
+                } => commands.extend(self.store(StoreVerb::Add, key, value, *timeout)),
+                WriteOp::KeepAlive { key, timeout } => {
+                    if let Some(ttl) = self.keep_alive_lifetime(*timeout) {
+                        keep_alives.push((commands.len(), ttl));
+                        commands.push(Command::Ttl {
+                            key: self.keys.map(key),
+                        });
+                    }
+                }
+            }
+        }
+        let (replies, mut failure) = self.run(&commands).await;
+        for (command, reply) in commands.iter().zip(&replies) {
+            if let Some(Err(e)) = reply.as_ref().map(|r| self.outcome(command, r)) {
+                failure.get_or_insert(e);
+            }
+        }
+        // memcached's `touch` (and `mg T`) sets a lifetime unconditionally, so it is sent
+        // only where the lifetime just read is shorter than the one asked: never shortened,
+        // an absent key (`EN`) is not touched, and a key deleted since the read stays
+        // absent (`mg T` creates nothing). Why a read then a write and not one atomic
+        // step: memcached has no "lengthen only" command. So two keep-alives racing on one
+        // key may both read the old lifetime and the shorter of their two longer lifetimes
+        // may land last; the key still lives longer than before, and a version key that
+        // expires early costs its entries a miss, never a wrong value.
+        let touches: Vec<Command> = keep_alives
+            .iter()
+            .filter_map(|&(position, ttl)| match replies[position] {
+                Some(Reply::Ttl(remaining)) => {
+                    proto::lengthened_exptime(remaining, ttl).map(|exptime| Command::Touch {
+                        key: commands[position].key().to_owned(),
+                        exptime,
+                    })
+                }
+                _ => None,
             })
             .collect();
-        self.run_checked(&commands).await.map(drop)
+        if !touches.is_empty() {
+            if let Err(e) = self.run_checked(&touches).await {
+                failure.get_or_insert(e);
+            }
+        }
+        failure.map_or(Ok(()), Err)
+    }
+
+    /// Lengthens the lifetime of `key` if it is stored (see [`Self::write_batch`]).
+    async fn keep_alive(&self, key: &str, timeout: Timeout) -> Result<()> {
+        self.write_batch(&[WriteOp::KeepAlive {
+            key: key.to_owned(),
+            timeout,
+        }])
+        .await
     }
 }
 
@@ -509,6 +569,65 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Backend);
         assert!(!cache.outcome(&command, &Reply::NotStored).unwrap());
+    }
+
+    #[tokio::test]
+    async fn keep_alives_read_in_the_stores_pipeline_and_touch_only_to_lengthen() {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        let server = tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.unwrap();
+            let mut socket = BufReader::new(socket);
+            let mut exchanges = Vec::new();
+            for (lines, reply) in [
+                (
+                    7,
+                    &b"STORED\r\nHD t10\r\nHD t100\r\nEN\r\nHD t-1\r\nHD t10\r\n"[..],
+                ),
+                (2, b"HD\r\nHD\r\n"),
+            ] {
+                let mut request = String::new();
+                for _ in 0..lines {
+                    socket.read_line(&mut request).await.unwrap();
+                }
+                socket.get_mut().write_all(reply).await.unwrap();
+                exchanges.push(request);
+            }
+            exchanges
+        });
+        let cache = MemcachedCache::new(MemcachedConfig::new([address])).unwrap();
+        let keep = |key: &str, timeout| WriteOp::KeepAlive {
+            key: key.into(),
+            timeout,
+        };
+        let minute = Timeout::secs(60);
+        let ops = [
+            WriteOp::Set {
+                key: "a".into(),
+                value: "v".into(),
+                timeout: Timeout::Never,
+            },
+            keep("short", minute),
+            keep("long", minute),
+            keep("absent", minute),
+            keep("never", minute),
+            keep("zero", Timeout::After(Duration::ZERO)),
+            keep("short", Timeout::Never),
+        ];
+        // The second keep-alive of "short" reads its lifetime too; the batch pipelines
+        // every read with the set, then touches only the keys that must live longer.
+        let err = cache.write_batch(&ops).await;
+        let exchanges = server.await.unwrap();
+        err.unwrap();
+        assert_eq!(
+            exchanges,
+            [
+                "set a 0 0 1\r\nv\r\nmg short t\r\nmg long t\r\nmg absent t\r\n\
+                 mg never t\r\nmg short t\r\n",
+                "mg short T60\r\nmg short T0\r\n",
+            ]
+        );
     }
 
     #[tokio::test]

@@ -10,6 +10,10 @@
 //!   may answer (memcache-async sends `set` and `delete` with `noreply`, so a refused
 //!   value or a missing key would go unseen, and its `add` cannot be pipelined).
 //!
+//! - Lifetimes are read and lengthened with the meta protocol (memcached ≥ 1.6):
+//!   `mg <key> t` answers the remaining lifetime, `mg <key> T<exptime>` sets it; see
+//!   [`Command::Ttl`] and [`Command::Touch`].
+//!
 //! Anything unexpected is a protocol error, and the connection is then dropped.
 
 use bytes::Bytes;
@@ -27,6 +31,19 @@ const MAX_PIPELINE: usize = 512;
 const MAX_REPLY_LINE: u64 = 1024;
 /// memcached reads exptimes above 30 days as absolute Unix times.
 const MAX_RELATIVE_EXPTIME: u64 = 60 * 60 * 24 * 30;
+/// The latest absolute exptime memcached keeps: it parses exptimes into a signed 32-bit
+/// int, so a larger one wraps negative and the item is stored already expired
+/// (2038-01-19T03:14:07Z).
+const MAX_ABSOLUTE_EXPTIME: u64 = i32::MAX as u64;
+/// The longest value a `VALUE` line may announce: memcached's largest item size limit
+/// (`-I` accepts at most 1 GiB; the default is 1 MiB). A constant rather than the
+/// server's `item_size_max`, so no extra exchange per connection: a longer announcement
+/// cannot be real, the stream is out of step, and the exchange fails.
+const MAX_VALUE_LEN: u64 = 1 << 30;
+/// The most a value's buffer reserves before its bytes arrive (the default item size
+/// limit, so a real value is read into one allocation): the buffer then grows with the
+/// bytes received, never with what the server announced.
+const VALUE_RESERVE: usize = 1 << 20;
 
 /// How a store command treats an existing value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +73,21 @@ pub(crate) enum Command {
         /// A memcached-safe key.
         key: String,
     },
+    /// `mg <key> t`: the remaining lifetime of `key`, answered as [`Reply::Ttl`] (or
+    /// [`Reply::NotFound`]).
+    Ttl {
+        /// A memcached-safe key.
+        key: String,
+    },
+    /// `mg <key> T<exptime>`: sets the lifetime of `key` if it is stored, unconditionally
+    /// (so callers read it first with [`Command::Ttl`] to only ever lengthen it);
+    /// answered as [`Reply::Touched`] or [`Reply::NotFound`].
+    Touch {
+        /// A memcached-safe key.
+        key: String,
+        /// memcached's exptime (see [`exptime`]).
+        exptime: u32,
+    },
 }
 
 /// The server's answer to one [`Command`].
@@ -67,8 +99,12 @@ pub(crate) enum Reply {
     NotStored,
     /// `DELETED`.
     Deleted,
-    /// `NOT_FOUND`: nothing to delete.
+    /// `NOT_FOUND` (`EN` to a meta command): the key is absent.
     NotFound,
+    /// `HD t<n>`: the key's remaining lifetime in seconds, `None` when it never expires.
+    Ttl(Option<u64>),
+    /// `HD` to a [`Command::Touch`]: the lifetime was set.
+    Touched,
     /// `SERVER_ERROR object too large for cache`: the value exceeds the item size limit
     /// (the server skipped the value's bytes, so the connection is still usable, and it
     /// dropped any older value of the key).
@@ -81,7 +117,10 @@ impl Command {
     /// The key the command is about.
     pub(crate) fn key(&self) -> &str {
         match self {
-            Command::Store { key, .. } | Command::Delete { key } => key,
+            Command::Store { key, .. }
+            | Command::Delete { key }
+            | Command::Ttl { key }
+            | Command::Touch { key, .. } => key,
         }
     }
 
@@ -107,13 +146,20 @@ impl Command {
             Command::Delete { key } => {
                 out.extend_from_slice(format!("delete {key}\r\n").as_bytes());
             }
+            Command::Ttl { key } => {
+                out.extend_from_slice(format!("mg {key} t\r\n").as_bytes());
+            }
+            Command::Touch { key, exptime } => {
+                out.extend_from_slice(format!("mg {key} T{exptime}\r\n").as_bytes());
+            }
         }
     }
 
     fn encoded_len(&self) -> usize {
         match self {
             Command::Store { key, value, .. } => key.len() + value.len() + 40,
-            Command::Delete { key } => key.len() + 9,
+            Command::Delete { key } | Command::Ttl { key } => key.len() + 9,
+            Command::Touch { key, .. } => key.len() + 17,
         }
     }
 }
@@ -166,9 +212,16 @@ where
         if !keys.iter().any(|k| k.as_bytes() == key) || found.contains_key(key_str(key)?) {
             return Err(unexpected(&line));
         }
-        // The value and its `\r\n`, read in one go.
-        let mut value = vec![0; len + 2];
-        reader.read_exact(&mut value).await?;
+        // The value and its `\r\n`. The buffer grows with the bytes that arrive, not with
+        // the announced length: a server announcing 512 MiB then closing costs what it sent.
+        let mut value = Vec::with_capacity((len + 2).min(VALUE_RESERVE));
+        (&mut reader)
+            .take(len as u64 + 2)
+            .read_to_end(&mut value)
+            .await?;
+        if value.len() < len + 2 {
+            return Err(ErrorKind::UnexpectedEof.into());
+        }
         if !value.ends_with(b"\r\n") {
             return Err(Error::new(
                 ErrorKind::InvalidData,
@@ -191,16 +244,27 @@ where
 /// buffer is read straight into its own vector.
 const READ_BUFFER: usize = 1024;
 
-/// The key and byte count of `VALUE <key> <flags> <bytes> [<cas unique>]`.
+/// The key and byte count of `VALUE <key> <flags> <bytes> [<cas unique>]`; a count over
+/// [`MAX_VALUE_LEN`] is an error (never an allocation of that size).
 fn value_header(line: &[u8]) -> Result<(&[u8], usize), Error> {
     let mut words = line.split(|b| *b == b' ');
     match (words.next(), words.next(), words.next(), words.next()) {
         (Some(b"VALUE"), Some(key), Some(_flags), Some(len)) => {
-            let len = std::str::from_utf8(len)
+            let len: u64 = std::str::from_utf8(len)
                 .ok()
                 .and_then(|n| n.parse().ok())
                 .ok_or_else(|| unexpected(line))?;
-            Ok((key, len))
+            match usize::try_from(len) {
+                Ok(len) if len as u64 <= MAX_VALUE_LEN => Ok((key, len)),
+                _ => Err(Error::new(
+                    ErrorKind::InvalidData,
+                    format!(
+                        "memcached announced a value of {len} bytes, over the largest item \
+                         size memcached allows ({MAX_VALUE_LEN} bytes): the stream is out \
+                         of step"
+                    ),
+                )),
+            }
         }
         _ => Err(unexpected(line)),
     }
@@ -276,6 +340,30 @@ async fn read_line<R: AsyncRead + Unpin>(reader: &mut BufReader<R>) -> Result<Ve
 }
 
 fn parse_reply(command: &Command, line: &[u8]) -> Result<Reply, Error> {
+    match command {
+        Command::Ttl { .. } => {
+            return match line {
+                b"EN" => Ok(Reply::NotFound),
+                _ => match line.strip_prefix(b"HD t") {
+                    Some(b"-1") => Ok(Reply::Ttl(None)),
+                    Some(secs) => std::str::from_utf8(secs)
+                        .ok()
+                        .and_then(|n| n.parse().ok())
+                        .map(|n| Reply::Ttl(Some(n)))
+                        .ok_or_else(|| unexpected(line)),
+                    None => server_error(line),
+                },
+            };
+        }
+        Command::Touch { .. } => {
+            return match line {
+                b"HD" => Ok(Reply::Touched),
+                b"EN" => Ok(Reply::NotFound),
+                _ => server_error(line),
+            };
+        }
+        Command::Store { .. } | Command::Delete { .. } => {}
+    }
     let store = matches!(command, Command::Store { .. });
     Ok(match line {
         b"STORED" if store => Reply::Stored,
@@ -283,11 +371,18 @@ fn parse_reply(command: &Command, line: &[u8]) -> Result<Reply, Error> {
         b"DELETED" if !store => Reply::Deleted,
         b"NOT_FOUND" if !store => Reply::NotFound,
         _ if store && line.starts_with(b"SERVER_ERROR object too large") => Reply::TooLarge,
-        _ => match line.strip_prefix(b"SERVER_ERROR ") {
-            Some(message) => Reply::ServerError(String::from_utf8_lossy(message).into_owned()),
-            None => return Err(unexpected(line)),
-        },
+        _ => return server_error(line),
     })
+}
+
+/// A `SERVER_ERROR` line (the connection stays usable), or a protocol error.
+fn server_error(line: &[u8]) -> Result<Reply, Error> {
+    match line.strip_prefix(b"SERVER_ERROR ") {
+        Some(message) => Ok(Reply::ServerError(
+            String::from_utf8_lossy(message).into_owned(),
+        )),
+        None => Err(unexpected(line)),
+    }
 }
 
 fn unexpected(line: &[u8]) -> Error {
@@ -300,24 +395,75 @@ fn unexpected(line: &[u8]) -> Error {
     )
 }
 
-/// memcached's exptime for a lifetime: 0 = never; whole seconds rounded up (at least 1);
-/// past 30 days an absolute Unix time, since memcached reads larger numbers that way.
-pub(crate) fn exptime(ttl: Option<Duration>) -> u32 {
-    let now = SystemTime::now()
+fn now_unix() -> u64 {
+    SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    exptime_at(ttl, now)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// memcached's exptime for a lifetime: 0 = never; whole seconds rounded up (at least 1);
+/// past 30 days an absolute Unix time, since memcached reads larger numbers that way, at
+/// most [`MAX_ABSOLUTE_EXPTIME`] (see [`lifetime_secs_at`]).
+pub(crate) fn exptime(ttl: Option<Duration>) -> u32 {
+    exptime_at(ttl, now_unix())
 }
 
 fn exptime_at(ttl: Option<Duration>, now_unix: u64) -> u32 {
     let Some(ttl) = ttl else { return 0 };
-    let secs = (ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0)).max(1);
+    let secs = lifetime_secs_at(ttl, now_unix);
     let exptime = if secs <= MAX_RELATIVE_EXPTIME {
         secs
     } else {
-        now_unix.saturating_add(secs)
+        now_unix + secs
     };
-    u32::try_from(exptime).unwrap_or(u32::MAX)
+    // At most MAX_ABSOLUTE_EXPTIME (see lifetime_secs_at), so this never saturates.
+    u32::try_from(exptime).unwrap_or(MAX_ABSOLUTE_EXPTIME as u32)
+}
+
+/// The lifetime in whole seconds memcached will really keep for `ttl`: rounded up, at
+/// least 1, and ending at the latest at [`MAX_ABSOLUTE_EXPTIME`] (2038-01-19).
+///
+/// Why clamp rather than send 0 (never expire): memcached stores the absolute exptime in
+/// a signed 32-bit int, so a later end wraps negative and the item is stored already
+/// expired. Of the two exptimes it does accept, the clamp is the one that keeps the
+/// lifetime an upper bound: an entry asked to live 100 years is dropped in 2038 (a miss,
+/// then a recomputation), never served past the lifetime it was given. From 30 days
+/// before that date on, when a clamped absolute time would be shorter than a relative
+/// one, the longest relative lifetime (30 days) is used.
+fn lifetime_secs_at(ttl: Duration, now_unix: u64) -> u64 {
+    let secs = ttl
+        .as_secs()
+        .saturating_add(u64::from(ttl.subsec_nanos() > 0))
+        .max(1);
+    if secs <= MAX_RELATIVE_EXPTIME {
+        secs
+    } else if now_unix.saturating_add(MAX_RELATIVE_EXPTIME) < MAX_ABSOLUTE_EXPTIME {
+        secs.min(MAX_ABSOLUTE_EXPTIME - now_unix)
+    } else {
+        MAX_RELATIVE_EXPTIME
+    }
+}
+
+/// The exptime a keep-alive to `ttl` must set on a key whose remaining lifetime is
+/// `remaining` (`None` = never expires), or `None` when that would not lengthen it: a key
+/// that never expires, or lives at least as long already, is left alone.
+pub(crate) fn lengthened_exptime(remaining: Option<u64>, ttl: Option<Duration>) -> Option<u32> {
+    lengthened_exptime_at(remaining, ttl, now_unix())
+}
+
+fn lengthened_exptime_at(
+    remaining: Option<u64>,
+    ttl: Option<Duration>,
+    now_unix: u64,
+) -> Option<u32> {
+    let remaining = remaining?;
+    match ttl {
+        None => Some(0),
+        Some(ttl) if remaining < lifetime_secs_at(ttl, now_unix) => {
+            Some(exptime_at(Some(ttl), now_unix))
+        }
+        Some(_) => None,
+    }
 }
 
 #[cfg(test)]
@@ -553,9 +699,143 @@ mod tests {
         assert_eq!(exptime_at(Some(month), now), 2_592_000);
         let longer = month + Duration::from_secs(1);
         assert_eq!(exptime_at(Some(longer), now), 1_702_592_001);
-        assert_eq!(
-            exptime_at(Some(Duration::from_secs(u64::MAX)), now),
-            u32::MAX
+    }
+
+    #[test]
+    fn a_lifetime_past_2038_is_clamped_to_the_last_exptime_memcached_accepts() {
+        let now = 1_700_000_000;
+        let last = i32::MAX as u32;
+        let to_2038 = Duration::from_secs(u64::from(last) - now);
+        assert_eq!(exptime_at(Some(to_2038), now), last, "ends exactly then");
+        for ttl in [
+            to_2038 + Duration::from_secs(1),
+            to_2038 + Duration::from_nanos(1),
+            Duration::from_secs(100 * 365 * 24 * 3600),
+            Duration::from_secs(u64::MAX),
+            Duration::MAX,
+        ] {
+            assert_eq!(exptime_at(Some(ttl), now), last, "{ttl:?}");
+            assert_eq!(lifetime_secs_at(ttl, now), u64::from(last) - now);
+        }
+        // Within 30 days of the end of 2038-01-19, a relative 30 days lives longer.
+        let late = u64::from(last) - 10;
+        let year = Duration::from_secs(365 * 24 * 3600);
+        assert_eq!(exptime_at(Some(year), late), 2_592_000);
+        assert_eq!(exptime_at(Some(year), u64::MAX), 2_592_000);
+        assert_eq!(exptime_at(Some(Duration::from_secs(5)), late), 5);
+    }
+
+    #[test]
+    fn keep_alive_lines_are_meta_gets_and_their_replies_parse() {
+        let commands = [
+            Command::Ttl { key: "a".into() },
+            Command::Ttl { key: "b".into() },
+            Command::Ttl { key: "c".into() },
+            Command::Touch {
+                key: "a".into(),
+                exptime: 60,
+            },
+            Command::Touch {
+                key: "d".into(),
+                exptime: 0,
+            },
+            Command::Ttl { key: "e".into() },
+        ];
+        let (replies, sent) = run(
+            b"HD t42\r\nHD t-1\r\nEN\r\nHD\r\nEN\r\nSERVER_ERROR out of memory\r\n",
+            &commands,
         );
+        assert_eq!(
+            replies.unwrap(),
+            [
+                Reply::Ttl(Some(42)),
+                Reply::Ttl(None),
+                Reply::NotFound,
+                Reply::Touched,
+                Reply::NotFound,
+                Reply::ServerError("out of memory".into()),
+            ]
+        );
+        assert_eq!(
+            sent,
+            b"mg a t\r\nmg b t\r\nmg c t\r\nmg a T60\r\nmg d T0\r\nmg e t\r\n"
+        );
+        let ttl = [Command::Ttl { key: "a".into() }];
+        let touch = [Command::Touch {
+            key: "a".into(),
+            exptime: 1,
+        }];
+        for (input, commands) in [
+            (&b"HD\r\n"[..], &ttl[..]),
+            (b"HD t\r\n", &ttl),
+            (b"HD t-2\r\n", &ttl),
+            (b"HD tx\r\n", &ttl),
+            (b"NOT_FOUND\r\n", &ttl),
+            (b"ERROR\r\n", &ttl),
+            (b"HD t5\r\n", &touch),
+            (b"STORED\r\n", &touch),
+            (b"TOUCHED\r\n", &touch),
+        ] {
+            let (result, _) = run(input, commands);
+            assert!(
+                result.is_err(),
+                "{:?} accepted",
+                String::from_utf8_lossy(input)
+            );
+        }
+    }
+
+    #[test]
+    fn a_keep_alive_only_ever_lengthens() {
+        let now = 1_700_000_000;
+        let min = Some(Duration::from_secs(60));
+        // Absent or never expiring: nothing to do.
+        assert_eq!(lengthened_exptime_at(None, min, now), None);
+        assert_eq!(lengthened_exptime_at(None, None, now), None);
+        // Shorter: lengthened; as long or longer: left alone.
+        assert_eq!(lengthened_exptime_at(Some(59), min, now), Some(60));
+        assert_eq!(lengthened_exptime_at(Some(60), min, now), None);
+        assert_eq!(lengthened_exptime_at(Some(3600), min, now), None);
+        // To never: exptime 0.
+        assert_eq!(lengthened_exptime_at(Some(3600), None, now), Some(0));
+        // Past 30 days: absolute, and clamped as stores are.
+        let year = Some(Duration::from_secs(365 * 24 * 3600));
+        assert_eq!(
+            lengthened_exptime_at(Some(3600), year, now),
+            Some(1_731_536_000)
+        );
+        let last = i32::MAX as u32;
+        let forever = Some(Duration::MAX);
+        assert_eq!(lengthened_exptime_at(Some(3600), forever, now), Some(last));
+        // A key already clamped to the last exptime is not touched again.
+        let clamped = u64::from(last) - now;
+        assert_eq!(lengthened_exptime_at(Some(clamped), forever, now), None);
+    }
+
+    #[test]
+    fn a_value_length_over_the_item_size_limit_is_an_error() {
+        assert_eq!(
+            value_header(b"VALUE k 0 1073741824").unwrap(),
+            (&b"k"[..], 1 << 30)
+        );
+        for line in [
+            &b"VALUE k 0 1073741825"[..],
+            b"VALUE k 0 99999999999999",
+            b"VALUE k 0 18446744073709551615",
+            b"VALUE k 0 18446744073709551616",
+            b"VALUE k 0 -1",
+        ] {
+            let err = value_header(line).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidData);
+        }
+        // A value cut short after its header is an error, whatever length it claimed.
+        for input in [
+            &b"VALUE a 0 536870912\r\nabc"[..],
+            b"VALUE a 0 99999999999999\r\nabc",
+        ] {
+            let mut fake = Fake::new(input);
+            let got = futures::executor::block_on(get_many(&mut fake, &["a".to_owned()]));
+            assert!(got.is_err());
+        }
     }
 }
