@@ -2,7 +2,8 @@
 //!
 //! URLs (options after `?`: `timeout_ms` (250), `connect_timeout_ms` (250),
 //! `default_timeout` (seconds; none = never expire), `key_prefix`, `db`, `username`,
-//! `password`, `tls_ca_file`, `client_tracking` (true)):
+//! `password`, `tls_ca_file`, `client_tracking` (true), `wait_replicas` (0), `wait_timeout_ms`
+//! (100)):
 //! - `redis://[user:password@]host[:port][/db]`: one server over TCP;
 //! - `rediss://...`: the same over TLS (rustls, Mozilla's roots or the PEM file of
 //!   `tls_ca_file`; the `tls` feature, on by default);
@@ -35,7 +36,8 @@ mod tracking;
 
 pub use backend::RedisCache;
 pub use config::{
-    DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_PORT, DEFAULT_TIMEOUT_MS, RedisConfig, Topology,
+    DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_PORT, DEFAULT_TIMEOUT_MS, DEFAULT_WAIT_TIMEOUT_MS,
+    RedisConfig, Topology,
 };
 
 use easy_cache_core::{CacheInstance, Result};
