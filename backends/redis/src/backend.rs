@@ -174,6 +174,15 @@ impl RedisCache {
         self.topology
     }
 
+    /// Keeps version keys alive as on a server before Redis 7.0, by a script instead of
+    /// `PEXPIRE ... GT` (what a refusal of `GT` switches to), so that path can be tested
+    /// on a newer server. Not needed otherwise: the switch is automatic.
+    #[doc(hidden)]
+    pub fn keep_alive_as_before_redis_7(&self) {
+        self.keep_alive_by
+            .store(KeepAliveBy::Script as u8, Ordering::Relaxed);
+    }
+
     /// The key as stored: the prefix, then `key`.
     fn key(&self, key: &str) -> Vec<u8> {
         let mut stored = Vec::with_capacity(self.prefix.len() + key.len());
