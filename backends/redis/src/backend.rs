@@ -802,7 +802,7 @@ mod tests {
         // Far from what Redis refuses (now + ms past i64::MAX) and exact as a Lua number.
         let now_ms = 4_102_444_800_000_u64; // 2100-01-01
         assert!(now_ms.checked_add(MAX_LIFETIME_MS).unwrap() < i64::MAX as u64);
-        assert!(MAX_LIFETIME_MS < 1 << 53);
+        const { assert!(MAX_LIFETIME_MS < 1 << 53) };
     }
 
     #[test]

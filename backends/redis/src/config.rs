@@ -74,7 +74,9 @@ pub enum Topology {
 ///   for TLS); the nodes are seeds, the rest of the cluster is discovered.
 ///
 /// Options: `timeout_ms`, `connect_timeout_ms`, `default_timeout` (seconds), `key_prefix`,
-/// and `db`, `username`, `password` for configurations that keep them out of the userinfo.
+/// `client_tracking`, `wait_replicas` and `wait_timeout_ms` (invalidations acknowledged by
+/// replicas), and `db`, `username`, `password` for configurations that keep them out of
+/// the userinfo.
 /// The password is never printed by `Debug`.
 ///
 /// ```
