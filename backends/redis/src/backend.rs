@@ -5,7 +5,7 @@ use crate::{
     RedisConfig,
     config::Topology,
     connection::{Conn, Connector},
-    pipeline::Batch,
+    pipeline::{Batch, Refused, delete_and_wait},
     tracking::is_version_key,
 };
 use async_trait::async_trait;
@@ -19,10 +19,83 @@ use std::{
     fmt,
     future::Future,
     io::Write as _,
-    sync::atomic::{AtomicBool, Ordering},
+    sync::atomic::{AtomicBool, AtomicU8, Ordering},
     time::Duration,
 };
 use tokio::time::timeout;
+
+/// The longest lifetime sent to Redis: 100 years. A longer one (up to `Duration::MAX`) is
+/// stored with this one. Redis refuses an expiry whose absolute time in milliseconds
+/// overflows a signed 64-bit count (`invalid expire time`), about 292 million years out;
+/// 100 years stays far from that, and from the 2^53 ms a Lua number holds exactly (the
+/// keep-alive script of servers before 7.0), while no entry outlives it in practice.
+/// Clamping (rather than storing without expiry) keeps such keys volatile: a
+/// `volatile-*` eviction policy can still evict them.
+pub(crate) const MAX_LIFETIME_MS: u64 = 36_525 * 24 * 3_600 * 1_000;
+
+/// A lifetime as Redis takes it: whole milliseconds, at least 1 (a sub-millisecond life
+/// rounds up), at most [`MAX_LIFETIME_MS`].
+fn lifetime_ms(life: Duration) -> u64 {
+    u64::try_from(life.as_millis())
+        .unwrap_or(u64::MAX)
+        .clamp(1, MAX_LIFETIME_MS)
+}
+
+/// How a version key's lifetime is lengthened (`WriteOp::KeepAlive`); each one falls back
+/// to the next when the server refuses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum KeepAliveBy {
+    /// `PEXPIRE key ms GT`: Redis 7.0 and later.
+    Gt = 0,
+    /// [`KEEP_ALIVE_SCRIPT`]: servers before 7.0, which refuse the `GT` option.
+    Script = 1,
+    /// Nothing (scripting refused too): a version key keeps the lifetime it was created
+    /// with, the first entry's. Still correct, just more misses for longer-lived entries.
+    Nothing = 2,
+}
+
+impl KeepAliveBy {
+    fn from_u8(n: u8) -> Self {
+        match n {
+            0 => KeepAliveBy::Gt,
+            1 => KeepAliveBy::Script,
+            _ => KeepAliveBy::Nothing,
+        }
+    }
+
+    /// What to use after the server answered `code detail` to a keep-alive sent this way:
+    /// the next way down when the answer is a refusal of the command (an unknown command
+    /// or option, a wrong number of arguments, scripting disabled, an ACL denial), `None`
+    /// when it may pass (a loading, busy or failing-over server): trying again is right.
+    fn after_refusal(self, code: &str, detail: &str) -> Option<Self> {
+        const TRANSIENT: [&str; 9] = [
+            "LOADING",
+            "BUSY",
+            "TRYAGAIN",
+            "CLUSTERDOWN",
+            "MASTERDOWN",
+            "MOVED",
+            "ASK",
+            "READONLY",
+            "MISCONF",
+        ];
+        if TRANSIENT.contains(&code) || detail.contains("timed out") {
+            return None;
+        }
+        match self {
+            KeepAliveBy::Gt => Some(KeepAliveBy::Script),
+            KeepAliveBy::Script => Some(KeepAliveBy::Nothing),
+            KeepAliveBy::Nothing => None,
+        }
+    }
+}
+
+/// The keep-alive of servers before 7.0: `PEXPIRE` only when it lengthens the remaining
+/// lifetime. An absent key (-2) stays absent; one without expiry (-1) already lives longest.
+const KEEP_ALIVE_SCRIPT: &str = "local ttl = redis.call('PTTL', KEYS[1]) \
+if ttl >= 0 and tonumber(ARGV[1]) > ttl then return redis.call('PEXPIRE', KEYS[1], ARGV[1]) end \
+return 0";
 
 /// A cache on a Redis server or a Redis Cluster.
 ///
@@ -48,6 +121,12 @@ pub struct RedisCache {
     connector: Connector,
     /// Whether the last call failed: see [`RedisCache::record`].
     failing: AtomicBool,
+    /// A [`KeepAliveBy`]: how version keys are kept alive on this server, found out by
+    /// its first refusal.
+    keep_alive_by: AtomicU8,
+    /// Replicas that must acknowledge an invalidation (0: none), and for how long to wait.
+    wait_replicas: u32,
+    wait_timeout_ms: u64,
 }
 
 impl RedisCache {
@@ -75,6 +154,9 @@ impl RedisCache {
             default_timeout: config.default_timeout,
             op_timeout: Duration::from_millis(config.timeout_ms),
             failing: AtomicBool::new(false),
+            keep_alive_by: AtomicU8::new(KeepAliveBy::Gt as u8),
+            wait_replicas: config.wait_replicas,
+            wait_timeout_ms: config.wait_timeout_ms,
         })
     }
 
@@ -92,6 +174,15 @@ impl RedisCache {
         self.topology
     }
 
+    /// Keeps version keys alive as on a server before Redis 7.0, by a script instead of
+    /// `PEXPIRE ... GT` (what a refusal of `GT` switches to), so that path can be tested
+    /// on a newer server. Not needed otherwise: the switch is automatic.
+    #[doc(hidden)]
+    pub fn keep_alive_as_before_redis_7(&self) {
+        self.keep_alive_by
+            .store(KeepAliveBy::Script as u8, Ordering::Relaxed);
+    }
+
     /// The key as stored: the prefix, then `key`.
     fn key(&self, key: &str) -> Vec<u8> {
         let mut stored = Vec::with_capacity(self.prefix.len() + key.len());
@@ -106,8 +197,18 @@ impl RedisCache {
         F: FnOnce(Conn) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
+        self.run_within(self.op_timeout, what, op).await
+    }
+
+    /// [`RedisCache::run`] within `bound` (an invalidation waiting for replicas waits
+    /// longer than the operation timeout).
+    async fn run_within<T, F, Fut>(&self, bound: Duration, what: &str, op: F) -> Result<T>
+    where
+        F: FnOnce(Conn) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
         let outcome = match self.connector.get().await {
-            Ok(conn) => match timeout(self.op_timeout, op(conn)).await {
+            Ok(conn) => match timeout(bound, op(conn)).await {
                 Ok(Ok(value)) => Ok(value),
                 Ok(Err(e)) => Err(self.failed(what, e).await),
                 Err(_) => Err(Error::new(
@@ -115,7 +216,7 @@ impl RedisCache {
                     format!(
                         "{} did not answer {what} within {} ms",
                         self.name,
-                        self.op_timeout.as_millis()
+                        bound.as_millis()
                     ),
                 )),
             },
@@ -193,28 +294,114 @@ impl RedisCache {
             cmd.arg("NX");
         }
         if let Some(life) = life {
-            // PX takes whole milliseconds above zero: round a sub-millisecond life up.
-            let ms = u64::try_from(life.as_millis()).unwrap_or(u64::MAX).max(1);
-            cmd.arg("PX").arg(ms);
+            cmd.arg("PX").arg(lifetime_ms(life));
         }
         Some(cmd)
     }
 
-    /// `PEXPIRE key ms GT` (never shortens; a key without expiry counts as infinite), or
-    /// `PERSIST key` for no expiry. Neither creates an absent key.
-    fn keep_alive_cmd(&self, key: Vec<u8>, timeout: Timeout) -> Cmd {
-        match timeout.resolve(self.default_timeout) {
-            Some(life) => {
-                let ms = u64::try_from(life.as_millis()).unwrap_or(u64::MAX).max(1);
+    /// How keep-alives are sent to this server now.
+    fn keep_alive_by(&self) -> KeepAliveBy {
+        KeepAliveBy::from_u8(self.keep_alive_by.load(Ordering::Relaxed))
+    }
+
+    /// The command that makes `key` live at least `timeout` (never shorter, never creating
+    /// an absent key), sent `by` that way: `PEXPIRE key ms GT` (a key without expiry counts
+    /// as infinite), or [`KEEP_ALIVE_SCRIPT`]; `PERSIST key` for no expiry (every version
+    /// has it). `None` when there is nothing to send.
+    fn keep_alive_cmd(&self, key: Vec<u8>, timeout: Timeout, by: KeepAliveBy) -> Option<Cmd> {
+        let life = timeout.resolve(self.default_timeout);
+        if life.is_some_and(|d| d.is_zero()) {
+            // An entry that is not stored needs nothing kept.
+            return None;
+        }
+        let Some(life) = life else {
+            let mut cmd = redis::cmd("PERSIST");
+            cmd.arg(key);
+            return Some(cmd);
+        };
+        let ms = lifetime_ms(life);
+        match by {
+            KeepAliveBy::Gt => {
                 let mut cmd = redis::cmd("PEXPIRE");
                 cmd.arg(key).arg(ms).arg("GT");
-                cmd
+                Some(cmd)
             }
-            None => {
-                let mut cmd = redis::cmd("PERSIST");
-                cmd.arg(key);
-                cmd
+            KeepAliveBy::Script => {
+                let mut cmd = redis::cmd("EVAL");
+                cmd.arg(KEEP_ALIVE_SCRIPT).arg(1).arg(key).arg(ms);
+                Some(cmd)
             }
+            KeepAliveBy::Nothing => None,
+        }
+    }
+
+    /// Appends the keep-alive of `key` (already prefixed) to `batch`, best-effort: a
+    /// refusal never fails the entries written beside it.
+    fn push_keep_alive(&self, batch: &mut Batch, key: Vec<u8>, timeout: Timeout) {
+        if let Some(cmd) = self.keep_alive_cmd(key.clone(), timeout, self.keep_alive_by()) {
+            batch.push_best_effort(key, cmd);
+        }
+    }
+
+    /// Handles keep-alives the server refused in a batch sent `by` one way: on a refusal of
+    /// the way itself, steps down to the next (once per cache, logged) and sends them again
+    /// that way. Whatever happens, the batch has succeeded: a version key that is not
+    /// lengthened only costs misses.
+    async fn after_keep_alives(
+        &self,
+        mut refused: Vec<Refused>,
+        mut by: KeepAliveBy,
+        timeouts: &[(Vec<u8>, Timeout)],
+    ) {
+        // At most two steps down: Gt, Script, Nothing.
+        for _ in 0..2 {
+            let Some(first) = refused.first() else { return };
+            let (code, detail) = (first.error.code(), first.error.details().unwrap_or(""));
+            let Some(next) = by.after_refusal(code, detail) else {
+                tracing::debug!(cache = %self.name, error = %first.error, "keep-alive refused");
+                return;
+            };
+            // Only the first caller to see the refusal logs it.
+            if self
+                .keep_alive_by
+                .compare_exchange(by as u8, next as u8, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+            {
+                tracing::info!(
+                    cache = %self.name,
+                    error = %first.error,
+                    "redis refuses {}: keeping version keys alive by {}",
+                    match by {
+                        KeepAliveBy::Gt => "PEXPIRE ... GT (before Redis 7.0)",
+                        _ => "scripts",
+                    },
+                    match next {
+                        KeepAliveBy::Script => "a script (PTTL, then PEXPIRE)",
+                        _ => "nothing (they keep their first lifetime)",
+                    },
+                );
+            }
+            by = next;
+            let mut again = Batch::default();
+            for Refused { key, .. } in refused {
+                let timeout = timeouts
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map_or(Timeout::Never, |(_, t)| *t);
+                if let Some(cmd) = self.keep_alive_cmd(key.clone(), timeout, by) {
+                    again.push_best_effort(key, cmd);
+                }
+            }
+            if again.is_empty() {
+                return;
+            }
+            refused = match self.run("keep_alive", |conn| again.send(conn)).await {
+                Ok(refused) => refused,
+                Err(e) => {
+                    tracing::debug!(cache = %self.name, error = %e, "keep-alive failed");
+                    return;
+                }
+            };
         }
     }
 
@@ -297,11 +484,53 @@ impl RedisCache {
         Ok(values)
     }
 
-    async fn send(&self, what: &str, batch: Batch) -> Result<()> {
+    /// Sends `batch`; `keep_alives` are the keys and lifetimes of its keep-alives, to send
+    /// again another way if the server refuses them.
+    async fn send(
+        &self,
+        what: &str,
+        batch: Batch,
+        keep_alives: &[(Vec<u8>, Timeout)],
+    ) -> Result<()> {
         if batch.is_empty() {
             return Ok(());
         }
-        self.run(what, |conn| batch.send(conn)).await
+        let by = self.keep_alive_by();
+        let refused = self.run(what, |conn| batch.send(conn)).await?;
+        if !refused.is_empty() {
+            self.after_keep_alives(refused, by, keep_alives).await;
+        }
+        Ok(())
+    }
+
+    /// Deletes `keys` (already prefixed); with `wait_replicas` set, waits for that many
+    /// replicas to acknowledge the delete, and fails when fewer did in time. The keys that
+    /// were removed.
+    async fn invalidate(&self, keys: Vec<Vec<u8>>) -> Result<i64> {
+        if self.wait_replicas == 0 {
+            let mut cmd = redis::cmd("DEL");
+            cmd.arg(&keys);
+            return self.query("DEL", cmd).await;
+        }
+        let (replicas, wait_ms) = (self.wait_replicas, self.wait_timeout_ms);
+        let bound = self.op_timeout + Duration::from_millis(wait_ms);
+        let (removed, acked) = self
+            .run_within(bound, "DEL + WAIT", |conn| {
+                delete_and_wait(conn, keys, replicas, wait_ms)
+            })
+            .await?;
+        if acked < i64::from(replicas) {
+            return Err(Error::new(
+                ErrorKind::Backend,
+                format!(
+                    "{}: the invalidation reached {acked} of {replicas} replicas within \
+                     {wait_ms} ms (wait_replicas): a failover now may bring the old \
+                     values back",
+                    self.name
+                ),
+            ));
+        }
+        Ok(removed)
     }
 }
 
@@ -379,7 +608,7 @@ impl CacheInstance for RedisCache {
                 .unwrap_or_else(|| Self::del_cmd(key.clone()));
             batch.push(key, cmd);
         }
-        self.send("SET pipeline", batch).await
+        self.send("SET pipeline", batch, &[]).await
     }
 
     async fn add(&self, key: &str, value: Bytes, timeout: Timeout) -> Result<bool> {
@@ -394,15 +623,15 @@ impl CacheInstance for RedisCache {
 
     async fn delete(&self, key: &str) -> Result<bool> {
         self.forget(key);
-        let removed: i64 = self.query("DEL", Self::del_cmd(self.key(key))).await?;
+        let removed = self.invalidate(vec![self.key(key)]).await?;
         Ok(removed > 0)
     }
 
     async fn keep_alive(&self, key: &str, timeout: Timeout) -> Result<()> {
         let mut batch = Batch::default();
         let key = self.key(key);
-        batch.push(key.clone(), self.keep_alive_cmd(key, timeout));
-        self.send("keep_alive", batch).await
+        self.push_keep_alive(&mut batch, key.clone(), timeout);
+        self.send("keep_alive", batch, &[(key, timeout)]).await
     }
 
     async fn delete_many(&self, keys: &[&str]) -> Result<()> {
@@ -410,16 +639,19 @@ impl CacheInstance for RedisCache {
             return Ok(());
         }
         // One DEL; a cluster client splits it by slot like MGET.
-        let mut cmd = redis::cmd("DEL");
-        for key in keys {
-            self.forget(key);
-            cmd.arg(self.key(key));
-        }
-        self.query::<i64>("DEL", cmd).await.map(drop)
+        let stored = keys
+            .iter()
+            .map(|key| {
+                self.forget(key);
+                self.key(key)
+            })
+            .collect();
+        self.invalidate(stored).await.map(drop)
     }
 
     async fn write_batch(&self, ops: &[WriteOp]) -> Result<()> {
         let mut batch = Batch::default();
+        let mut keep_alives = Vec::new();
         for op in ops {
             let (key, value, timeout, nx) = match op {
                 WriteOp::Set {
@@ -434,7 +666,8 @@ impl CacheInstance for RedisCache {
                 } => (key, value, *timeout, true),
                 WriteOp::KeepAlive { key, timeout } => {
                     let key = self.key(key);
-                    batch.push(key.clone(), self.keep_alive_cmd(key, *timeout));
+                    self.push_keep_alive(&mut batch, key.clone(), *timeout);
+                    keep_alives.push((key, *timeout));
                     continue;
                 }
             };
@@ -447,7 +680,7 @@ impl CacheInstance for RedisCache {
                 None => {}
             }
         }
-        self.send("write pipeline", batch).await
+        self.send("write pipeline", batch, &keep_alives).await
     }
 }
 
@@ -525,6 +758,154 @@ mod tests {
                 .set_cmd(cache.key("k"), &value, Timeout::secs(0), false)
                 .is_none()
         );
+    }
+
+    /// The packed text of a command.
+    fn text(cmd: &Cmd) -> String {
+        String::from_utf8(cmd.get_packed_command()).unwrap()
+    }
+
+    /// `PX <ms>` (or `PEXPIRE key <ms>`) as packed.
+    fn ms_arg(ms: u64) -> String {
+        format!("${}\r\n{ms}\r\n", ms.to_string().len())
+    }
+
+    #[test]
+    fn lifetimes_past_any_horizon_are_clamped_to_100_years() {
+        let cache = RedisCache::new(RedisConfig::new("127.0.0.1:1")).unwrap();
+        let value = Bytes::from_static(b"v");
+        let year = Duration::from_secs(31_557_600);
+        let max = ms_arg(MAX_LIFETIME_MS);
+        for life in [
+            Duration::MAX,
+            Duration::from_secs(u64::MAX),
+            Duration::from_millis(u64::MAX),
+            year * 200,
+            year * 100 + Duration::from_millis(1),
+        ] {
+            let timeout = Timeout::After(life);
+            for nx in [false, true] {
+                let cmd = cache.set_cmd(cache.key("k"), &value, timeout, nx).unwrap();
+                assert!(text(&cmd).ends_with(&format!("PX\r\n{max}")), "{life:?}");
+            }
+            for by in [KeepAliveBy::Gt, KeepAliveBy::Script] {
+                let cmd = cache.keep_alive_cmd(cache.key("k"), timeout, by).unwrap();
+                assert!(text(&cmd).contains(&max), "{life:?} {by:?}");
+            }
+        }
+        // Below the horizon, the lifetime as given (2038 and later included).
+        let cmd = cache.set_cmd(cache.key("k"), &value, Timeout::After(year * 20), false);
+        let ms = (year * 20).as_millis() as u64;
+        assert!(text(&cmd.unwrap()).ends_with(&format!("PX\r\n{}", ms_arg(ms))));
+        assert_eq!(lifetime_ms(year * 100), MAX_LIFETIME_MS);
+        assert_eq!(lifetime_ms(Duration::from_nanos(1)), 1);
+        // Far from what Redis refuses (now + ms past i64::MAX) and exact as a Lua number.
+        let now_ms = 4_102_444_800_000_u64; // 2100-01-01
+        assert!(now_ms.checked_add(MAX_LIFETIME_MS).unwrap() < i64::MAX as u64);
+        const { assert!(MAX_LIFETIME_MS < 1 << 53) };
+    }
+
+    #[test]
+    fn keep_alive_commands_by_each_way() {
+        let cache = RedisCache::new(RedisConfig::new("127.0.0.1:1").key_prefix("p:")).unwrap();
+        let ten = Timeout::secs(10);
+        let gt = cache.keep_alive_cmd(cache.key("v"), ten, KeepAliveBy::Gt);
+        let gt = text(&gt.unwrap());
+        assert!(gt.contains("PEXPIRE") && gt.contains("p:v") && gt.ends_with("GT\r\n"));
+        assert!(gt.contains(&ms_arg(10_000)), "{gt}");
+        let script = cache.keep_alive_cmd(cache.key("v"), ten, KeepAliveBy::Script);
+        let script = text(&script.unwrap());
+        assert!(script.contains("EVAL") && script.contains(KEEP_ALIVE_SCRIPT));
+        assert!(
+            script.ends_with(&format!("p:v\r\n{}", ms_arg(10_000))),
+            "{script}"
+        );
+        assert!(
+            cache
+                .keep_alive_cmd(cache.key("v"), ten, KeepAliveBy::Nothing)
+                .is_none()
+        );
+        // No expiry is PERSIST, which every server knows; a zero lifetime sends nothing.
+        for by in [KeepAliveBy::Gt, KeepAliveBy::Script, KeepAliveBy::Nothing] {
+            let persist = cache.keep_alive_cmd(cache.key("v"), Timeout::Never, by);
+            assert!(text(&persist.unwrap()).starts_with("*2\r\n$7\r\nPERSIST"));
+            let zero = cache.keep_alive_cmd(cache.key("v"), Timeout::secs(0), by);
+            assert!(zero.is_none());
+        }
+    }
+
+    #[test]
+    fn keep_alive_steps_down_on_refusals_only() {
+        use KeepAliveBy::{Gt, Nothing, Script};
+        // What servers before 7.0, renamed commands, ACLs and disabled scripting answer.
+        let refusals = [
+            ("ERR", "wrong number of arguments for 'pexpire' command"),
+            ("ERR", "syntax error"),
+            ("ERR", "Unsupported option GT"),
+            (
+                "ERR",
+                "unknown command 'PEXPIRE', with args beginning with: ",
+            ),
+            (
+                "NOPERM",
+                "this user has no permissions to run the 'pexpire' command",
+            ),
+            (
+                "ERR",
+                "Error running script (call to f_1): @user_script:1: Unknown Redis command called from script",
+            ),
+            ("NOSCRIPT", "No matching script."),
+        ];
+        for (code, detail) in refusals {
+            assert_eq!(
+                Gt.after_refusal(code, detail),
+                Some(Script),
+                "{code} {detail}"
+            );
+            assert_eq!(
+                Script.after_refusal(code, detail),
+                Some(Nothing),
+                "{code} {detail}"
+            );
+            assert_eq!(Nothing.after_refusal(code, detail), None);
+        }
+        // A server that will answer differently in a moment keeps the current way.
+        let passing = [
+            ("LOADING", "Redis is loading the dataset in memory"),
+            ("BUSY", "Redis is busy running a script."),
+            ("TRYAGAIN", "Multiple keys request during rehashing of slot"),
+            ("CLUSTERDOWN", "The cluster is down"),
+            (
+                "MASTERDOWN",
+                "Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+            ),
+            ("MOVED", "3999 127.0.0.1:6381"),
+            ("ASK", "3999 127.0.0.1:6381"),
+            ("READONLY", "You can't write against a read only replica."),
+            (
+                "MISCONF",
+                "Redis is configured to save RDB snapshots, but it's currently unable to persist to disk.",
+            ),
+        ];
+        for (code, detail) in passing {
+            assert_eq!(Gt.after_refusal(code, detail), None, "{code}");
+            assert_eq!(Script.after_refusal(code, detail), None, "{code}");
+        }
+        for by in [Gt, Script, Nothing] {
+            assert_eq!(KeepAliveBy::from_u8(by as u8), by);
+        }
+    }
+
+    #[test]
+    fn invalidations_wait_for_replicas_only_when_asked() {
+        // Replies may take the operation timeout plus the wait, no longer.
+        let config = RedisConfig::new("127.0.0.1:1");
+        assert_eq!(config.response_timeout(), Duration::from_millis(250));
+        assert_eq!(RedisCache::new(config.clone()).unwrap().wait_replicas, 0);
+        let config = config.wait_replicas(2, Duration::from_millis(700));
+        assert_eq!(config.response_timeout(), Duration::from_millis(950));
+        let cache = RedisCache::new(config).unwrap();
+        assert_eq!((cache.wait_replicas, cache.wait_timeout_ms), (2, 700));
     }
 
     /// A `Write` into a shared buffer, to read what was logged.

@@ -30,9 +30,18 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 250;
 /// assert_eq!(config.connect_timeout_ms, DEFAULT_CONNECT_TIMEOUT_MS);
 /// ```
 pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 250;
+/// Default bound of waiting for replicas to acknowledge an invalidation (`WAIT`), in
+/// milliseconds; used only when `wait_replicas` is set.
+///
+/// ```
+/// use easy_cache_redis::{DEFAULT_WAIT_TIMEOUT_MS, RedisConfig};
+/// let config = RedisConfig::from_url("redis://h?wait_replicas=1").unwrap();
+/// assert_eq!((config.wait_replicas, config.wait_timeout_ms), (1, DEFAULT_WAIT_TIMEOUT_MS));
+/// ```
+pub const DEFAULT_WAIT_TIMEOUT_MS: u64 = 100;
 
 /// The options a URL may carry.
-const OPTION_NAMES: [&str; 9] = [
+const OPTION_NAMES: [&str; 11] = [
     "timeout_ms",
     "connect_timeout_ms",
     "default_timeout",
@@ -42,6 +51,8 @@ const OPTION_NAMES: [&str; 9] = [
     "password",
     "tls_ca_file",
     "client_tracking",
+    "wait_replicas",
+    "wait_timeout_ms",
 ];
 
 /// How the Redis deployment is reached.
@@ -74,7 +85,9 @@ pub enum Topology {
 ///   for TLS); the nodes are seeds, the rest of the cluster is discovered.
 ///
 /// Options: `timeout_ms`, `connect_timeout_ms`, `default_timeout` (seconds), `key_prefix`,
-/// and `db`, `username`, `password` for configurations that keep them out of the userinfo.
+/// `client_tracking`, `wait_replicas` and `wait_timeout_ms` (invalidations acknowledged by
+/// replicas), and `db`, `username`, `password` for configurations that keep them out of
+/// the userinfo.
 /// The password is never printed by `Debug`.
 ///
 /// ```
@@ -129,6 +142,14 @@ pub struct RedisConfig {
     /// that refuses it, and a cluster, read the versions with the entry instead. On by
     /// default.
     pub client_tracking: bool,
+    /// After each invalidation (`delete`, `delete_many`, so also the version keys deleted by
+    /// tag and prefix invalidations), wait until this many replicas have acknowledged it
+    /// (`WAIT`), and fail the invalidation with [`ErrorKind::Backend`] when fewer did
+    /// within `wait_timeout_ms`: the caller then knows it may not survive a failover.
+    /// 0 (the default) waits for nothing.
+    pub wait_replicas: u32,
+    /// Bound of that wait, in milliseconds (added to `timeout_ms` for invalidations).
+    pub wait_timeout_ms: u64,
 }
 
 impl Default for RedisConfig {
@@ -162,6 +183,8 @@ impl RedisConfig {
             default_timeout: None,
             key_prefix: String::new(),
             client_tracking: true,
+            wait_replicas: 0,
+            wait_timeout_ms: DEFAULT_WAIT_TIMEOUT_MS,
         }
     }
 
@@ -338,6 +361,14 @@ impl RedisConfig {
                 "username" => config.username = Some(value),
                 "password" => config.password = Some(value),
                 "tls_ca_file" => config.tls_ca_file = Some(value),
+                "wait_replicas" => {
+                    config.wait_replicas = u32::try_from(number()?).map_err(|_| {
+                        bad(format!(
+                            "redis:// option wait_replicas must be a replica count, got {shown_value}"
+                        ))
+                    })?;
+                }
+                "wait_timeout_ms" => config.wait_timeout_ms = number()?,
                 "client_tracking" => {
                     config.client_tracking = match value.as_str() {
                         "true" | "1" | "on" => true,
@@ -432,6 +463,10 @@ impl RedisConfig {
         }
         if self.connect_timeout_ms == 0 {
             return bad("redis:// option `connect_timeout_ms` must be above zero".into());
+        }
+        if self.wait_replicas > 0 && self.wait_timeout_ms == 0 {
+            // `WAIT n 0` blocks until n replicas answer, however long that takes.
+            return bad("redis:// option `wait_timeout_ms` must be above zero".into());
         }
         if self.password.is_none() && self.username.is_some() {
             return bad("redis:// `username` needs a `password` too".into());
@@ -584,6 +619,34 @@ impl RedisConfig {
         self
     }
 
+    /// Makes every invalidation wait until `replicas` replicas have acknowledged it, for
+    /// at most `timeout` (see [`wait_replicas`](RedisConfig::wait_replicas)).
+    ///
+    /// ```
+    /// use easy_cache_redis::RedisConfig;
+    /// use std::time::Duration;
+    /// let config = RedisConfig::new("h:6379").wait_replicas(1, Duration::from_millis(50));
+    /// assert_eq!((config.wait_replicas, config.wait_timeout_ms), (1, 50));
+    /// let url = "redis://h?wait_replicas=1&wait_timeout_ms=50";
+    /// assert_eq!(config, RedisConfig::from_url(url).unwrap());
+    /// ```
+    pub fn wait_replicas(mut self, replicas: u32, timeout: Duration) -> Self {
+        self.wait_replicas = replicas;
+        self.wait_timeout_ms = millis(timeout);
+        self
+    }
+
+    /// The longest a reply may take: `timeout_ms`, plus `wait_timeout_ms` when
+    /// invalidations wait for replicas (their `WAIT` holds the reply that long).
+    pub(crate) fn response_timeout(&self) -> Duration {
+        let wait = if self.wait_replicas > 0 {
+            self.wait_timeout_ms
+        } else {
+            0
+        };
+        Duration::from_millis(self.timeout_ms.saturating_add(wait))
+    }
+
     /// The URL of this configuration without credentials or options, e.g.
     /// `redis://10.0.0.1:6379/2`: the instance's name in logs.
     ///
@@ -624,6 +687,8 @@ impl fmt::Debug for RedisConfig {
             .field("default_timeout", &self.default_timeout)
             .field("key_prefix", &self.key_prefix)
             .field("client_tracking", &self.client_tracking)
+            .field("wait_replicas", &self.wait_replicas)
+            .field("wait_timeout_ms", &self.wait_timeout_ms)
             .finish()
     }
 }
@@ -897,6 +962,31 @@ mod tests {
         assert!(config_error("memcache://h").contains("memcache"));
         assert!(config_error("redis://h?tls_ca_file=/ca.pem").contains("tls_ca_file"));
         assert!(config_error("no scheme").contains("redis://"));
+        assert!(config_error("redis://h?wait_replicas=x").contains("wait_replicas"));
+        assert!(config_error("redis://h?wait_replicas=4294967296").contains("wait_replicas"));
+        let err = config_error("redis://h?wait_replicas=1&wait_timeout_ms=0");
+        assert!(err.contains("wait_timeout_ms"), "{err}");
+    }
+
+    #[test]
+    fn wait_options_parse_and_round_trip() {
+        let c = RedisConfig::from_url("redis://h?wait_replicas=2&wait_timeout_ms=40").unwrap();
+        assert_eq!((c.wait_replicas, c.wait_timeout_ms), (2, 40));
+        assert_eq!(
+            c.response_timeout(),
+            Duration::from_millis(DEFAULT_TIMEOUT_MS + 40)
+        );
+        assert!(format!("{c:?}").contains("wait_replicas: 2"));
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(json.contains("\"wait_replicas\":2") && json.contains("\"wait_timeout_ms\":40"));
+        assert_eq!(serde_json::from_str::<RedisConfig>(&json).unwrap(), c);
+        // Off by default; a zero wait bound is fine while nothing waits.
+        let off: RedisConfig = serde_json::from_str(r#"{"nodes":["h:1"]}"#).unwrap();
+        assert_eq!(
+            (off.wait_replicas, off.wait_timeout_ms),
+            (0, DEFAULT_WAIT_TIMEOUT_MS)
+        );
+        RedisConfig::from_url("redis://h?wait_timeout_ms=0").unwrap();
     }
 
     #[test]

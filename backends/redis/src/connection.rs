@@ -111,7 +111,8 @@ impl Connector {
     /// A connector for `config` (already validated); `name` is the password-free address.
     pub(crate) fn new(config: &RedisConfig, name: String) -> Result<Self> {
         let connect_timeout = Duration::from_millis(config.connect_timeout_ms);
-        let op_timeout = Duration::from_millis(config.timeout_ms);
+        // An invalidation's `WAIT` holds its reply up to `wait_timeout_ms` longer.
+        let op_timeout = config.response_timeout();
         let bad = |e: redis::RedisError| {
             Error::new(ErrorKind::Config, format!("{name}: {e}")).with_source(e)
         };
@@ -176,7 +177,7 @@ impl Connector {
             tls: config.tls,
             name,
             connect_timeout: Duration::from_millis(config.connect_timeout_ms),
-            op_timeout: Duration::from_millis(config.timeout_ms),
+            op_timeout: config.response_timeout(),
             current: RwLock::new(None),
             opening: Mutex::new(()),
         }

@@ -2,7 +2,8 @@
 //!
 //! URLs (options after `?`: `timeout_ms` (250), `connect_timeout_ms` (250),
 //! `default_timeout` (seconds; none = never expire), `key_prefix`, `db`, `username`,
-//! `password`, `tls_ca_file`, `client_tracking` (true)):
+//! `password`, `tls_ca_file`, `client_tracking` (true), `wait_replicas` (0), `wait_timeout_ms`
+//! (100)):
 //! - `redis://[user:password@]host[:port][/db]`: one server over TCP;
 //! - `rediss://...`: the same over TLS (rustls, Mozilla's roots or the PEM file of
 //!   `tls_ca_file`; the `tls` feature, on by default);
@@ -22,8 +23,15 @@
 //!   prefix versions read once are kept in memory and kept current by the server's RESP3
 //!   invalidation pushes (`CLIENT TRACKING ON BCAST`), so a tagged hit sends one `GET`. A
 //!   server that refuses it gets the versions read in each `MGET`.
-//! - Lifetimes are milliseconds (`PX`); a zero lifetime stores nothing (and a `set` with it
-//!   removes the old value).
+//! - Lifetimes are milliseconds (`PX`), at most 100 years (a longer one, up to
+//!   `Duration::MAX`, is stored as 100 years); a zero lifetime stores nothing (and a `set`
+//!   with it removes the old value).
+//! - Keep-alives of version keys are `PEXPIRE ... GT` (Redis 7), a script on a server that
+//!   refuses it, nothing when scripts are refused too; a refused keep-alive never fails the
+//!   writes beside it.
+//! - With `wait_replicas`, invalidations are followed by `WAIT` and fail
+//!   ([`ErrorKind::Backend`](easy_cache_core::ErrorKind::Backend)) when fewer replicas
+//!   acknowledged them in time.
 
 #![forbid(unsafe_code)]
 
@@ -35,7 +43,8 @@ mod tracking;
 
 pub use backend::RedisCache;
 pub use config::{
-    DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_PORT, DEFAULT_TIMEOUT_MS, RedisConfig, Topology,
+    DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_PORT, DEFAULT_TIMEOUT_MS, DEFAULT_WAIT_TIMEOUT_MS,
+    RedisConfig, Topology,
 };
 
 use easy_cache_core::{CacheInstance, Result};
