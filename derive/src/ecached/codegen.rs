@@ -98,7 +98,7 @@ impl Emitter<'_> {
     /// An expression building the prefix `String` (views and meta bound).
     fn prefix_code(&self, prefix: &PrefixPlan) -> TokenStream {
         match prefix {
-            PrefixPlan::Template(t) => build_string(t.write_into(&out_ident()), t.capacity_hint()),
+            PrefixPlan::Template(t) => build_string(t.write_into(&out_ident(), self.sig), t.capacity_hint()),
             PrefixPlan::Function(expr) => {
                 let args = self.sig.view_tuple(&self.sig.everything());
                 quote!(::easy_cache::__private::produce_key(&(#expr), #args, &__ec_meta))
@@ -115,7 +115,7 @@ impl Emitter<'_> {
             .as_ref()
             .map(|_| quote!(#out.push_str(&__ec_prefix); #out.push(':');));
         let (body, hint) = match &self.plan.key {
-            KeyPlan::Template(t) => (t.write_into(&out), t.capacity_hint()),
+            KeyPlan::Template(t) => (t.write_into(&out, self.sig), t.capacity_hint()),
             KeyPlan::Function(expr) => {
                 let args = self.sig.view_tuple(&self.sig.everything());
                 let produced =
@@ -153,7 +153,7 @@ impl Emitter<'_> {
             TagsPlan::Templates(templates) => {
                 let each = templates
                     .iter()
-                    .map(|t| build_string(t.write_into(&out_ident()), t.capacity_hint()));
+                    .map(|t| build_string(t.write_into(&out_ident(), self.sig), t.capacity_hint()));
                 quote!(::std::vec![#(#each),*])
             }
             TagsPlan::Function(expr) => {
@@ -200,7 +200,7 @@ impl Emitter<'_> {
                             None => {
                                 // The version key built in one string (not the tag, then a copy).
                                 let out = out_ident();
-                                let writes = t.write_into(&out);
+                                let writes = t.write_into(&out, self.sig);
                                 let key = build_string(
                                     quote!(#out.push_str(::easy_cache::TAG_VERSION_PREFIX); #writes),
                                     TAG_VERSION_PREFIX.len() + t.capacity_hint(),
@@ -282,7 +282,7 @@ impl Emitter<'_> {
             // One string for the prefix and its version key: the key reads the prefix from it.
             PrefixPlan::Template(t) => {
                 let out = out_ident();
-                let writes = t.write_into(&out);
+                let writes = t.write_into(&out, self.sig);
                 let built = build_string(
                     quote!(#out.push_str(::easy_cache::PREFIX_VERSION_PREFIX); #writes),
                     PREFIX_VERSION_PREFIX_LEN + t.capacity_hint(),

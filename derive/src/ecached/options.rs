@@ -134,6 +134,12 @@ impl Options {
     }
 
     fn set(&mut self, name: &str, span: proc_macro2::Span, value: Expr) -> syn::Result<()> {
+        // A value passed on by a wrapper macro (`$key:literal`, `$t:expr`) arrives in an
+        // invisible group.
+        let mut value = value;
+        while let Expr::Group(group) = value {
+            value = *group.expr;
+        }
         match name {
             "key" => {
                 self.key = match value {
@@ -228,6 +234,7 @@ fn string_literal(expr: &Expr) -> syn::Result<LitStr> {
         Expr::Lit(ExprLit {
             lit: Lit::Str(s), ..
         }) => Ok(s.clone()),
+        Expr::Group(group) => string_literal(&group.expr),
         other => Err(syn::Error::new_spanned(other, "expected a string literal")),
     }
 }

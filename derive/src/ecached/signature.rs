@@ -27,6 +27,9 @@ pub(crate) struct Param {
 pub(crate) struct Signature {
     pub name: Ident,
     pub receiver: Option<Receiver>,
+    /// The function's own `self` token: generated code reads `self` through it, so a
+    /// method written inside a wrapper macro still finds its receiver (hygiene).
+    self_token: Option<syn::token::SelfValue>,
     pub params: Vec<Param>,
     /// Parameters whose pattern is not a plain name (usable only where not referenced).
     pub unnamed: Vec<TokenStream>,
@@ -49,6 +52,7 @@ impl Signature {
             .chain(std::iter::once("Self".to_owned()))
             .collect();
         let mut receiver = None;
+        let mut self_token = None;
         let mut params = Vec::new();
         let mut unnamed = Vec::new();
         for input in &sig.inputs {
@@ -62,6 +66,7 @@ impl Signature {
                             "#[ecached] does not support `&mut self`: a cache hit would skip the method's changes to `self`",
                         ));
                     }
+                    self_token = Some(r.self_token);
                     receiver = Some(if r.reference.is_some() || r.colon_token.is_some() {
                         Receiver::Deref
                     } else {
@@ -97,6 +102,7 @@ impl Signature {
         Ok(Signature {
             name: sig.ident.clone(),
             receiver,
+            self_token,
             params,
             unnamed,
             output,
@@ -105,9 +111,10 @@ impl Signature {
 
     /// Bindings that shadow every parameter with its view, and `self` as `__ec_self`.
     pub(crate) fn view_bindings(&self) -> TokenStream {
+        let this_token = &self.self_token;
         let this = self.receiver.as_ref().map(|r| match r {
-            Receiver::Deref => quote!(let __ec_self: &Self = &*self;),
-            Receiver::Value => quote!(let __ec_self: &Self = &self;),
+            Receiver::Deref => quote!(let __ec_self: &Self = &*#this_token;),
+            Receiver::Value => quote!(let __ec_self: &Self = &#this_token;),
         });
         let params = self.params.iter().map(|p| {
             let (ident, ty) = (&p.ident, &p.view_ty);

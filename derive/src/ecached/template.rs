@@ -5,8 +5,9 @@
 //! different values never write the same text; `{x:hash}` writes a 128-bit hash of that;
 //! `{x:raw}` and format specs (`{n:05}`) write the formatted text as it is.
 
+use super::signature::Signature;
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::LitStr;
 
 /// One part of a template.
@@ -81,11 +82,14 @@ impl Template {
         })
     }
 
-    /// The parameter names (or `self`) the template reads, in order of appearance.
+    /// The parameter names (or `self`) the template reads, in order of appearance
+    /// (associated constants, `{Self::CONST}`, read no parameter).
     pub(crate) fn roots(&self) -> impl Iterator<Item = &str> {
         self.segments.iter().filter_map(|s| match s {
-            Segment::Placeholder { root, .. } => Some(root.as_str()),
-            Segment::Text(_) => None,
+            Segment::Placeholder { root, .. } if !root.starts_with(ASSOCIATED) => {
+                Some(root.as_str())
+            }
+            _ => None,
         })
     }
 
@@ -103,12 +107,16 @@ impl Template {
 
     /// Code appending the template to the `String` named `out`; parameters are views
     /// (references) bound under their own names, `self` as `__ec_self`.
-    pub(crate) fn write_into(&self, out: &syn::Ident) -> TokenStream {
+    ///
+    /// Names resolve to the function's own tokens, not to tokens spanned by the template:
+    /// a template written inside a wrapper macro (`macro_rules!`) carries that macro's
+    /// hygiene, which would keep it apart from the method's `self` and parameters.
+    pub(crate) fn write_into(&self, out: &syn::Ident, sig: &Signature) -> TokenStream {
         let span = self.span;
         let parts = self.segments.iter().map(|segment| match segment {
             Segment::Text(text) => quote_spanned!(span=> #out.push_str(#text);),
             Segment::Placeholder { root, fields, spec } => {
-                let root = if root == "self" { format_ident!("__ec_self", span = span) } else { format_ident!("{}", root, span = span) };
+                let root = resolve(root, sig, span);
                 let fields = fields.iter().map(|f| match f.parse::<u32>() {
                     Ok(index) => {
                         let index = syn::Index { index, span };
@@ -146,14 +154,46 @@ impl Template {
     }
 }
 
+/// The tokens a placeholder's root stands for: the function's own parameter token, the
+/// `self` view (one call-site span for its definition and every use), or `Self::CONST`.
+fn resolve(root: &str, sig: &Signature, span: Span) -> TokenStream {
+    if root == "self" {
+        return quote!(__ec_self);
+    }
+    if let Some(name) = root.strip_prefix(ASSOCIATED) {
+        let name = format_ident!("{}", name, span = span);
+        return quote_spanned!(span=> Self::#name);
+    }
+    match sig.params.iter().find(|p| p.ident == root) {
+        Some(param) => param.ident.to_token_stream(),
+        // Unknown names were refused when planning; keep a spanned error here too.
+        None => format_ident!("{}", root, span = span).to_token_stream(),
+    }
+}
+
+/// How a template names an associated constant: `{Self::CONST}`.
+const ASSOCIATED: &str = "Self::";
+
 fn placeholder(inner: &str) -> Result<Segment, String> {
-    let (path, spec) = match inner.split_once(':') {
-        Some((path, spec)) => (path, Some(spec.to_owned())),
-        None => (inner, None),
+    let trimmed = inner.trim_start();
+    // `Self::NAME` holds the `:` that otherwise starts a format spec.
+    let (path, spec) = match trimmed.strip_prefix(ASSOCIATED) {
+        Some(rest) => match rest.split_once(':') {
+            Some((path, spec)) => (format!("{ASSOCIATED}{path}"), Some(spec.to_owned())),
+            None => (format!("{ASSOCIATED}{rest}"), None),
+        },
+        None => match inner.split_once(':') {
+            Some((path, spec)) => (path.to_owned(), Some(spec.to_owned())),
+            None => (inner.to_owned(), None),
+        },
     };
     let mut parts = path.trim().split('.');
     let root = parts.next().unwrap_or_default().to_owned();
-    if !is_identifier(&root) {
+    let root_ok = match root.strip_prefix(ASSOCIATED) {
+        Some(name) => is_identifier(name),
+        None => is_identifier(&root),
+    };
+    if !root_ok {
         return Err(format!("`{{{inner}}}` does not name a parameter"));
     }
     let fields: Vec<String> = parts.map(str::to_owned).collect();
@@ -187,6 +227,9 @@ mod tests {
         assert!(t.constant().is_none());
         assert_eq!(parse("a{{b}}").unwrap().constant().as_deref(), Some("a{b}"));
         assert_eq!(parse("{pair.0}").unwrap().roots().count(), 1);
+        let t = parse("page:{Self::CONST}:{self.id}:{n}:{Self::WIDTH:04}").unwrap();
+        assert_eq!(t.roots().collect::<Vec<_>>(), ["self", "n"], "constants read no parameter");
+        assert!(parse("{Self::}").is_err() && parse("{Self::1x}").is_err());
     }
 
     #[test]
