@@ -107,17 +107,22 @@ impl RedisCache {
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         let outcome = match self.connector.get().await {
-            Ok(conn) => match timeout(self.op_timeout, op(conn)).await {
+            Ok((conn, serial)) => match timeout(self.op_timeout, op(conn)).await {
                 Ok(Ok(value)) => Ok(value),
-                Ok(Err(e)) => Err(self.failed(what, e).await),
-                Err(_) => Err(Error::new(
-                    ErrorKind::Timeout,
-                    format!(
-                        "{} did not answer {what} within {} ms",
-                        self.name,
-                        self.op_timeout.as_millis()
-                    ),
-                )),
+                Ok(Err(e)) => Err(self.failed(what, e, serial)),
+                Err(_) => {
+                    // No answer: the connection may be black-holed, so the next call opens
+                    // a new one instead of waiting on it too.
+                    self.connector.timed_out(serial);
+                    Err(Error::new(
+                        ErrorKind::Timeout,
+                        format!(
+                            "{} did not answer {what} within {} ms",
+                            self.name,
+                            self.op_timeout.as_millis()
+                        ),
+                    ))
+                }
             },
             Err(e) => Err(e),
         };
@@ -154,8 +159,9 @@ impl RedisCache {
         .await
     }
 
-    async fn failed(&self, what: &str, e: RedisError) -> Error {
-        self.connector.reset_after(&e).await;
+    /// `e` from the connection `serial`, which is replaced if it cannot recover by itself.
+    fn failed(&self, what: &str, e: RedisError, serial: u64) -> Error {
+        self.connector.reset_after(serial, &e);
         let kind = if e.is_timeout() {
             ErrorKind::Timeout
         } else {
