@@ -1,7 +1,10 @@
 //! Client tracking of tag and prefix versions on a standalone Redis (each test on a private
 //! server, so the server's command counts are its own): a tagged hit reads only its entry;
 //! a version changed by another connection is seen by the very next read; a lost
-//! connection forgets what it kept; a server that refuses tracking still serves.
+//! connection forgets what it kept; a server that refuses tracking still serves; a server that
+//! cannot turn tracking on for a while gets asked again.
+
+mod reliability;
 
 use bytes::Bytes;
 use easy_cache::{caches, ecached};
@@ -250,5 +253,57 @@ async fn a_server_that_refuses_tracking_still_serves_every_read() {
         20,
         "versions read with each entry"
     );
+    server.into_handle().remove().await.unwrap();
+}
+
+/// A server answering `CLIENT TRACKING` with a transient error (`-LOADING` while it loads its
+/// data, `-BUSY` while a script runs) must not turn tracking off for good: reads are served
+/// by the MGET fallback meanwhile, and tracking is asked for again with a backoff (100 ms,
+/// doubling), so tagged hits become one `GET` again once the server accepts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transient_loading_error_does_not_turn_client_tracking_off_for_good() {
+    const REFUSALS: usize = 3;
+    let server = private_redis().await;
+    let url = server.url();
+    let mut admin = raw(&url).await;
+    let upstream = reliability::first_server(&url, 6379);
+    for reply in [
+        "-LOADING Redis is loading the dataset in memory\r\n",
+        "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSCRIPT.\r\n",
+    ] {
+        let proxy = reliability::Proxy::start(upstream).await;
+        proxy.refuse_tracking(reply, REFUSALS);
+        let cache = cache(&format!("redis://127.0.0.1:{}", proxy.port()), "");
+        let keys = ["entry", "ec:t:loading"];
+        store_entry_and_version(&cache, "ec:t:loading", b"1").await;
+        // Backoffs of 100, 200 and 400 ms: tracking is back well within 10 s.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut reads = 0;
+        loop {
+            reset_stats(&mut admin).await;
+            let values = cache.get_many(&keys).await.expect("every read is served");
+            assert_eq!(values[0].as_deref(), Some(&b"e"[..]));
+            assert_eq!(values[1].as_deref(), Some(&b"1"[..]));
+            reads += 1;
+            if gets_and_mgets(&mut admin).await == (1, 0) {
+                break; // the version came from memory: tracking is on
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{reply:?}: client tracking did not come back within 10 s ({} refusals left)",
+                proxy.tracking_refusals_left()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(
+            proxy.tracking_refusals_left(),
+            0,
+            "{reply:?}: the refusals reached the cache"
+        );
+        eprintln!(
+            "{}: tracking back after {reads} reads",
+            reply.split(' ').next().unwrap_or(reply)
+        );
+    }
     server.into_handle().remove().await.unwrap();
 }

@@ -14,9 +14,9 @@ use redis::{
 use std::{
     sync::{
         Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 use tokio::{
     runtime::{Handle, Id},
@@ -89,6 +89,53 @@ enum Target {
     Cluster(ClusterClient),
 }
 
+/// The open connection, the runtime whose tasks drive it, and its serial number: a call that
+/// failed on it names it by serial, so the failure can never replace a newer connection.
+struct Opened {
+    conn: Conn,
+    runtime: Id,
+    serial: u64,
+}
+
+/// After a transient failure to turn client tracking on, the first wait before trying again;
+/// it doubles with each failure in a row up to [`TRACKING_RETRY_MAX`].
+const TRACKING_RETRY_FIRST: Duration = Duration::from_millis(100);
+/// The longest wait between two attempts to turn client tracking on.
+const TRACKING_RETRY_MAX: Duration = Duration::from_secs(30);
+
+/// When to ask for client tracking again after the server could not turn it on for now
+/// (`-LOADING`, `-BUSY`, ...): meanwhile a plain connection serves, versions read with
+/// each entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TrackingRetry {
+    /// The earliest next attempt; `None` when the last attempt succeeded (or none failed).
+    at: Option<Instant>,
+    /// The wait after the next failure.
+    wait: Duration,
+}
+
+impl TrackingRetry {
+    const fn new() -> Self {
+        TrackingRetry {
+            at: None,
+            wait: TRACKING_RETRY_FIRST,
+        }
+    }
+
+    /// Whether tracking may be asked for at `now`.
+    fn due(&self, now: Instant) -> bool {
+        self.at.is_none_or(|at| now >= at)
+    }
+
+    /// Tracking failed for now at `now`: the wait before the next attempt.
+    fn failed(&mut self, now: Instant) -> Duration {
+        let wait = self.wait;
+        self.at = Some(now + wait);
+        self.wait = (wait * 2).min(TRACKING_RETRY_MAX);
+        wait
+    }
+}
+
 /// Opens the connection on first use and keeps it; a failed attempt leaves nothing behind,
 /// so the next call tries again.
 pub(crate) struct Connector {
@@ -97,14 +144,19 @@ pub(crate) struct Connector {
     name: String,
     connect_timeout: Duration,
     op_timeout: Duration,
-    /// The open connection and the runtime whose tasks drive it. Every call reads it: the
-    /// lock is held only to clone a handle, never across an await (an async mutex here made
-    /// 64 concurrent callers queue up behind each other on every call).
-    current: RwLock<Option<(Conn, Id)>>,
+    /// The open connection. Every call reads it: the lock is held only to clone a handle,
+    /// never across an await (an async mutex here made 64 concurrent callers queue up behind
+    /// each other on every call).
+    current: RwLock<Option<Opened>>,
+    /// The serial number of the last connection opened.
+    serial: AtomicU64,
     /// Held while opening, so concurrent first calls open one connection between them.
     opening: Mutex<()>,
-    /// Set when the server refused RESP3 or `CLIENT TRACKING`: plain connections from then on.
+    /// Set when the server refused RESP3 or `CLIENT TRACKING` for good (no `HELLO`, an ACL
+    /// without `CLIENT`, an unknown command): plain connections from then on.
     tracking_refused: AtomicBool,
+    /// When to ask for tracking again after a transient failure.
+    tracking_retry: std::sync::Mutex<TrackingRetry>,
 }
 
 impl Connector {
@@ -173,6 +225,8 @@ impl Connector {
     fn with_target(target: Target, config: &RedisConfig, name: String) -> Self {
         Connector {
             tracking_refused: AtomicBool::new(false),
+            tracking_retry: std::sync::Mutex::new(TrackingRetry::new()),
+            serial: AtomicU64::new(0),
             target,
             tls: config.tls,
             name,
@@ -183,10 +237,11 @@ impl Connector {
         }
     }
 
-    /// The connection, opening it if there is none yet. Waiting for another caller's
-    /// attempt counts against the same connect timeout, so a server that swallows SYNs
-    /// cannot queue callers behind each other.
-    pub(crate) async fn get(&self) -> Result<Conn> {
+    /// The connection and its serial number (for [`Connector::timed_out`] and
+    /// [`Connector::reset_after`]), opening it if there is none yet. Waiting for another
+    /// caller's attempt counts against the same connect timeout, so a server that swallows
+    /// SYNs cannot queue callers behind each other.
+    pub(crate) async fn get(&self) -> Result<(Conn, u64)> {
         let runtime = Handle::current().id();
         if let Some(conn) = self.current_in(runtime) {
             return Ok(conn);
@@ -199,13 +254,19 @@ impl Connector {
             }
             if self.current().is_some() {
                 // The connection's driver task lives in the runtime that opened it, which
-                // may be gone (one runtime per test, a cache in a global): open a new one here.
-                tracing::debug!(cache = %self.name, "reconnecting in a new runtime");
+                // may be gone (one runtime per test, a cache in a global), or it is a plain
+                // connection standing in until tracking is asked for again.
+                tracing::debug!(cache = %self.name, "replacing the redis connection");
             }
             let conn = self.open().await?;
-            tracing::debug!(cache = %self.name, "connected to redis");
-            *self.current_mut() = Some((conn.clone(), runtime));
-            Ok(conn)
+            let serial = self.serial.fetch_add(1, Ordering::Relaxed) + 1;
+            tracing::debug!(cache = %self.name, serial, "connected to redis");
+            *self.current_mut() = Some(Opened {
+                conn: conn.clone(),
+                runtime,
+                serial,
+            });
+            Ok((conn, serial))
         })
         .await;
         match outcome {
@@ -225,16 +286,25 @@ impl Connector {
         }
     }
 
-    /// Forgets the connection after `error` if the connection cannot recover from it by
-    /// itself (the server refused our credentials, a protocol mix-up, or a tracked
-    /// connection was lost): the next call opens a new one. Other I/O errors are left to the
-    /// connection manager's own reconnect.
-    pub(crate) async fn reset_after(&self, error: &redis::RedisError) {
+    /// Forgets the connection `serial` after `error` if the connection cannot recover from
+    /// it by itself (the server refused our credentials, a protocol mix-up, a tracked
+    /// connection was lost, or no answer came in time): the next call opens a new one. Other
+    /// I/O errors are left to the connection manager's own reconnect.
+    pub(crate) fn reset_after(&self, serial: u64, error: &redis::RedisError) {
+        if error.is_timeout() {
+            self.timed_out(serial);
+            return;
+        }
+        let mut current = self.current_mut();
+        let Some(opened) = current.as_ref().filter(|opened| opened.serial == serial) else {
+            // Already replaced: the error was the old connection's.
+            return;
+        };
         let lost = error.is_io_error() || error.is_unrecoverable_error();
-        if lost && matches!(self.current().as_ref(), Some((Conn::Tracked { .. }, _))) {
+        if lost && matches!(opened.conn, Conn::Tracked { .. }) {
             // A tracked connection does not reconnect by itself; the next call opens one.
             tracing::debug!(cache = %self.name, %error, "tracked redis connection lost");
-            *self.current_mut() = None;
+            *current = None;
             return;
         }
         let manager_cannot_recover = !error.is_io_error()
@@ -242,7 +312,33 @@ impl Connector {
                 || error.is_unrecoverable_error());
         if manager_cannot_recover {
             tracing::warn!(cache = %self.name, %error, "dropping the redis connection");
-            *self.current_mut() = None;
+            *current = None;
+        }
+    }
+
+    /// The connection `serial` did not answer within the operation timeout: the next call
+    /// opens a new one. A server that stopped answering without closing the socket (a
+    /// black-holed route, a NAT entry gone) would otherwise hold every call on it until the
+    /// kernel gives up on the socket, some 15 minutes; a server merely slow costs one
+    /// reconnect. Calls still out on the old connection end at their own timeouts.
+    ///
+    /// A cluster connection is left as it is: redis-rs retries a request that timed out on
+    /// the same node connection and replaces a node's connection only after an I/O error, and
+    /// opening the whole cluster anew on each timeout would also drop the healthy nodes'
+    /// connections (and fail every call while one node cannot be reached). On a cluster a
+    /// black-holed node costs each call to its slots the operation timeout until the kernel
+    /// reports its socket dead.
+    pub(crate) fn timed_out(&self, serial: u64) {
+        let mut current = self.current_mut();
+        let replace = current.as_ref().is_some_and(|opened| {
+            opened.serial == serial && !matches!(opened.conn, Conn::Cluster(_))
+        });
+        if replace {
+            tracing::debug!(
+                cache = %self.name,
+                "no answer within the operation timeout: opening a new redis connection"
+            );
+            *current = None;
         }
     }
 
@@ -257,27 +353,45 @@ impl Connector {
         }
     }
 
-    /// The open connection, if it was opened in `runtime` and, when tracked, is still alive
-    /// (a tracked connection does not reconnect by itself: a lost one is opened anew).
-    fn current_in(&self, runtime: Id) -> Option<Conn> {
+    /// The open connection and its serial, if it was opened in `runtime` and, when tracked,
+    /// is still alive (a tracked connection does not reconnect by itself: a lost one is
+    /// opened anew). A plain connection standing in for a tracked one while tracking could
+    /// not be turned on is given up once it is time to ask again.
+    fn current_in(&self, runtime: Id) -> Option<(Conn, u64)> {
         match self.current().as_ref() {
-            Some((Conn::Tracked { generation, .. }, _))
-                if !self.tracker().is_some_and(|t| t.is_live(*generation)) =>
-            {
-                None
-            }
-            Some((conn, opened_in)) if *opened_in == runtime => Some(conn.clone()),
+            Some(Opened {
+                conn: Conn::Tracked { generation, .. },
+                ..
+            }) if !self.tracker().is_some_and(|t| t.is_live(*generation)) => None,
+            Some(Opened {
+                conn: Conn::Single(_),
+                ..
+            }) if self.tracker().is_some() && self.tracking_wanted() => None,
+            Some(opened) if opened.runtime == runtime => Some((opened.conn.clone(), opened.serial)),
             _ => None,
         }
     }
 
-    fn current(&self) -> RwLockReadGuard<'_, Option<(Conn, Id)>> {
+    fn current(&self) -> RwLockReadGuard<'_, Option<Opened>> {
         // Replacing the value is one assignment: a panicking holder cannot leave it torn.
         self.current.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn current_mut(&self) -> RwLockWriteGuard<'_, Option<(Conn, Id)>> {
+    fn current_mut(&self) -> RwLockWriteGuard<'_, Option<Opened>> {
         self.current.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn tracking_retry(&self) -> std::sync::MutexGuard<'_, TrackingRetry> {
+        // Two plain fields, each written in one step: a panicking holder cannot tear them.
+        self.tracking_retry
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether a new connection should ask for client tracking: it was not refused for good,
+    /// and no transient failure asks to wait.
+    fn tracking_wanted(&self) -> bool {
+        !self.tracking_refused.load(Ordering::Relaxed) && self.tracking_retry().due(Instant::now())
     }
 
     async fn open(&self) -> RedisResult<Conn> {
@@ -289,11 +403,32 @@ impl Connector {
                 plain: client,
                 tracked,
             } => {
-                if let Some((tracked, tracker)) = tracked {
-                    if !self.tracking_refused.load(Ordering::Relaxed) {
-                        if let Some(conn) = self.open_tracked(tracked, tracker).await? {
+                if let Some((tracked, tracker)) = tracked
+                    && self.tracking_wanted()
+                {
+                    match self.open_tracked(tracked, tracker).await {
+                        Ok(conn) => {
+                            *self.tracking_retry() = TrackingRetry::new();
                             return Ok(conn);
                         }
+                        Err(e) if is_refusal(&e) => {
+                            tracing::info!(cache = %self.name, error = %e, "no client tracking: reading versions with each entry");
+                            self.tracking_refused.store(true, Ordering::Relaxed);
+                        }
+                        Err(e) if is_transient_refusal(&e) => {
+                            // The server cannot turn tracking on right now (loading its data,
+                            // running a script, ...): serve without it and ask again later.
+                            let wait = self.tracking_retry().failed(Instant::now());
+                            tracing::info!(
+                                cache = %self.name,
+                                error = %e,
+                                retry_in_ms = wait.as_millis() as u64,
+                                "no client tracking for now: reading versions with each entry"
+                            );
+                        }
+                        // The server cannot be reached: a plain connection would fail the
+                        // same way. This call fails; the next one tries again.
+                        Err(e) => return Err(e),
                     }
                 }
                 // One attempt per call: a down server fails fast, and the manager tries
@@ -309,13 +444,13 @@ impl Connector {
         }
     }
 
-    /// A RESP3 connection with `CLIENT TRACKING` on, or `None` when the server refuses
-    /// either (Redis before 6, an ACL without `CLIENT`): the caller then opens a plain one.
+    /// A RESP3 connection with `CLIENT TRACKING` on; the error of the handshake or of the
+    /// tracking command otherwise (see [`is_refusal`] and [`is_transient_refusal`]).
     async fn open_tracked(
         &self,
         client: &Client,
         tracker: &Arc<VersionTracker>,
-    ) -> RedisResult<Option<Conn>> {
+    ) -> RedisResult<Conn> {
         let handler = tracker.opening();
         let generation = handler.generation();
         // Every operation is already bounded by the backend's own timeout: a second timer
@@ -324,38 +459,43 @@ impl Connector {
             .set_connection_timeout(Some(self.connect_timeout))
             .set_response_timeout(None)
             .set_push_sender(handler);
-        let refused = |e: redis::RedisError| {
-            tracing::info!(cache = %self.name, error = %e, "no client tracking: reading versions with each entry");
-            self.tracking_refused.store(true, Ordering::Relaxed);
-            Ok(None)
-        };
-        let mut conn = match client
+        let mut conn = client
             .get_multiplexed_async_connection_with_config(&config)
-            .await
-        {
-            Ok(conn) => conn,
-            Err(e) if is_refusal(&e) => return refused(e),
-            Err(e) => return Err(e),
-        };
-        match tracker.tracking_cmd().query_async::<()>(&mut conn).await {
-            Ok(()) => {
-                tracker.tracking(generation);
-                Ok(Some(Conn::Tracked { conn, generation }))
-            }
-            Err(e) if is_refusal(&e) => refused(e),
-            Err(e) => Err(e),
-        }
+            .await?;
+        tracker.tracking_cmd().query_async::<()>(&mut conn).await?;
+        tracker.tracking(generation);
+        Ok(Conn::Tracked { conn, generation })
     }
 }
 
-/// An answer that says no (an unknown command, a protocol or permission error), not a
-/// failure to reach the server: trying again would get the same answer.
+/// An answer to `HELLO 3` or `CLIENT TRACKING` that says no for good: a server without
+/// RESP3, a user whose ACL denies `CLIENT`, an unknown command or subcommand, a protocol
+/// the server does not speak. Trying again would get the same answer.
 fn is_refusal(e: &redis::RedisError) -> bool {
-    !e.is_io_error()
-        && !e.is_timeout()
-        && !e.is_connection_dropped()
-        && !e.is_connection_refusal()
-        && e.kind() != redis::ErrorKind::AuthenticationFailed
+    use redis::{ErrorKind as Kind, ServerErrorKind as Server};
+    match e.kind() {
+        Kind::RESP3NotSupported | Kind::Server(Server::NoPerm) => true,
+        Kind::Server(Server::ResponseError) => e.detail().is_some_and(|detail| {
+            let detail = detail.to_ascii_lowercase();
+            [
+                "unknown command",
+                "unknown subcommand",
+                "syntax error",
+                "wrong number of arguments",
+            ]
+            .iter()
+            .any(|says| detail.contains(says))
+        }),
+        _ => e.code() == Some("NOPROTO"),
+    }
+}
+
+/// Any other answer of the server to `HELLO 3` or `CLIENT TRACKING` (`-LOADING`, `-BUSY`,
+/// `-MASTERDOWN`, `-TRYAGAIN`, an `-ERR` about limits): the server is there but cannot turn
+/// tracking on now. Tracking is asked for again after a backoff; a refusal for good taken
+/// for one of these costs one attempt every [`TRACKING_RETRY_MAX`].
+fn is_transient_refusal(e: &redis::RedisError) -> bool {
+    e.code().is_some() && !is_refusal(e)
 }
 
 /// `host:port` as a redis address, with TLS when asked.
@@ -423,3 +563,60 @@ fn install_crypto_provider() {
 
 #[cfg(not(feature = "tls"))]
 fn install_crypto_provider() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The error a server's reply line `reply` (`-CODE detail`) turns into.
+    fn server_error(reply: &str) -> redis::RedisError {
+        let value = redis::parse_redis_value(format!("{reply}\r\n").as_bytes()).unwrap();
+        value.extract_error().unwrap_err()
+    }
+
+    #[test]
+    fn only_a_refusal_for_good_turns_tracking_off() {
+        for reply in [
+            "-NOPERM this user has no permissions to run the 'client|tracking' command",
+            "-ERR unknown command 'CLIENT', with args beginning with: 'TRACKING'",
+            "-ERR Unknown subcommand or wrong number of arguments for 'TRACKING'",
+            "-ERR syntax error",
+            "-NOPROTO unsupported protocol version",
+        ] {
+            let e = server_error(reply);
+            assert!(is_refusal(&e) && !is_transient_refusal(&e), "{reply}");
+        }
+        let no_resp3 = redis::RedisError::from((redis::ErrorKind::RESP3NotSupported, "no HELLO"));
+        assert!(is_refusal(&no_resp3));
+        for reply in [
+            "-LOADING Redis is loading the dataset in memory",
+            "-BUSY Redis is busy running a script",
+            "-MASTERDOWN Link with MASTER is down",
+            "-TRYAGAIN Multiple keys request during rehashing of slot",
+            "-ERR max number of clients reached",
+        ] {
+            let e = server_error(reply);
+            assert!(!is_refusal(&e) && is_transient_refusal(&e), "{reply}");
+        }
+        // Not an answer of the server: the call fails and the next one tries again.
+        let io = redis::RedisError::from(std::io::Error::from(std::io::ErrorKind::TimedOut));
+        assert!(!is_refusal(&io) && !is_transient_refusal(&io));
+    }
+
+    #[test]
+    fn tracking_is_asked_for_again_after_a_doubling_capped_wait() {
+        let mut retry = TrackingRetry::new();
+        let now = Instant::now();
+        assert!(retry.due(now));
+        let mut waits = Vec::new();
+        for _ in 0..12 {
+            waits.push(retry.failed(now));
+        }
+        assert_eq!(waits[..4], [100, 200, 400, 800].map(Duration::from_millis));
+        assert_eq!(waits[11], TRACKING_RETRY_MAX);
+        assert!(!retry.due(now + TRACKING_RETRY_MAX - Duration::from_millis(1)));
+        assert!(retry.due(now + TRACKING_RETRY_MAX));
+        // Success starts over.
+        assert_eq!(TrackingRetry::new().wait, TRACKING_RETRY_FIRST);
+    }
+}
