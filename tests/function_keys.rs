@@ -224,6 +224,31 @@ async fn free(n: u32) -> u32 {
     n
 }
 
+#[ecached]
+async fn greet(first: &str, last: &str) -> String {
+    format!("{first}|{last}")
+}
+
+#[ecached]
+async fn tags_of(names: Vec<String>, nick: Option<String>) -> String {
+    format!("{names:?} {nick:?}")
+}
+
+#[tokio::test]
+async fn automatic_keys_of_different_arguments_never_meet() {
+    assert_eq!(greet("ann:lee", "x").await, "ann:lee|x");
+    assert_eq!(greet("ann", "lee:x").await, "ann|lee:x");
+    let one = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(tags_of(one(&["a,b"]), None).await, r#"["a,b"] None"#);
+    assert_eq!(tags_of(one(&["a", "b"]), None).await, r#"["a", "b"] None"#);
+    assert_eq!(
+        tags_of(one(&[]), Some("None".into())).await,
+        r#"[] Some("None")"#
+    );
+    assert_eq!(tags_of(one(&[]), None).await, "[] None");
+    assert_eq!(tags_of(one(&[""]), None).await, r#"[""] None"#);
+}
+
 #[tokio::test]
 async fn a_free_function_keeps_its_module_path_and_the_handle_key_is_the_call_key() {
     assert_eq!(free_cache().cache_key(&3), "function_keys::free:3");

@@ -84,7 +84,10 @@ async fn a_wrapper_macro_shares_options_across_methods_associated_and_free_funct
     assert_eq!(shop.goods().await, ["goods of 7"]);
     assert_eq!(GOODS_RUNS.load(Ordering::SeqCst), 1);
     assert_eq!(Shop::goods_cache().cache_key(&shop), "shop:7:goods_list");
-    assert_eq!(Shop::prices_cache().cache_key(&shop, "eur"), "shop:7:prices_list:eur");
+    assert_eq!(
+        Shop::prices_cache().cache_key(&shop, "eur"),
+        "shop:7:prices_list:eur"
+    );
     assert_eq!(shop.prices("eur").await, ["eur prices of 7"]);
     assert_eq!(shop.stock(3).await, 703);
     assert_eq!(Shop::stock_cache().cache_key(&shop, &3), "stock:7:3");
@@ -94,7 +97,10 @@ async fn a_wrapper_macro_shares_options_across_methods_associated_and_free_funct
     assert_eq!(free_function_cache().cache_key(&1), "free:1");
 
     // The shared prefix invalidates the whole family of one shop.
-    Shop::goods_cache().invalidate_prefix("shop:7").await.unwrap();
+    Shop::goods_cache()
+        .invalidate_prefix("shop:7")
+        .await
+        .unwrap();
     assert_eq!(shop.goods().await, ["goods of 7"]);
     assert_eq!(GOODS_RUNS.load(Ordering::SeqCst), 2);
     Shop::stock_cache().invalidate_tags("shop:7").await.unwrap();
@@ -125,6 +131,12 @@ async fn associated_constants_in_key_tags_and_prefix() {
     assert_eq!(Info::info_cache().cache_key(), "info_cache:v2");
     let info = Info { id: 3 };
     assert_eq!(info.page(4).await, "page 4 of 3");
-    assert_eq!(Info::page_cache().cache_key(&info, &4), "info:007:page:v2:3:4");
-    Info::page_cache().invalidate_tags("pages:v2").await.unwrap();
+    assert_eq!(
+        Info::page_cache().cache_key(&info, &4),
+        "info:007:page:v2:3:4"
+    );
+    Info::page_cache()
+        .invalidate_tags("pages:v2")
+        .await
+        .unwrap();
 }

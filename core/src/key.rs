@@ -248,14 +248,41 @@ impl<T: KeyPart + ?Sized> ViaKeyPart for KeyWriter<'_, T> {
 }
 
 /// Fallback path: the value implements `Display` (its output escaped as a string's).
+///
+/// Implemented for every `T`, with the bound on the method: a value that has neither
+/// `KeyPart` nor `Display` then fails on [`KeyDisplay`] with one line saying what to add,
+/// rather than with "trait bounds were not satisfied" on this wrapper.
 #[doc(hidden)]
-pub trait ViaDisplay {
-    fn write_to(&self, out: &mut String);
+pub trait ViaDisplay<T: ?Sized> {
+    fn write_to(&self, out: &mut String)
+    where
+        T: KeyDisplay;
 }
-impl<T: Display + ?Sized> ViaDisplay for &KeyWriter<'_, T> {
+impl<T: ?Sized> ViaDisplay<T> for &KeyWriter<'_, T> {
     #[inline]
-    fn write_to(&self, out: &mut String) {
-        write_display_escaped(self.0, out);
+    fn write_to(&self, out: &mut String)
+    where
+        T: KeyDisplay,
+    {
+        self.0.write_displayed(out);
+    }
+}
+
+/// A value written into a key through `Display` (what the macro falls back to when the
+/// value has no [`KeyPart`]).
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be written into a cache key",
+    label = "give it an identity: `#[ecached(id)]` fields (derive `ECached`), `impl KeyPart`, or `impl Display`; or give the function a key template",
+    note = "an automatic key writes every argument, and `self` of a method"
+)]
+pub trait KeyDisplay {
+    fn write_displayed(&self, out: &mut String);
+}
+impl<T: Display + ?Sized> KeyDisplay for T {
+    #[inline]
+    fn write_displayed(&self, out: &mut String) {
+        write_display_escaped(self, out);
     }
 }
 

@@ -64,7 +64,7 @@ pub use bytes::Bytes;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::engine::call::DynamicTags;
-    pub use crate::key::{KeyWriter, ViaDisplay, ViaKeyPart};
+    pub use crate::key::{KeyDisplay, KeyWriter, ViaDisplay, ViaKeyPart};
     pub use crate::source::{
         AfterCall, Source, ViaArgs, ViaMeta, ViaValue, produce_key, produce_tags,
         produce_tags_after, produce_timeout,

@@ -98,7 +98,9 @@ impl Emitter<'_> {
     /// An expression building the prefix `String` (views and meta bound).
     fn prefix_code(&self, prefix: &PrefixPlan) -> TokenStream {
         match prefix {
-            PrefixPlan::Template(t) => build_string(t.write_into(&out_ident(), self.sig), t.capacity_hint()),
+            PrefixPlan::Template(t) => {
+                build_string(t.write_into(&out_ident(), self.sig), t.capacity_hint())
+            }
             PrefixPlan::Function(expr) => {
                 let args = self.sig.view_tuple(&self.sig.everything());
                 quote!(::easy_cache::__private::produce_key(&(#expr), #args, &__ec_meta))

@@ -127,7 +127,7 @@ impl Template {
                         quote_spanned!(span=> .#field)
                     }
                 });
-                let value = quote_spanned!(span=> (&#root #(#fields)*));
+                let value = quote_spanned!(span=> &#root #(#fields)*);
                 match spec.as_deref() {
                     None => quote_spanned!(span=> (&::easy_cache::__private::KeyWriter(#value)).write_to(&mut #out);),
                     Some("hash") => quote_spanned!(span=> ::easy_cache::write_hashed(|__ec_part| (&::easy_cache::__private::KeyWriter(#value)).write_to(__ec_part), &mut #out);),
@@ -228,7 +228,11 @@ mod tests {
         assert_eq!(parse("a{{b}}").unwrap().constant().as_deref(), Some("a{b}"));
         assert_eq!(parse("{pair.0}").unwrap().roots().count(), 1);
         let t = parse("page:{Self::CONST}:{self.id}:{n}:{Self::WIDTH:04}").unwrap();
-        assert_eq!(t.roots().collect::<Vec<_>>(), ["self", "n"], "constants read no parameter");
+        assert_eq!(
+            t.roots().collect::<Vec<_>>(),
+            ["self", "n"],
+            "constants read no parameter"
+        );
         assert!(parse("{Self::}").is_err() && parse("{Self::1x}").is_err());
     }
 
