@@ -1,7 +1,8 @@
 //! `#[ecached]` end to end on every backend: a template key with tags and a prefix,
 //! invalidation by key, tags and prefix, value-derived tags, refresh, `Result` caching; and
 //! outages: while Redis or Memcached is down every call returns its function's own result,
-//! and caching resumes when the server is back.
+//! and caching resumes when the server is back; functions that differ only by what names
+//! them (type, trait impl, generic arguments, enclosing function) never share an entry.
 
 use easy_cache::{CacheInstance, caches, ecached};
 use easy_cache_integration_tests::env::{self, require_url};
@@ -47,6 +48,68 @@ macro_rules! backend_e2e {
                 let _ = ns;
                 FALLIBLE_RUNS.fetch_add(1, Ordering::SeqCst);
                 if n < 0 { Err("negative".into()) } else { Ok(n) }
+            }
+
+            // Functions whose automatic keys differ only by what names them: the type
+            // (inherent or trait impl, generic impl), generic arguments, enclosing function.
+            pub struct Invoice;
+            pub struct Receipt;
+            impl Invoice {
+                #[ecached(cache_alias = $alias)]
+                pub async fn build(n: u64) -> String { format!("invoice {n}") }
+            }
+            impl Receipt {
+                #[ecached(cache_alias = $alias)]
+                pub async fn build(n: u64) -> String { format!("receipt {n}") }
+            }
+            pub struct Store<T>(std::marker::PhantomData<T>);
+            impl<T> Store<T> {
+                #[ecached(cache_alias = $alias)]
+                pub async fn kind(n: u64) -> String { format!("{} {n}", std::any::type_name::<T>()) }
+            }
+            pub trait Count {
+                fn count(n: u64) -> impl std::future::Future<Output = String> + Send;
+            }
+            #[ecached]
+            impl Count for Invoice {
+                #[ecached(cache_alias = $alias)]
+                async fn count(n: u64) -> String { format!("{n} invoices") }
+            }
+            #[ecached]
+            impl Count for Receipt {
+                #[ecached(cache_alias = $alias)]
+                async fn count(n: u64) -> String { format!("{n} receipts") }
+            }
+            #[ecached(cache_alias = $alias)]
+            async fn make<T: From<u64> + serde::Serialize + serde::de::DeserializeOwned + Clone + Send + Sync + 'static>(n: u64) -> T {
+                T::from(n)
+            }
+            async fn first(n: u64) -> u64 {
+                #[ecached(cache_alias = $alias)]
+                async fn helper(n: u64) -> u64 { n + 1000 }
+                helper(n).await
+            }
+            async fn second(n: u64) -> u64 {
+                #[ecached(cache_alias = $alias)]
+                async fn helper(n: u64) -> u64 { n + 2000 }
+                helper(n).await
+            }
+
+            /// Each twice: the second call is a hit, of its own entry.
+            async fn functions_never_share_an_entry() {
+                let n = fastrand::u64(..1 << 40);
+                for _ in 0..2 {
+                    assert_eq!(Invoice::build(n).await, format!("invoice {n}"), "[{}]", $alias);
+                    assert_eq!(Receipt::build(n).await, format!("receipt {n}"), "[{}]", $alias);
+                    assert!(Store::<A>::kind(n).await.contains("::A "), "[{}]", $alias);
+                    assert!(Store::<B>::kind(n).await.contains("::B "), "[{}]", $alias);
+                    assert_eq!(<Invoice as Count>::count(n).await, format!("{n} invoices"), "[{}]", $alias);
+                    assert_eq!(<Receipt as Count>::count(n).await, format!("{n} receipts"), "[{}]", $alias);
+                    assert_eq!(make::<u64>(n).await, n, "[{}]", $alias);
+                    assert_eq!(make::<Tagged>(n).await, Tagged(format!("tagged {n}")), "[{}]", $alias);
+                    assert_eq!(first(n).await, n + 1000, "[{}]", $alias);
+                    assert_eq!(second(n).await, n + 2000, "[{}]", $alias);
+                }
             }
 
             pub async fn exercise(instance: Arc<dyn CacheInstance>) {
@@ -108,10 +171,27 @@ macro_rules! backend_e2e {
                 assert_eq!(fallible(&ns, 3).await, Ok(3));
                 assert_eq!(fallible(&ns, 3).await, Ok(3));
                 assert_eq!(FALLIBLE_RUNS.load(Ordering::SeqCst), f0 + 3, "[{}] Result caches Ok only", $alias);
+
+                functions_never_share_an_entry().await;
             }
         }
     };
 }
+
+/// A type argument of the generic function above, of another encoding than `u64`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Tagged(String);
+
+impl From<u64> for Tagged {
+    fn from(n: u64) -> Self {
+        Tagged(format!("tagged {n}"))
+    }
+}
+
+/// Type arguments of the generic impl in the functions above.
+pub struct A;
+/// Type arguments of the generic impl in the functions above.
+pub struct B;
 
 backend_e2e!(on_memory, "e2e_memory");
 backend_e2e!(on_redis, "e2e_redis");
