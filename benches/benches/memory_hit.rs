@@ -14,6 +14,19 @@ async fn ecached_square(n: u64) -> u64 {
     n * n
 }
 
+/// An automatic key: the function's path, as the compiler prints it, looked up once.
+#[ecached]
+async fn auto_square(n: u64) -> u64 {
+    n * n
+}
+
+/// The same key text as `auto_square`'s (same length, another name), written as a template:
+/// the baseline that shows what naming the function costs a hit.
+#[ecached("memory_hit::tmpl_square:{n}")]
+async fn tmpl_square(n: u64) -> u64 {
+    n * n
+}
+
 #[cached::proc_macro::cached]
 async fn cached_square(n: u64) -> u64 {
     n * n
@@ -31,6 +44,8 @@ fn single_thread_hits(c: &mut Criterion) {
     let default = caches::get("default").expect("embedded default");
     rt.block_on(async {
         ecached_square(7).await;
+        auto_square(7).await;
+        tmpl_square(7).await;
         hand_written(&default, 7).await;
     });
     let moka: moka::sync::Cache<String, u64> = moka::sync::Cache::new(10_000);
@@ -41,6 +56,14 @@ fn single_thread_hits(c: &mut Criterion) {
     group.bench_function("ecached", |b| {
         b.to_async(&rt)
             .iter(|| async { black_box(ecached_square(black_box(7)).await) })
+    });
+    group.bench_function("ecached_automatic_key", |b| {
+        b.to_async(&rt)
+            .iter(|| async { black_box(auto_square(black_box(7)).await) })
+    });
+    group.bench_function("ecached_same_key_as_template", |b| {
+        b.to_async(&rt)
+            .iter(|| async { black_box(tmpl_square(black_box(7)).await) })
     });
     group.bench_function("hand_written", |b| {
         b.to_async(&rt)

@@ -103,6 +103,17 @@ pub fn all(f: &Figures) -> Vec<Row> {
         ),
         time_ratio(
             f,
+            "memory_hit_automatic_key_vs_template",
+            "`#[ecached]` hit in memory, automatic key (the function's path)",
+            (
+                "memory_hit/ecached_automatic_key",
+                "memory_hit/ecached_same_key_as_template",
+            ),
+            "the same key text as a template",
+            1.05,
+        ),
+        time_ratio(
+            f,
             "memory_hit_2_threads_vs_cached_crate",
             "the same hit, two threads at once (wall time per call)",
             (
@@ -614,7 +625,7 @@ mod tests {
     #[test]
     fn every_target_has_a_line_with_its_own_id() {
         let ids: Vec<String> = all(&Figures::default()).into_iter().map(|r| r.id).collect();
-        assert_eq!(ids.len(), 13);
+        assert_eq!(ids.len(), 14);
         let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
         assert_eq!(unique.len(), ids.len(), "{ids:?}");
         // The history follows a line by its id: an id is a name, never a tracker's number.
