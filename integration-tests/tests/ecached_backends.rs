@@ -16,6 +16,15 @@ fn namespace() -> String {
     format!("e2e{}", fastrand::u64(..))
 }
 
+/// The seed's `partial(ecached, prefix='shop:{self.id}')`: a user's wrapper macro sharing
+/// options across a family of methods.
+macro_rules! single_shop_cache {
+    ($alias:tt, $key:tt, $($item:tt)*) => {
+        #[ecached($key, 3600, prefix = "{self.ns}:shop:{self.id}", cache_alias = $alias)]
+        $($item)*
+    };
+}
+
 macro_rules! backend_e2e {
     ($module:ident, $alias:tt) => {
         mod $module {
@@ -93,6 +102,43 @@ macro_rules! backend_e2e {
                 #[ecached(cache_alias = $alias)]
                 async fn helper(n: u64) -> u64 { n + 2000 }
                 helper(n).await
+            }
+
+            pub static GOODS_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+            pub struct Shop {
+                pub ns: String,
+                pub id: u64,
+            }
+
+            impl Shop {
+                const CATALOG: &'static str = "v3";
+
+                single_shop_cache!($alias, "goods:{Self::CATALOG}", pub async fn goods(&self) -> Vec<String> {
+                    GOODS_RUNS.fetch_add(1, Ordering::SeqCst);
+                    vec![format!("goods of {}", self.id)]
+                });
+
+                single_shop_cache!($alias, "prices:{currency}", pub async fn prices(&self, currency: &str) -> String {
+                    format!("{currency} prices of {}", self.id)
+                });
+            }
+
+            /// A wrapper macro's template and `{Self::CONST}` build the keys; the shared
+            /// prefix invalidates the whole family.
+            async fn shared_options_and_associated_constants() {
+                let shop = Shop { ns: namespace(), id: 5 };
+                let runs = || GOODS_RUNS.load(Ordering::SeqCst);
+                let start = runs();
+                assert_eq!(shop.goods().await, ["goods of 5"]);
+                assert_eq!(shop.goods().await, ["goods of 5"]);
+                assert_eq!(runs(), start + 1, "[{}] hit", $alias);
+                assert_eq!(shop.prices("eur").await, "eur prices of 5");
+                let key = Shop::goods_cache().cache_key(&shop);
+                assert_eq!(key, format!("{}:shop:5:goods:v3", shop.ns), "[{}]", $alias);
+                Shop::prices_cache().invalidate_cache_by_prefix(&shop).await.unwrap();
+                assert_eq!(shop.goods().await, ["goods of 5"]);
+                assert_eq!(runs(), start + 2, "[{}] the prefix covers the family", $alias);
             }
 
             /// Each twice: the second call is a hit, of its own entry.
@@ -173,6 +219,7 @@ macro_rules! backend_e2e {
                 assert_eq!(FALLIBLE_RUNS.load(Ordering::SeqCst), f0 + 3, "[{}] Result caches Ok only", $alias);
 
                 functions_never_share_an_entry().await;
+                shared_options_and_associated_constants().await;
             }
         }
     };
