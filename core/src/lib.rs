@@ -28,6 +28,7 @@ mod source;
 mod timeout;
 mod url_parts;
 mod versions;
+mod visitor_forward;
 
 #[cfg(feature = "bincode")]
 pub use codec::Bincode;
