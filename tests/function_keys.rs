@@ -258,3 +258,25 @@ async fn a_free_function_keeps_its_module_path_and_the_handle_key_is_the_call_ke
         "the call stored under that key"
     );
 }
+
+struct Catalog;
+
+/// `#[ecached]` on an inherent impl block works as on each method.
+#[ecached]
+impl Catalog {
+    #[ecached("catalog:{n}")]
+    async fn page(n: u32) -> String {
+        format!("page {n}")
+    }
+
+    fn uncached() -> u32 {
+        7
+    }
+}
+
+#[tokio::test]
+async fn ecached_on_an_inherent_impl_block_caches_its_marked_methods() {
+    assert_eq!(Catalog::page(2).await, "page 2");
+    assert_eq!(Catalog::page_cache().cache_key(&2), "catalog:2");
+    assert_eq!(Catalog::uncached(), 7);
+}
