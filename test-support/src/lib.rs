@@ -52,9 +52,7 @@ impl Logs {
 
 impl fmt::Display for Logs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0
-            .iter()
-            .try_for_each(|event| f.write_str(&event.text))
+        self.0.iter().try_for_each(|event| f.write_str(&event.text))
     }
 }
 
@@ -203,7 +201,12 @@ impl Drop for EventWriter {
             text: String::from_utf8_lossy(&self.text).into_owned(),
         };
         let _ = CAPTURE.try_with(|capture| {
-            if let Some(capture) = capture.try_borrow_mut().ok().as_mut().and_then(|c| c.as_mut()) {
+            if let Some(capture) = capture
+                .try_borrow_mut()
+                .ok()
+                .as_mut()
+                .and_then(|c| c.as_mut())
+            {
                 capture.events.push(event);
             }
         });
@@ -226,7 +229,10 @@ mod tests {
         });
         let text = logs.text();
         assert_eq!(logs.events().len(), 2, "{text}");
-        assert!(text.contains("DEBUG") && text.contains("kept n=1"), "{text}");
+        assert!(
+            text.contains("DEBUG") && text.contains("kept n=1"),
+            "{text}"
+        );
         assert_eq!(logs.count(Level::WARN, "easy_cache"), 1, "{text}");
         assert!(!text.contains("too verbose") && !text.contains("another thread"));
         assert_eq!(text, logs.to_string());
