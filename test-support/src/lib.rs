@@ -243,9 +243,17 @@ mod tests {
         fn log() {
             tracing::warn!("shared callsite");
         }
-        // Hit first where nothing captures: the interest must not be cached as "never".
+        fn other_log() {
+            tracing::warn!("another shared callsite");
+        }
+        // Hit first where nothing captures, before and while this thread captures: the
+        // interest must not be cached as "never" (what a scoped subscriber suffered).
         std::thread::spawn(log).join().unwrap();
-        let ((), logs) = capture_logs(Level::INFO, log);
-        assert_eq!(logs.count(Level::WARN, ""), 1, "{logs}");
+        let ((), logs) = capture_logs(Level::INFO, || {
+            std::thread::spawn(other_log).join().unwrap();
+            log();
+            other_log();
+        });
+        assert_eq!(logs.count(Level::WARN, ""), 2, "{logs}");
     }
 }
