@@ -6,6 +6,7 @@ use easy_cache::memcached::{MemcachedCache, MemcachedConfig};
 use easy_cache::redis::{RedisCache, RedisConfig};
 use easy_cache::{CacheInstance, CachesConfig, Timeout, caches};
 use easy_cache_integration_tests::env::{self, require_url};
+use easy_cache_test_support::capture_logs;
 use std::error::Error as _;
 use std::sync::Arc;
 
@@ -243,20 +244,6 @@ async fn a_wrong_redis_password_never_shows_in_the_error() {
     assert_instance_hides("redis with a wrong password", instance).await;
 }
 
-/// Everything logged through `tracing`, formatted with every field.
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[easy_cache::ecached("secrets:{n}", tags = ["secrets"], cache_alias = "rel_secret_logs")]
 async fn logged(n: u64) -> u64 {
     n + 1
@@ -264,42 +251,38 @@ async fn logged(n: u64) -> u64 {
 
 #[test]
 fn logs_never_show_the_password() {
-    let logs = LogBuffer::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    // Thread-local: the current-thread runtime below runs everything under it.
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let mut urls = unreachable_urls();
-        let server = require_url(env::REDIS_URL);
-        let hosts = server
-            .split_once("://")
-            .map_or(server.as_str(), |(_, rest)| rest);
-        urls.push(format!("redis://nosuchuser:{PASSWORD}@{hosts}"));
-        for url in urls {
-            let instance = caches::from_url(&url).expect("valid URL");
-            caches::insert("rel_secret_logs", instance);
-            // Reads, writes and invalidations all fail, and all log.
-            assert_eq!(logged(1).await, 2);
-            let _ = easy_cache::using_alias("rel_secret_logs")
-                .invalidate_cache_tags("secrets")
-                .await;
-            let _ = easy_cache::using_alias("rel_secret_logs")
-                .invalidate_cache_key("secrets:1")
-                .await;
-            let _ = caches::from_url(&format!("{url}&no_such_option=1"));
-        }
-        let _ = CachesConfig::from_toml_str(&format!("[a]\nurl = \"redis://:{PASSWORD}@h\\q\"\n"));
+    // Everything logged, formatted with every field. Only this thread's events are
+    // captured: the current-thread runtime below runs everything on it.
+    let ((), logs) = capture_logs(tracing::Level::TRACE, || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut urls = unreachable_urls();
+            let server = require_url(env::REDIS_URL);
+            let hosts = server
+                .split_once("://")
+                .map_or(server.as_str(), |(_, rest)| rest);
+            urls.push(format!("redis://nosuchuser:{PASSWORD}@{hosts}"));
+            for url in urls {
+                let instance = caches::from_url(&url).expect("valid URL");
+                caches::insert("rel_secret_logs", instance);
+                // Reads, writes and invalidations all fail, and all log.
+                assert_eq!(logged(1).await, 2);
+                let _ = easy_cache::using_alias("rel_secret_logs")
+                    .invalidate_cache_tags("secrets")
+                    .await;
+                let _ = easy_cache::using_alias("rel_secret_logs")
+                    .invalidate_cache_key("secrets:1")
+                    .await;
+                let _ = caches::from_url(&format!("{url}&no_such_option=1"));
+            }
+            let _ =
+                CachesConfig::from_toml_str(&format!("[a]\nurl = \"redis://:{PASSWORD}@h\\q\"\n"));
+        });
     });
-    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let text = logs.text();
     assert!(
         text.contains("easy_cache"),
         "the failing calls must have logged something: {text:?}"
