@@ -14,8 +14,17 @@ const PASSWORD: &str = "Sup3rS3cretPw";
 
 /// A loopback port nothing listens on: connecting is refused.
 fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("address").port()
+    let [port] = closed_ports();
+    port
+}
+
+/// `N` different loopback ports nothing listens on. Bound all at once: a port is free again
+/// as soon as its listener is dropped, so binding them one after another could return one
+/// port twice (and `127.0.0.1:p1,127.0.0.1:p1` is a configuration error).
+fn closed_ports<const N: usize>() -> [u16; N] {
+    let listeners: [_; N] =
+        std::array::from_fn(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("bind"));
+    listeners.map(|listener| listener.local_addr().expect("address").port())
 }
 
 /// Panics when `text` shows the password.
@@ -53,7 +62,7 @@ async fn assert_instance_hides(url: &str, instance: Arc<dyn CacheInstance>) {
 
 /// The URL forms with a password, each pointing at a port where nothing listens.
 fn unreachable_urls() -> Vec<String> {
-    let (p1, p2) = (closed_port(), closed_port());
+    let [p1, p2] = closed_ports();
     let fast = "connect_timeout_ms=200&timeout_ms=200";
     vec![
         format!("redis://app:{PASSWORD}@127.0.0.1:{p1}/0?{fast}"),
