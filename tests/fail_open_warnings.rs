@@ -5,7 +5,7 @@ mod common;
 
 use common::DownCache;
 use easy_cache::ecached;
-use easy_cache_test_support::capture_logs;
+use easy_cache_test_support::capture_logs_async;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tracing::Level;
 
@@ -19,17 +19,11 @@ async fn double(n: u64) -> u64 {
 
 #[test]
 fn a_down_backend_warns_once_per_interval_and_every_call_returns_its_result() {
-    // A current-thread runtime: every call logs on this thread, the one capture_logs records.
-    let ((), logs) = capture_logs(Level::TRACE, || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            for n in 0..500 {
-                assert_eq!(double(n % 7).await, (n % 7) * 2);
-            }
-        });
+    // A current-thread runtime: every call logs on this thread, the one recorded.
+    let ((), logs) = capture_logs_async(Level::TRACE, async {
+        for n in 0..500 {
+            assert_eq!(double(n % 7).await, (n % 7) * 2);
+        }
     });
     assert_eq!(
         RUNS.load(Ordering::SeqCst),

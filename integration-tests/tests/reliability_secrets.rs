@@ -6,7 +6,7 @@ use easy_cache::memcached::{MemcachedCache, MemcachedConfig};
 use easy_cache::redis::{RedisCache, RedisConfig};
 use easy_cache::{CacheInstance, CachesConfig, Timeout, caches};
 use easy_cache_integration_tests::env::{self, require_url};
-use easy_cache_test_support::capture_logs;
+use easy_cache_test_support::capture_logs_async;
 use std::error::Error as _;
 use std::sync::Arc;
 
@@ -261,35 +261,28 @@ async fn logged(n: u64) -> u64 {
 #[test]
 fn logs_never_show_the_password() {
     // Everything logged, formatted with every field. Only this thread's events are
-    // captured: the current-thread runtime below runs everything on it.
-    let ((), logs) = capture_logs(tracing::Level::TRACE, || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let mut urls = unreachable_urls();
-            let server = require_url(env::REDIS_URL);
-            let hosts = server
-                .split_once("://")
-                .map_or(server.as_str(), |(_, rest)| rest);
-            urls.push(format!("redis://nosuchuser:{PASSWORD}@{hosts}"));
-            for url in urls {
-                let instance = caches::from_url(&url).expect("valid URL");
-                caches::insert("rel_secret_logs", instance);
-                // Reads, writes and invalidations all fail, and all log.
-                assert_eq!(logged(1).await, 2);
-                let _ = easy_cache::using_alias("rel_secret_logs")
-                    .invalidate_cache_tags("secrets")
-                    .await;
-                let _ = easy_cache::using_alias("rel_secret_logs")
-                    .invalidate_cache_key("secrets:1")
-                    .await;
-                let _ = caches::from_url(&format!("{url}&no_such_option=1"));
-            }
-            let _ =
-                CachesConfig::from_toml_str(&format!("[a]\nurl = \"redis://:{PASSWORD}@h\\q\"\n"));
-        });
+    // captured: capture_logs_async's current-thread runtime runs everything on it.
+    let ((), logs) = capture_logs_async(tracing::Level::TRACE, async {
+        let mut urls = unreachable_urls();
+        let server = require_url(env::REDIS_URL);
+        let hosts = server
+            .split_once("://")
+            .map_or(server.as_str(), |(_, rest)| rest);
+        urls.push(format!("redis://nosuchuser:{PASSWORD}@{hosts}"));
+        for url in urls {
+            let instance = caches::from_url(&url).expect("valid URL");
+            caches::insert("rel_secret_logs", instance);
+            // Reads, writes and invalidations all fail, and all log.
+            assert_eq!(logged(1).await, 2);
+            let _ = easy_cache::using_alias("rel_secret_logs")
+                .invalidate_cache_tags("secrets")
+                .await;
+            let _ = easy_cache::using_alias("rel_secret_logs")
+                .invalidate_cache_key("secrets:1")
+                .await;
+            let _ = caches::from_url(&format!("{url}&no_such_option=1"));
+        }
+        let _ = CachesConfig::from_toml_str(&format!("[a]\nurl = \"redis://:{PASSWORD}@h\\q\"\n"));
     });
     let text = logs.text();
     assert!(

@@ -4,7 +4,7 @@
 
 use easy_cache::{caches, ecached};
 use easy_cache_integration_tests::env::{self, require_url};
-use easy_cache_test_support::capture_logs;
+use easy_cache_test_support::capture_logs_async;
 use tracing::Level;
 
 /// A loopback port nothing listens on.
@@ -21,18 +21,12 @@ async fn triple(n: u64) -> u64 {
 /// Runs 300 calls on `url` with logs captured; returns the targets of the warnings (and
 /// errors) of the easy-cache crates.
 fn warnings_for(url: &str) -> Vec<String> {
-    // A current-thread runtime: every call logs on this thread, the one capture_logs records.
-    let ((), logs) = capture_logs(Level::WARN, || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            caches::insert("rel_warnings", caches::from_url(url).expect("valid URL"));
-            for n in 0..300 {
-                assert_eq!(triple(n % 20).await, (n % 20) * 3);
-            }
-        });
+    // A current-thread runtime: every call logs on this thread, the one recorded.
+    let ((), logs) = capture_logs_async(Level::WARN, async {
+        caches::insert("rel_warnings", caches::from_url(url).expect("valid URL"));
+        for n in 0..300 {
+            assert_eq!(triple(n % 20).await, (n % 20) * 3);
+        }
     });
     logs.events()
         .iter()

@@ -70,9 +70,9 @@ std::thread_local! {
 /// Runs `f` and returns its output with what it logged on this thread at `max` and below
 /// (`Level::DEBUG` records DEBUG, INFO, WARN and ERROR).
 ///
-/// Only this thread's events are recorded: run async code on a current-thread runtime
-/// inside `f`, so that the tasks it spawns log on this thread too. Events of other threads
-/// (other tests running in parallel) are never recorded.
+/// Only this thread's events are recorded: run async code with [`capture_logs_async`] (a
+/// current-thread runtime), so that the tasks it spawns log on this thread too. Events of
+/// other threads (other tests running in parallel) are never recorded.
 ///
 /// Why one global subscriber rather than `tracing::subscriber::with_default` or
 /// `set_default`: tracing caches each callsite's interest when the callsite is first hit,
@@ -106,6 +106,18 @@ pub fn capture_logs<T>(max: Level, f: impl FnOnce() -> T) -> (T, Logs) {
     let events = CAPTURE.with(|capture| capture.borrow_mut().take());
     drop(finish);
     (out, Logs(events.map(|c| c.events).unwrap_or_default()))
+}
+
+/// Runs `future` to completion on a new current-thread runtime on this thread, with logs
+/// captured as [`capture_logs`] does: the tasks it spawns run, and log, on this thread too.
+pub fn capture_logs_async<F: Future>(max: Level, future: F) -> (F::Output, Logs) {
+    capture_logs(max, || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a current-thread runtime")
+            .block_on(future)
+    })
 }
 
 /// Installs the global subscriber, once per process.

@@ -919,16 +919,13 @@ mod tests {
         let url = format!("redis://:hunter2@127.0.0.1:{}", closed_port());
         let cache = RedisCache::new(RedisConfig::from_url(&url).unwrap()).unwrap();
         // A current-thread runtime: every log line comes from this thread, the only one
-        // capture_logs records.
-        let ((), logs) = easy_cache_test_support::capture_logs(tracing::Level::DEBUG, || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            for _ in 0..3 {
-                rt.block_on(cache.get("k")).unwrap_err();
-            }
-        });
+        // recorded.
+        let ((), logs) =
+            easy_cache_test_support::capture_logs_async(tracing::Level::DEBUG, async {
+                for _ in 0..3 {
+                    cache.get("k").await.unwrap_err();
+                }
+            });
         let text = logs.text();
         let warnings = text.lines().filter(|l| l.contains("WARN")).count();
         let repeats = text.lines().filter(|l| l.contains("still failing")).count();
