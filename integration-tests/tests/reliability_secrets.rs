@@ -6,6 +6,7 @@ use easy_cache::memcached::{MemcachedCache, MemcachedConfig};
 use easy_cache::redis::{RedisCache, RedisConfig};
 use easy_cache::{CacheInstance, CachesConfig, Timeout, caches};
 use easy_cache_integration_tests::env::{self, require_url};
+use easy_cache_test_support::capture_logs_async;
 use std::error::Error as _;
 use std::sync::Arc;
 
@@ -13,8 +14,17 @@ const PASSWORD: &str = "Sup3rS3cretPw";
 
 /// A loopback port nothing listens on: connecting is refused.
 fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("address").port()
+    let [port] = closed_ports();
+    port
+}
+
+/// `N` different loopback ports nothing listens on. Bound all at once: a port is free again
+/// as soon as its listener is dropped, so binding them one after another could return one
+/// port twice (and `127.0.0.1:p1,127.0.0.1:p1` is a configuration error).
+fn closed_ports<const N: usize>() -> [u16; N] {
+    let listeners: [_; N] =
+        std::array::from_fn(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("bind"));
+    listeners.map(|listener| listener.local_addr().expect("address").port())
 }
 
 /// Panics when `text` shows the password.
@@ -52,7 +62,7 @@ async fn assert_instance_hides(url: &str, instance: Arc<dyn CacheInstance>) {
 
 /// The URL forms with a password, each pointing at a port where nothing listens.
 fn unreachable_urls() -> Vec<String> {
-    let (p1, p2) = (closed_port(), closed_port());
+    let [p1, p2] = closed_ports();
     let fast = "connect_timeout_ms=200&timeout_ms=200";
     vec![
         format!("redis://app:{PASSWORD}@127.0.0.1:{p1}/0?{fast}"),
@@ -243,20 +253,6 @@ async fn a_wrong_redis_password_never_shows_in_the_error() {
     assert_instance_hides("redis with a wrong password", instance).await;
 }
 
-/// Everything logged through `tracing`, formatted with every field.
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[easy_cache::ecached("secrets:{n}", tags = ["secrets"], cache_alias = "rel_secret_logs")]
 async fn logged(n: u64) -> u64 {
     n + 1
@@ -264,20 +260,9 @@ async fn logged(n: u64) -> u64 {
 
 #[test]
 fn logs_never_show_the_password() {
-    let logs = LogBuffer::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    // Thread-local: the current-thread runtime below runs everything under it.
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    // Everything logged, formatted with every field. Only this thread's events are
+    // captured: capture_logs_async's current-thread runtime runs everything on it.
+    let ((), logs) = capture_logs_async(tracing::Level::TRACE, async {
         let mut urls = unreachable_urls();
         let server = require_url(env::REDIS_URL);
         let hosts = server
@@ -299,7 +284,7 @@ fn logs_never_show_the_password() {
         }
         let _ = CachesConfig::from_toml_str(&format!("[a]\nurl = \"redis://:{PASSWORD}@h\\q\"\n"));
     });
-    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let text = logs.text();
     assert!(
         text.contains("easy_cache"),
         "the failing calls must have logged something: {text:?}"

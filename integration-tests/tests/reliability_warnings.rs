@@ -4,22 +4,8 @@
 
 use easy_cache::{caches, ecached};
 use easy_cache_integration_tests::env::{self, require_url};
-use std::sync::{Arc, Mutex};
-use tracing::{Event, Level, Subscriber};
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
-
-/// Counts warning (and error) events of the easy-cache crates.
-#[derive(Clone, Default)]
-struct WarningCounter(Arc<Mutex<Vec<String>>>);
-
-impl<S: Subscriber> Layer<S> for WarningCounter {
-    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
-        let meta = event.metadata();
-        if *meta.level() <= Level::WARN && meta.target().starts_with("easy_cache") {
-            self.0.lock().unwrap().push(meta.target().to_owned());
-        }
-    }
-}
+use easy_cache_test_support::capture_logs_async;
+use tracing::Level;
 
 /// A loopback port nothing listens on.
 fn closed_port() -> u16 {
@@ -32,22 +18,21 @@ async fn triple(n: u64) -> u64 {
     n * 3
 }
 
-/// Runs 300 calls on `url` under a counting subscriber; returns the warnings.
+/// Runs 300 calls on `url` with logs captured; returns the targets of the warnings (and
+/// errors) of the easy-cache crates.
 fn warnings_for(url: &str) -> Vec<String> {
-    let counter = WarningCounter::default();
-    let _guard =
-        tracing::subscriber::set_default(tracing_subscriber::registry().with(counter.clone()));
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    // A current-thread runtime: every call logs on this thread, the one recorded.
+    let ((), logs) = capture_logs_async(Level::WARN, async {
         caches::insert("rel_warnings", caches::from_url(url).expect("valid URL"));
         for n in 0..300 {
             assert_eq!(triple(n % 20).await, (n % 20) * 3);
         }
     });
-    counter.0.lock().unwrap().clone()
+    logs.events()
+        .iter()
+        .filter(|event| event.level <= Level::WARN && event.target.starts_with("easy_cache"))
+        .map(|event| event.target.clone())
+        .collect()
 }
 
 #[test]

@@ -522,20 +522,6 @@ mod tests {
         assert_eq!(cache.store(StoreVerb::Add, "k", &v, Timeout::Default), None);
     }
 
-    /// Collects what a tracing subscriber prints.
-    #[derive(Clone, Default)]
-    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-    impl io::Write for Captured {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
     #[test]
     fn a_value_over_the_item_size_is_unsupported_and_logged() {
         let cache = MemcachedCache::new(MemcachedConfig::default()).unwrap();
@@ -547,19 +533,13 @@ mod tests {
                 Timeout::Never,
             )
             .unwrap();
-        let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        let outcome = tracing::subscriber::with_default(subscriber, || {
+        let (outcome, logs) = easy_cache_test_support::capture_logs(tracing::Level::INFO, || {
             cache.outcome(&command, &Reply::TooLarge)
         });
         let err = outcome.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Unsupported);
         assert!(err.message().contains("2097152 bytes"), "{err}");
-        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let log = logs.text();
         assert!(
             log.contains("WARN") && log.contains("item size limit"),
             "{log}"

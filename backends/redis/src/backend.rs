@@ -914,69 +914,19 @@ mod tests {
         assert_eq!((cache.wait_replicas, cache.wait_timeout_ms), (2, 700));
     }
 
-    std::thread_local! {
-        /// What this thread logs while [`capture_logs`] runs on it.
-        static CAPTURED: std::cell::RefCell<Option<Vec<u8>>> = const { std::cell::RefCell::new(None) };
-    }
-
-    /// The global subscriber's output: the capturing thread's buffer, or nowhere.
-    struct ThreadBuffer;
-
-    impl std::io::Write for ThreadBuffer {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            CAPTURED.with(|captured| {
-                if let Some(captured) = captured.borrow_mut().as_mut() {
-                    captured.extend_from_slice(buf);
-                }
-            });
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    /// What `f` logs on this thread, DEBUG and above.
-    ///
-    /// Why a global subscriber rather than `with_default`: tracing caches each callsite's
-    /// interest when the callsite is first hit, and with only one scoped subscriber alive it
-    /// asks the hitting thread's own subscriber. A callsite first hit by another test's thread
-    /// (no subscriber there) while this test's scoped one was in place was cached as "never",
-    /// and this test captured 0 lines. A global subscriber is every thread's subscriber, so
-    /// every interest includes it; it writes only into the buffer of a thread that captures.
-    fn capture_logs(f: impl FnOnce()) -> String {
-        static INSTALL: std::sync::Once = std::sync::Once::new();
-        INSTALL.call_once(|| {
-            let subscriber = tracing_subscriber::fmt()
-                .with_max_level(tracing::Level::DEBUG)
-                .with_ansi(false)
-                .with_writer(|| ThreadBuffer)
-                .finish();
-            tracing::subscriber::set_global_default(subscriber)
-                .expect("no other global subscriber in this test binary");
-            // Interests cached before there was a subscriber are computed again.
-            tracing::callsite::rebuild_interest_cache();
-        });
-        CAPTURED.with(|captured| *captured.borrow_mut() = Some(Vec::new()));
-        f();
-        let bytes = CAPTURED.with(|captured| captured.borrow_mut().take());
-        String::from_utf8(bytes.unwrap_or_default()).unwrap()
-    }
-
     #[test]
     fn an_outage_is_logged_once_as_a_warning() {
         let url = format!("redis://:hunter2@127.0.0.1:{}", closed_port());
         let cache = RedisCache::new(RedisConfig::from_url(&url).unwrap()).unwrap();
-        // A current-thread runtime: every log line comes from this thread.
-        let text = capture_logs(|| {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            for _ in 0..3 {
-                rt.block_on(cache.get("k")).unwrap_err();
-            }
-        });
+        // A current-thread runtime: every log line comes from this thread, the only one
+        // recorded.
+        let ((), logs) =
+            easy_cache_test_support::capture_logs_async(tracing::Level::DEBUG, async {
+                for _ in 0..3 {
+                    cache.get("k").await.unwrap_err();
+                }
+            });
+        let text = logs.text();
         let warnings = text.lines().filter(|l| l.contains("WARN")).count();
         let repeats = text.lines().filter(|l| l.contains("still failing")).count();
         assert_eq!((warnings, repeats), (1, 2), "{text}");

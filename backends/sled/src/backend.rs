@@ -290,37 +290,12 @@ impl CacheInstance for SledCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::{
-        io,
-        time::{Duration, Instant},
-    };
+    use std::time::{Duration, Instant};
 
-    /// Collects what a `tracing_subscriber::fmt` subscriber writes.
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl io::Write for Captured {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    /// Runs `f` with logs captured; returns its output and the log text.
+    /// Runs `f` with its DEBUG and above logs captured; returns its output and the log text.
     fn logged<T>(f: impl FnOnce() -> T) -> (T, String) {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .with_max_level(tracing::Level::DEBUG)
-            .finish();
-        let out = tracing::subscriber::with_default(subscriber, f);
-        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-        (out, log)
+        let (out, logs) = easy_cache_test_support::capture_logs(tracing::Level::DEBUG, f);
+        (out, logs.text())
     }
 
     #[test]
