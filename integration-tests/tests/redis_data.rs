@@ -337,7 +337,8 @@ async fn versions_cache() -> MultiplexedConnection {
 async fn version_keys_live_as_long_as_their_longest_entry_on_redis() {
     let mut conn = versions_cache().await;
     let ns = namespace("versions");
-    let version = format!("ec:t:{ns}:tag");
+    // The tag template writes `ns` as a key part (escaped), as the handle would.
+    let version = easy_cache::tag_version_key(&easy_cache::create_tag_cache_key!(ns, "tag"));
 
     short_lived(&ns, 1).await;
     let ttl = pttl(&mut conn, &version).await;
@@ -366,7 +367,7 @@ async fn version_keys_live_as_long_as_their_longest_entry_on_redis() {
     assert_eq!(pttl(&mut conn, &version).await, -1);
 
     easy_cache::using_alias(VERSIONS_ALIAS)
-        .invalidate_cache_tags(format!("{ns}:tag"))
+        .invalidate_cache_tags(easy_cache::create_tag_cache_key!(ns, "tag"))
         .await
         .unwrap();
     assert_eq!(
@@ -389,7 +390,11 @@ async fn version_keys_of_expired_entries_leave_nothing_behind_on_redis() {
     for n in 0..1000 {
         assert_eq!(brief(&ns, n).await, n);
     }
-    let pattern = format!("ec:t:{ns}:many:*");
+    // `ns` as the tag template writes it: an escaped key part.
+    let pattern = format!(
+        "{}:many:*",
+        easy_cache::tag_version_key(&easy_cache::create_tag_cache_key!(ns))
+    );
     let scan = |conn: &mut MultiplexedConnection| {
         let mut conn = conn.clone();
         let pattern = pattern.clone();

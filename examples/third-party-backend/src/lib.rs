@@ -162,6 +162,20 @@ impl CacheInstance for MapCache {
     async fn delete(&self, key: &str) -> Result<bool> {
         Ok(self.entries().remove(key).is_some_and(|e| live(&e)))
     }
+
+    /// Optional, but a backend with lifetimes should have it: the engine keeps tag and
+    /// prefix versions alive with it as long as the entries that need them.
+    async fn keep_alive(&self, key: &str, timeout: Timeout) -> Result<()> {
+        let wanted = self.deadline(timeout);
+        if let Some(entry) = self.entries().get_mut(key).filter(|e| live(e)) {
+            // `None` (never) is the longest; a later deadline wins over an earlier one.
+            entry.1 = match (entry.1, wanted) {
+                (Some(now), Some(wanted)) => Some(now.max(wanted)),
+                _ => None,
+            };
+        }
+        Ok(())
+    }
 }
 
 fn build(url: &str) -> Result<Arc<dyn CacheInstance>> {
