@@ -3,9 +3,12 @@
 //! unit and integration tests share one implementation.
 //!
 //! [`capture_logs`] records what a closure logs through `tracing`, reliably while other
-//! tests of the same binary run in parallel.
+//! tests of the same binary run in parallel; [`secrets`] holds the shared pieces of the
+//! "no password reaches an error" property of the URL parsers.
 
 #![forbid(unsafe_code)]
+
+pub mod secrets;
 
 use std::{cell::RefCell, fmt, io, sync::Once};
 use tracing::{Level, Metadata, subscriber::Interest};
