@@ -212,7 +212,9 @@ impl CacheInstance for MemoryCache {
         Ok(matches!(removed, CompResult::Removed(_)))
     }
 
-    /// Serialized with `delete` and `add` of the key (moka's compute lock). A plain `set` of
+    /// Serialized with `delete` of the key (both take moka's compute lock), so a deleted key
+    /// stays deleted. An `add` cannot slip in between its read and its write either: the key
+    /// is present then, and only a `delete`, which waits, could make room. A plain `set` of
     /// the same key at the same moment may be undone by it: the engine never `set`s a
     /// version key, the only keys it keeps alive.
     async fn keep_alive(&self, key: &str, timeout: Timeout) -> Result<()> {
