@@ -2,8 +2,10 @@
 
 #![forbid(unsafe_code)]
 
-mod derive_ecached;
 mod ecached;
+mod errors;
+mod paths;
+mod property;
 
 use proc_macro::TokenStream;
 
@@ -12,8 +14,12 @@ use proc_macro::TokenStream;
 /// methods) to invalidate or refresh entries. Arguments, all optional: `key` (template,
 /// list of parameter names, or function), `timeout`, `tags`, `prefix` (the first four may be
 /// positional), `cache_alias` or `cache_instance`, `single_flight`, `single_flight_wait`,
-/// `cache_none`, `codec`,
-/// `version`. The guide's "Getting started" chapter covers each.
+/// `cache_none`, `codec`, `version`, and `crate = "path"`: where generated code finds
+/// easy-cache (default `::easy_cache`), for a renamed dependency or a crate that re-exports
+/// easy-cache. The guide's "Getting started" chapter covers each.
+///
+/// A mistake is a compile error at its place; every mistake of a call shows at once, and
+/// the function and its handle stay declared, so their callers add no errors of their own.
 ///
 /// ```
 /// use easy_cache::ecached;
@@ -37,7 +43,9 @@ pub fn ecached(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// Cached properties and key identity for a struct: each
 /// `#[ecached(property = name, returns = Type, ...)]` becomes a cached async getter computed
 /// by `compute_<name>` (or `compute = path`), with every `#[ecached]` option and a handle
-/// `Type::<name>_cache()`; fields marked `#[ecached(id)]` make the struct a key part.
+/// `Type::<name>_cache()`; fields marked `#[ecached(id)]` make the struct a key part. An
+/// attribute of its own, `#[ecached(crate = "path")]`, says where easy-cache is (default
+/// `::easy_cache`), as `#[ecached]`'s `crate` option does.
 ///
 /// ```
 /// use easy_cache::ECached;
@@ -64,5 +72,5 @@ pub fn ecached(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_derive(ECached, attributes(ecached))]
 pub fn derive_ecached(input: TokenStream) -> TokenStream {
-    derive_ecached::expand(input.into()).into()
+    property::expand(input.into()).into()
 }

@@ -1,6 +1,8 @@
 //! Parsing `#[ecached(...)]` arguments, positional as in the seed
 //! (`key, timeout, tags, prefix`) and by name.
 
+use crate::errors::Errors;
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Expr, ExprLit, Ident, Lit, LitStr, Token};
@@ -52,9 +54,11 @@ pub(crate) struct Options {
     pub cache_none: bool,
     pub codec: Option<syn::Path>,
     pub version: u64,
+    /// The root of emitted paths (`crate = "..."`); `None` is `::easy_cache`.
+    pub krate: Option<syn::Path>,
 }
 
-const KNOWN: &str = "key, timeout, tags, prefix, cache_alias, cache_instance, single_flight, single_flight_wait, cache_none, codec, version";
+const KNOWN: &str = "key, timeout, tags, prefix, cache_alias, cache_instance, single_flight, single_flight_wait, cache_none, codec, version, crate";
 const POSITIONAL: [&str; 4] = ["key", "timeout", "tags", "prefix"];
 
 enum Arg {
@@ -64,8 +68,9 @@ enum Arg {
 
 impl Parse for Arg {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        if input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
-            let name: Ident = input.parse()?;
+        // `parse_any`: `crate` is a keyword.
+        if input.peek(Ident::peek_any) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
+            let name = Ident::parse_any(input)?;
             input.parse::<Token![=]>()?;
             Ok(Arg::Named(name, input.parse()?))
         } else {
@@ -82,10 +87,9 @@ impl Parse for Args {
     }
 }
 
-impl Options {
-    pub(crate) fn parse(attr: proc_macro2::TokenStream) -> syn::Result<Self> {
-        let args: Args = syn::parse2(attr)?;
-        let mut options = Options {
+impl Default for Options {
+    fn default() -> Self {
+        Options {
             key: KeySpec::Auto,
             timeout: TimeoutSpec::Backend,
             tags: None,
@@ -96,6 +100,17 @@ impl Options {
             cache_none: true,
             codec: None,
             version: 0,
+            krate: None,
+        }
+    }
+}
+
+impl Options {
+    /// The arguments; a wrong one is pushed to `errors` and the others still read.
+    pub(crate) fn parse(attr: proc_macro2::TokenStream, errors: &Errors) -> Self {
+        let mut options = Options::default();
+        let Some(args) = errors.ok(syn::parse2::<Args>(attr)) else {
+            return options;
         };
         let mut seen: Vec<String> = Vec::new();
         let mut positional = 0;
@@ -108,16 +123,15 @@ impl Options {
                 }
                 Arg::Positional(value) => {
                     if named_started {
-                        return Err(syn::Error::new_spanned(
-                            value,
-                            "positional arguments must come before named ones",
-                        ));
+                        errors.spanned(value, "positional arguments must come before named ones");
+                        continue;
                     }
                     let Some(name) = POSITIONAL.get(positional) else {
-                        return Err(syn::Error::new_spanned(
+                        errors.spanned(
                             value,
                             "too many positional arguments: #[ecached] takes key, timeout, tags, prefix in that order",
-                        ));
+                        );
+                        continue;
                     };
                     positional += 1;
                     let span = syn::spanned::Spanned::span(&value);
@@ -125,12 +139,13 @@ impl Options {
                 }
             };
             if seen.contains(&name) {
-                return Err(syn::Error::new(span, format!("`{name}` is given twice")));
+                errors.push(syn::Error::new(span, format!("`{name}` is given twice")));
+                continue;
             }
             seen.push(name.clone());
-            options.set(&name, span, value)?;
+            errors.ok(options.set(&name, span, value));
         }
-        Ok(options)
+        options
     }
 
     fn set(&mut self, name: &str, span: proc_macro2::Span, value: Expr) -> syn::Result<()> {
@@ -218,6 +233,7 @@ impl Options {
                     ));
                 }
             },
+            "crate" => self.krate = Some(crate::paths::parse_crate_option(&value)?),
             _ => {
                 return Err(syn::Error::new(
                     span,

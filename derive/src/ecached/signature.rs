@@ -1,5 +1,6 @@
 //! What the macro needs to know of the decorated function's signature.
 
+use crate::errors::Errors;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::visit::Visit;
@@ -37,13 +38,15 @@ pub(crate) struct Signature {
 }
 
 impl Signature {
-    pub(crate) fn analyze(item: &ItemFn) -> syn::Result<Self> {
+    /// The signature's parts; what #[ecached] cannot cache is pushed to `errors`, and the
+    /// rest still read (a handle's shape needs the parameters).
+    pub(crate) fn analyze(item: &ItemFn, errors: &Errors) -> Self {
         let sig = &item.sig;
         if sig.asyncness.is_none() {
-            return Err(syn::Error::new_spanned(
+            errors.spanned(
                 sig.fn_token,
                 "#[ecached] caches async functions: make this an `async fn`",
-            ));
+            );
         }
         let generic_names: Vec<String> = sig
             .generics
@@ -61,10 +64,10 @@ impl Signature {
                     if r.mutability.is_some() && r.reference.is_some()
                         || mentions_mut_reference(&r.ty) && r.colon_token.is_some()
                     {
-                        return Err(syn::Error::new_spanned(
+                        errors.spanned(
                             r,
                             "#[ecached] does not support `&mut self`: a cache hit would skip the method's changes to `self`",
-                        ));
+                        );
                     }
                     self_token = Some(r.self_token);
                     receiver = Some(if r.reference.is_some() || r.colon_token.is_some() {
@@ -89,24 +92,24 @@ impl Signature {
         }
         if let ReturnType::Type(_, ty) = &sig.output {
             if contains_impl_trait(ty) {
-                return Err(syn::Error::new_spanned(
+                errors.spanned(
                     ty,
                     "#[ecached] cannot cache an `impl Trait` return type: name the type",
-                ));
+                );
             }
         }
         let output = match &sig.output {
             ReturnType::Default => syn::parse_quote!(()),
             ReturnType::Type(_, ty) => (**ty).clone(),
         };
-        Ok(Signature {
+        Signature {
             name: sig.ident.clone(),
             receiver,
             self_token,
             params,
             unnamed,
             output,
-        })
+        }
     }
 
     /// Bindings that shadow every parameter with its view, and `self` as `__ec_self`.
@@ -280,16 +283,25 @@ fn is_static(ty: &Type, generic_names: &[String]) -> bool {
 mod tests {
     use super::*;
 
-    fn sig(item: &str) -> syn::Result<Signature> {
-        Signature::analyze(&syn::parse_str(item).unwrap())
+    /// The signature, and whether it was refused.
+    fn analyzed(item: &str) -> (Signature, bool) {
+        let errors = Errors::new();
+        let sig = Signature::analyze(&syn::parse_str(item).unwrap(), &errors);
+        let refused = !errors.is_empty();
+        drop(errors.finish());
+        (sig, refused)
+    }
+
+    fn refused(item: &str) -> bool {
+        analyzed(item).1
     }
 
     #[test]
     fn views_and_static_detection() {
-        let s = sig(
+        let (s, refused) = analyzed(
             "async fn f<T: Clone>(a: u64, b: &'a str, c: Option<&str>, d: Vec<T>, e: String, g: Option<&'b str>) {}",
-        )
-        .unwrap();
+        );
+        assert!(!refused);
         let views: Vec<String> = s
             .params
             .iter()
@@ -316,10 +328,10 @@ mod tests {
 
     #[test]
     fn rejects_sync_functions_mut_self_and_impl_trait() {
-        assert!(sig("fn f() {}").is_err());
-        assert!(sig("async fn f(&mut self) {}").is_err());
-        assert!(sig("async fn f(self: &mut Self) {}").is_err());
-        assert!(sig("async fn f() -> impl Sized {}").is_err());
-        assert!(sig("async fn f(self: std::sync::Arc<Self>) {}").is_ok());
+        assert!(refused("fn f() {}"));
+        assert!(refused("async fn f(&mut self) {}"));
+        assert!(refused("async fn f(self: &mut Self) {}"));
+        assert!(refused("async fn f() -> impl Sized {}"));
+        assert!(!refused("async fn f(self: std::sync::Arc<Self>) {}"));
     }
 }

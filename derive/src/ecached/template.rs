@@ -6,6 +6,7 @@
 //! `{x:raw}` and format specs (`{n:05}`) write the formatted text as it is.
 
 use super::signature::Signature;
+use crate::paths::Paths;
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::LitStr;
@@ -111,8 +112,15 @@ impl Template {
     /// Names resolve to the function's own tokens, not to tokens spanned by the template:
     /// a template written inside a wrapper macro (`macro_rules!`) carries that macro's
     /// hygiene, which would keep it apart from the method's `self` and parameters.
-    pub(crate) fn write_into(&self, out: &syn::Ident, sig: &Signature) -> TokenStream {
+    pub(crate) fn write_into(
+        &self,
+        out: &syn::Ident,
+        sig: &Signature,
+        paths: &Paths,
+    ) -> TokenStream {
         let span = self.span;
+        let paths = paths.spanned(span);
+        let (krate, private) = (paths.krate(), paths.private());
         let parts = self.segments.iter().map(|segment| match segment {
             Segment::Text(text) => quote_spanned!(span=> #out.push_str(#text);),
             Segment::Placeholder { root, fields, spec } => {
@@ -129,8 +137,8 @@ impl Template {
                 });
                 let value = quote_spanned!(span=> &#root #(#fields)*);
                 match spec.as_deref() {
-                    None => quote_spanned!(span=> (&::easy_cache::__private::KeyWriter(#value)).write_to(&mut #out);),
-                    Some("hash") => quote_spanned!(span=> ::easy_cache::write_hashed(|__ec_part| (&::easy_cache::__private::KeyWriter(#value)).write_to(__ec_part), &mut #out);),
+                    None => quote_spanned!(span=> (&#private::KeyWriter(#value)).write_to(&mut #out);),
+                    Some("hash") => quote_spanned!(span=> #krate::write_hashed(|__ec_part| (&#private::KeyWriter(#value)).write_to(__ec_part), &mut #out);),
                     Some("raw") => quote_spanned!(span=> let _ = ::std::fmt::Write::write_fmt(&mut #out, format_args!("{}", #value));),
                     Some(spec) => {
                         let format = format!("{{:{spec}}}");

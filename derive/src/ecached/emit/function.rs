@@ -1,0 +1,173 @@
+//! The cached function: the user's signature around a call of `FnCache::call` that builds
+//! the key, version keys and timeout, then runs the user's body on a miss.
+
+use super::version_keys::PREFIX_VERSION_PREFIX_LEN;
+use super::{Emitter, build_string, out_ident};
+use crate::ecached::options::TimeoutSpec;
+use crate::ecached::plan::{PrefixPlan, TagsPlan};
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{ItemFn, Type};
+
+impl Emitter<'_> {
+    fn timeout_code(&self) -> TokenStream {
+        let (krate, private) = (self.paths.krate(), self.paths.private());
+        match &self.options.timeout {
+            TimeoutSpec::Backend => quote!(#krate::Timeout::Default),
+            TimeoutSpec::Seconds(expr) => {
+                quote!(#krate::IntoTimeout::into_timeout(::std::time::Duration::from_secs_f64((#expr) as f64)))
+            }
+            TimeoutSpec::Expr(expr) => {
+                let args = self.sig.view_tuple(&self.sig.everything());
+                quote!(#private::produce_timeout(&(#expr), #args, &__ec_meta))
+            }
+        }
+    }
+
+    fn needs_meta(&self) -> bool {
+        self.plan.key_needs_meta()
+            || self.plan.tags_need_meta()
+            || matches!(self.options.timeout, TimeoutSpec::Expr(_))
+    }
+
+    fn policy(&self) -> TokenStream {
+        let krate = self.paths.krate();
+        match last_segment(&self.sig.output).as_deref() {
+            Some("Result") => quote!(#krate::OkOnly),
+            Some("Option") if !self.options.cache_none => quote!(#krate::SomeOnly),
+            _ => quote!(#krate::Plain),
+        }
+    }
+
+    fn codec(&self) -> TokenStream {
+        let krate = self.paths.krate();
+        match &self.options.codec {
+            Some(path) => quote!(#path),
+            None => quote!(#krate::DefaultCodec),
+        }
+    }
+
+    /// Stamped on stored entries: a changed return type, codec or `version` misses.
+    fn fingerprint(&self) -> u64 {
+        let output = &self.sig.output;
+        // The codec as the user wrote it, or the default's name without the crate root,
+        // so the `crate` option does not change the fingerprint.
+        let codec = match &self.options.codec {
+            Some(path) => quote!(#path),
+            None => quote!(::easy_cache::DefaultCodec),
+        };
+        fnv1a(&format!(
+            "{} | {} | {}",
+            quote!(#output),
+            codec,
+            self.options.version
+        ))
+    }
+
+    pub(crate) fn cached_fn(&self) -> TokenStream {
+        let (krate, private) = (self.paths.krate(), self.paths.private());
+        let ItemFn {
+            attrs,
+            vis,
+            sig,
+            block,
+        } = self.func;
+        let fn_cache = self.fn_cache_static();
+        let views = self.sig.view_bindings();
+        let meta = self.needs_meta().then(|| self.meta_binding());
+        let prefix = self.plan.prefix.as_ref().map(|p| match p {
+            // One string for the prefix and its version key: the key reads the prefix from it.
+            PrefixPlan::Template(t) => {
+                let out = out_ident();
+                let writes = t.write_into(&out, self.sig, &self.paths);
+                let built = build_string(
+                    quote!(#out.push_str(#krate::PREFIX_VERSION_PREFIX); #writes),
+                    PREFIX_VERSION_PREFIX_LEN + t.capacity_hint(),
+                );
+                quote! {
+                    let __ec_prefix_vk: ::std::string::String = #built;
+                    let __ec_prefix: &str = &__ec_prefix_vk[#krate::PREFIX_VERSION_PREFIX.len()..];
+                }
+            }
+            PrefixPlan::Function(_) => {
+                let code = self.prefix_code(p);
+                quote!(let __ec_prefix: ::std::string::String = #code;)
+            }
+        });
+        let key = self.key_code();
+        let (version_keys, versions) = self.version_keys();
+        let timeout = self.timeout_code();
+        let (codec, policy, output) = (self.codec(), self.policy(), &self.sig.output);
+        let fingerprint = self.fingerprint();
+        let dynamic_tags = match &self.plan.tags {
+            Some(TagsPlan::Function(expr)) => {
+                let types = self.sig.view_types(&self.sig.everything());
+                let function = self.function_path();
+                quote!(::std::option::Option::Some(&|__ec_value: &<#policy as #krate::ReturnPolicy<#output>>::Value| -> ::std::vec::Vec<::std::string::String> {
+                    #private::produce_tags_after(
+                        &(#expr),
+                        ::std::marker::PhantomData::<(#(#types,)*)>,
+                        &#krate::Meta::after_call(#function, __ec_value),
+                    )
+                }))
+            }
+            _ => quote!(::std::option::Option::None),
+        };
+        quote! {
+            #(#attrs)*
+            #vis #sig {
+                #fn_cache
+                #[allow(dead_code)]
+                const __EC_IN_HANDLE: bool = false;
+                #[allow(unused_variables, clippy::needless_borrow, clippy::borrow_deref_ref, clippy::useless_conversion)]
+                let (__ec_key, __ec_vk, __ec_timeout) = {
+                    #[allow(unused_imports)]
+                    use #private::{ViaDisplay as _, ViaKeyPart as _};
+                    #views
+                    #meta
+                    #prefix
+                    let __ec_key: ::std::string::String = #key;
+                    (__ec_key, #version_keys, #timeout)
+                };
+                let __ec_versions = #versions;
+                #krate::FnCache::call::<#codec, #policy, #output, _>(
+                    &__EC_CACHE,
+                    #krate::CallSpec {
+                        key: &__ec_key,
+                        versions: &__ec_versions,
+                        timeout: __ec_timeout,
+                        fingerprint: #fingerprint,
+                    },
+                    #dynamic_tags,
+                    async move {
+                        // Fixes the async block's output to the declared return type, so a
+                        // `return` or `?` in the body converts as in the original function.
+                        #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::let_unit_value, clippy::needless_return)]
+                        if false {
+                            let __ec_never: #output = loop {};
+                            return __ec_never;
+                        }
+                        #block
+                    },
+                )
+                .await
+            }
+        }
+    }
+}
+
+fn last_segment(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+        Type::Paren(inner) => last_segment(&inner.elem),
+        Type::Group(inner) => last_segment(&inner.elem),
+        _ => None,
+    }
+}
+
+/// FNV-1a: a stable hash of the return type's tokens, so a changed type misses.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
