@@ -305,3 +305,46 @@ fn names_template(array: &syn::ExprArray) -> syn::Result<LitStr> {
         syn::spanned::Spanned::span(array),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn every_wrong_argument_is_reported_and_the_rest_still_read() {
+        let errors = Errors::new();
+        let options = Options::parse(
+            quote!(
+                "user:{id}",
+                timeot = 5,
+                cache_none = 1,
+                single_flight = false,
+                crate = 7
+            ),
+            &errors,
+        );
+        let messages: Vec<String> = errors
+            .finish()
+            .into_iter()
+            .filter_map(|token| match token {
+                proc_macro2::TokenTree::Group(group) => Some(group.stream().to_string()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(matches!(options.key, KeySpec::Template(_)));
+        assert!(!options.single_flight);
+        assert!(options.krate.is_none());
+    }
+
+    #[test]
+    fn crate_is_a_named_argument_despite_being_a_keyword() {
+        let errors = Errors::new();
+        let options = Options::parse(quote!(crate = "my_app::cache", version = 2), &errors);
+        assert!(errors.finish().is_empty());
+        let root = options.krate.unwrap();
+        assert_eq!(quote!(#root).to_string(), "my_app :: cache");
+        assert_eq!(options.version, 2);
+    }
+}
