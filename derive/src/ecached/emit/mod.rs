@@ -16,12 +16,12 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::{ItemFn, LitStr};
 
 pub(crate) struct Emitter<'a> {
-    pub func: &'a ItemFn,
-    pub options: &'a Options,
-    pub sig: &'a Signature,
-    pub plan: &'a Plan,
+    func: &'a ItemFn,
+    options: &'a Options,
+    sig: &'a Signature,
+    plan: &'a Plan,
     /// Where emitted paths start (the `crate` option).
-    pub paths: Paths,
+    paths: Paths,
 }
 
 impl<'a> Emitter<'a> {
