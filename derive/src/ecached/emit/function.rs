@@ -1,8 +1,7 @@
 //! The cached function: the user's signature around a call of `FnCache::call` that builds
 //! the key, version keys and timeout, then runs the user's body on a miss.
 
-use super::version_keys::PREFIX_VERSION_PREFIX_LEN;
-use super::{Emitter, build_string, out_ident};
+use super::{Emitter, PREFIX_VERSION_PREFIX_LEN, build_string, out_ident};
 use crate::ecached::options::TimeoutSpec;
 use crate::ecached::plan::{PrefixPlan, TagsPlan};
 use proc_macro2::TokenStream;

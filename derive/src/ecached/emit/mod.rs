@@ -15,6 +15,10 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::{ItemFn, LitStr};
 
+/// The length of `easy_cache_core::PREFIX_VERSION_PREFIX`, a capacity hint only (the
+/// function builds its prefix and the prefix's version key in one string).
+const PREFIX_VERSION_PREFIX_LEN: usize = 5;
+
 pub(crate) struct Emitter<'a> {
     func: &'a ItemFn,
     options: &'a Options,

@@ -9,8 +9,6 @@ use syn::LitStr;
 
 /// Must equal `easy_cache_core::TAG_VERSION_PREFIX` (checked by an integration test).
 const TAG_VERSION_PREFIX: &str = "ec:t:";
-/// The length of `easy_cache_core::PREFIX_VERSION_PREFIX`, a capacity hint only.
-pub(super) const PREFIX_VERSION_PREFIX_LEN: usize = 5;
 
 impl Emitter<'_> {
     /// `(version keys, versions as &str)` statements for the call.
