@@ -19,6 +19,8 @@ pub(crate) struct Property {
     options: Vec<TokenStream>,
 }
 
+/// One `name = value` of a struct-level `#[ecached(...)]`; `returns` takes a type, the
+/// others an expression.
 struct PropertyArg {
     name: Ident,
     value: TokenStream,
