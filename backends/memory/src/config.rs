@@ -1,6 +1,6 @@
 //! Configuration of the in-memory backend, parsed from `memory://?...` URLs.
 
-use easy_cache_core::{Error, ErrorKind, Result, shown_in_error};
+use easy_cache_core::{BackendUrl, Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -33,6 +33,9 @@ pub struct MemoryConfig {
 /// ```
 pub const DEFAULT_MAX_CAPACITY: u64 = 100_000;
 
+/// The options a `memory://` URL takes.
+const OPTIONS: [&str; 3] = ["max_capacity", "max_bytes", "default_timeout"];
+
 impl Default for MemoryConfig {
     fn default() -> Self {
         MemoryConfig {
@@ -57,59 +60,42 @@ impl MemoryConfig {
     /// assert!(err.message().contains("colour"));
     /// ```
     pub fn from_url(url: &str) -> Result<Self> {
-        // Errors show the URL without its secrets.
-        let shown = || easy_cache_core::redact_url(url);
-        let rest = url.strip_prefix("memory://").ok_or_else(|| {
-            Error::new(
+        Self::from_backend_url(&BackendUrl::parse_as(url, &[crate::SCHEME])?)
+    }
+
+    /// Reads a parsed `memory://` URL, with any options merged into it.
+    ///
+    /// ```
+    /// use easy_cache_core::BackendUrl;
+    /// use easy_cache_memory::MemoryConfig;
+    /// let mut url = BackendUrl::parse("memory://")?;
+    /// url.options.insert("max_capacity", "500");
+    /// assert_eq!(MemoryConfig::from_backend_url(&url)?.max_capacity, Some(500));
+    /// # Ok::<(), easy_cache_core::Error>(())
+    /// ```
+    pub fn from_backend_url(url: &BackendUrl) -> Result<Self> {
+        url.expect_scheme(&[crate::SCHEME])?;
+        if url.userinfo.is_some() || !url.hosts.is_empty() || !url.path.is_empty() {
+            return Err(Error::new(
                 ErrorKind::Config,
-                format!("`{}` is not a memory:// URL", shown()),
-            )
-        })?;
-        let query = match rest.split_once('?') {
-            Some(("", query)) => query,
-            None if rest.is_empty() => "",
-            _ => {
-                return Err(Error::new(
-                    ErrorKind::Config,
-                    format!(
-                        "memory:// URLs take no host or path, only options: `{}`",
-                        shown()
-                    ),
-                ));
-            }
-        };
-        let mut config = MemoryConfig::default();
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let (shown_name, shown_value) = (shown_in_error(name), shown_in_error(value));
-            let number = || {
-                value.parse::<u64>().map_err(|_| {
-                    Error::new(
-                        ErrorKind::Config,
-                        format!("memory:// option {shown_name} must be a whole number, got {shown_value}"),
-                    )
-                })
-            };
-            match name {
-                "max_capacity" => {
-                    config.max_capacity = Some(number()?);
-                    config.max_bytes = None;
-                }
-                "max_bytes" => {
-                    config.max_bytes = Some(number()?);
-                    config.max_capacity = None;
-                }
-                "default_timeout" => config.default_timeout = Some(Duration::from_secs(number()?)),
-                _ => {
-                    return Err(Error::new(
-                        ErrorKind::Config,
-                        format!(
-                            "unknown memory:// option {shown_name} (known: max_capacity, max_bytes, default_timeout)"
-                        ),
-                    ));
-                }
-            }
+                format!(
+                    "memory:// URLs take no host or path, only options: `{}`",
+                    url.redacted()
+                ),
+            ));
         }
+        let mut options = url.options.clone();
+        let mut config = MemoryConfig::default();
+        // The bounds replace each other: the one given last wins.
+        let last_bound = options.last_of(&["max_capacity", "max_bytes"]);
+        let (max_capacity, max_bytes) = (options.u64("max_capacity")?, options.u64("max_bytes")?);
+        match last_bound {
+            Some("max_capacity") => config = config.max_capacity(max_capacity.unwrap_or_default()),
+            Some(_) => config = config.max_bytes(max_bytes.unwrap_or_default()),
+            None => {}
+        }
+        config.default_timeout = options.seconds("default_timeout")?;
+        options.finish(&OPTIONS)?;
         if config.max_capacity == Some(0) || config.max_bytes == Some(0) {
             return Err(Error::new(
                 ErrorKind::Config,

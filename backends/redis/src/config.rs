@@ -1,7 +1,7 @@
 //! Configuration of the Redis backend, parsed from `redis://`, `rediss://`, `redis+unix://`
 //! and `redis+cluster://` URLs.
 
-use easy_cache_core::{Error, ErrorKind, Result, percent_decode, shown_from_url, shown_in_error};
+use easy_cache_core::{BackendUrl, Error, ErrorKind, Result, shown_in_error};
 use serde::{Deserialize, Serialize};
 use std::{fmt, time::Duration};
 
@@ -40,8 +40,8 @@ pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 250;
 /// ```
 pub const DEFAULT_WAIT_TIMEOUT_MS: u64 = 100;
 
-/// The options a URL may carry.
-const OPTION_NAMES: [&str; 11] = [
+/// The options a redis URL takes.
+const OPTIONS: [&str; 11] = [
     "timeout_ms",
     "connect_timeout_ms",
     "default_timeout",
@@ -250,156 +250,102 @@ impl RedisConfig {
     /// assert!(!err.to_string().contains("s3cret"));
     /// ```
     pub fn from_url(url: &str) -> Result<Self> {
+        Self::from_backend_url(&BackendUrl::parse_as(url, &crate::SCHEMES)?)
+    }
+
+    /// Reads a parsed URL of one of the schemes above, with any options merged into it,
+    /// and validates it.
+    ///
+    /// ```
+    /// use easy_cache_core::BackendUrl;
+    /// use easy_cache_redis::RedisConfig;
+    /// let mut url = BackendUrl::parse("redis+cluster://h1:7000,h2:7000")?;
+    /// url.options.insert("password", "p%41&x=1");
+    /// let config = RedisConfig::from_backend_url(&url)?;
+    /// assert_eq!(config.nodes, ["h1:7000", "h2:7000"]);
+    /// assert_eq!(config.password.as_deref(), Some("p%41&x=1"));
+    /// # Ok::<(), easy_cache_core::Error>(())
+    /// ```
+    pub fn from_backend_url(url: &BackendUrl) -> Result<Self> {
+        url.expect_scheme(&crate::SCHEMES)?;
         let bad = |message: String| Error::new(ErrorKind::Config, message);
-        let shown = easy_cache_core::redact_url(url);
         // Every piece of the URL an error quotes goes through `show`: a password with an
         // unescaped `/ ? # @` lands where a host, a path or an option belongs.
-        let show = |piece: &str| shown_from_url(piece, url);
-        let (scheme, rest) = url
-            .split_once("://")
-            .ok_or_else(|| bad(format!("`{shown}` is not a redis:// URL")))?;
-        let (mut config, tls) = match scheme {
-            "redis" => (RedisConfig::new(String::new()), false),
-            "rediss" => (RedisConfig::new(String::new()), true),
-            "redis+unix" => (RedisConfig::unix(String::new()), false),
-            "redis+cluster" => (RedisConfig::cluster(Vec::<String>::new()), false),
-            "rediss+cluster" => (RedisConfig::cluster(Vec::<String>::new()), true),
-            _ => {
-                return Err(bad(format!(
-                    "`{shown}`: unknown scheme {} (redis, rediss, redis+unix, \
-                     redis+cluster, rediss+cluster)",
-                    show(scheme)
-                )));
-            }
+        let show = |piece: &str| url.show(piece);
+        let scheme = url.scheme.as_str();
+        let mut config = match scheme {
+            "redis" | "rediss" => RedisConfig::new(String::new()),
+            "redis+unix" => RedisConfig::unix(String::new()),
+            _ => RedisConfig::cluster(Vec::<String>::new()),
         };
-        config.tls = tls;
-        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let rest = rest.split_once('#').map_or(rest, |(r, _)| r);
-        // The userinfo ends at the last `@` before the path (a password may contain `@`
-        // only escaped, but be lenient with `/` inside it for unix URLs).
-        let (authority, path) = match config.topology {
-            Topology::Unix => match rest.rsplit_once('@') {
-                Some((userinfo, path)) => (userinfo, path),
-                None => ("", rest),
-            },
-            _ => rest.split_once('/').unwrap_or((rest, "")),
-        };
-        let hosts = match config.topology {
-            Topology::Unix => {
-                if !authority.is_empty() {
-                    config.read_userinfo(authority)?;
-                }
-                ""
-            }
-            _ => match authority.rsplit_once('@') {
-                Some((userinfo, hosts)) => {
-                    config.read_userinfo(userinfo)?;
-                    hosts
-                }
-                None => authority,
-            },
-        };
+        config.tls = scheme.starts_with("rediss");
+        if let Some(userinfo) = &url.userinfo {
+            config.username = Some(userinfo.user.clone()).filter(|u| !u.is_empty());
+            config.password = userinfo.password.clone().filter(|p| !p.is_empty());
+        }
+        // The path after its first `/`: a database number, or nothing.
+        let after_slash = url.path.strip_prefix('/').unwrap_or(&url.path);
         match config.topology {
             Topology::Standalone => {
-                config.nodes = vec![parse_node(hosts, scheme, &show)?];
-                let db = path.trim_end_matches('/');
+                config.nodes = vec![parse_node(&url.hosts.join(","), scheme, &show)?];
+                let db = after_slash.trim_end_matches('/');
                 if !db.is_empty() {
                     config.db = parse_db(db, &show)?;
                 }
             }
             Topology::Cluster => {
-                config.nodes = hosts
-                    .split(',')
-                    .map(|h| parse_node(h, scheme, &show))
-                    .collect::<Result<_>>()?;
-                if !path.trim_end_matches('/').is_empty() {
+                config.nodes = if url.hosts.is_empty() {
+                    vec![parse_node("", scheme, &show)?]
+                } else {
+                    url.hosts
+                        .iter()
+                        .map(|h| parse_node(h, scheme, &show))
+                        .collect::<Result<_>>()?
+                };
+                if !after_slash.trim_end_matches('/').is_empty() {
                     return Err(bad(format!(
-                        "{scheme}:// URLs take no path (`{shown}`): a cluster has only \
-                         database 0; list nodes as host:port,host:port"
+                        "{scheme}:// URLs take no path (`{}`): a cluster has only \
+                         database 0; list nodes as host:port,host:port",
+                        url.redacted()
                     )));
                 }
             }
             Topology::Unix => {
-                let path = percent_decode(path, "redis+unix", "socket path")?;
-                if !path.starts_with('/') {
+                if !url.hosts.is_empty() || !url.path.starts_with('/') {
                     return Err(bad(format!(
                         "redis+unix:// needs an absolute socket path, as in \
-                         redis+unix:///run/redis.sock (got `{shown}`)"
+                         redis+unix:///run/redis.sock (got `{}`)",
+                        url.redacted()
                     )));
                 }
-                config.socket_path = Some(path);
+                config.socket_path = Some(url.path.clone());
             }
         }
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (name, raw) = pair.split_once('=').unwrap_or((pair, ""));
-            let unknown = || {
-                bad(format!(
-                    "unknown redis:// option {} (known: {})",
-                    show(name),
-                    OPTION_NAMES.join(", ")
-                ))
-            };
-            // Refused before decoding, so a decoding error names only a known option.
-            if !OPTION_NAMES.contains(&name) {
-                return Err(unknown());
-            }
-            let value = percent_decode(raw, "redis", name)?;
-            let (shown_name, shown_value) = (format!("`{name}`"), show(&value));
-            let number = || {
-                value.parse::<u64>().map_err(|_| {
-                    bad(format!(
-                        "redis:// option {shown_name} must be a whole number, got {shown_value}"
-                    ))
-                })
-            };
-            match name {
-                "timeout_ms" => config.timeout_ms = number()?,
-                "connect_timeout_ms" => config.connect_timeout_ms = number()?,
-                "default_timeout" => config.default_timeout = Some(Duration::from_secs(number()?)),
-                "key_prefix" => config.key_prefix = value,
-                "db" => config.db = parse_db(&value, &show)?,
-                "username" => config.username = Some(value),
-                "password" => config.password = Some(value),
-                "tls_ca_file" => config.tls_ca_file = Some(value),
-                "wait_replicas" => {
-                    config.wait_replicas = u32::try_from(number()?).map_err(|_| {
-                        bad(format!(
-                            "redis:// option wait_replicas must be a replica count, got {shown_value}"
-                        ))
-                    })?;
-                }
-                "wait_timeout_ms" => config.wait_timeout_ms = number()?,
-                "client_tracking" => {
-                    config.client_tracking = match value.as_str() {
-                        "true" | "1" | "on" => true,
-                        "false" | "0" | "off" => false,
-                        _ => {
-                            return Err(bad(format!(
-                                "redis:// option client_tracking must be true or false, got {shown_value}"
-                            )));
-                        }
-                    }
-                }
-                _ => return Err(unknown()),
-            }
+        let mut options = url.options.clone();
+        config.timeout_ms = options.millis("timeout_ms")?.unwrap_or(config.timeout_ms);
+        let connect = options.millis("connect_timeout_ms")?;
+        config.connect_timeout_ms = connect.unwrap_or(config.connect_timeout_ms);
+        config.default_timeout = options.seconds("default_timeout")?;
+        config.key_prefix = options.string("key_prefix")?.unwrap_or_default();
+        if let Some(db) = options.string("db")? {
+            config.db = parse_db(&db, &show)?;
         }
+        // For configurations that keep secrets out of the URL (`options` tables).
+        if let Some(username) = options.string("username")? {
+            config.username = Some(username);
+        }
+        if let Some(password) = options.string("password")? {
+            config.password = Some(password);
+        }
+        config.tls_ca_file = options.string("tls_ca_file")?;
+        let tracking = options.bool("client_tracking")?;
+        config.client_tracking = tracking.unwrap_or(config.client_tracking);
+        config.wait_replicas = options.u32("wait_replicas")?.unwrap_or_default();
+        let wait = options.millis("wait_timeout_ms")?;
+        config.wait_timeout_ms = wait.unwrap_or(config.wait_timeout_ms);
+        options.finish(&OPTIONS)?;
         config.validate()?;
         Ok(config)
-    }
-
-    /// `user:password` (either part optional) from a URL's userinfo.
-    fn read_userinfo(&mut self, userinfo: &str) -> Result<()> {
-        let (user, password) = match userinfo.split_once(':') {
-            Some((user, password)) => (user, Some(password)),
-            None => (userinfo, None),
-        };
-        let user = percent_decode(user, "redis", "username")?;
-        self.username = (!user.is_empty()).then_some(user);
-        if let Some(password) = password {
-            let password = percent_decode(password, "redis", "password")?;
-            self.password = (!password.is_empty()).then_some(password);
-        }
-        Ok(())
     }
 
     /// Checks every field; errors are [`ErrorKind::Config`] naming the field.
@@ -554,56 +500,7 @@ impl RedisConfig {
         self
     }
 
-    /// Bounds each operation.
-    ///
-    /// ```
-    /// use easy_cache_redis::RedisConfig;
-    /// use std::time::Duration;
-    /// let config = RedisConfig::new("h:6379").timeout(Duration::from_millis(100));
-    /// assert_eq!(config.timeout_ms, 100);
-    /// ```
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout_ms = millis(timeout);
-        self
-    }
-
-    /// Bounds opening a connection.
-    ///
-    /// ```
-    /// use easy_cache_redis::RedisConfig;
-    /// use std::time::Duration;
-    /// let config = RedisConfig::new("h:6379").connect_timeout(Duration::from_secs(2));
-    /// assert_eq!(config.connect_timeout_ms, 2000);
-    /// ```
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout_ms = millis(timeout);
-        self
-    }
-
-    /// Sets the lifetime of values stored with `Timeout::Default`.
-    ///
-    /// ```
-    /// use easy_cache_redis::RedisConfig;
-    /// use std::time::Duration;
-    /// let config = RedisConfig::new("h:6379").default_timeout(Duration::from_secs(300));
-    /// assert_eq!(config.default_timeout, Some(Duration::from_secs(300)));
-    /// ```
-    pub fn default_timeout(mut self, timeout: Duration) -> Self {
-        self.default_timeout = Some(timeout);
-        self
-    }
-
-    /// Sets the prefix prepended to every key.
-    ///
-    /// ```
-    /// use easy_cache_redis::RedisConfig;
-    /// let config = RedisConfig::new("h:6379").key_prefix("shop:");
-    /// assert_eq!(config.key_prefix, "shop:");
-    /// ```
-    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.key_prefix = prefix.into();
-        self
-    }
+    easy_cache_core::network_setters!();
 
     /// Whether to track tag and prefix versions in memory (see
     /// [`client_tracking`](RedisConfig::client_tracking); on by default).
@@ -632,7 +529,7 @@ impl RedisConfig {
     /// ```
     pub fn wait_replicas(mut self, replicas: u32, timeout: Duration) -> Self {
         self.wait_replicas = replicas;
-        self.wait_timeout_ms = millis(timeout);
+        self.wait_timeout_ms = easy_cache_core::whole_millis(timeout);
         self
     }
 
@@ -691,11 +588,6 @@ impl fmt::Debug for RedisConfig {
             .field("wait_timeout_ms", &self.wait_timeout_ms)
             .finish()
     }
-}
-
-/// Whole milliseconds of `d`, at least 1 (a zero bound would fail every call).
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
 /// A database number from a URL path or the `db` option; `show` quotes `text` in the error.

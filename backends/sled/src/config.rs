@@ -1,6 +1,6 @@
 //! Configuration of the sled backend, parsed from `sled://` URLs.
 
-use easy_cache_core::{Error, ErrorKind, Result, percent_decode, redact_url, shown_in_error};
+use easy_cache_core::{BackendUrl, Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
 use std::{path::PathBuf, time::Duration};
 
@@ -35,9 +35,16 @@ pub const DEFAULT_FLUSH_EVERY_MS: u64 = 500;
 /// ```
 pub const DEFAULT_TREE: &str = "easy_cache";
 
-/// The options a URL may carry, for error messages.
-const OPTIONS: &str = "temporary, default_timeout, purge_interval_secs, cache_capacity_bytes, \
-                       flush_every_ms, key_prefix, tree";
+/// The options a `sled://` URL takes.
+const OPTIONS: [&str; 7] = [
+    "temporary",
+    "default_timeout",
+    "purge_interval_secs",
+    "cache_capacity_bytes",
+    "flush_every_ms",
+    "key_prefix",
+    "tree",
+];
 
 /// Where the sled database lives and how the cache uses it.
 ///
@@ -146,58 +153,48 @@ impl SledConfig {
     /// assert!(SledConfig::from_url("sled://relative/dir").is_err());
     /// ```
     pub fn from_url(url: &str) -> Result<Self> {
-        let bad = |message: String| Error::new(ErrorKind::Config, message);
-        let rest = url
-            .strip_prefix("sled://")
-            .ok_or_else(|| bad(format!("`{}` is not a sled:// URL", redact_url(url))))?;
-        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let mut config = SledConfig::default();
-        if !path.is_empty() {
-            if !path.starts_with('/') {
-                return Err(bad(format!(
+        Self::from_backend_url(&BackendUrl::parse_as(url, &[crate::SCHEME])?)
+    }
+
+    /// Reads a parsed `sled://` URL, with any options merged into it, and validates it.
+    ///
+    /// ```
+    /// use easy_cache_core::BackendUrl;
+    /// use easy_cache_sled::SledConfig;
+    /// let mut url = BackendUrl::parse("sled:///srv/cache")?;
+    /// url.options.insert("tree", "pages");
+    /// assert_eq!(SledConfig::from_backend_url(&url)?.tree, "pages");
+    /// # Ok::<(), easy_cache_core::Error>(())
+    /// ```
+    pub fn from_backend_url(url: &BackendUrl) -> Result<Self> {
+        url.expect_scheme(&[crate::SCHEME])?;
+        if url.userinfo.is_some() || !url.hosts.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!(
                     "sled:// URLs take an absolute path after `sled://`, as in \
                      `sled:///var/lib/myapp/cache` (three slashes); got `{}`",
-                    redact_url(url)
-                )));
-            }
-            config.path = Some(PathBuf::from(percent_decode(path, "sled", "path")?));
+                    url.redacted()
+                ),
+            ));
         }
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (name, raw) = pair.split_once('=').unwrap_or((pair, ""));
-            let value = percent_decode(raw, "sled", name)?;
-            let (shown_name, shown_value) = (shown_in_error(name), shown_in_error(&value));
-            let number = || {
-                value.parse::<u64>().map_err(|_| {
-                    bad(format!(
-                        "sled:// option {shown_name} must be a whole number, got {shown_value}"
-                    ))
-                })
-            };
-            match name {
-                "temporary" => {
-                    config.temporary = match value.as_str() {
-                        "true" | "1" => true,
-                        "false" | "0" => false,
-                        _ => {
-                            return Err(bad(format!(
-                                "sled:// option `temporary` must be true or false, got {shown_value}"
-                            )));
-                        }
-                    }
-                }
-                "default_timeout" => config.default_timeout = Some(Duration::from_secs(number()?)),
-                "purge_interval_secs" => config.purge_interval_secs = number()?,
-                "cache_capacity_bytes" => config.cache_capacity_bytes = number()?,
-                "flush_every_ms" => config.flush_every_ms = number()?,
-                "key_prefix" => config.key_prefix = value,
-                "tree" => config.tree = value,
-                _ => {
-                    return Err(bad(format!(
-                        "unknown sled:// option {shown_name} (known: {OPTIONS})"
-                    )));
-                }
-            }
+        let mut config = SledConfig::default();
+        if !url.path.is_empty() {
+            config.path = Some(PathBuf::from(&url.path));
         }
+        let mut options = url.options.clone();
+        config.temporary = options.bool("temporary")?.unwrap_or(config.temporary);
+        config.default_timeout = options.seconds("default_timeout")?;
+        let purge = options.u64("purge_interval_secs")?;
+        config.purge_interval_secs = purge.unwrap_or(config.purge_interval_secs);
+        let capacity = options.u64("cache_capacity_bytes")?;
+        config.cache_capacity_bytes = capacity.unwrap_or(config.cache_capacity_bytes);
+        config.flush_every_ms = options
+            .millis("flush_every_ms")?
+            .unwrap_or(config.flush_every_ms);
+        config.key_prefix = options.string("key_prefix")?.unwrap_or_default();
+        config.tree = options.string("tree")?.unwrap_or(config.tree);
+        options.finish(&OPTIONS)?;
         config.validate()?;
         Ok(config)
     }
