@@ -277,41 +277,19 @@ impl MemcachedConfig {
     }
 
     /// Adds a server (`host:port`).
-    ///
-    /// ```
-    /// use easy_cache_memcached::MemcachedConfig;
-    /// let config = MemcachedConfig::new(["10.0.0.1:11211"]).server("10.0.0.2:11211");
-    /// assert_eq!(config.servers, ["10.0.0.1:11211", "10.0.0.2:11211"]);
-    /// ```
     pub fn server(mut self, address: impl Into<String>) -> Self {
         self.servers.push(address.into());
         self
     }
 
     /// Sets the credentials of memcached's ASCII authentication.
-    ///
-    /// ```
-    /// use easy_cache_memcached::MemcachedConfig;
-    /// let config = MemcachedConfig::new(["h:11211"]).credentials("app", "s3cret");
-    /// assert_eq!(config.username.as_deref(), Some("app"));
-    /// assert_eq!(config.password.as_deref(), Some("s3cret"));
-    /// // The password never shows in logs.
-    /// assert!(!format!("{config:?}").contains("s3cret"));
-    /// ```
     pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
         self.username = Some(username.into());
         self.password = Some(password.into());
         self
     }
 
-    /// Sets the number of connections per server.
-    ///
-    /// ```
-    /// use easy_cache_memcached::MemcachedConfig;
-    /// let config = MemcachedConfig::new(["h:11211"]).pool_size(16);
-    /// assert_eq!(config.pool_size, 16);
-    /// assert!(MemcachedConfig::new(["h:11211"]).pool_size(0).validate().is_err());
-    /// ```
+    /// Sets the number of connections per server (1 to [`MAX_POOL_SIZE`]).
     pub fn pool_size(mut self, connections: usize) -> Self {
         self.pool_size = connections;
         self
@@ -537,6 +515,13 @@ mod tests {
         assert_eq!(c.servers, ["a:1", "b:2"]);
         assert_eq!((c.timeout_ms, c.connect_timeout_ms), (30, 1));
         c.validate().unwrap();
+        assert!(!format!("{c:?}").contains("\"p\""), "{c:?}");
+        assert!(
+            MemcachedConfig::new(["h:11211"])
+                .pool_size(0)
+                .validate()
+                .is_err()
+        );
         assert!(
             MemcachedConfig::new(Vec::<String>::new())
                 .validate()

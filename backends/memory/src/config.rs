@@ -105,26 +105,14 @@ impl MemoryConfig {
         Ok(config)
     }
 
-    /// Bounds the cache by entry count.
-    ///
-    /// ```
-    /// use easy_cache_memory::MemoryConfig;
-    /// let config = MemoryConfig::default().max_bytes(4096).max_capacity(500);
-    /// assert_eq!((config.max_capacity, config.max_bytes), (Some(500), None));
-    /// ```
+    /// Bounds the cache by entry count (replacing any bound by bytes).
     pub fn max_capacity(mut self, entries: u64) -> Self {
         self.max_capacity = Some(entries);
         self.max_bytes = None;
         self
     }
 
-    /// Bounds the cache by bytes of keys and values.
-    ///
-    /// ```
-    /// use easy_cache_memory::MemoryConfig;
-    /// let config = MemoryConfig::default().max_bytes(64 << 20);
-    /// assert_eq!((config.max_bytes, config.max_capacity), (Some(64 << 20), None));
-    /// ```
+    /// Bounds the cache by bytes of keys and values (replacing any bound by entries).
     pub fn max_bytes(mut self, bytes: u64) -> Self {
         self.max_bytes = Some(bytes);
         self.max_capacity = None;
@@ -132,13 +120,6 @@ impl MemoryConfig {
     }
 
     /// Sets the lifetime of values stored with `Timeout::Default`.
-    ///
-    /// ```
-    /// use easy_cache_memory::MemoryConfig;
-    /// use std::time::Duration;
-    /// let config = MemoryConfig::default().default_timeout(Duration::from_secs(600));
-    /// assert_eq!(config, MemoryConfig::from_url("memory://?default_timeout=600").unwrap());
-    /// ```
     pub fn default_timeout(mut self, timeout: Duration) -> Self {
         self.default_timeout = Some(timeout);
         self
@@ -170,5 +151,26 @@ mod tests {
         assert!(err.message().contains("colour"), "{err}");
         assert!(MemoryConfig::from_url("memory://host").is_err());
         assert!(MemoryConfig::from_url("memory://?max_capacity=0").is_err());
+    }
+
+    #[test]
+    fn builder_bounds_replace_each_other() {
+        let config = MemoryConfig::default().max_bytes(4096).max_capacity(500);
+        assert_eq!((config.max_capacity, config.max_bytes), (Some(500), None));
+        let config = MemoryConfig::default().max_bytes(64 << 20);
+        assert_eq!(
+            (config.max_bytes, config.max_capacity),
+            (Some(64 << 20), None)
+        );
+        let config = MemoryConfig::default().default_timeout(Duration::from_secs(600));
+        assert_eq!(
+            config,
+            MemoryConfig::from_url("memory://?default_timeout=600").unwrap()
+        );
+        // In a URL too, the bound given last wins.
+        let config = MemoryConfig::from_url("memory://?max_bytes=5&max_capacity=7").unwrap();
+        assert_eq!((config.max_capacity, config.max_bytes), (Some(7), None));
+        let config = MemoryConfig::from_url("memory://?max_capacity=7&max_bytes=5").unwrap();
+        assert_eq!((config.max_capacity, config.max_bytes), (None, Some(5)));
     }
 }

@@ -430,14 +430,6 @@ impl RedisConfig {
     }
 
     /// Sets the credentials (`AUTH user password`).
-    ///
-    /// ```
-    /// use easy_cache_redis::RedisConfig;
-    /// let config = RedisConfig::new("h:6379").credentials("app", "s3cret");
-    /// assert_eq!(config.username.as_deref(), Some("app"));
-    /// assert_eq!(config.password.as_deref(), Some("s3cret"));
-    /// assert!(!format!("{config:?}").contains("s3cret"));
-    /// ```
     pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
         self.username = Some(username.into());
         self.password = Some(password.into());
@@ -445,42 +437,18 @@ impl RedisConfig {
     }
 
     /// Sets the password only (`AUTH password`, the `default` user).
-    ///
-    /// ```
-    /// use easy_cache_redis::RedisConfig;
-    /// let config = RedisConfig::new("h:6379").password("s3cret");
-    /// assert_eq!(config.username, None);
-    /// assert_eq!(config, RedisConfig::from_url("redis://:s3cret@h:6379").unwrap());
-    /// ```
     pub fn password(mut self, password: impl Into<String>) -> Self {
         self.password = Some(password.into());
         self
     }
 
     /// Connects with TLS.
-    ///
-    /// ```
-    /// use easy_cache_redis::RedisConfig;
-    /// let config = RedisConfig::new("h:6380").tls(true);
-    /// assert!(config.tls);
-    /// assert_eq!(config.display_url(), "rediss://h:6380/0");
-    /// ```
     pub fn tls(mut self, tls: bool) -> Self {
         self.tls = tls;
         self
     }
 
-    /// Trusts the certificate authorities of the PEM file at `path` instead of Mozilla's
-    /// roots (and turns TLS on).
-    ///
-    /// ```
-    /// use easy_cache_redis::RedisConfig;
-    /// let config = RedisConfig::new("h:6380").tls_ca_file("/etc/ssl/private-ca.pem");
-    /// assert!(config.tls);
-    /// assert_eq!(config.tls_ca_file.as_deref(), Some("/etc/ssl/private-ca.pem"));
-    /// // Over plain TCP a CA file makes no sense.
-    /// assert!(RedisConfig::from_url("redis://h?tls_ca_file=/ca.pem").is_err());
-    /// ```
+    /// Trusts the certificate authorities of the PEM file at `path` instead of Mozilla's roots (and turns TLS on).
     pub fn tls_ca_file(mut self, path: impl Into<String>) -> Self {
         self.tls = true;
         self.tls_ca_file = Some(path.into());
@@ -488,13 +456,6 @@ impl RedisConfig {
     }
 
     /// Selects database `db` (standalone and unix only).
-    ///
-    /// ```
-    /// use easy_cache_redis::RedisConfig;
-    /// let config = RedisConfig::new("h:6379").db(2);
-    /// assert_eq!(config.db, 2);
-    /// assert_eq!(config, RedisConfig::from_url("redis://h:6379/2").unwrap());
-    /// ```
     pub fn db(mut self, db: i64) -> Self {
         self.db = db;
         self
@@ -502,31 +463,13 @@ impl RedisConfig {
 
     easy_cache_core::network_setters!();
 
-    /// Whether to track tag and prefix versions in memory (see
-    /// [`client_tracking`](RedisConfig::client_tracking); on by default).
-    ///
-    /// ```
-    /// use easy_cache_redis::RedisConfig;
-    /// let config = RedisConfig::new("h:6379").client_tracking(false);
-    /// assert!(!config.client_tracking);
-    /// assert_eq!(config, RedisConfig::from_url("redis://h?client_tracking=false").unwrap());
-    /// ```
+    /// Whether to track tag and prefix versions in memory (see [`client_tracking`](RedisConfig::client_tracking); on by default).
     pub fn client_tracking(mut self, on: bool) -> Self {
         self.client_tracking = on;
         self
     }
 
-    /// Makes every invalidation wait until `replicas` replicas have acknowledged it, for
-    /// at most `timeout` (see [`wait_replicas`](RedisConfig::wait_replicas)).
-    ///
-    /// ```
-    /// use easy_cache_redis::RedisConfig;
-    /// use std::time::Duration;
-    /// let config = RedisConfig::new("h:6379").wait_replicas(1, Duration::from_millis(50));
-    /// assert_eq!((config.wait_replicas, config.wait_timeout_ms), (1, 50));
-    /// let url = "redis://h?wait_replicas=1&wait_timeout_ms=50";
-    /// assert_eq!(config, RedisConfig::from_url(url).unwrap());
-    /// ```
+    /// Makes every invalidation wait until `replicas` replicas have acknowledged it, for at most `timeout` (see [`wait_replicas`](RedisConfig::wait_replicas)).
     pub fn wait_replicas(mut self, replicas: u32, timeout: Duration) -> Self {
         self.wait_replicas = replicas;
         self.wait_timeout_ms = easy_cache_core::whole_millis(timeout);
@@ -889,6 +832,29 @@ mod tests {
         let c = RedisConfig::new("h:1").tls_ca_file("/ca.pem");
         assert!(c.tls);
         c.validate().unwrap();
+        // Each setter gives what the URL spelling it gives.
+        let from_url = |url| RedisConfig::from_url(url).unwrap();
+        let c = RedisConfig::new("h:6379").password("s3cret");
+        assert_eq!(c.username, None);
+        assert_eq!(c, from_url("redis://:s3cret@h:6379"));
+        let c = RedisConfig::new("h:6379").credentials("app", "s3cret");
+        assert!(!format!("{c:?}").contains("s3cret"));
+        assert_eq!(
+            RedisConfig::new("h:6380").tls(true).display_url(),
+            "rediss://h:6380/0"
+        );
+        assert_eq!(
+            RedisConfig::new("h:6379").db(2),
+            from_url("redis://h:6379/2")
+        );
+        assert_eq!(
+            RedisConfig::new("h:6379").client_tracking(false),
+            from_url("redis://h?client_tracking=false")
+        );
+        assert_eq!(
+            RedisConfig::new("h:6379").wait_replicas(1, Duration::from_millis(50)),
+            from_url("redis://h?wait_replicas=1&wait_timeout_ms=50")
+        );
     }
 
     #[test]

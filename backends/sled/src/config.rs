@@ -236,79 +236,36 @@ impl SledConfig {
     }
 
     /// Sets the lifetime of values stored with `Timeout::Default`.
-    ///
-    /// ```
-    /// use easy_cache_sled::SledConfig;
-    /// use std::time::Duration;
-    /// let config = SledConfig::temporary().default_timeout(Duration::from_secs(300));
-    /// assert_eq!(config.default_timeout, Some(Duration::from_secs(300)));
-    /// ```
     pub fn default_timeout(mut self, timeout: Duration) -> Self {
         self.default_timeout = Some(timeout);
         self
     }
 
     /// Sets the time between background purges (whole seconds; zero turns them off).
-    ///
-    /// ```
-    /// use easy_cache_sled::SledConfig;
-    /// use std::time::Duration;
-    /// let config = SledConfig::temporary().purge_interval(Duration::from_secs(10));
-    /// assert_eq!(config.purge_interval_secs, 10);
-    /// let off = SledConfig::temporary().purge_interval(Duration::ZERO);
-    /// assert_eq!(off.purge_interval_duration(), None);
-    /// ```
     pub fn purge_interval(mut self, interval: Duration) -> Self {
         self.purge_interval_secs = interval.as_secs();
         self
     }
 
     /// Sets the size of sled's page cache in bytes.
-    ///
-    /// ```
-    /// use easy_cache_sled::SledConfig;
-    /// let config = SledConfig::temporary().cache_capacity_bytes(64 * 1024 * 1024);
-    /// assert_eq!(config.cache_capacity_bytes, 64 * 1024 * 1024);
-    /// // sled needs some page cache.
-    /// assert!(SledConfig::temporary().cache_capacity_bytes(0).validate().is_err());
-    /// ```
     pub fn cache_capacity_bytes(mut self, bytes: u64) -> Self {
         self.cache_capacity_bytes = bytes;
         self
     }
 
     /// Sets the time between sled's background flushes (zero: only on drop and on demand).
-    ///
-    /// ```
-    /// use easy_cache_sled::SledConfig;
-    /// use std::time::Duration;
-    /// let config = SledConfig::temporary().flush_every(Duration::from_millis(100));
-    /// assert_eq!(config.flush_every_ms, 100);
-    /// ```
     pub fn flush_every(mut self, every: Duration) -> Self {
         self.flush_every_ms = u64::try_from(every.as_millis()).unwrap_or(u64::MAX);
         self
     }
 
     /// Sets the prefix prepended to every key.
-    ///
-    /// ```
-    /// use easy_cache_sled::SledConfig;
-    /// let config = SledConfig::temporary().key_prefix("v2:");
-    /// assert_eq!(config.key_prefix, "v2:");
-    /// ```
     pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.key_prefix = prefix.into();
         self
     }
 
     /// Sets the sled tree holding the records.
-    ///
-    /// ```
-    /// use easy_cache_sled::SledConfig;
-    /// let config = SledConfig::temporary().tree("sessions");
-    /// assert_eq!(config.tree, "sessions");
-    /// ```
     pub fn tree(mut self, name: impl Into<String>) -> Self {
         self.tree = name.into();
         self
@@ -437,6 +394,15 @@ mod tests {
         assert_eq!(c.flush_every_ms, 20);
         assert_eq!((c.key_prefix.as_str(), c.tree.as_str()), ("x:", "t"));
         c.validate().unwrap();
+        let off = SledConfig::temporary().purge_interval(Duration::ZERO);
+        assert_eq!(off.purge_interval_duration(), None);
+        // sled needs some page cache.
+        assert!(
+            SledConfig::temporary()
+                .cache_capacity_bytes(0)
+                .validate()
+                .is_err()
+        );
         assert!(SledConfig::new("relative").validate().is_err());
         assert!(SledConfig::default().validate().is_err());
         SledConfig::temporary().validate().unwrap();
