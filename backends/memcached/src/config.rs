@@ -407,6 +407,15 @@ mod tests {
         assert_eq!(c.username.as_deref(), Some("u"));
         assert_eq!(c.password.as_deref(), Some("p&q"));
         assert!(config_error("memcache://h:1?password=p").contains("username"));
+        // `+` stays a `+` (no form encoding); `%2B`, `%40`, `%3A` decode as ever.
+        let c = MemcachedConfig::from_url("memcache://u:a+b%2Bc%40d%3Ae@h1,h2:2").unwrap();
+        assert_eq!(c.password.as_deref(), Some("a+b+c@d:e"));
+        assert_eq!(c.servers, ["h1:11211", "h2:2"]);
+        // Options merged into a parsed URL (a TOML table) override its userinfo.
+        let mut url = BackendUrl::parse("memcache://u:old@h").unwrap();
+        url.options.insert("password", "new+%41");
+        let c = MemcachedConfig::from_backend_url(&url).unwrap();
+        assert_eq!(c.password.as_deref(), Some("new+%41"));
     }
 
     #[test]

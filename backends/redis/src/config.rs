@@ -673,6 +673,11 @@ mod tests {
         assert_eq!(c.username.as_deref(), Some("u"));
         assert_eq!(c.password.as_deref(), Some("p&q"));
         assert!(config_error("redis://u@h").contains("username"));
+        // `+` stays a `+` (no form encoding); `%2B`, `%40`, `%3A` decode as ever.
+        let c = RedisConfig::from_url("redis://u:a+b%2Bc%40d%3Ae@h").unwrap();
+        assert_eq!(c.password.as_deref(), Some("a+b+c@d:e"));
+        let c = RedisConfig::from_url("redis://h?username=u&password=a+b%2B").unwrap();
+        assert_eq!(c.password.as_deref(), Some("a+b+"));
     }
 
     #[test]
