@@ -53,7 +53,9 @@ pub use meta::{Meta, MetaArg};
 pub use policy::{OkOnly, Plain, ReturnPolicy, SomeOnly};
 pub use redact::{is_secret, redact_url, shown_from_url, shown_in_error};
 pub use timeout::{IntoTimeout, Timeout};
-pub use url::{BackendUrl, Options, Userinfo, optional_seconds, percent_encode, whole_millis};
+pub use url::{
+    BackendUrl, Options, Userinfo, optional_seconds, percent_encode, split_host_port, whole_millis,
+};
 pub use versions::{
     PREFIX_VERSION_PREFIX, TAG_VERSION_PREFIX, prefix_version_key, tag_version_key,
 };

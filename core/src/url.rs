@@ -524,6 +524,44 @@ pub fn percent_encode(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, COMPONENT).to_string()
 }
 
+/// The host (without brackets) and port of one of a [`BackendUrl`]'s hosts:
+/// `host[:port]`, or `[v6][:port]` for IPv6; `default_port` when none is given. `None`
+/// for an empty or malformed host, or a port that is not 1 to 65535.
+///
+/// ```
+/// use easy_cache_core::split_host_port;
+/// assert_eq!(split_host_port("cache-1:7000", 6379), Some(("cache-1", 7000)));
+/// assert_eq!(split_host_port("[::1]", 11211), Some(("::1", 11211)));
+/// assert_eq!(split_host_port("h:0", 6379), None);
+/// assert_eq!(split_host_port("app:hunter2", 6379), None);
+/// ```
+pub fn split_host_port(node: &str, default_port: u16) -> Option<(&str, u16)> {
+    let (host, port) = if let Some(v6) = node.strip_prefix('[') {
+        let (host, after) = v6.split_once(']')?;
+        match after {
+            "" => (host, None),
+            _ => (host, Some(after.strip_prefix(':')?)),
+        }
+    } else {
+        match node.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (node, None),
+        }
+    };
+    let valid_host = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._:%".contains(&b));
+    if !valid_host {
+        return None;
+    }
+    let port = match port {
+        None => default_port,
+        Some(p) => p.parse::<u16>().ok().filter(|p| *p != 0)?,
+    };
+    Some((host, port))
+}
+
 /// Whole milliseconds of `d`, at least 1 (a zero bound would fail every call): what a
 /// backend's `timeout(Duration)` setter stores.
 ///

@@ -336,30 +336,7 @@ fn parse_server(server: &str, show: &dyn Fn(&str) -> String) -> Result<String> {
             format!("memcache:// server {shown_server} is not host:port"),
         )
     };
-    let (host, port) = if let Some(v6) = server.strip_prefix('[') {
-        let (host, after) = v6.split_once(']').ok_or_else(bad)?;
-        match after {
-            "" => (host, None),
-            _ => (host, Some(after.strip_prefix(':').ok_or_else(bad)?)),
-        }
-    } else {
-        match server.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (server, None),
-        }
-    };
-    let valid_host = |h: &str| {
-        !h.is_empty()
-            && h.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-._:%".contains(&b))
-    };
-    if !valid_host(host) {
-        return Err(bad());
-    }
-    let port = match port {
-        None => DEFAULT_PORT,
-        Some(p) => p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(bad)?,
-    };
+    let (host, port) = easy_cache_core::split_host_port(server, DEFAULT_PORT).ok_or_else(bad)?;
     Ok(if server.starts_with('[') {
         format!("[{host}]:{port}")
     } else {

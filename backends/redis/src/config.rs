@@ -569,30 +569,7 @@ pub(crate) fn parse_node(
 
 /// The host (without brackets) and port of `host[:port]` / `[v6][:port]`.
 pub(crate) fn split_node(node: &str) -> Option<(&str, u16)> {
-    let (host, port) = if let Some(v6) = node.strip_prefix('[') {
-        let (host, after) = v6.split_once(']')?;
-        match after {
-            "" => (host, None),
-            _ => (host, Some(after.strip_prefix(':')?)),
-        }
-    } else {
-        match node.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (node, None),
-        }
-    };
-    let valid_host = !host.is_empty()
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._:%".contains(&b));
-    if !valid_host || (host.contains(':') && !node.starts_with('[')) {
-        return None;
-    }
-    let port = match port {
-        None => DEFAULT_PORT,
-        Some(p) => p.parse::<u16>().ok().filter(|p| *p != 0)?,
-    };
-    Some((host, port))
+    easy_cache_core::split_host_port(node, DEFAULT_PORT)
 }
 
 #[cfg(test)]
