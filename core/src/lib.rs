@@ -26,7 +26,7 @@ mod policy;
 mod redact;
 mod source;
 mod timeout;
-mod url_parts;
+mod url;
 mod versions;
 mod visitor_forward;
 
@@ -51,9 +51,11 @@ pub use key::{KEY_SEPARATOR, KeyPart, write_escaped, write_hashed};
 pub use lookup::InstanceLookup;
 pub use meta::{Meta, MetaArg};
 pub use policy::{OkOnly, Plain, ReturnPolicy, SomeOnly};
-pub use redact::{redact_url, shown_from_url, shown_in_error};
+pub use redact::{is_secret, redact_url, shown_from_url, shown_in_error};
 pub use timeout::{IntoTimeout, Timeout};
-pub use url_parts::{optional_seconds, percent_decode, percent_encode};
+pub use url::{
+    BackendUrl, Options, Userinfo, optional_seconds, percent_encode, split_host_port, whole_millis,
+};
 pub use versions::{
     PREFIX_VERSION_PREFIX, TAG_VERSION_PREFIX, prefix_version_key, tag_version_key,
 };

@@ -153,6 +153,20 @@ pub fn shown_in_error(text: &str) -> String {
 /// `auth_token` or `/?password`.
 const SECRET_WORDS: [&str; 3] = ["pass", "token", "secret"];
 
+/// Whether an option's value may be a secret: its name holds `pass`, `token` or `secret`
+/// (`password`, `auth_token`), in any case. [`redact_url`] hides these options' values,
+/// and so does every `Debug` of options.
+///
+/// ```
+/// use easy_cache_core::is_secret;
+/// assert!(is_secret("password") && is_secret("AUTH_TOKEN") && is_secret("client_secret"));
+/// assert!(!is_secret("timeout_ms"));
+/// ```
+pub fn is_secret(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    SECRET_WORDS.iter().any(|word| name.contains(word))
+}
+
 /// The byte ranges (offset by `offset`) of every value that follows a secret word and an
 /// `=`, up to the next `&`: the query of a well-formed URL, and the same pairs wherever they
 /// stand in a malformed one. The name is also read %-decoded (`p%61ssword`).
@@ -175,11 +189,7 @@ fn secret_option_values(text: &str, offset: usize) -> Vec<std::ops::Range<usize>
             .and_then(|after| pair[after..].find('=').map(|eq| after + eq + 1));
         // The name %-decoded: from its `=` on, the value is secret.
         let after_name = pair.split_once('=').and_then(|(name, value)| {
-            let name = lossy_decode(name).to_ascii_lowercase();
-            SECRET_WORDS
-                .iter()
-                .any(|word| name.contains(word))
-                .then_some(pair.len() - value.len())
+            is_secret(&lossy_decode(name)).then_some(pair.len() - value.len())
         });
         let Some(value) = after_word.into_iter().chain(after_name).min() else {
             continue;

@@ -249,11 +249,11 @@ proptest! {
         );
         let config = CachesConfig::from_toml_str(&text).expect("valid TOML");
         assert_hidden("CachesConfig Debug", &format!("{config:?}"), &password)?;
-        let url = config.caches["a"].full_url();
+        let url = config.caches["a"].backend_url().expect("a URL");
         let read = if base.starts_with("redis") {
-            RedisConfig::from_url(&url).map(|c| (format!("{c:?}"), c.password))
+            RedisConfig::from_backend_url(&url).map(|c| (format!("{c:?}"), c.password))
         } else {
-            MemcachedConfig::from_url(&url).map(|c| (format!("{c:?}"), c.password))
+            MemcachedConfig::from_backend_url(&url).map(|c| (format!("{c:?}"), c.password))
         };
         match read {
             Ok((debug, read)) => {

@@ -193,11 +193,13 @@ fn a_toml_password_reaches_the_backend_exactly() {
             "[a]\nurl = \"{base}\"\noptions = {{ username = \"app\", password = \"{TRICKY}\" }}\n"
         );
         let config = CachesConfig::from_toml_str(&toml).expect("valid configuration");
-        let url = config.caches["a"].full_url();
+        let url = config.caches["a"].backend_url().expect("a URL");
         let password = if base.starts_with("redis") {
-            RedisConfig::from_url(&url).expect("redis URL").password
+            RedisConfig::from_backend_url(&url)
+                .expect("redis URL")
+                .password
         } else {
-            MemcachedConfig::from_url(&url)
+            MemcachedConfig::from_backend_url(&url)
                 .expect("memcache URL")
                 .password
         };

@@ -1,13 +1,13 @@
 //! `CachesConfig`: aliases to URLs and options, like Django's `CACHES`, from a TOML file or
 //! environment variables.
 
-use crate::registry::{CACHES, from_url};
-use easy_cache_core::{Error, ErrorKind, Result, percent_encode, redact_url};
+use crate::caches::{CACHES, from_backend_url};
+use easy_cache_core::{BackendUrl, Error, ErrorKind, Result, is_secret, redact_url};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// One alias: a backend URL and options appended to its query string.
+/// One alias: a backend URL and options merged into its query's.
 ///
 /// ```
 /// use easy_cache_registry::{CacheConfig, OptionValue};
@@ -15,16 +15,19 @@ use std::path::Path;
 ///     url: "redis://app:hunter2@cache:6379/0".into(),
 ///     options: [("timeout_ms".to_string(), OptionValue::Integer(100))].into(),
 /// };
-/// assert_eq!(config.full_url(), "redis://app:hunter2@cache:6379/0?timeout_ms=100");
+/// let mut options = config.backend_url()?.options;
+/// assert_eq!(options.millis("timeout_ms")?, Some(100));
 /// // `Debug` never shows the password.
 /// assert!(!format!("{config:?}").contains("hunter2"));
+/// # Ok::<(), easy_cache_core::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CacheConfig {
     /// The backend URL, e.g. `redis://127.0.0.1:6379/0`.
     pub url: String,
-    /// Backend options (`timeout_ms = 100`, `key_prefix = "app"`), as URL query parameters.
+    /// Backend options (`timeout_ms = 100`, `key_prefix = "app"`), taken like the URL's
+    /// query parameters (and over them).
     #[serde(default)]
     pub options: BTreeMap<String, OptionValue>,
 }
@@ -89,46 +92,33 @@ impl std::fmt::Debug for CacheConfig {
     }
 }
 
-/// Whether an option's value may be a secret: its name holds `pass`, `token` or
-/// `secret` (`password`, `auth_token`), as `redact_url` reads a query.
-fn is_secret(option: &str) -> bool {
-    let option = option.to_ascii_lowercase();
-    ["pass", "token", "secret"]
-        .iter()
-        .any(|word| option.contains(word))
-}
-
 impl CacheConfig {
-    /// The URL with the options appended as query parameters, each name and value
-    /// %-encoded (every character but letters, digits and `- . _ ~`), so that a backend's
-    /// %-decoding gives every value back exactly: a password `p%41&x=1` stays that, its
-    /// `&` starts no option and its `%41` is no `A`.
+    /// The URL parsed, with the options merged into its own (an option given in both
+    /// takes the table's value). Each value reaches the backend exactly as written in the
+    /// table: a password `p%41&x=1` stays that, its `&` starts no option and its `%41` is
+    /// no `A`.
     ///
     /// ```
     /// use easy_cache_registry::{CacheConfig, OptionValue};
     /// let config = CacheConfig {
-    ///     url: "memory://?max_capacity=10".into(),
-    ///     options: [("default_timeout".to_string(), OptionValue::Integer(60))].into(),
+    ///     url: "redis://cache:6379/0?timeout_ms=5".into(),
+    ///     options: [
+    ///         ("password".to_string(), OptionValue::Text("p%41&x=1".into())),
+    ///         ("timeout_ms".to_string(), OptionValue::Integer(60)),
+    ///     ]
+    ///     .into(),
     /// };
-    /// assert_eq!(config.full_url(), "memory://?max_capacity=10&default_timeout=60");
-    ///
-    /// let config = CacheConfig {
-    ///     url: "redis://cache:6379/0".into(),
-    ///     options: [("password".to_string(), OptionValue::Text("p%41&x=1".into()))].into(),
-    /// };
-    /// assert_eq!(config.full_url(), "redis://cache:6379/0?password=p%2541%26x%3D1");
+    /// let mut options = config.backend_url()?.options;
+    /// assert_eq!(options.string("password")?.as_deref(), Some("p%41&x=1"));
+    /// assert_eq!(options.millis("timeout_ms")?, Some(60));
+    /// # Ok::<(), easy_cache_core::Error>(())
     /// ```
-    pub fn full_url(&self) -> String {
-        if self.options.is_empty() {
-            return self.url.clone();
+    pub fn backend_url(&self) -> Result<BackendUrl> {
+        let mut url = BackendUrl::parse(&self.url)?;
+        for (name, value) in &self.options {
+            url.options.insert(name.clone(), value.to_string());
         }
-        let query: Vec<String> = self
-            .options
-            .iter()
-            .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(&v.to_string())))
-            .collect();
-        let separator = if self.url.contains('?') { '&' } else { '?' };
-        format!("{}{separator}{}", self.url, query.join("&"))
+        Ok(url)
     }
 }
 
@@ -144,7 +134,9 @@ impl CacheConfig {
 ///     [sessions]
 ///     url = "memory://?default_timeout=600"
 /// "#).unwrap();
-/// assert_eq!(config.caches["default"].full_url(), "memory://?max_capacity=10000");
+/// let mut options = config.caches["default"].backend_url()?.options;
+/// assert_eq!(options.u64("max_capacity")?, Some(10000));
+/// # Ok::<(), easy_cache_core::Error>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -314,7 +306,8 @@ impl CachesConfig {
     pub fn install(&self) -> Result<()> {
         let mut built = Vec::with_capacity(self.caches.len());
         for (alias, config) in &self.caches {
-            let instance = from_url(&config.full_url()).map_err(|e| {
+            let instance = config.backend_url().and_then(|url| from_backend_url(&url));
+            let instance = instance.map_err(|e| {
                 Error::new(
                     e.kind(),
                     format!(
@@ -391,24 +384,21 @@ mod tests {
         assert!(shown.contains("timeout_ms"), "{shown}");
     }
 
-    /// The options of `url`'s query, %-decoded, as a backend reads them.
-    fn decoded_query(url: &str) -> Vec<(String, String)> {
-        let query = url.split_once('?').map_or("", |(_, query)| query);
-        query
-            .split('&')
-            .filter(|pair| !pair.is_empty())
-            .map(|pair| {
-                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-                let decode = |text| easy_cache_core::percent_decode(text, "test", "x").unwrap();
-                (decode(name), decode(value))
-            })
-            .collect()
+    /// The options of `config` as a backend takes them, in name order.
+    fn taken_options(config: &CacheConfig, names: &[&str]) -> Vec<(String, String)> {
+        let mut options = config.backend_url().unwrap().options;
+        let read = names
+            .iter()
+            .filter_map(|name| Some((name.to_string(), options.string(name).unwrap()?)))
+            .collect();
+        options.finish(&[]).unwrap();
+        read
     }
 
     #[test]
-    fn full_url_percent_encodes_option_values() {
+    fn options_are_merged_exactly_without_a_url_round_trip() {
         let config = CacheConfig {
-            url: "redis://cache:6379/0".into(),
+            url: "redis://cache:6379/0?timeout_ms=5&db=1".into(),
             options: [
                 ("password".to_owned(), OptionValue::Text("p%41&x=1".into())),
                 (
@@ -416,21 +406,61 @@ mod tests {
                     OptionValue::Text("a b+c#d?e/f@g:h".into()),
                 ),
                 ("timeout_ms".to_owned(), OptionValue::Integer(100)),
+                ("client_tracking".to_owned(), OptionValue::Bool(false)),
             ]
             .into(),
         };
-        let url = config.full_url();
         assert_eq!(
-            decoded_query(&url),
+            taken_options(
+                &config,
+                &[
+                    "client_tracking",
+                    "db",
+                    "key_prefix",
+                    "password",
+                    "timeout_ms"
+                ]
+            ),
             [
+                ("client_tracking".to_owned(), "false".to_owned()),
+                ("db".to_owned(), "1".to_owned()),
                 ("key_prefix".to_owned(), "a b+c#d?e/f@g:h".to_owned()),
                 ("password".to_owned(), "p%41&x=1".to_owned()),
                 ("timeout_ms".to_owned(), "100".to_owned()),
             ]
         );
-        assert!(!url.contains("x=1") && !url.contains("%41"), "{url}");
-        // Nor does the password show where the URL is quoted.
-        assert!(!redact_url(&url).contains("p%2541"), "{}", redact_url(&url));
+        // Nor does the password show where the parsed URL is printed.
+        let shown = format!("{:?}", config.backend_url().unwrap());
+        assert!(!shown.contains("p%41") && !shown.contains("x=1"), "{shown}");
+    }
+
+    /// A backend that takes `size` and fails after reading it, to see what reaches it.
+    fn toy(url: &BackendUrl) -> Result<std::sync::Arc<dyn easy_cache_core::CacheInstance>> {
+        let mut options = url.options.clone();
+        let size = options.u64("size")?;
+        options.finish(&["size", "colourless"])?;
+        Err(Error::new(ErrorKind::Backend, format!("size {size:?}")))
+    }
+    crate::register_backend!("config-unit-toy", toy);
+
+    #[test]
+    fn table_options_reach_the_backend_and_leftovers_are_refused() {
+        let install = |options: &str| {
+            let toml = format!("[m]\nurl = \"config-unit-toy://?size=1\"\noptions = {options}\n");
+            CachesConfig::from_toml_str(&toml)
+                .unwrap()
+                .install()
+                .unwrap_err()
+        };
+        assert!(install("{ size = 7 }").message().ends_with("size Some(7)"));
+        let err = install("{ colour = \"red\" }");
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(err.message().contains("`m`"), "{err}");
+        assert!(
+            err.message()
+                .ends_with("unknown config-unit-toy:// option `colour` (known: size, colourless)"),
+            "{err}"
+        );
     }
 
     proptest::proptest! {
@@ -440,7 +470,7 @@ mod tests {
         })]
 
         #[test]
-        fn full_url_round_trips_any_option_value(
+        fn any_option_value_is_merged_exactly(
             base in proptest::sample::select(vec!["redis://h:1/0", "memcache://a,b", "memory://", "memory://?max_capacity=5"]),
             options in proptest::collection::btree_map("[a-z_]{1,12}", proptest::prelude::any::<String>(), 0..5),
         ) {
@@ -451,11 +481,11 @@ mod tests {
                     .map(|(name, value)| (name.clone(), OptionValue::Text(value.clone())))
                     .collect(),
             };
-            let url = config.full_url();
-            let read = decoded_query(&url);
-            let from_base = decoded_query(base).len();
-            let expected: Vec<(String, String)> = options.into_iter().collect();
-            proptest::prop_assert_eq!(&read[from_base..], &expected[..], "{}", url);
+            let mut merged = config.backend_url().unwrap().options;
+            for (name, value) in &options {
+                let taken = merged.string(name).unwrap();
+                proptest::prop_assert_eq!(taken.as_ref(), Some(value));
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The seed's free invalidators: `invalidate_cache_key`, `invalidate_cache_tags`,
 //! `invalidate_cache_prefix`, on the default cache or on an alias or instance.
 
-use crate::registry::{CACHES, DEFAULT_ALIAS};
+use crate::caches::{CACHES, DEFAULT_ALIAS};
 use easy_cache_core::{
     CacheInstance, IntoTags, Result, invalidate_key_on, invalidate_prefix_on, invalidate_tags_on,
 };

@@ -6,48 +6,32 @@
 //! the `memory` backend is linked). Backends announce a URL scheme with
 //! [`register_backend!`], and [`caches::from_url`] builds an instance from a URL.
 
+pub mod caches;
 mod config;
-mod factory;
 mod invalidate;
-mod registry;
+mod schemes;
 
+pub use caches::{CACHES, Caches, DEFAULT_ALIAS};
 pub use config::{CacheConfig, CachesConfig, OptionValue};
-pub use factory::{BackendFactory, scheme_of};
 pub use invalidate::{
     Invalidator, invalidate_cache_key, invalidate_cache_prefix, invalidate_cache_tags, using_alias,
     using_instance,
 };
-pub use registry::{CACHES, Caches, DEFAULT_ALIAS};
+
+pub use schemes::{BackendFactory, scheme_of};
 
 #[doc(hidden)]
 pub use inventory as __inventory;
 
-/// The process-wide registry, as functions (the seed's `caches` object).
-///
-/// ```
-/// # use easy_cache_memory as _; // links the memory:// backend
-/// use easy_cache_registry::caches;
-/// caches::insert("doc_caches_sessions", caches::from_url("memory://?default_timeout=600")?);
-/// assert!(caches::aliases().iter().any(|a| a == "doc_caches_sessions"));
-/// assert_eq!(caches::get("doc_caches_sessions").unwrap().name(), "memory");
-/// assert!(caches::remove("doc_caches_sessions").is_some());
-/// # Ok::<(), easy_cache_core::Error>(())
-/// ```
-pub mod caches {
-    pub use crate::registry::{
-        aliases, clear, from_url, get, insert, remove, schemes, set_default, try_get,
-    };
-}
-
 /// Registers a backend factory for a URL scheme, found at run time through `inventory`.
 ///
 /// ```
-/// use easy_cache_core::{CacheInstance, Result};
+/// use easy_cache_core::{BackendUrl, CacheInstance, Result};
 /// use std::sync::Arc;
 ///
-/// fn build(url: &str) -> Result<Arc<dyn CacheInstance>> {
-/// #   unimplemented!("{url}")
-///     // parse `url`, build the backend, return it
+/// fn build(url: &BackendUrl) -> Result<Arc<dyn CacheInstance>> {
+/// #   unimplemented!("{url:?}")
+///     // read the URL's parts and options, build the backend, return it
 /// }
 /// easy_cache_registry::register_backend!("toy", build);
 ///

@@ -1,7 +1,7 @@
 //! Configuration of the memcached backend, parsed from `memcache://` URLs.
 
 use crate::keys::MAX_PREFIX_LEN;
-use easy_cache_core::{Error, ErrorKind, Result, percent_decode, shown_from_url, shown_in_error};
+use easy_cache_core::{BackendUrl, Error, ErrorKind, Result, shown_in_error};
 use serde::{Deserialize, Serialize};
 use std::{fmt, time::Duration};
 
@@ -48,8 +48,8 @@ pub const MAX_POOL_SIZE: usize = 1024;
 
 /// The URL schemes this backend answers to.
 const SCHEMES: [&str; 2] = ["memcache", "memcached"];
-/// The options a URL may carry.
-const OPTION_NAMES: [&str; 7] = [
+/// The options a `memcache://` URL takes.
+const OPTIONS: [&str; 7] = [
     "timeout_ms",
     "connect_timeout_ms",
     "pool_size",
@@ -152,75 +152,64 @@ impl MemcachedConfig {
     /// assert!(err.message().contains("colour"));
     /// ```
     pub fn from_url(url: &str) -> Result<Self> {
-        let bad = |message: String| Error::new(ErrorKind::Config, message);
-        let shown = easy_cache_core::redact_url(url);
-        // Every piece of the URL an error quotes goes through `show`: a password with an
-        // unescaped `/ ? # @` lands where a server or an option belongs.
-        let show = |piece: &str| shown_from_url(piece, url);
-        let (scheme, rest) = url
-            .split_once("://")
-            .filter(|(scheme, _)| SCHEMES.contains(scheme))
-            .ok_or_else(|| bad(format!("`{shown}` is not a memcache:// URL")))?;
-        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let authority = match rest.split_once('/') {
-            Some((authority, "")) => authority,
-            Some(_) => {
-                return Err(bad(format!(
-                    "{scheme}:// URLs take no path (`{shown}`); list servers as host:port,host:port"
-                )));
-            }
-            None => rest,
-        };
+        Self::from_backend_url(&BackendUrl::parse_as(url, &SCHEMES)?)
+    }
+
+    /// Reads a parsed `memcache://` URL, with any options merged into it, and validates it.
+    ///
+    /// ```
+    /// use easy_cache_core::BackendUrl;
+    /// use easy_cache_memcached::MemcachedConfig;
+    /// let mut url = BackendUrl::parse("memcache://a:1,b:2")?;
+    /// url.options.insert("pool_size", "2");
+    /// let config = MemcachedConfig::from_backend_url(&url)?;
+    /// assert_eq!((config.servers.len(), config.pool_size), (2, 2));
+    /// # Ok::<(), easy_cache_core::Error>(())
+    /// ```
+    pub fn from_backend_url(url: &BackendUrl) -> Result<Self> {
+        url.expect_scheme(&SCHEMES)?;
+        let scheme = &url.scheme;
+        if !matches!(url.path.as_str(), "" | "/") {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "{scheme}:// URLs take no path (`{}`); list servers as host:port,host:port",
+                    url.redacted()
+                ),
+            ));
+        }
+        if url.hosts.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!("{scheme}:// needs at least one server"),
+            ));
+        }
         let mut config = MemcachedConfig::new(Vec::<String>::new());
-        let hosts = match authority.rsplit_once('@') {
-            Some((userinfo, hosts)) => {
-                let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
-                config.username = Some(percent_decode(user, "memcache", "username")?);
-                config.password = Some(percent_decode(password, "memcache", "password")?);
-                hosts
-            }
-            None => authority,
-        };
-        config.servers = hosts
-            .split(',')
+        if let Some(userinfo) = &url.userinfo {
+            config.username = Some(userinfo.user.clone());
+            config.password = Some(userinfo.password.clone().unwrap_or_default());
+        }
+        let show = |piece: &str| url.show(piece);
+        config.servers = url
+            .hosts
+            .iter()
             .map(|server| parse_server(server, &show))
             .collect::<Result<_>>()?;
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (name, raw) = pair.split_once('=').unwrap_or((pair, ""));
-            let unknown = || {
-                bad(format!(
-                    "unknown memcache:// option {} (known: {})",
-                    show(name),
-                    OPTION_NAMES.join(", ")
-                ))
-            };
-            // Refused before decoding, so a decoding error names only a known option.
-            if !OPTION_NAMES.contains(&name) {
-                return Err(unknown());
-            }
-            let value = percent_decode(raw, "memcache", name)?;
-            let (shown_name, shown_value) = (format!("`{name}`"), show(&value));
-            let number = || {
-                value.parse::<u64>().map_err(|_| {
-                    bad(format!(
-                        "memcache:// option {shown_name} must be a whole number, got {shown_value}"
-                    ))
-                })
-            };
-            match name {
-                "timeout_ms" => config.timeout_ms = number()?,
-                "connect_timeout_ms" => config.connect_timeout_ms = number()?,
-                "pool_size" => {
-                    config.pool_size = usize::try_from(number()?).unwrap_or(usize::MAX);
-                }
-                "default_timeout" => config.default_timeout = Some(Duration::from_secs(number()?)),
-                "key_prefix" => config.key_prefix = value,
-                // For configurations that keep secrets out of the URL (`options` tables).
-                "username" => config.username = Some(value),
-                "password" => config.password = Some(value),
-                _ => return Err(unknown()),
-            }
+        let mut options = url.options.clone();
+        config.timeout_ms = options.millis("timeout_ms")?.unwrap_or(config.timeout_ms);
+        let connect = options.millis("connect_timeout_ms")?;
+        config.connect_timeout_ms = connect.unwrap_or(config.connect_timeout_ms);
+        config.pool_size = options.usize("pool_size")?.unwrap_or(config.pool_size);
+        config.default_timeout = options.seconds("default_timeout")?;
+        config.key_prefix = options.string("key_prefix")?.unwrap_or_default();
+        // For configurations that keep secrets out of the URL (`options` tables).
+        if let Some(username) = options.string("username")? {
+            config.username = Some(username);
         }
+        if let Some(password) = options.string("password")? {
+            config.password = Some(password);
+        }
+        options.finish(&OPTIONS)?;
         config.validate()?;
         Ok(config)
     }
@@ -288,96 +277,25 @@ impl MemcachedConfig {
     }
 
     /// Adds a server (`host:port`).
-    ///
-    /// ```
-    /// use easy_cache_memcached::MemcachedConfig;
-    /// let config = MemcachedConfig::new(["10.0.0.1:11211"]).server("10.0.0.2:11211");
-    /// assert_eq!(config.servers, ["10.0.0.1:11211", "10.0.0.2:11211"]);
-    /// ```
     pub fn server(mut self, address: impl Into<String>) -> Self {
         self.servers.push(address.into());
         self
     }
 
     /// Sets the credentials of memcached's ASCII authentication.
-    ///
-    /// ```
-    /// use easy_cache_memcached::MemcachedConfig;
-    /// let config = MemcachedConfig::new(["h:11211"]).credentials("app", "s3cret");
-    /// assert_eq!(config.username.as_deref(), Some("app"));
-    /// assert_eq!(config.password.as_deref(), Some("s3cret"));
-    /// // The password never shows in logs.
-    /// assert!(!format!("{config:?}").contains("s3cret"));
-    /// ```
     pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
         self.username = Some(username.into());
         self.password = Some(password.into());
         self
     }
 
-    /// Bounds each command's round trip.
-    ///
-    /// ```
-    /// use easy_cache_memcached::MemcachedConfig;
-    /// use std::time::Duration;
-    /// let config = MemcachedConfig::new(["h:11211"]).timeout(Duration::from_millis(50));
-    /// assert_eq!(config.timeout_ms, 50);
-    /// ```
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout_ms = millis(timeout);
-        self
-    }
-
-    /// Bounds getting a connection.
-    ///
-    /// ```
-    /// use easy_cache_memcached::MemcachedConfig;
-    /// use std::time::Duration;
-    /// let config = MemcachedConfig::new(["h:11211"]).connect_timeout(Duration::from_secs(1));
-    /// assert_eq!(config.connect_timeout_ms, 1000);
-    /// ```
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout_ms = millis(timeout);
-        self
-    }
-
-    /// Sets the number of connections per server.
-    ///
-    /// ```
-    /// use easy_cache_memcached::MemcachedConfig;
-    /// let config = MemcachedConfig::new(["h:11211"]).pool_size(16);
-    /// assert_eq!(config.pool_size, 16);
-    /// assert!(MemcachedConfig::new(["h:11211"]).pool_size(0).validate().is_err());
-    /// ```
+    /// Sets the number of connections per server (1 to [`MAX_POOL_SIZE`]).
     pub fn pool_size(mut self, connections: usize) -> Self {
         self.pool_size = connections;
         self
     }
 
-    /// Sets the lifetime of values stored with `Timeout::Default`.
-    ///
-    /// ```
-    /// use easy_cache_memcached::MemcachedConfig;
-    /// use std::time::Duration;
-    /// let config = MemcachedConfig::new(["h:11211"]).default_timeout(Duration::from_secs(600));
-    /// assert_eq!(config.default_timeout, Some(Duration::from_secs(600)));
-    /// ```
-    pub fn default_timeout(mut self, timeout: Duration) -> Self {
-        self.default_timeout = Some(timeout);
-        self
-    }
-
-    /// Sets the prefix prepended to every key.
-    ///
-    /// ```
-    /// use easy_cache_memcached::MemcachedConfig;
-    /// let config = MemcachedConfig::new(["h:11211"]).key_prefix("shop:");
-    /// assert_eq!(config.key_prefix, "shop:");
-    /// ```
-    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.key_prefix = prefix.into();
-        self
-    }
+    easy_cache_core::network_setters!();
 
     /// The URL of this configuration without credentials or options, e.g.
     /// `memcache://h1:11211,h2:11211`: the instance's name in logs.
@@ -408,11 +326,6 @@ impl fmt::Debug for MemcachedConfig {
     }
 }
 
-/// Whole milliseconds of `d`, at least 1 (a zero bound would fail every call).
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
-}
-
 /// `host:port` (port defaulted) from one server of a URL; `[v6]:port` for IPv6. `show`
 /// quotes `server` in the error.
 fn parse_server(server: &str, show: &dyn Fn(&str) -> String) -> Result<String> {
@@ -423,30 +336,7 @@ fn parse_server(server: &str, show: &dyn Fn(&str) -> String) -> Result<String> {
             format!("memcache:// server {shown_server} is not host:port"),
         )
     };
-    let (host, port) = if let Some(v6) = server.strip_prefix('[') {
-        let (host, after) = v6.split_once(']').ok_or_else(bad)?;
-        match after {
-            "" => (host, None),
-            _ => (host, Some(after.strip_prefix(':').ok_or_else(bad)?)),
-        }
-    } else {
-        match server.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (server, None),
-        }
-    };
-    let valid_host = |h: &str| {
-        !h.is_empty()
-            && h.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-._:%".contains(&b))
-    };
-    if !valid_host(host) {
-        return Err(bad());
-    }
-    let port = match port {
-        None => DEFAULT_PORT,
-        Some(p) => p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(bad)?,
-    };
+    let (host, port) = easy_cache_core::split_host_port(server, DEFAULT_PORT).ok_or_else(bad)?;
     Ok(if server.starts_with('[') {
         format!("[{host}]:{port}")
     } else {
@@ -494,6 +384,15 @@ mod tests {
         assert_eq!(c.username.as_deref(), Some("u"));
         assert_eq!(c.password.as_deref(), Some("p&q"));
         assert!(config_error("memcache://h:1?password=p").contains("username"));
+        // `+` stays a `+` (no form encoding); `%2B`, `%40`, `%3A` decode as ever.
+        let c = MemcachedConfig::from_url("memcache://u:a+b%2Bc%40d%3Ae@h1,h2:2").unwrap();
+        assert_eq!(c.password.as_deref(), Some("a+b+c@d:e"));
+        assert_eq!(c.servers, ["h1:11211", "h2:2"]);
+        // Options merged into a parsed URL (a TOML table) override its userinfo.
+        let mut url = BackendUrl::parse("memcache://u:old@h").unwrap();
+        url.options.insert("password", "new+%41");
+        let c = MemcachedConfig::from_backend_url(&url).unwrap();
+        assert_eq!(c.password.as_deref(), Some("new+%41"));
     }
 
     #[test]
@@ -602,6 +501,13 @@ mod tests {
         assert_eq!(c.servers, ["a:1", "b:2"]);
         assert_eq!((c.timeout_ms, c.connect_timeout_ms), (30, 1));
         c.validate().unwrap();
+        assert!(!format!("{c:?}").contains("\"p\""), "{c:?}");
+        assert!(
+            MemcachedConfig::new(["h:11211"])
+                .pool_size(0)
+                .validate()
+                .is_err()
+        );
         assert!(
             MemcachedConfig::new(Vec::<String>::new())
                 .validate()

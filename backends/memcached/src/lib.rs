@@ -34,7 +34,7 @@ pub use config::{
 pub use keys::{MAX_KEY_LEN, MAX_PREFIX_LEN};
 pub use ring::POINTS_PER_SERVER;
 
-use easy_cache_core::{CacheInstance, Result};
+use easy_cache_core::{BackendUrl, CacheInstance, Result};
 use std::sync::Arc;
 
 /// The URL scheme of this backend.
@@ -56,10 +56,10 @@ pub const SCHEME: &str = "memcache";
 /// ```
 pub const ALIAS_SCHEME: &str = "memcached";
 
-fn from_url(url: &str) -> Result<Arc<dyn CacheInstance>> {
-    Ok(Arc::new(MemcachedCache::new(MemcachedConfig::from_url(
-        url,
-    )?)?))
+fn from_url(url: &BackendUrl) -> Result<Arc<dyn CacheInstance>> {
+    Ok(Arc::new(MemcachedCache::new(
+        MemcachedConfig::from_backend_url(url)?,
+    )?))
 }
 
 easy_cache_registry::register_backend!(SCHEME, from_url);

@@ -1,6 +1,6 @@
 //! Configuration of the in-memory backend, parsed from `memory://?...` URLs.
 
-use easy_cache_core::{Error, ErrorKind, Result, shown_in_error};
+use easy_cache_core::{BackendUrl, Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -33,6 +33,9 @@ pub struct MemoryConfig {
 /// ```
 pub const DEFAULT_MAX_CAPACITY: u64 = 100_000;
 
+/// The options a `memory://` URL takes.
+const OPTIONS: [&str; 3] = ["max_capacity", "max_bytes", "default_timeout"];
+
 impl Default for MemoryConfig {
     fn default() -> Self {
         MemoryConfig {
@@ -57,59 +60,42 @@ impl MemoryConfig {
     /// assert!(err.message().contains("colour"));
     /// ```
     pub fn from_url(url: &str) -> Result<Self> {
-        // Errors show the URL without its secrets.
-        let shown = || easy_cache_core::redact_url(url);
-        let rest = url.strip_prefix("memory://").ok_or_else(|| {
-            Error::new(
+        Self::from_backend_url(&BackendUrl::parse_as(url, &[crate::SCHEME])?)
+    }
+
+    /// Reads a parsed `memory://` URL, with any options merged into it.
+    ///
+    /// ```
+    /// use easy_cache_core::BackendUrl;
+    /// use easy_cache_memory::MemoryConfig;
+    /// let mut url = BackendUrl::parse("memory://")?;
+    /// url.options.insert("max_capacity", "500");
+    /// assert_eq!(MemoryConfig::from_backend_url(&url)?.max_capacity, Some(500));
+    /// # Ok::<(), easy_cache_core::Error>(())
+    /// ```
+    pub fn from_backend_url(url: &BackendUrl) -> Result<Self> {
+        url.expect_scheme(&[crate::SCHEME])?;
+        if url.userinfo.is_some() || !url.hosts.is_empty() || !url.path.is_empty() {
+            return Err(Error::new(
                 ErrorKind::Config,
-                format!("`{}` is not a memory:// URL", shown()),
-            )
-        })?;
-        let query = match rest.split_once('?') {
-            Some(("", query)) => query,
-            None if rest.is_empty() => "",
-            _ => {
-                return Err(Error::new(
-                    ErrorKind::Config,
-                    format!(
-                        "memory:// URLs take no host or path, only options: `{}`",
-                        shown()
-                    ),
-                ));
-            }
-        };
-        let mut config = MemoryConfig::default();
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let (shown_name, shown_value) = (shown_in_error(name), shown_in_error(value));
-            let number = || {
-                value.parse::<u64>().map_err(|_| {
-                    Error::new(
-                        ErrorKind::Config,
-                        format!("memory:// option {shown_name} must be a whole number, got {shown_value}"),
-                    )
-                })
-            };
-            match name {
-                "max_capacity" => {
-                    config.max_capacity = Some(number()?);
-                    config.max_bytes = None;
-                }
-                "max_bytes" => {
-                    config.max_bytes = Some(number()?);
-                    config.max_capacity = None;
-                }
-                "default_timeout" => config.default_timeout = Some(Duration::from_secs(number()?)),
-                _ => {
-                    return Err(Error::new(
-                        ErrorKind::Config,
-                        format!(
-                            "unknown memory:// option {shown_name} (known: max_capacity, max_bytes, default_timeout)"
-                        ),
-                    ));
-                }
-            }
+                format!(
+                    "memory:// URLs take no host or path, only options: `{}`",
+                    url.redacted()
+                ),
+            ));
         }
+        let mut options = url.options.clone();
+        let mut config = MemoryConfig::default();
+        // The bounds replace each other: the one given last wins.
+        let last_bound = options.last_of(&["max_capacity", "max_bytes"]);
+        let (max_capacity, max_bytes) = (options.u64("max_capacity")?, options.u64("max_bytes")?);
+        match last_bound {
+            Some("max_capacity") => config = config.max_capacity(max_capacity.unwrap_or_default()),
+            Some(_) => config = config.max_bytes(max_bytes.unwrap_or_default()),
+            None => {}
+        }
+        config.default_timeout = options.seconds("default_timeout")?;
+        options.finish(&OPTIONS)?;
         if config.max_capacity == Some(0) || config.max_bytes == Some(0) {
             return Err(Error::new(
                 ErrorKind::Config,
@@ -119,26 +105,14 @@ impl MemoryConfig {
         Ok(config)
     }
 
-    /// Bounds the cache by entry count.
-    ///
-    /// ```
-    /// use easy_cache_memory::MemoryConfig;
-    /// let config = MemoryConfig::default().max_bytes(4096).max_capacity(500);
-    /// assert_eq!((config.max_capacity, config.max_bytes), (Some(500), None));
-    /// ```
+    /// Bounds the cache by entry count (replacing any bound by bytes).
     pub fn max_capacity(mut self, entries: u64) -> Self {
         self.max_capacity = Some(entries);
         self.max_bytes = None;
         self
     }
 
-    /// Bounds the cache by bytes of keys and values.
-    ///
-    /// ```
-    /// use easy_cache_memory::MemoryConfig;
-    /// let config = MemoryConfig::default().max_bytes(64 << 20);
-    /// assert_eq!((config.max_bytes, config.max_capacity), (Some(64 << 20), None));
-    /// ```
+    /// Bounds the cache by bytes of keys and values (replacing any bound by entries).
     pub fn max_bytes(mut self, bytes: u64) -> Self {
         self.max_bytes = Some(bytes);
         self.max_capacity = None;
@@ -146,13 +120,6 @@ impl MemoryConfig {
     }
 
     /// Sets the lifetime of values stored with `Timeout::Default`.
-    ///
-    /// ```
-    /// use easy_cache_memory::MemoryConfig;
-    /// use std::time::Duration;
-    /// let config = MemoryConfig::default().default_timeout(Duration::from_secs(600));
-    /// assert_eq!(config, MemoryConfig::from_url("memory://?default_timeout=600").unwrap());
-    /// ```
     pub fn default_timeout(mut self, timeout: Duration) -> Self {
         self.default_timeout = Some(timeout);
         self
@@ -184,5 +151,26 @@ mod tests {
         assert!(err.message().contains("colour"), "{err}");
         assert!(MemoryConfig::from_url("memory://host").is_err());
         assert!(MemoryConfig::from_url("memory://?max_capacity=0").is_err());
+    }
+
+    #[test]
+    fn builder_bounds_replace_each_other() {
+        let config = MemoryConfig::default().max_bytes(4096).max_capacity(500);
+        assert_eq!((config.max_capacity, config.max_bytes), (Some(500), None));
+        let config = MemoryConfig::default().max_bytes(64 << 20);
+        assert_eq!(
+            (config.max_bytes, config.max_capacity),
+            (Some(64 << 20), None)
+        );
+        let config = MemoryConfig::default().default_timeout(Duration::from_secs(600));
+        assert_eq!(
+            config,
+            MemoryConfig::from_url("memory://?default_timeout=600").unwrap()
+        );
+        // In a URL too, the bound given last wins.
+        let config = MemoryConfig::from_url("memory://?max_bytes=5&max_capacity=7").unwrap();
+        assert_eq!((config.max_capacity, config.max_bytes), (Some(7), None));
+        let config = MemoryConfig::from_url("memory://?max_capacity=7&max_bytes=5").unwrap();
+        assert_eq!((config.max_capacity, config.max_bytes), (None, Some(5)));
     }
 }

@@ -12,7 +12,7 @@ mod config;
 pub use backend::MemoryCache;
 pub use config::{DEFAULT_MAX_CAPACITY, MemoryConfig};
 
-use easy_cache_core::{CacheInstance, Result};
+use easy_cache_core::{BackendUrl, CacheInstance, Result};
 use std::sync::Arc;
 
 /// The URL scheme of this backend.
@@ -24,8 +24,10 @@ use std::sync::Arc;
 /// ```
 pub const SCHEME: &str = "memory";
 
-fn from_url(url: &str) -> Result<Arc<dyn CacheInstance>> {
-    Ok(Arc::new(MemoryCache::new(MemoryConfig::from_url(url)?)))
+fn from_url(url: &BackendUrl) -> Result<Arc<dyn CacheInstance>> {
+    Ok(Arc::new(MemoryCache::new(MemoryConfig::from_backend_url(
+        url,
+    )?)))
 }
 
 easy_cache_registry::register_backend!(SCHEME, from_url);

@@ -1,7 +1,7 @@
 //! Configuration of the Redis backend, parsed from `redis://`, `rediss://`, `redis+unix://`
 //! and `redis+cluster://` URLs.
 
-use easy_cache_core::{Error, ErrorKind, Result, percent_decode, shown_from_url, shown_in_error};
+use easy_cache_core::{BackendUrl, Error, ErrorKind, Result, shown_in_error};
 use serde::{Deserialize, Serialize};
 use std::{fmt, time::Duration};
 
@@ -40,8 +40,8 @@ pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 250;
 /// ```
 pub const DEFAULT_WAIT_TIMEOUT_MS: u64 = 100;
 
-/// The options a URL may carry.
-const OPTION_NAMES: [&str; 11] = [
+/// The options a redis URL takes.
+const OPTIONS: [&str; 11] = [
     "timeout_ms",
     "connect_timeout_ms",
     "default_timeout",
@@ -250,156 +250,102 @@ impl RedisConfig {
     /// assert!(!err.to_string().contains("s3cret"));
     /// ```
     pub fn from_url(url: &str) -> Result<Self> {
+        Self::from_backend_url(&BackendUrl::parse_as(url, &crate::SCHEMES)?)
+    }
+
+    /// Reads a parsed URL of one of the schemes above, with any options merged into it,
+    /// and validates it.
+    ///
+    /// ```
+    /// use easy_cache_core::BackendUrl;
+    /// use easy_cache_redis::RedisConfig;
+    /// let mut url = BackendUrl::parse("redis+cluster://h1:7000,h2:7000")?;
+    /// url.options.insert("password", "p%41&x=1");
+    /// let config = RedisConfig::from_backend_url(&url)?;
+    /// assert_eq!(config.nodes, ["h1:7000", "h2:7000"]);
+    /// assert_eq!(config.password.as_deref(), Some("p%41&x=1"));
+    /// # Ok::<(), easy_cache_core::Error>(())
+    /// ```
+    pub fn from_backend_url(url: &BackendUrl) -> Result<Self> {
+        url.expect_scheme(&crate::SCHEMES)?;
         let bad = |message: String| Error::new(ErrorKind::Config, message);
-        let shown = easy_cache_core::redact_url(url);
         // Every piece of the URL an error quotes goes through `show`: a password with an
         // unescaped `/ ? # @` lands where a host, a path or an option belongs.
-        let show = |piece: &str| shown_from_url(piece, url);
-        let (scheme, rest) = url
-            .split_once("://")
-            .ok_or_else(|| bad(format!("`{shown}` is not a redis:// URL")))?;
-        let (mut config, tls) = match scheme {
-            "redis" => (RedisConfig::new(String::new()), false),
-            "rediss" => (RedisConfig::new(String::new()), true),
-            "redis+unix" => (RedisConfig::unix(String::new()), false),
-            "redis+cluster" => (RedisConfig::cluster(Vec::<String>::new()), false),
-            "rediss+cluster" => (RedisConfig::cluster(Vec::<String>::new()), true),
-            _ => {
-                return Err(bad(format!(
-                    "`{shown}`: unknown scheme {} (redis, rediss, redis+unix, \
-                     redis+cluster, rediss+cluster)",
-                    show(scheme)
-                )));
-            }
+        let show = |piece: &str| url.show(piece);
+        let scheme = url.scheme.as_str();
+        let mut config = match scheme {
+            "redis" | "rediss" => RedisConfig::new(String::new()),
+            "redis+unix" => RedisConfig::unix(String::new()),
+            _ => RedisConfig::cluster(Vec::<String>::new()),
         };
-        config.tls = tls;
-        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let rest = rest.split_once('#').map_or(rest, |(r, _)| r);
-        // The userinfo ends at the last `@` before the path (a password may contain `@`
-        // only escaped, but be lenient with `/` inside it for unix URLs).
-        let (authority, path) = match config.topology {
-            Topology::Unix => match rest.rsplit_once('@') {
-                Some((userinfo, path)) => (userinfo, path),
-                None => ("", rest),
-            },
-            _ => rest.split_once('/').unwrap_or((rest, "")),
-        };
-        let hosts = match config.topology {
-            Topology::Unix => {
-                if !authority.is_empty() {
-                    config.read_userinfo(authority)?;
-                }
-                ""
-            }
-            _ => match authority.rsplit_once('@') {
-                Some((userinfo, hosts)) => {
-                    config.read_userinfo(userinfo)?;
-                    hosts
-                }
-                None => authority,
-            },
-        };
+        config.tls = scheme.starts_with("rediss");
+        if let Some(userinfo) = &url.userinfo {
+            config.username = Some(userinfo.user.clone()).filter(|u| !u.is_empty());
+            config.password = userinfo.password.clone().filter(|p| !p.is_empty());
+        }
+        // The path after its first `/`: a database number, or nothing.
+        let after_slash = url.path.strip_prefix('/').unwrap_or(&url.path);
         match config.topology {
             Topology::Standalone => {
-                config.nodes = vec![parse_node(hosts, scheme, &show)?];
-                let db = path.trim_end_matches('/');
+                config.nodes = vec![parse_node(&url.hosts.join(","), scheme, &show)?];
+                let db = after_slash.trim_end_matches('/');
                 if !db.is_empty() {
                     config.db = parse_db(db, &show)?;
                 }
             }
             Topology::Cluster => {
-                config.nodes = hosts
-                    .split(',')
-                    .map(|h| parse_node(h, scheme, &show))
-                    .collect::<Result<_>>()?;
-                if !path.trim_end_matches('/').is_empty() {
+                config.nodes = if url.hosts.is_empty() {
+                    vec![parse_node("", scheme, &show)?]
+                } else {
+                    url.hosts
+                        .iter()
+                        .map(|h| parse_node(h, scheme, &show))
+                        .collect::<Result<_>>()?
+                };
+                if !after_slash.trim_end_matches('/').is_empty() {
                     return Err(bad(format!(
-                        "{scheme}:// URLs take no path (`{shown}`): a cluster has only \
-                         database 0; list nodes as host:port,host:port"
+                        "{scheme}:// URLs take no path (`{}`): a cluster has only \
+                         database 0; list nodes as host:port,host:port",
+                        url.redacted()
                     )));
                 }
             }
             Topology::Unix => {
-                let path = percent_decode(path, "redis+unix", "socket path")?;
-                if !path.starts_with('/') {
+                if !url.hosts.is_empty() || !url.path.starts_with('/') {
                     return Err(bad(format!(
                         "redis+unix:// needs an absolute socket path, as in \
-                         redis+unix:///run/redis.sock (got `{shown}`)"
+                         redis+unix:///run/redis.sock (got `{}`)",
+                        url.redacted()
                     )));
                 }
-                config.socket_path = Some(path);
+                config.socket_path = Some(url.path.clone());
             }
         }
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (name, raw) = pair.split_once('=').unwrap_or((pair, ""));
-            let unknown = || {
-                bad(format!(
-                    "unknown redis:// option {} (known: {})",
-                    show(name),
-                    OPTION_NAMES.join(", ")
-                ))
-            };
-            // Refused before decoding, so a decoding error names only a known option.
-            if !OPTION_NAMES.contains(&name) {
-                return Err(unknown());
-            }
-            let value = percent_decode(raw, "redis", name)?;
-            let (shown_name, shown_value) = (format!("`{name}`"), show(&value));
-            let number = || {
-                value.parse::<u64>().map_err(|_| {
-                    bad(format!(
-                        "redis:// option {shown_name} must be a whole number, got {shown_value}"
-                    ))
-                })
-            };
-            match name {
-                "timeout_ms" => config.timeout_ms = number()?,
-                "connect_timeout_ms" => config.connect_timeout_ms = number()?,
-                "default_timeout" => config.default_timeout = Some(Duration::from_secs(number()?)),
-                "key_prefix" => config.key_prefix = value,
-                "db" => config.db = parse_db(&value, &show)?,
-                "username" => config.username = Some(value),
-                "password" => config.password = Some(value),
-                "tls_ca_file" => config.tls_ca_file = Some(value),
-                "wait_replicas" => {
-                    config.wait_replicas = u32::try_from(number()?).map_err(|_| {
-                        bad(format!(
-                            "redis:// option wait_replicas must be a replica count, got {shown_value}"
-                        ))
-                    })?;
-                }
-                "wait_timeout_ms" => config.wait_timeout_ms = number()?,
-                "client_tracking" => {
-                    config.client_tracking = match value.as_str() {
-                        "true" | "1" | "on" => true,
-                        "false" | "0" | "off" => false,
-                        _ => {
-                            return Err(bad(format!(
-                                "redis:// option client_tracking must be true or false, got {shown_value}"
-                            )));
-                        }
-                    }
-                }
-                _ => return Err(unknown()),
-            }
+        let mut options = url.options.clone();
+        config.timeout_ms = options.millis("timeout_ms")?.unwrap_or(config.timeout_ms);
+        let connect = options.millis("connect_timeout_ms")?;
+        config.connect_timeout_ms = connect.unwrap_or(config.connect_timeout_ms);
+        config.default_timeout = options.seconds("default_timeout")?;
+        config.key_prefix = options.string("key_prefix")?.unwrap_or_default();
+        if let Some(db) = options.string("db")? {
+            config.db = parse_db(&db, &show)?;
         }
+        // For configurations that keep secrets out of the URL (`options` tables).
+        if let Some(username) = options.string("username")? {
+            config.username = Some(username);
+        }
+        if let Some(password) = options.string("password")? {
+            config.password = Some(password);
+        }
+        config.tls_ca_file = options.string("tls_ca_file")?;
+        let tracking = options.bool("client_tracking")?;
+        config.client_tracking = tracking.unwrap_or(config.client_tracking);
+        config.wait_replicas = options.u32("wait_replicas")?.unwrap_or_default();
+        let wait = options.millis("wait_timeout_ms")?;
+        config.wait_timeout_ms = wait.unwrap_or(config.wait_timeout_ms);
+        options.finish(&OPTIONS)?;
         config.validate()?;
         Ok(config)
-    }
-
-    /// `user:password` (either part optional) from a URL's userinfo.
-    fn read_userinfo(&mut self, userinfo: &str) -> Result<()> {
-        let (user, password) = match userinfo.split_once(':') {
-            Some((user, password)) => (user, Some(password)),
-            None => (userinfo, None),
-        };
-        let user = percent_decode(user, "redis", "username")?;
-        self.username = (!user.is_empty()).then_some(user);
-        if let Some(password) = password {
-            let password = percent_decode(password, "redis", "password")?;
-            self.password = (!password.is_empty()).then_some(password);
-        }
-        Ok(())
     }
 
     /// Checks every field; errors are [`ErrorKind::Config`] naming the field.
@@ -484,14 +430,6 @@ impl RedisConfig {
     }
 
     /// Sets the credentials (`AUTH user password`).
-    ///
-    /// ```
-    /// use easy_cache_redis::RedisConfig;
-    /// let config = RedisConfig::new("h:6379").credentials("app", "s3cret");
-    /// assert_eq!(config.username.as_deref(), Some("app"));
-    /// assert_eq!(config.password.as_deref(), Some("s3cret"));
-    /// assert!(!format!("{config:?}").contains("s3cret"));
-    /// ```
     pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
         self.username = Some(username.into());
         self.password = Some(password.into());
@@ -499,42 +437,18 @@ impl RedisConfig {
     }
 
     /// Sets the password only (`AUTH password`, the `default` user).
-    ///
-    /// ```
-    /// use easy_cache_redis::RedisConfig;
-    /// let config = RedisConfig::new("h:6379").password("s3cret");
-    /// assert_eq!(config.username, None);
-    /// assert_eq!(config, RedisConfig::from_url("redis://:s3cret@h:6379").unwrap());
-    /// ```
     pub fn password(mut self, password: impl Into<String>) -> Self {
         self.password = Some(password.into());
         self
     }
 
     /// Connects with TLS.
-    ///
-    /// ```
-    /// use easy_cache_redis::RedisConfig;
-    /// let config = RedisConfig::new("h:6380").tls(true);
-    /// assert!(config.tls);
-    /// assert_eq!(config.display_url(), "rediss://h:6380/0");
-    /// ```
     pub fn tls(mut self, tls: bool) -> Self {
         self.tls = tls;
         self
     }
 
-    /// Trusts the certificate authorities of the PEM file at `path` instead of Mozilla's
-    /// roots (and turns TLS on).
-    ///
-    /// ```
-    /// use easy_cache_redis::RedisConfig;
-    /// let config = RedisConfig::new("h:6380").tls_ca_file("/etc/ssl/private-ca.pem");
-    /// assert!(config.tls);
-    /// assert_eq!(config.tls_ca_file.as_deref(), Some("/etc/ssl/private-ca.pem"));
-    /// // Over plain TCP a CA file makes no sense.
-    /// assert!(RedisConfig::from_url("redis://h?tls_ca_file=/ca.pem").is_err());
-    /// ```
+    /// Trusts the certificate authorities of the PEM file at `path` instead of Mozilla's roots (and turns TLS on).
     pub fn tls_ca_file(mut self, path: impl Into<String>) -> Self {
         self.tls = true;
         self.tls_ca_file = Some(path.into());
@@ -542,97 +456,23 @@ impl RedisConfig {
     }
 
     /// Selects database `db` (standalone and unix only).
-    ///
-    /// ```
-    /// use easy_cache_redis::RedisConfig;
-    /// let config = RedisConfig::new("h:6379").db(2);
-    /// assert_eq!(config.db, 2);
-    /// assert_eq!(config, RedisConfig::from_url("redis://h:6379/2").unwrap());
-    /// ```
     pub fn db(mut self, db: i64) -> Self {
         self.db = db;
         self
     }
 
-    /// Bounds each operation.
-    ///
-    /// ```
-    /// use easy_cache_redis::RedisConfig;
-    /// use std::time::Duration;
-    /// let config = RedisConfig::new("h:6379").timeout(Duration::from_millis(100));
-    /// assert_eq!(config.timeout_ms, 100);
-    /// ```
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout_ms = millis(timeout);
-        self
-    }
+    easy_cache_core::network_setters!();
 
-    /// Bounds opening a connection.
-    ///
-    /// ```
-    /// use easy_cache_redis::RedisConfig;
-    /// use std::time::Duration;
-    /// let config = RedisConfig::new("h:6379").connect_timeout(Duration::from_secs(2));
-    /// assert_eq!(config.connect_timeout_ms, 2000);
-    /// ```
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout_ms = millis(timeout);
-        self
-    }
-
-    /// Sets the lifetime of values stored with `Timeout::Default`.
-    ///
-    /// ```
-    /// use easy_cache_redis::RedisConfig;
-    /// use std::time::Duration;
-    /// let config = RedisConfig::new("h:6379").default_timeout(Duration::from_secs(300));
-    /// assert_eq!(config.default_timeout, Some(Duration::from_secs(300)));
-    /// ```
-    pub fn default_timeout(mut self, timeout: Duration) -> Self {
-        self.default_timeout = Some(timeout);
-        self
-    }
-
-    /// Sets the prefix prepended to every key.
-    ///
-    /// ```
-    /// use easy_cache_redis::RedisConfig;
-    /// let config = RedisConfig::new("h:6379").key_prefix("shop:");
-    /// assert_eq!(config.key_prefix, "shop:");
-    /// ```
-    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.key_prefix = prefix.into();
-        self
-    }
-
-    /// Whether to track tag and prefix versions in memory (see
-    /// [`client_tracking`](RedisConfig::client_tracking); on by default).
-    ///
-    /// ```
-    /// use easy_cache_redis::RedisConfig;
-    /// let config = RedisConfig::new("h:6379").client_tracking(false);
-    /// assert!(!config.client_tracking);
-    /// assert_eq!(config, RedisConfig::from_url("redis://h?client_tracking=false").unwrap());
-    /// ```
+    /// Whether to track tag and prefix versions in memory (see [`client_tracking`](RedisConfig::client_tracking); on by default).
     pub fn client_tracking(mut self, on: bool) -> Self {
         self.client_tracking = on;
         self
     }
 
-    /// Makes every invalidation wait until `replicas` replicas have acknowledged it, for
-    /// at most `timeout` (see [`wait_replicas`](RedisConfig::wait_replicas)).
-    ///
-    /// ```
-    /// use easy_cache_redis::RedisConfig;
-    /// use std::time::Duration;
-    /// let config = RedisConfig::new("h:6379").wait_replicas(1, Duration::from_millis(50));
-    /// assert_eq!((config.wait_replicas, config.wait_timeout_ms), (1, 50));
-    /// let url = "redis://h?wait_replicas=1&wait_timeout_ms=50";
-    /// assert_eq!(config, RedisConfig::from_url(url).unwrap());
-    /// ```
+    /// Makes every invalidation wait until `replicas` replicas have acknowledged it, for at most `timeout` (see [`wait_replicas`](RedisConfig::wait_replicas)).
     pub fn wait_replicas(mut self, replicas: u32, timeout: Duration) -> Self {
         self.wait_replicas = replicas;
-        self.wait_timeout_ms = millis(timeout);
+        self.wait_timeout_ms = easy_cache_core::whole_millis(timeout);
         self
     }
 
@@ -693,11 +533,6 @@ impl fmt::Debug for RedisConfig {
     }
 }
 
-/// Whole milliseconds of `d`, at least 1 (a zero bound would fail every call).
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
-}
-
 /// A database number from a URL path or the `db` option; `show` quotes `text` in the error.
 fn parse_db(text: &str, show: &dyn Fn(&str) -> String) -> Result<i64> {
     text.parse::<i64>()
@@ -734,30 +569,7 @@ pub(crate) fn parse_node(
 
 /// The host (without brackets) and port of `host[:port]` / `[v6][:port]`.
 pub(crate) fn split_node(node: &str) -> Option<(&str, u16)> {
-    let (host, port) = if let Some(v6) = node.strip_prefix('[') {
-        let (host, after) = v6.split_once(']')?;
-        match after {
-            "" => (host, None),
-            _ => (host, Some(after.strip_prefix(':')?)),
-        }
-    } else {
-        match node.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (node, None),
-        }
-    };
-    let valid_host = !host.is_empty()
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._:%".contains(&b));
-    if !valid_host || (host.contains(':') && !node.starts_with('[')) {
-        return None;
-    }
-    let port = match port {
-        None => DEFAULT_PORT,
-        Some(p) => p.parse::<u16>().ok().filter(|p| *p != 0)?,
-    };
-    Some((host, port))
+    easy_cache_core::split_host_port(node, DEFAULT_PORT)
 }
 
 #[cfg(test)]
@@ -838,6 +650,11 @@ mod tests {
         assert_eq!(c.username.as_deref(), Some("u"));
         assert_eq!(c.password.as_deref(), Some("p&q"));
         assert!(config_error("redis://u@h").contains("username"));
+        // `+` stays a `+` (no form encoding); `%2B`, `%40`, `%3A` decode as ever.
+        let c = RedisConfig::from_url("redis://u:a+b%2Bc%40d%3Ae@h").unwrap();
+        assert_eq!(c.password.as_deref(), Some("a+b+c@d:e"));
+        let c = RedisConfig::from_url("redis://h?username=u&password=a+b%2B").unwrap();
+        assert_eq!(c.password.as_deref(), Some("a+b+"));
     }
 
     #[test]
@@ -997,6 +814,29 @@ mod tests {
         let c = RedisConfig::new("h:1").tls_ca_file("/ca.pem");
         assert!(c.tls);
         c.validate().unwrap();
+        // Each setter gives what the URL spelling it gives.
+        let from_url = |url| RedisConfig::from_url(url).unwrap();
+        let c = RedisConfig::new("h:6379").password("s3cret");
+        assert_eq!(c.username, None);
+        assert_eq!(c, from_url("redis://:s3cret@h:6379"));
+        let c = RedisConfig::new("h:6379").credentials("app", "s3cret");
+        assert!(!format!("{c:?}").contains("s3cret"));
+        assert_eq!(
+            RedisConfig::new("h:6380").tls(true).display_url(),
+            "rediss://h:6380/0"
+        );
+        assert_eq!(
+            RedisConfig::new("h:6379").db(2),
+            from_url("redis://h:6379/2")
+        );
+        assert_eq!(
+            RedisConfig::new("h:6379").client_tracking(false),
+            from_url("redis://h?client_tracking=false")
+        );
+        assert_eq!(
+            RedisConfig::new("h:6379").wait_replicas(1, Duration::from_millis(50)),
+            from_url("redis://h?wait_replicas=1&wait_timeout_ms=50")
+        );
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub use config::{
     RedisConfig, Topology,
 };
 
-use easy_cache_core::{CacheInstance, Result};
+use easy_cache_core::{BackendUrl, CacheInstance, Result};
 use std::sync::Arc;
 
 /// The URL schemes of this backend.
@@ -69,8 +69,10 @@ pub const SCHEMES: [&str; 5] = [
     "rediss+cluster",
 ];
 
-fn from_url(url: &str) -> Result<Arc<dyn CacheInstance>> {
-    Ok(Arc::new(RedisCache::new(RedisConfig::from_url(url)?)?))
+fn from_url(url: &BackendUrl) -> Result<Arc<dyn CacheInstance>> {
+    Ok(Arc::new(RedisCache::new(RedisConfig::from_backend_url(
+        url,
+    )?)?))
 }
 
 easy_cache_registry::register_backend!("redis", from_url);

@@ -1,6 +1,6 @@
 //! Configuration of the sled backend, parsed from `sled://` URLs.
 
-use easy_cache_core::{Error, ErrorKind, Result, percent_decode, redact_url, shown_in_error};
+use easy_cache_core::{BackendUrl, Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
 use std::{path::PathBuf, time::Duration};
 
@@ -35,9 +35,16 @@ pub const DEFAULT_FLUSH_EVERY_MS: u64 = 500;
 /// ```
 pub const DEFAULT_TREE: &str = "easy_cache";
 
-/// The options a URL may carry, for error messages.
-const OPTIONS: &str = "temporary, default_timeout, purge_interval_secs, cache_capacity_bytes, \
-                       flush_every_ms, key_prefix, tree";
+/// The options a `sled://` URL takes.
+const OPTIONS: [&str; 7] = [
+    "temporary",
+    "default_timeout",
+    "purge_interval_secs",
+    "cache_capacity_bytes",
+    "flush_every_ms",
+    "key_prefix",
+    "tree",
+];
 
 /// Where the sled database lives and how the cache uses it.
 ///
@@ -146,58 +153,48 @@ impl SledConfig {
     /// assert!(SledConfig::from_url("sled://relative/dir").is_err());
     /// ```
     pub fn from_url(url: &str) -> Result<Self> {
-        let bad = |message: String| Error::new(ErrorKind::Config, message);
-        let rest = url
-            .strip_prefix("sled://")
-            .ok_or_else(|| bad(format!("`{}` is not a sled:// URL", redact_url(url))))?;
-        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let mut config = SledConfig::default();
-        if !path.is_empty() {
-            if !path.starts_with('/') {
-                return Err(bad(format!(
+        Self::from_backend_url(&BackendUrl::parse_as(url, &[crate::SCHEME])?)
+    }
+
+    /// Reads a parsed `sled://` URL, with any options merged into it, and validates it.
+    ///
+    /// ```
+    /// use easy_cache_core::BackendUrl;
+    /// use easy_cache_sled::SledConfig;
+    /// let mut url = BackendUrl::parse("sled:///srv/cache")?;
+    /// url.options.insert("tree", "pages");
+    /// assert_eq!(SledConfig::from_backend_url(&url)?.tree, "pages");
+    /// # Ok::<(), easy_cache_core::Error>(())
+    /// ```
+    pub fn from_backend_url(url: &BackendUrl) -> Result<Self> {
+        url.expect_scheme(&[crate::SCHEME])?;
+        if url.userinfo.is_some() || !url.hosts.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!(
                     "sled:// URLs take an absolute path after `sled://`, as in \
                      `sled:///var/lib/myapp/cache` (three slashes); got `{}`",
-                    redact_url(url)
-                )));
-            }
-            config.path = Some(PathBuf::from(percent_decode(path, "sled", "path")?));
+                    url.redacted()
+                ),
+            ));
         }
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (name, raw) = pair.split_once('=').unwrap_or((pair, ""));
-            let value = percent_decode(raw, "sled", name)?;
-            let (shown_name, shown_value) = (shown_in_error(name), shown_in_error(&value));
-            let number = || {
-                value.parse::<u64>().map_err(|_| {
-                    bad(format!(
-                        "sled:// option {shown_name} must be a whole number, got {shown_value}"
-                    ))
-                })
-            };
-            match name {
-                "temporary" => {
-                    config.temporary = match value.as_str() {
-                        "true" | "1" => true,
-                        "false" | "0" => false,
-                        _ => {
-                            return Err(bad(format!(
-                                "sled:// option `temporary` must be true or false, got {shown_value}"
-                            )));
-                        }
-                    }
-                }
-                "default_timeout" => config.default_timeout = Some(Duration::from_secs(number()?)),
-                "purge_interval_secs" => config.purge_interval_secs = number()?,
-                "cache_capacity_bytes" => config.cache_capacity_bytes = number()?,
-                "flush_every_ms" => config.flush_every_ms = number()?,
-                "key_prefix" => config.key_prefix = value,
-                "tree" => config.tree = value,
-                _ => {
-                    return Err(bad(format!(
-                        "unknown sled:// option {shown_name} (known: {OPTIONS})"
-                    )));
-                }
-            }
+        let mut config = SledConfig::default();
+        if !url.path.is_empty() {
+            config.path = Some(PathBuf::from(&url.path));
         }
+        let mut options = url.options.clone();
+        config.temporary = options.bool("temporary")?.unwrap_or(config.temporary);
+        config.default_timeout = options.seconds("default_timeout")?;
+        let purge = options.u64("purge_interval_secs")?;
+        config.purge_interval_secs = purge.unwrap_or(config.purge_interval_secs);
+        let capacity = options.u64("cache_capacity_bytes")?;
+        config.cache_capacity_bytes = capacity.unwrap_or(config.cache_capacity_bytes);
+        config.flush_every_ms = options
+            .millis("flush_every_ms")?
+            .unwrap_or(config.flush_every_ms);
+        config.key_prefix = options.string("key_prefix")?.unwrap_or_default();
+        config.tree = options.string("tree")?.unwrap_or(config.tree);
+        options.finish(&OPTIONS)?;
         config.validate()?;
         Ok(config)
     }
@@ -239,79 +236,36 @@ impl SledConfig {
     }
 
     /// Sets the lifetime of values stored with `Timeout::Default`.
-    ///
-    /// ```
-    /// use easy_cache_sled::SledConfig;
-    /// use std::time::Duration;
-    /// let config = SledConfig::temporary().default_timeout(Duration::from_secs(300));
-    /// assert_eq!(config.default_timeout, Some(Duration::from_secs(300)));
-    /// ```
     pub fn default_timeout(mut self, timeout: Duration) -> Self {
         self.default_timeout = Some(timeout);
         self
     }
 
     /// Sets the time between background purges (whole seconds; zero turns them off).
-    ///
-    /// ```
-    /// use easy_cache_sled::SledConfig;
-    /// use std::time::Duration;
-    /// let config = SledConfig::temporary().purge_interval(Duration::from_secs(10));
-    /// assert_eq!(config.purge_interval_secs, 10);
-    /// let off = SledConfig::temporary().purge_interval(Duration::ZERO);
-    /// assert_eq!(off.purge_interval_duration(), None);
-    /// ```
     pub fn purge_interval(mut self, interval: Duration) -> Self {
         self.purge_interval_secs = interval.as_secs();
         self
     }
 
     /// Sets the size of sled's page cache in bytes.
-    ///
-    /// ```
-    /// use easy_cache_sled::SledConfig;
-    /// let config = SledConfig::temporary().cache_capacity_bytes(64 * 1024 * 1024);
-    /// assert_eq!(config.cache_capacity_bytes, 64 * 1024 * 1024);
-    /// // sled needs some page cache.
-    /// assert!(SledConfig::temporary().cache_capacity_bytes(0).validate().is_err());
-    /// ```
     pub fn cache_capacity_bytes(mut self, bytes: u64) -> Self {
         self.cache_capacity_bytes = bytes;
         self
     }
 
     /// Sets the time between sled's background flushes (zero: only on drop and on demand).
-    ///
-    /// ```
-    /// use easy_cache_sled::SledConfig;
-    /// use std::time::Duration;
-    /// let config = SledConfig::temporary().flush_every(Duration::from_millis(100));
-    /// assert_eq!(config.flush_every_ms, 100);
-    /// ```
     pub fn flush_every(mut self, every: Duration) -> Self {
         self.flush_every_ms = u64::try_from(every.as_millis()).unwrap_or(u64::MAX);
         self
     }
 
     /// Sets the prefix prepended to every key.
-    ///
-    /// ```
-    /// use easy_cache_sled::SledConfig;
-    /// let config = SledConfig::temporary().key_prefix("v2:");
-    /// assert_eq!(config.key_prefix, "v2:");
-    /// ```
     pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.key_prefix = prefix.into();
         self
     }
 
     /// Sets the sled tree holding the records.
-    ///
-    /// ```
-    /// use easy_cache_sled::SledConfig;
-    /// let config = SledConfig::temporary().tree("sessions");
-    /// assert_eq!(config.tree, "sessions");
-    /// ```
     pub fn tree(mut self, name: impl Into<String>) -> Self {
         self.tree = name.into();
         self
@@ -440,6 +394,15 @@ mod tests {
         assert_eq!(c.flush_every_ms, 20);
         assert_eq!((c.key_prefix.as_str(), c.tree.as_str()), ("x:", "t"));
         c.validate().unwrap();
+        let off = SledConfig::temporary().purge_interval(Duration::ZERO);
+        assert_eq!(off.purge_interval_duration(), None);
+        // sled needs some page cache.
+        assert!(
+            SledConfig::temporary()
+                .cache_capacity_bytes(0)
+                .validate()
+                .is_err()
+        );
         assert!(SledConfig::new("relative").validate().is_err());
         assert!(SledConfig::default().validate().is_err());
         SledConfig::temporary().validate().unwrap();

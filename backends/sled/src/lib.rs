@@ -33,7 +33,7 @@ pub use config::{
 /// The sled version this backend uses, for [`SledCache::tree`].
 pub use sled;
 
-use easy_cache_core::{CacheInstance, Result};
+use easy_cache_core::{BackendUrl, CacheInstance, Result};
 use std::sync::Arc;
 
 /// The URL scheme of this backend.
@@ -45,8 +45,10 @@ use std::sync::Arc;
 /// ```
 pub const SCHEME: &str = "sled";
 
-fn from_url(url: &str) -> Result<Arc<dyn CacheInstance>> {
-    Ok(Arc::new(SledCache::new(SledConfig::from_url(url)?)?))
+fn from_url(url: &BackendUrl) -> Result<Arc<dyn CacheInstance>> {
+    Ok(Arc::new(SledCache::new(SledConfig::from_backend_url(
+        url,
+    )?)?))
 }
 
 easy_cache_registry::register_backend!(SCHEME, from_url);

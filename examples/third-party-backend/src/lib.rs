@@ -17,7 +17,7 @@
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use easy_cache::{CacheInstance, Error, ErrorKind, Result, Timeout};
+use easy_cache::{BackendUrl, CacheInstance, Error, ErrorKind, Result, Timeout};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -75,42 +75,26 @@ impl MapCache {
     /// # Ok::<(), easy_cache::Error>(()) }).unwrap();
     /// ```
     pub fn from_url(url: &str) -> Result<Self> {
-        let query = url
-            .strip_prefix("example-map://")
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Config,
-                    format!("not an example-map:// URL: {}", easy_cache::redact_url(url)),
-                )
-            })?
-            .trim_start_matches('?');
-        let mut cache = MapCache::default();
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            match pair.split_once('=') {
-                Some(("default_timeout", secs)) => {
-                    let secs: u64 = secs.parse().map_err(|_| {
-                        Error::new(
-                            ErrorKind::Config,
-                            format!(
-                                "example-map:// `default_timeout` must be seconds, got {}",
-                                easy_cache::shown_from_url(secs, url)
-                            ),
-                        )
-                    })?;
-                    cache.default_timeout = Some(Duration::from_secs(secs));
-                }
-                _ => {
-                    return Err(Error::new(
-                        ErrorKind::Config,
-                        // The name only, as plain text: the pair may hold a secret.
-                        format!(
-                            "unknown example-map:// option {}",
-                            easy_cache::shown_from_url(pair.split('=').next().unwrap_or(pair), url)
-                        ),
-                    ));
-                }
-            }
+        Self::from_backend_url(&BackendUrl::parse_as(url, &[SCHEME])?)
+    }
+
+    /// Builds one from a parsed `example-map://` URL (what the registry hands over, with
+    /// any TOML options merged in): the URL's parts, then its options, taken by type.
+    pub fn from_backend_url(url: &BackendUrl) -> Result<Self> {
+        url.expect_scheme(&[SCHEME])?;
+        if !url.hosts.is_empty() || !url.path.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!("example-map:// takes only options: `{}`", url.redacted()),
+            ));
         }
+        let mut options = url.options.clone();
+        let cache = MapCache {
+            default_timeout: options.seconds("default_timeout")?,
+            ..MapCache::default()
+        };
+        // Anything left is refused, naming it and the options this backend knows.
+        options.finish(&["default_timeout"])?;
         Ok(cache)
     }
 
@@ -178,8 +162,8 @@ impl CacheInstance for MapCache {
     }
 }
 
-fn build(url: &str) -> Result<Arc<dyn CacheInstance>> {
-    Ok(Arc::new(MapCache::from_url(url)?))
+fn build(url: &BackendUrl) -> Result<Arc<dyn CacheInstance>> {
+    Ok(Arc::new(MapCache::from_backend_url(url)?))
 }
 
 easy_cache::register_backend!(SCHEME, build);

@@ -1,8 +1,19 @@
-//! The alias map itself: lock-free reads, serialized writes.
+//! The process-wide registry, as functions (the seed's `caches` object), and the alias map
+//! behind them: lock-free reads, serialized writes.
+//!
+//! ```
+//! # use easy_cache_memory as _; // links the memory:// backend
+//! use easy_cache_registry::caches;
+//! caches::insert("doc_caches_sessions", caches::from_url("memory://?default_timeout=600")?);
+//! assert!(caches::aliases().iter().any(|a| a == "doc_caches_sessions"));
+//! assert_eq!(caches::get("doc_caches_sessions").unwrap().name(), "memory");
+//! assert!(caches::remove("doc_caches_sessions").is_some());
+//! # Ok::<(), easy_cache_core::Error>(())
+//! ```
 
-use crate::factory::{factories, scheme_of};
+pub use crate::schemes::{from_backend_url, from_url, schemes};
 use arc_swap::ArcSwap;
-use easy_cache_core::{CacheInstance, Error, ErrorKind, InstanceLookup, Result, shown_from_url};
+use easy_cache_core::{CacheInstance, Error, ErrorKind, InstanceLookup, Result};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
@@ -301,64 +312,6 @@ pub fn aliases() -> Vec<String> {
     CACHES.aliases()
 }
 
-/// The URL schemes of every linked backend, sorted.
-///
-/// ```
-/// # use easy_cache_memory as _; // links the memory:// backend
-/// use easy_cache_registry::caches;
-/// let schemes = caches::schemes();
-/// assert!(schemes.contains(&"memory"));
-/// assert!(schemes.is_sorted());
-/// ```
-pub fn schemes() -> Vec<&'static str> {
-    let mut schemes: Vec<&'static str> = factories().map(|f| f.scheme()).collect();
-    schemes.sort_unstable();
-    schemes.dedup();
-    schemes
-}
-
-/// Builds an instance from a URL such as `memory://?max_capacity=10000`.
-///
-/// An unknown scheme is an [`ErrorKind::UnknownScheme`] error listing the available ones.
-///
-/// ```
-/// # use easy_cache_memory as _; // links the memory:// backend
-/// use easy_cache_registry::caches;
-/// use easy_cache_core::ErrorKind;
-/// assert_eq!(caches::from_url("memory://?max_capacity=10000")?.name(), "memory");
-/// let err = caches::from_url("nosuch://user:hunter2@host").err().unwrap();
-/// assert_eq!(err.kind(), ErrorKind::UnknownScheme);
-/// assert!(err.message().contains("memory")); // lists the available schemes
-/// assert!(!err.to_string().contains("hunter2")); // passwords never reach messages
-/// # Ok::<(), easy_cache_core::Error>(())
-/// ```
-pub fn from_url(url: &str) -> Result<Arc<dyn CacheInstance>> {
-    let scheme = scheme_of(url);
-    match factories().find(|f| f.scheme() == scheme) {
-        Some(factory) => factory.build(url),
-        // Like OpenDAL: the scheme and the available ones, never the URL. A text with no
-        // `:` is all "scheme", so it is quoted only when it is one.
-        None => {
-            let valid = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
-            let shown = if valid {
-                shown_from_url(scheme, url)
-            } else {
-                "that is no scheme (a URL starts with `scheme://`)".to_owned()
-            };
-            Err(Error::new(
-                ErrorKind::UnknownScheme,
-                format!(
-                    "no backend for the URL's scheme {shown}; available: {}",
-                    schemes().join(", ")
-                ),
-            ))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -407,43 +360,6 @@ mod tests {
         let err = caches.try_get("users").err().unwrap();
         assert_eq!(err.kind(), ErrorKind::UnknownAlias);
         assert!(err.message().contains("sessions"), "{err}");
-    }
-
-    #[test]
-    fn unknown_scheme_error_lists_schemes() {
-        let err = from_url("nosuch://x").err().unwrap();
-        assert_eq!(err.kind(), ErrorKind::UnknownScheme);
-        assert!(err.message().contains("nosuch"), "{err}");
-        assert!(err.message().contains("available:"), "{err}");
-    }
-
-    #[test]
-    fn an_unknown_scheme_lists_the_available_ones_without_echoing_the_url() {
-        for url in [
-            "nosuch://app:hunter2@h",
-            "redis//:hunter2@h",
-            "hunter2@h",
-            "://app:hunter2@h",
-            "red is://app:hunter2@h",
-        ] {
-            let err = from_url(url).err().unwrap();
-            assert_eq!(err.kind(), ErrorKind::UnknownScheme, "{url}");
-            let texts = format!("{} | {err} | {err:?}", err.message());
-            assert!(!texts.contains("hunter2"), "{url}: {texts}");
-            assert!(!texts.contains("@h"), "the URL is not echoed: {texts}");
-            assert!(texts.contains("available: "), "{texts}");
-        }
-    }
-
-    #[test]
-    fn passwords_are_redacted_in_errors() {
-        assert!(
-            !from_url("nosuch://u:hunter2@h")
-                .err()
-                .unwrap()
-                .to_string()
-                .contains("hunter2")
-        );
     }
 
     #[test]
