@@ -1,5 +1,6 @@
-//! The outcome of a run: its verdict, a text summary for the terminal, a markdown one for the
-//! docs, and the line printed per interval.
+//! The outcome of a run and its one renderer: the verdict, the summary as text for the
+//! terminal and as markdown for the docs (`target/soak-report.md`), and the line printed
+//! per interval.
 
 use super::db::WrongValue;
 use super::functions::Backend;
@@ -40,7 +41,9 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Wrong values over every backend (must be 0).
+    /// Wrong values over every backend (must be 0; the program reports them through
+    /// [`Summary::failures`]).
+    #[cfg(test)]
     pub fn wrong(&self) -> u64 {
         self.totals.iter().map(|s| s.wrong).sum()
     }
@@ -110,18 +113,7 @@ impl Summary {
             let _ = writeln!(out, "{}", restart_text(restart));
         }
         for during in &self.outage {
-            let _ = writeln!(
-                out,
-                "    during the outage: {} {} calls, {} errors, {} warnings, {} wrong, p99 {}, \
-                 max {} (within 12.5 %)",
-                during.backend,
-                during.calls,
-                during.errors,
-                during.warnings,
-                during.wrong,
-                ms(during.p99()),
-                ms(during.max_micros)
-            );
+            let _ = writeln!(out, "    during the outage, {}", outage_text(during));
         }
         for (backend, examples) in &self.examples {
             for example in examples {
@@ -147,7 +139,78 @@ impl Summary {
         out
     }
 
-    pub(super) fn growth_text(&self) -> String {
+    /// The summary as markdown, for the docs to quote.
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let elapsed = self.elapsed.as_secs_f64();
+        let _ = writeln!(out, "# Soak run\n");
+        let places: Vec<String> = self
+            .targets
+            .iter()
+            .map(|(b, place)| format!("{b} ({place})"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{elapsed:.0} s of mixed load on {}; per backend {} readers, 1 writer (invalidations by \
+             key, tag and prefix), 1 refresher.\n",
+            places.join(" and "),
+            self.readers
+        );
+        let _ = writeln!(
+            out,
+            "| backend | calls | calls/s | hits | misses | errors | warnings | wrong values | p50 | \
+             p99 | max | invalidations key/tag/prefix (failed) | refreshes |"
+        );
+        let _ = writeln!(
+            out,
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
+        );
+        for t in &self.totals {
+            let [key, tag, prefix] = t.invalidations;
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:.0} | {} ({:.1} %) | {} | {} | {} | {} | {} | {} | {} | {key}/{tag}/{prefix} ({}) | {} |",
+                t.backend,
+                t.calls,
+                t.calls as f64 / elapsed.max(1e-9),
+                t.hits(),
+                t.hit_percent(),
+                t.misses(),
+                t.errors,
+                t.warnings,
+                t.wrong,
+                ms(t.p50()),
+                ms(t.p99()),
+                ms(t.max_micros),
+                t.invalidation_errors,
+                t.refreshes
+            );
+        }
+        if !self.restarts.is_empty() {
+            let _ = writeln!(out, "\nRestart in the middle of the run:\n");
+            for restart in &self.restarts {
+                let _ = writeln!(out, "- {}", restart_text(restart).trim_start());
+            }
+            for during in &self.outage {
+                let _ = writeln!(out, "- during the outage, {}", outage_text(during));
+            }
+        }
+        let _ = writeln!(out, "\nResident memory (VmRSS):\n");
+        let _ = writeln!(out, "| time | RSS |\n|---:|---:|");
+        for s in &self.memory {
+            let _ = writeln!(out, "| {} | {} |", secs(s.at), mib(s.rss_kib));
+        }
+        let _ = writeln!(out, "\nMemory check: {}.\n", self.growth_text());
+        let failures = self.failures();
+        if failures.is_empty() {
+            let _ = writeln!(out, "Result: **pass** (0 wrong values, memory steady).");
+        } else {
+            let _ = writeln!(out, "Result: **fail**: {}.", failures.join("; "));
+        }
+        out
+    }
+
+    fn growth_text(&self) -> String {
         match &self.growth {
             None => format!(
                 "not measured (no RSS sample after {:.0} s before the end)",
@@ -168,6 +231,21 @@ impl Summary {
             ),
         }
     }
+}
+
+/// One backend's counts during the restart's outage, for both renderings.
+fn outage_text(during: &Snapshot) -> String {
+    format!(
+        "{}: {} calls, {} errors, {} warnings logged, {} wrong values, latency p99 {}, max {} \
+         (within 12.5 %)",
+        during.backend,
+        during.calls,
+        during.errors,
+        during.warnings,
+        during.wrong,
+        ms(during.p99()),
+        ms(during.max_micros)
+    )
 }
 
 /// One backend's counts over `span` as one line.
@@ -192,7 +270,7 @@ pub fn line(s: &Snapshot, span: Duration) -> String {
     )
 }
 
-pub(super) fn restart_text(r: &Restarted) -> String {
+fn restart_text(r: &Restarted) -> String {
     let at =
         |t: Option<Duration>| t.map_or("-".to_owned(), |t| format!("{:.1} s", t.as_secs_f64()));
     let down = r.down_for().map_or(String::new(), |d| {
@@ -212,7 +290,7 @@ pub(super) fn restart_text(r: &Restarted) -> String {
 }
 
 /// A time of the run: whole seconds when it is one, else with a tenth.
-pub(super) fn secs(at: Duration) -> String {
+fn secs(at: Duration) -> String {
     if at.subsec_millis() == 0 {
         format!("{} s", at.as_secs())
     } else {
@@ -228,7 +306,7 @@ pub fn ms(micros: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::soak::latency::Histogram;
+    use crate::latency::Histogram;
 
     fn snapshot(backend: Backend, calls: u64, runs: u64, errors: u64, wrong: u64) -> Snapshot {
         Snapshot {
@@ -284,6 +362,9 @@ mod tests {
         assert!(markdown.contains("| 20 s | 21.0 MiB |"));
         assert!(markdown.contains("Result: **pass**"));
         assert!(summary.text().contains("==> soak: PASS"));
+        let outage = "during the outage, redis: 90 calls, 5 errors, 1 warnings logged";
+        assert!(markdown.contains(&format!("- {outage}")), "{markdown}");
+        assert!(summary.text().contains(&format!("    {outage}")));
     }
 
     #[test]
