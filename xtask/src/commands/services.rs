@@ -104,11 +104,7 @@ pub async fn down() -> Result<(), String> {
 
 async fn stop_process(pid: &str, dir: Option<&str>) {
     // SIGKILL also ends a paused (SIGSTOP) server; nothing is persisted anyway.
-    let killed = tokio::process::Command::new("kill")
-        .args(["-KILL", pid])
-        .status()
-        .await;
-    if !killed.is_ok_and(|s| s.success()) {
+    if !process::signal("-KILL", pid).await {
         eprintln!("==> process {pid} was already gone");
     }
     if let Some(dir) = dir {

@@ -9,7 +9,6 @@ use easy_cache_integration_tests::{
     servers::{ServerMode, docker, new_run_id},
 };
 use std::{process::Stdio, time::Duration};
-use tokio::process::Command;
 
 /// A hang guard on top of the run itself: a cold release build on two cores takes minutes.
 const BUILD_LIMIT: Duration = Duration::from_secs(30 * 60);
@@ -88,10 +87,7 @@ async fn run_cargo(
 /// cleanup limit. `cargo run` execs the binary, so the child is the soak itself once built.
 async fn stop_gently(child: &mut tokio::process::Child) {
     if let Some(pid) = child.id() {
-        let _ = Command::new("kill")
-            .args(["-INT", &pid.to_string()])
-            .status()
-            .await;
+        process::signal("-INT", &pid.to_string()).await;
     }
     if tokio::time::timeout(CLEANUP_LIMIT, child.wait())
         .await

@@ -163,11 +163,7 @@ async fn needed() -> Result<Option<(PathBuf, ApiVersion)>, String> {
 
 /// Ends a detached shim process (SIGTERM: it removes its socket directory).
 pub async fn stop(pid: &str) {
-    let stopped = tokio::process::Command::new("kill")
-        .args(["-TERM", pid])
-        .status()
-        .await;
-    if !stopped.is_ok_and(|s| s.success()) {
+    if !crate::support::process::signal("-TERM", pid).await {
         eprintln!("==> Docker API shim {pid} was already gone");
     }
 }

@@ -61,6 +61,13 @@ pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
 }
 
+/// Sends `signal` (`-TERM`, `-KILL`, ...) to process `pid` with `kill(1)` (xtask forbids
+/// `unsafe`, so no `libc::kill`); false when there was no such process.
+pub async fn signal(signal: &str, pid: &str) -> bool {
+    let sent = Command::new("kill").args([signal, pid]).status().await;
+    sent.is_ok_and(|s| s.success())
+}
+
 /// Notes a failed step: printed at once, and kept to be listed again at the end of the run
 /// (a run keeps going after a failure, to report them all).
 pub fn record(failures: &mut Vec<String>, step: Result<(), String>) {

@@ -156,35 +156,15 @@ impl Summary {
             places.join(" and "),
             self.readers
         );
-        let _ = writeln!(
-            out,
-            "| backend | calls | calls/s | hits | misses | errors | warnings | wrong values | p50 | \
-             p99 | max | invalidations key/tag/prefix (failed) | refreshes |"
-        );
-        let _ = writeln!(
-            out,
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
-        );
-        for t in &self.totals {
-            let [key, tag, prefix] = t.invalidations;
-            let _ = writeln!(
-                out,
-                "| {} | {} | {:.0} | {} ({:.1} %) | {} | {} | {} | {} | {} | {} | {} | {key}/{tag}/{prefix} ({}) | {} |",
-                t.backend,
-                t.calls,
-                t.calls as f64 / elapsed.max(1e-9),
-                t.hits(),
-                t.hit_percent(),
-                t.misses(),
-                t.errors,
-                t.warnings,
-                t.wrong,
-                ms(t.p50()),
-                ms(t.p99()),
-                ms(t.max_micros),
-                t.invalidation_errors,
-                t.refreshes
-            );
+        let headings: Vec<&str> = COLUMNS.iter().map(|c| c.heading).collect();
+        let _ = writeln!(out, "| {} |", headings.join(" | "));
+        let align: String = COLUMNS
+            .iter()
+            .map(|c| if c.right { "---:|" } else { "---|" })
+            .collect();
+        let _ = writeln!(out, "|{align}");
+        for total in &self.totals {
+            let _ = writeln!(out, "| {} |", cells(total, self.elapsed).join(" | "));
         }
         if !self.restarts.is_empty() {
             let _ = writeln!(out, "\nRestart in the middle of the run:\n");
@@ -248,26 +228,74 @@ fn outage_text(during: &Snapshot) -> String {
     )
 }
 
-/// One backend's counts over `span` as one line.
-pub fn line(s: &Snapshot, span: Duration) -> String {
+/// A column of the per-backend figures, shared by both renderings: its markdown heading,
+/// its label on the terminal (none for the backend's name), its width there, and whether
+/// markdown right-aligns it.
+struct Column {
+    heading: &'static str,
+    label: &'static str,
+    width: usize,
+    right: bool,
+}
+
+const fn column(heading: &'static str, label: &'static str, width: usize, right: bool) -> Column {
+    Column {
+        heading,
+        label,
+        width,
+        right,
+    }
+}
+
+/// The per-backend figures, in the order of [`cells`].
+const COLUMNS: [Column; 13] = [
+    column("backend", "", 9, false),
+    column("calls", "calls", 8, true),
+    column("calls/s", "calls/s", 6, true),
+    column("hits", "hits", 15, true),
+    column("misses", "misses", 6, true),
+    column("errors", "errors", 5, true),
+    column("warnings", "warnings", 4, true),
+    column("wrong values", "wrong", 0, true),
+    column("p50", "p50", 0, true),
+    column("p99", "p99", 0, true),
+    column("max", "max", 0, true),
+    column("invalidations key/tag/prefix (failed)", "inval", 0, false),
+    column("refreshes", "refresh", 0, true),
+];
+
+/// One backend's counts over `span`, one cell per [`COLUMNS`] entry.
+fn cells(s: &Snapshot, span: Duration) -> [String; 13] {
     let [key, tag, prefix] = s.invalidations;
-    format!(
-        "    {:<9} calls {:>8} ({:>6.0}/s)  hits {:>5.1} %  misses {:>6}  errors {:>5}  warnings {:>4}  \
-         wrong {}  p50 {}  p99 {}  max {}  inval {key}/{tag}/{prefix} (failed {})  refresh {}",
+    [
         s.backend.to_string(),
-        s.calls,
-        s.calls as f64 / span.as_secs_f64().max(1e-9),
-        s.hit_percent(),
-        s.misses(),
-        s.errors,
-        s.warnings,
-        s.wrong,
+        s.calls.to_string(),
+        format!("{:.0}", s.calls as f64 / span.as_secs_f64().max(1e-9)),
+        format!("{} ({:.1} %)", s.hits(), s.hit_percent()),
+        s.misses().to_string(),
+        s.errors.to_string(),
+        s.warnings.to_string(),
+        s.wrong.to_string(),
         ms(s.p50()),
         ms(s.p99()),
         ms(s.max_micros),
-        s.invalidation_errors,
-        s.refreshes
-    )
+        format!("{key}/{tag}/{prefix} ({})", s.invalidation_errors),
+        s.refreshes.to_string(),
+    ]
+}
+
+/// One backend's counts over `span` as one terminal line, columns aligned across lines.
+pub fn line(s: &Snapshot, span: Duration) -> String {
+    let mut out = String::from("   ");
+    for (column, cell) in COLUMNS.iter().zip(cells(s, span)) {
+        let width = column.width;
+        if column.label.is_empty() {
+            let _ = write!(out, " {cell:<width$}");
+        } else {
+            let _ = write!(out, "  {} {cell:>width$}", column.label);
+        }
+    }
+    out
 }
 
 fn restart_text(r: &Restarted) -> String {
@@ -359,6 +387,17 @@ mod tests {
         assert_eq!(summary.failures(), Vec::<String>::new());
         let markdown = summary.markdown();
         assert!(markdown.contains("| redis | 1000 | 33 | 900 (90.0 %) | 100 | 5 | 1 | 0 |"));
+        assert!(markdown.contains(
+            "| backend | calls | calls/s | hits | misses | errors | warnings | wrong values | \
+             p50 | p99 | max | invalidations key/tag/prefix (failed) | refreshes |\n\
+             |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|\n"
+        ));
+        let line = line(&summary.totals[0], summary.elapsed);
+        assert!(
+            line.starts_with("    redis      calls     1000  calls/s     33  hits    900 (90.0 %)"),
+            "{line}"
+        );
+        assert!(line.ends_with("inval 3/2/1 (0)  refresh 0"), "{line}");
         assert!(markdown.contains("| 20 s | 21.0 MiB |"));
         assert!(markdown.contains("Result: **pass**"));
         assert!(summary.text().contains("==> soak: PASS"));
