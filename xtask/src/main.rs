@@ -7,8 +7,9 @@
 //! - `cargo xtask services up|down`: the same servers, left running for manual test runs.
 //! - `cargo xtask fuzz [--minutes N]`: the `fuzz_` property tests with many cases, for N
 //!   minutes (see [`commands::fuzz`]).
-//! - `cargo xtask soak [--minutes N] [--servers MODE]`: the soak load generator of the
-//!   integration tests, in release mode, on private servers (see [`commands::soak`]).
+//! - `cargo xtask soak [--minutes N] [--servers MODE]`: the soak program
+//!   (`integration-tests/src/bin/soak/`), in release mode, on private servers (see
+//!   [`commands::soak`]).
 //! - `cargo xtask bench [--quick] [--servers MODE]`: the benchmarks of `benches/` against
 //!   servers it starts, and `target/bench-report.md`; a full run also rewrites
 //!   `docs/guide/bench-report.md` (see [`commands::bench`]).
@@ -27,7 +28,6 @@ mod docker_shim;
 mod support;
 
 use args::Command;
-use commands::{bench as bench_command, fuzz, services, soak, test};
 use std::process::ExitCode;
 use support::process;
 
@@ -58,13 +58,13 @@ fn main() -> ExitCode {
                 println!("{}", args::cli().render_long_help());
                 Ok(())
             }
-            Command::Test { mode, quick } => test::run(mode, quick).await,
-            Command::ServicesUp { mode } => services::up(mode).await,
-            Command::ServicesDown => services::down().await,
-            Command::Fuzz { seconds } => fuzz::run(seconds).await,
-            Command::Soak { minutes, mode } => soak::run(&minutes, mode).await,
-            Command::Bench { mode, quick } => bench_command::run(mode, quick).await,
-            Command::BenchPage => bench_command::rewrite_page(),
+            Command::Test { mode, quick } => commands::test::run(mode, quick).await,
+            Command::ServicesUp { mode } => commands::services::up(mode).await,
+            Command::ServicesDown => commands::services::down().await,
+            Command::Fuzz { seconds } => commands::fuzz::run(seconds).await,
+            Command::Soak { minutes, mode } => commands::soak::run(&minutes, mode).await,
+            Command::Bench { mode, quick } => commands::bench::run(mode, quick).await,
+            Command::BenchPage => commands::bench::rewrite_page(),
             Command::DockerShim => commands::docker_shim::run().await,
         }
     });

@@ -1,6 +1,6 @@
-//! `cargo xtask soak [--minutes N] [--servers MODE]`: builds and runs the soak binary of the
-//! integration tests (`easy_cache_integration_tests::soak`) in release mode, which starts
-//! its own private servers, and reports its exit status. Its summary is also written to
+//! `cargo xtask soak [--minutes N] [--servers MODE]`: builds and runs the soak program
+//! (`integration-tests/src/bin/soak/`) in release mode, which starts its own private
+//! servers, and reports its exit status. Its summary is also written to
 //! `target/soak-report.md`.
 
 use crate::support::process::{self, Step};
