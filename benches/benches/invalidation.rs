@@ -1,5 +1,5 @@
-//! Row 8: invalidating a tag costs one write, whatever the number of entries it covers;
-//! row 9: 1000 concurrent calls on one cold key compute once and take about one
+//! `invalidate_tag_100000_vs_1`: invalidating a tag costs one write, whatever the number of
+//! entries it covers; `cold_key_1000_callers`: 1000 concurrent calls on one cold key compute once and take about one
 //! computation's time.
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};

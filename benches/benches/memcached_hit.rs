@@ -1,5 +1,5 @@
-//! Row 6 of the speed targets: an `#[ecached]` hit on Memcached (the cache spread over two
-//! servers) against a raw memcache-async `get` of one key on one connection, one caller.
+//! The `memcached_hit_1_caller` line of the bench report: an `#[ecached]` hit on Memcached
+//! (the cache spread over two servers) against a raw memcache-async `get` of one key on one connection, one caller.
 //! Criterion's time per call is the inverse of the throughput. Needs
 //! `EASY_CACHE_TEST_MEMCACHED_URL` (`cargo xtask bench` sets it).
 

@@ -1,6 +1,6 @@
-//! Rows 1–3 of the speed targets: an `#[ecached]` hit in memory against the same lookup
-//! written by hand, a raw moka get, and the `cached` crate with two threads (and, for
-//! reference, raw moka with two threads).
+//! The `memory_hit_*` lines of the bench report (see docs/guide/performance.md): an
+//! `#[ecached]` hit in memory against the same lookup written by hand, a raw moka get, and
+//! the `cached` crate with two threads (and, for reference, raw moka with two threads).
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use easy_cache::{caches, ecached};

@@ -1,4 +1,5 @@
-//! Row 4 of the speed targets: an `#[ecached]` hit on Redis with two tags and a prefix
+//! The `redis_hit_1_caller` and `redis_hit_64_callers` lines of the bench report: an
+//! `#[ecached]` hit on Redis with two tags and a prefix
 //! (one `MGET` of four keys) against a raw redis-rs `GET` of one key on the same kind of
 //! connection, with 1 and 64 callers at once. Criterion's time per call is the inverse of
 //! the throughput. For reference, a raw `MGET` of the same four keys: what the hit's one

@@ -1,10 +1,10 @@
-//! Heap allocations per hit (issue 5, rows 1 and 4), counted by dhat as the global
+//! Heap allocations per hit (the report's allocations table), counted by dhat as the global
 //! allocator: `cargo run --release -p easy-cache-benches --example allocations`. A hit
 //! should allocate no more than its key needs (the decoded `u64` needs none).
 //!
-//! Row 1 is an in-memory hit; row 4 a Redis hit with two tags and a prefix, measured only
-//! when `EASY_CACHE_TEST_REDIS_URL` is set (`cargo xtask bench` sets it), next to a raw
-//! redis-rs `GET` on the same kind of connection. Prints a table and writes
+//! An in-memory hit (as in `memory_hit_vs_hand_written`), and a Redis hit with two tags and
+//! a prefix, measured only when `EASY_CACHE_TEST_REDIS_URL` is set (`cargo xtask bench` sets
+//! it), next to a raw redis-rs `GET` on the same kind of connection. Prints a table and writes
 //! `target/bench-extra/allocations.json`.
 
 use easy_cache::{caches, ecached};

@@ -1,5 +1,5 @@
 //! Resident memory of the in-memory backend holding many entries, against raw moka
-//! holding the same entries (issue 5, row 10). One process per store, so neither sees
+//! holding the same entries (`resident_memory_1m_entries`). One process per store, so neither sees
 //! the other's heap: `resident <ours|moka> [entries]` (default 1 000 000 entries of
 //! 100-byte values under keys like `entry:123`). Prints and writes
 //! `target/bench-extra/resident_<store>.json`; `cargo xtask bench` runs both.

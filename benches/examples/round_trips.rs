@@ -1,12 +1,12 @@
-//! Round trips and requests counted from the servers' own statistics (issue 5, rows 4–6):
+//! Round trips and requests counted from the servers' own statistics:
 //!
-//! - row 4: an `#[ecached]` hit on Redis with two tags and a prefix: commands per hit
+//! - `redis_hit_round_trips`: an `#[ecached]` hit on Redis with two tags and a prefix: commands per hit
 //!   (`INFO commandstats`) and read events per hit (`total_reads_processed`: one per
 //!   request the server received, so one per round trip of a sequential caller); the raw
 //!   `GET` baseline is counted the same way, which checks the method (it must show 1);
-//! - row 5: a miss then store with tags: the same server counts, and the backend calls
+//! - `redis_miss_round_trips`: a miss then store with tags: the same server counts, and the backend calls
 //!   the engine made, counted by a [`CountingCache`](easy_cache_benches::counting) front;
-//! - row 6: hits on two Memcached servers: keys (`cmd_get`) and `get` request lines
+//! - `memcached_requests_per_server`: hits on two Memcached servers: keys (`cmd_get`) and `get` request lines
 //!   (derived from `bytes_read`) per hit, per server.
 //!
 //! Needs the servers of `cargo xtask bench` (or `services up`); writes

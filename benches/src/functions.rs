@@ -10,16 +10,17 @@ use redis::aio::ConnectionManager;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Alias of the Redis cache (row 4).
+/// Alias of the Redis cache (the `redis_hit_*` lines).
 pub const REDIS: &str = "bench_redis";
-/// Alias of the Redis cache behind a [`CountingCache`] (row 5).
+/// Alias of the Redis cache behind a [`CountingCache`] (`redis_miss_round_trips`).
 pub const REDIS_COUNTED: &str = "bench_redis_counted";
-/// Alias of the two-server Memcached cache (row 6).
+/// Alias of the two-server Memcached cache (the `memcached_*` lines).
 pub const MEMCACHED: &str = "bench_memcached";
-/// Alias of the sled cache (row 7).
+/// Alias of the sled cache (`sled_hit_vs_raw_get`).
 pub const SLED: &str = "bench_sled";
 
-/// Row 4: a hit reads the entry, two tag versions and a prefix version: one `MGET`.
+/// A tagged Redis hit: it reads the entry, two tag versions and a prefix version, in one
+/// `MGET` (or one `GET` with the versions tracked in memory).
 #[ecached("redis_hit:{n}", tags = ["bench", "bench:{n}"], prefix = "bench_prefix:{n}", cache_alias = "bench_redis")]
 pub async fn redis_tagged(n: u64) -> u64 {
     n * n
@@ -28,7 +29,7 @@ pub async fn redis_tagged(n: u64) -> u64 {
 /// Runs of [`redis_tagged_counted`]'s body: how many calls were misses.
 pub static COUNTED_RUNS: AtomicU64 = AtomicU64::new(0);
 
-/// Row 5: the same shape on the counting front; called with a new `n` each time, so every
+/// A tagged Redis miss then store: the same shape on the counting front; called with a new `n` each time, so every
 /// call is a miss that stores.
 #[ecached("redis_miss:{n}", tags = ["bench", "bench:{n}"], prefix = "bench_prefix:{n}", cache_alias = "bench_redis_counted")]
 pub async fn redis_tagged_counted(n: u64) -> u64 {
@@ -36,19 +37,19 @@ pub async fn redis_tagged_counted(n: u64) -> u64 {
     n * n
 }
 
-/// Row 6: a plain hit on Memcached (one key, one server).
+/// A plain hit on Memcached (one key, one server).
 #[ecached("mc_hit:{n}", cache_alias = "bench_memcached")]
 pub async fn memcached_plain(n: u64) -> u64 {
     n * n
 }
 
-/// Row 6, requests per server: a hit with two tags, whose keys spread over the servers.
+/// A Memcached hit with two tags, whose keys spread over the servers (requests per server).
 #[ecached("mc_tagged:{n}", tags = ["bench", "bench:{n}"], cache_alias = "bench_memcached")]
 pub async fn memcached_tagged(n: u64) -> u64 {
     n * n
 }
 
-/// Row 7: a plain hit on sled.
+/// A plain hit on sled.
 #[ecached("sled_hit:{n}", cache_alias = "bench_sled")]
 pub async fn sled_plain(n: u64) -> u64 {
     n * n

@@ -7,7 +7,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio_util::compat::{Compat, TokioAsyncReadCompatExt};
 
-/// How many servers the benches use (issue 5, row 6: "two servers").
+/// How many servers the benches use: the Memcached target is set on two servers.
 pub const SERVERS: usize = 2;
 
 /// The backend's configuration for the URL, cut to the first [`SERVERS`] servers.

@@ -11,6 +11,4 @@
 pub mod env;
 pub mod redis_stats;
 pub mod servers;
-#[cfg(feature = "soak")]
-pub mod soak;
 pub mod suite;

@@ -8,8 +8,8 @@
 
 use super::{
     Error, Result,
-    api_shim::{self, ApiVersion},
     docker::{LABEL, RUN_LABEL},
+    docker_api::{self, ApiVersion},
     run_id,
 };
 use std::{
@@ -127,12 +127,12 @@ impl Drop for Container {
 }
 
 /// Ok when testcontainers can talk to the engine: the engine speaks testcontainers' API
-/// version, or `DOCKER_HOST` points at an [`api_shim`] in front of it.
+/// version, or `DOCKER_HOST` points at a version shim in front of it (`cargo xtask`'s).
 pub async fn usable() -> Result<()> {
-    let socket = api_shim::engine_socket();
+    let socket = docker_api::engine_socket();
     let wanted = ApiVersion::testcontainers();
-    let served = api_shim::engine_api_version(&socket).await?;
-    if served >= wanted || api_shim::accepts(&socket, wanted).await {
+    let served = docker_api::engine_api_version(&socket).await?;
+    if served >= wanted || docker_api::accepts(&socket, wanted).await {
         return Ok(());
     }
     Err(Error::new(format!(

@@ -5,7 +5,7 @@
 //! (`servers/container.rs`). testcontainers 0.28 talks to the engine through bollard 0.21
 //! pinned to Docker API 1.53 without negotiating, and this project's CI machines run Docker
 //! 20.10 (API 1.41), which refuses such requests ("client version 1.53 is too new"); so on
-//! those engines `cargo xtask` runs a [`super::api_shim`] that rewrites the version in request
+//! those engines `cargo xtask` runs a version shim that rewrites the version in request
 //! paths, and points `DOCKER_HOST` at it. The CLI negotiates the version by itself.
 
 use super::{Result, cmd};

@@ -19,11 +19,11 @@
 //! # Ok(()) }
 //! ```
 
-pub mod api_shim;
 mod binaries;
 mod cmd;
 mod container;
 pub mod docker;
+pub mod docker_api;
 mod error;
 mod handle;
 mod image;
@@ -106,7 +106,7 @@ impl ServerMode {
 }
 
 /// Ok when containers can run: a Docker engine answers, and testcontainers can talk to it
-/// (directly, or through the [`api_shim`] `DOCKER_HOST` points at).
+/// (directly, or through the Docker API version shim `DOCKER_HOST` points at).
 pub async fn containers_usable() -> Result<()> {
     if !docker::available().await {
         return Err(Error::new("`docker info` fails"));

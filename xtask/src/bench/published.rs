@@ -361,7 +361,8 @@ fn file_name(path: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::report::{self, Figures};
+    use crate::bench::figures::Figures;
+    use crate::bench::report;
     use crate::bench::rows;
 
     /// A run on `date` whose lines have these verdicts.

@@ -3,7 +3,7 @@
 //! says what it measures and stays the same from run to run: the history of full runs
 //! (see `published.rs`) follows a line by it.
 
-use super::report::Figures;
+use super::figures::Figures;
 
 /// Whether a line meets its target.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,16 +68,35 @@ impl Row {
             self.verdict.markdown()
         )
     }
+}
 
-    fn missing(id: &str, what: &str, target: &str) -> Row {
+/// A line before it is measured: its stable id, what it measures and its target. Every
+/// line is built through it, measured or not.
+struct Line<'a> {
+    id: &'a str,
+    what: &'a str,
+    target: &'a str,
+}
+
+impl Line<'_> {
+    /// The line, judged: met when `met`.
+    fn row(&self, ours: String, baseline: String, ratio: String, met: bool) -> Row {
         Row {
-            id: id.to_owned(),
-            what: what.to_owned(),
-            ours: "—".to_owned(),
-            baseline: "—".to_owned(),
-            ratio: "—".to_owned(),
-            target: target.to_owned(),
+            id: self.id.to_owned(),
+            what: self.what.to_owned(),
+            ours,
+            baseline,
+            ratio,
+            target: self.target.to_owned(),
+            verdict: if met { Verdict::Met } else { Verdict::NotMet },
+        }
+    }
+
+    /// The line with a figure it needs missing.
+    fn missing(&self) -> Row {
+        Row {
             verdict: Verdict::NotMeasured,
+            ..self.row("—".into(), "—".into(), "—".into(), false)
         }
     }
 }
@@ -204,10 +223,6 @@ fn rate(ns: f64) -> String {
     }
 }
 
-fn verdict(met: bool) -> Verdict {
-    if met { Verdict::Met } else { Verdict::NotMet }
-}
-
 /// Ours / baseline of two times; met when at most `max`.
 fn time_ratio(
     f: &Figures,
@@ -218,37 +233,40 @@ fn time_ratio(
     max: f64,
 ) -> Row {
     let target = format!("≤ {max:.2}×");
+    let line = Line {
+        id,
+        what,
+        target: &target,
+    };
     let (Some(ours), Some(base)) = (f.time(ours_id), f.time(base_id)) else {
-        return Row::missing(id, what, &target);
+        return line.missing();
     };
     let ratio = ours / base;
-    Row {
-        id: id.to_owned(),
-        what: what.to_owned(),
-        ours: time(ours),
-        baseline: format!("{}: {}", baseline, time(base)),
-        ratio: format!("{ratio:.2}×"),
-        target,
-        verdict: verdict(ratio <= max),
-    }
+    line.row(
+        time(ours),
+        format!("{}: {}", baseline, time(base)),
+        format!("{ratio:.2}×"),
+        ratio <= max,
+    )
 }
 
 /// Our throughput / the baseline's, from times per call; met when at least 0.90.
 fn throughput(f: &Figures, id: &str, what: &str, (ours_id, base_id): (&str, &str)) -> Row {
-    let target = "≥ 0.90× throughput".to_owned();
+    let line = Line {
+        id,
+        what,
+        target: "≥ 0.90× throughput",
+    };
     let (Some(ours), Some(base)) = (f.time(ours_id), f.time(base_id)) else {
-        return Row::missing(id, what, &target);
+        return line.missing();
     };
     let ratio = base / ours;
-    Row {
-        id: id.to_owned(),
-        what: what.to_owned(),
-        ours: format!("{} ({}/call)", rate(ours), time(ours)),
-        baseline: format!("raw client: {} ({}/call)", rate(base), time(base)),
-        ratio: format!("{ratio:.2}×"),
-        target,
-        verdict: verdict(ratio >= 0.90),
-    }
+    line.row(
+        format!("{} ({}/call)", rate(ours), time(ours)),
+        format!("raw client: {} ({}/call)", rate(base), time(base)),
+        format!("{ratio:.2}×"),
+        ratio >= 0.90,
+    )
 }
 
 /// `{"get": 1.0, "set": 3.0}` as `1 GET + 3 SET`.
@@ -265,11 +283,11 @@ fn commands(f: &Figures, path: &str) -> String {
 
 /// Round trips of a tagged Redis hit, counted by the server.
 fn redis_hit_round_trips(f: &Figures) -> Row {
-    let (id, what, target) = (
-        "redis_hit_round_trips",
-        "Redis hit: round trips per hit (server's read events, `INFO`)",
-        "exactly 1 round trip",
-    );
+    let line = Line {
+        id: "redis_hit_round_trips",
+        what: "Redis hit: round trips per hit (server's read events, `INFO`)",
+        target: "exactly 1 round trip",
+    };
     let hit = "round_trips/redis/tagged_hit";
     let raw = "round_trips/redis/raw_get";
     let (Some(reads), Some(cmds), Some(raw_reads)) = (
@@ -277,32 +295,29 @@ fn redis_hit_round_trips(f: &Figures) -> Row {
         f.number(&format!("{hit}/commands_per_call")),
         f.number(&format!("{raw}/reads_per_call")),
     ) else {
-        return Row::missing(id, what, target);
+        return line.missing();
     };
-    Row {
-        id: id.to_owned(),
-        what: what.to_owned(),
-        ours: format!(
+    line.row(
+        format!(
             "{reads} round trip, {cmds} command ({})",
             commands(f, &format!("{hit}/commands"))
         ),
-        baseline: format!(
+        format!(
             "raw GET: {raw_reads} round trip ({})",
             commands(f, &format!("{raw}/commands"))
         ),
-        ratio: format!("{:.2}×", reads / raw_reads),
-        target: target.to_owned(),
-        verdict: verdict(reads == 1.0 && cmds == 1.0),
-    }
+        format!("{:.2}×", reads / raw_reads),
+        reads == 1.0 && cmds == 1.0,
+    )
 }
 
 /// A Redis miss then store with tags: backend calls and the server's read events.
 fn redis_miss_round_trips(f: &Figures) -> Row {
-    let (id, what, target) = (
-        "redis_miss_round_trips",
-        "Redis miss then store, two tags + prefix: round trips per call",
-        "2 round trips (read, write batch)",
-    );
+    let line = Line {
+        id: "redis_miss_round_trips",
+        what: "Redis miss then store, two tags + prefix: round trips per call",
+        target: "2 round trips (read, write batch)",
+    };
     let base = "round_trips/redis";
     let (Some(reads), Some(calls), Some(get_many), Some(batches), Some(runs)) = (
         f.number(&format!("{base}/tagged_miss/reads_per_call")),
@@ -315,30 +330,27 @@ fn redis_miss_round_trips(f: &Figures) -> Row {
         )),
         f.number(&format!("{base}/tagged_miss_computations_per_call")),
     ) else {
-        return Row::missing(id, what, target);
+        return line.missing();
     };
-    Row {
-        id: id.to_owned(),
-        what: what.to_owned(),
-        ours: format!(
+    line.row(
+        format!(
             "{reads} round trips at the server ({}); backend calls: {get_many} get_many + \
              {batches} write_batch; {runs} computation per call",
             commands(f, &format!("{base}/tagged_miss/commands"))
         ),
-        baseline: "—".to_owned(),
-        ratio: "—".to_owned(),
-        target: target.to_owned(),
-        verdict: verdict(reads == 2.0 && calls == 2.0 && runs == 1.0),
-    }
+        "—".to_owned(),
+        "—".to_owned(),
+        reads == 2.0 && calls == 2.0 && runs == 1.0,
+    )
 }
 
 /// Memcached: `get` request lines per hit on each server the hit touches.
 fn memcached_requests(f: &Figures) -> Row {
-    let (id, what, target) = (
-        "memcached_requests_per_server",
-        "Memcached hits: `get` requests per server touched (`stats`)",
-        "1 request per server touched",
-    );
+    let line = Line {
+        id: "memcached_requests_per_server",
+        what: "Memcached hits: `get` requests per server touched (`stats`)",
+        target: "1 request per server touched",
+    };
     let mut parts = Vec::new();
     let mut met = true;
     for (label, hit) in [
@@ -349,7 +361,7 @@ fn memcached_requests(f: &Figures) -> Row {
             .value(&format!("round_trips/memcached/{hit}/servers"))
             .and_then(|s| s.as_array())
         else {
-            return Row::missing(id, what, target);
+            return line.missing();
         };
         let mut touched = 0;
         let mut lines = Vec::new();
@@ -377,61 +389,55 @@ fn memcached_requests(f: &Figures) -> Row {
     let raw = f
         .number("round_trips/memcached/raw_get/servers/0/get_lines_per_call")
         .map_or("?".to_owned(), |l| l.to_string());
-    Row {
-        id: id.to_owned(),
-        what: what.to_owned(),
-        ours: parts.join("; "),
-        baseline: format!("raw get: {raw} request"),
-        ratio: "—".to_owned(),
-        target: target.to_owned(),
-        verdict: verdict(met),
-    }
+    line.row(
+        parts.join("; "),
+        format!("raw get: {raw} request"),
+        "—".to_owned(),
+        met,
+    )
 }
 
 /// Single flight: 1000 callers on one cold key: computations, and time against one
 /// computation.
 fn stampede(f: &Figures) -> Row {
-    let (id, what, target) = (
-        "cold_key_1000_callers",
-        "1000 concurrent calls on one cold key",
-        "1 computation; ≤ 1.20× one computation",
-    );
+    let line = Line {
+        id: "cold_key_1000_callers",
+        what: "1000 concurrent calls on one cold key",
+        target: "1 computation; ≤ 1.20× one computation",
+    };
     let (Some(ours), Some(base), Some(max_runs)) = (
         f.time("cold_key_1000_callers/ecached"),
         f.time("cold_key_1000_callers/one_computation"),
         f.number("stampede/computations_per_round_max"),
     ) else {
-        return Row::missing(id, what, target);
+        return line.missing();
     };
     let rounds = f.number("stampede/rounds").unwrap_or(0.0);
     let ratio = ours / base;
-    Row {
-        id: id.to_owned(),
-        what: what.to_owned(),
-        ours: format!(
+    line.row(
+        format!(
             "{} for all 1000; at most {max_runs} computation per key ({rounds} rounds)",
             time(ours)
         ),
-        baseline: format!("the function alone: {}", time(base)),
-        ratio: format!("{ratio:.2}×"),
-        target: target.to_owned(),
-        verdict: verdict(max_runs == 1.0 && ratio <= 1.2),
-    }
+        format!("the function alone: {}", time(base)),
+        format!("{ratio:.2}×"),
+        max_runs == 1.0 && ratio <= 1.2,
+    )
 }
 
 /// Resident memory growth of 1 M entries, ours against raw moka.
 fn resident(f: &Figures) -> Row {
-    let (id, what, target) = (
-        "resident_memory_1m_entries",
-        "memory backend, 1 M entries of 100-byte values: resident memory added",
-        "≤ 1.50×",
-    );
+    let line = Line {
+        id: "resident_memory_1m_entries",
+        what: "memory backend, 1 M entries of 100-byte values: resident memory added",
+        target: "≤ 1.50×",
+    };
     let (Some(ours), Some(base), Some(entries)) = (
         f.number("resident_ours/delta_kib"),
         f.number("resident_moka/delta_kib"),
         f.number("resident_ours/entries"),
     ) else {
-        return Row::missing(id, what, target);
+        return line.missing();
     };
     let mib = |kib: f64| {
         format!(
@@ -441,15 +447,12 @@ fn resident(f: &Figures) -> Row {
         )
     };
     let ratio = ours / base;
-    Row {
-        id: id.to_owned(),
-        what: what.to_owned(),
-        ours: mib(ours),
-        baseline: format!("raw moka: {}", mib(base)),
-        ratio: format!("{ratio:.2}×"),
-        target: target.to_owned(),
-        verdict: verdict(ratio <= 1.5),
-    }
+    line.row(
+        mib(ours),
+        format!("raw moka: {}", mib(base)),
+        format!("{ratio:.2}×"),
+        ratio <= 1.5,
+    )
 }
 
 /// The instructions table of the in-process hits, from `instructions.json`; each line

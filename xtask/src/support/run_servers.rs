@@ -2,7 +2,7 @@
 
 use easy_cache_integration_tests::{
     env,
-    servers::{ServerMode, Servers, ServersSpec},
+    servers::{Provider, ServerMode, Servers, ServersSpec},
 };
 
 /// The URL variables a user may set to bring their own server.
@@ -43,7 +43,7 @@ pub async fn start(mode: ServerMode, spec: &ServersSpec) -> Result<Servers, Stri
         started = Servers::start_with(mode, spec) => {
             started.map_err(|e| format!("cannot start the test servers: {e}"))?
         }
-        () = crate::process::interrupted() => return Err("interrupted".to_owned()),
+        () = super::process::interrupted() => return Err("interrupted".to_owned()),
     };
     eprintln!("    path: {}", servers.provider());
     for handle in servers.handles() {
@@ -53,4 +53,45 @@ pub async fn start(mode: ServerMode, spec: &ServersSpec) -> Result<Servers, Stri
         eprintln!("    {var}={value}");
     }
     Ok(servers)
+}
+
+/// The servers of one step of a run: none when the user brought them all.
+pub struct RunServers(Option<Servers>);
+
+impl RunServers {
+    /// Starts the servers of `spec` (see [`start`]), or none when `spec` is empty.
+    pub async fn start(mode: ServerMode, spec: &ServersSpec) -> Result<Self, String> {
+        if is_empty(spec) {
+            return Ok(RunServers(None));
+        }
+        start(mode, spec)
+            .await
+            .map(|servers| RunServers(Some(servers)))
+    }
+
+    /// The `EASY_CACHE_TEST_*` variables pointing at them.
+    pub fn env_vars(&self) -> Vec<(String, String)> {
+        self.0.as_ref().map_or_else(Vec::new, |servers| {
+            servers
+                .env_vars()
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect()
+        })
+    }
+
+    /// Where they run; local when none was started.
+    pub fn provider(&self) -> Provider {
+        self.0.as_ref().map_or(Provider::Local, Servers::provider)
+    }
+
+    /// Removes them, recording a failure to.
+    pub async fn stop(self, failures: &mut Vec<String>) {
+        if let Some(servers) = self.0 {
+            println!("\n==> stopping the servers");
+            if let Err(e) = servers.shutdown().await {
+                failures.push(format!("stopping servers: {e}"));
+            }
+        }
+    }
 }

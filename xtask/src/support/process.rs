@@ -2,7 +2,7 @@
 
 use std::{
     path::PathBuf,
-    process::Stdio,
+    process::{ExitStatus, Stdio},
     sync::OnceLock,
     time::{Duration, Instant},
 };
@@ -56,20 +56,78 @@ pub fn root() -> PathBuf {
     manifest.parent().map_or(manifest.clone(), PathBuf::from)
 }
 
+/// Where cargo builds: `CARGO_TARGET_DIR`, else `<root>/target`.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
+}
+
+/// Sends `signal` (`-TERM`, `-KILL`, ...) to process `pid` with `kill(1)` (xtask forbids
+/// `unsafe`, so no `libc::kill`); false when there was no such process.
+pub async fn signal(signal: &str, pid: &str) -> bool {
+    let sent = Command::new("kill").args([signal, pid]).status().await;
+    sent.is_ok_and(|s| s.success())
+}
+
+/// Notes a failed step: printed at once, and kept to be listed again at the end of the run
+/// (a run keeps going after a failure, to report them all).
+pub fn record(failures: &mut Vec<String>, step: Result<(), String>) {
+    if let Err(e) = step {
+        eprintln!("==> {e}");
+        failures.push(e);
+    }
+}
+
+/// A step: `cargo args` in the workspace root with extra environment variables, announced
+/// by a `==>` line; [`Step::finished`] gives its closing line.
+pub struct Step {
+    /// The command, to be spawned by the caller (which chooses stdin and stdout).
+    pub command: Command,
+    /// The command line as shown to the user.
+    pub shown: String,
+    started: Instant,
+}
+
+impl Step {
+    /// Announces `cargo args` and prepares it.
+    pub fn cargo(args: &[&str], env: &[(String, String)]) -> Step {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let shown = format!("cargo {}", args.join(" "));
+        println!("\n==> {shown}");
+        let mut command = Command::new(&cargo);
+        command
+            .args(args)
+            .current_dir(root())
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .kill_on_drop(true);
+        Step {
+            command,
+            shown,
+            started: Instant::now(),
+        }
+    }
+
+    /// The step's closing line for `status`: ok, or an error with the status and the time.
+    pub fn finished(&self, status: ExitStatus) -> Result<(), String> {
+        let (shown, took) = (&self.shown, self.started.elapsed().as_secs());
+        if status.success() {
+            println!("==> {shown}: ok ({took} s)");
+            Ok(())
+        } else {
+            Err(format!("`{shown}` failed ({status}, {took} s)"))
+        }
+    }
+}
+
 /// Runs `cargo args` in the workspace root with extra environment variables, printing the
-/// command first and counting the `test result:` lines of its output (see [`crate::tally`]);
-/// fails when it exits non-zero, exceeds `limit`, or is interrupted.
+/// command first and counting the `test result:` lines of its output (see
+/// [`crate::support::tally`]); fails when it exits non-zero, exceeds `limit`, or is
+/// interrupted.
 pub async fn cargo(args: &[&str], env: &[(String, String)], limit: Duration) -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let shown = format!("cargo {}", args.join(" "));
-    println!("\n==> {shown}");
-    let started = Instant::now();
-    let mut child = Command::new(&cargo)
-        .args(args)
-        .current_dir(root())
-        .envs(env.iter().map(|(k, v)| (k, v)))
+    let mut step = Step::cargo(args, env);
+    let shown = step.shown.clone();
+    let mut child = step
+        .command
         .stdout(Stdio::piped())
-        .kill_on_drop(true)
         .spawn()
         .map_err(|e| format!("cannot run `{shown}`: {e}"))?;
     let stdout = child.stdout.take();
@@ -78,7 +136,7 @@ pub async fn cargo(args: &[&str], env: &[(String, String)], limit: Duration) -> 
         let mut lines = BufReader::new(stdout).lines();
         while let Ok(Some(line)) = lines.next_line().await {
             println!("{line}");
-            crate::tally::count(&line);
+            super::tally::count(&line);
         }
     });
     let outcome = tokio::select! {
@@ -91,12 +149,5 @@ pub async fn cargo(args: &[&str], env: &[(String, String)], limit: Duration) -> 
     }
     // The last lines; a test binary outliving a killed cargo must not hold xtask up.
     let _ = tokio::time::timeout(Duration::from_secs(5), echo).await;
-    let status = outcome?;
-    let took = started.elapsed().as_secs();
-    if status.success() {
-        println!("==> {shown}: ok ({took} s)");
-        Ok(())
-    } else {
-        Err(format!("`{shown}` failed ({status}, {took} s)"))
-    }
+    step.finished(outcome?)
 }

@@ -2,9 +2,9 @@
 //! servers midway, stop the load and sum up.
 
 use super::memory::{self, Sample, mib};
-use super::report::{self, Summary};
 use super::restart::{self, Restartable, Restarted};
 use super::stats::{Snapshot, Stats};
+use super::summary::{self, Summary};
 use super::workload::{self, Load, STALL_LIMIT};
 use super::{Config, Target, errors};
 use easy_cache::caches;
@@ -110,7 +110,7 @@ async fn monitor(config: &Config, stats: &[Arc<Stats>], origin: Instant) -> Moni
             .map(|(s, (now, before))| {
                 let mut interval = now.since(before);
                 interval.max_micros = s.take_window_max();
-                println!("{stamp}{}", report::line(&interval, at - previous_at));
+                println!("{stamp}{}", summary::line(&interval, at - previous_at));
                 interval
             })
             .collect();

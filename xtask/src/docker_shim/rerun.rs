@@ -1,6 +1,6 @@
 //! Old Docker engines and testcontainers: when the engine speaks an older API than
 //! testcontainers' client (Docker 20.10 speaks 1.41, testcontainers 0.28 sends 1.53), xtask
-//! starts a Docker API version shim (`servers::api_shim`) and runs itself again as a child
+//! starts a Docker API version shim ([`super::proxy`]) and runs itself again as a child
 //! whose `DOCKER_HOST` points at it; the child, and the `cargo test` processes it starts,
 //! inherit that `DOCKER_HOST`. (A process cannot safely set its own environment, and
 //! testcontainers reads `DOCKER_HOST` from it.)
@@ -9,9 +9,13 @@
 //! exits, so its shim is a detached `cargo xtask docker-shim` process that `services down`
 //! stops (its pid reaches the child in [`SHIM_PID`]).
 
+use super::proxy::ApiShim;
 use crate::args::Command;
-use easy_cache_integration_tests::servers::{ServerMode, api_shim, docker};
-use std::{process::ExitCode, process::Stdio, time::Duration};
+use easy_cache_integration_tests::servers::{
+    ServerMode, docker,
+    docker_api::{self, ApiVersion},
+};
+use std::{path::PathBuf, process::ExitCode, process::Stdio, time::Duration};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// Set in the child, so it does not start another shim.
@@ -41,7 +45,7 @@ pub async fn rerun_behind_shim(command: &Command) -> Option<ExitCode> {
     if !docker::available().await {
         return None;
     }
-    let (engine, version) = match api_shim::needed().await {
+    let (engine, version) = match needed().await {
         Ok(Some(needed)) => needed,
         Ok(None) => return None,
         Err(e) => {
@@ -57,7 +61,7 @@ pub async fn rerun_behind_shim(command: &Command) -> Option<ExitCode> {
         }
     };
     // Ctrl-C reaches the child too; this process must outlive its cleanup.
-    crate::process::catch_signals();
+    crate::support::process::catch_signals();
     let mut child = tokio::process::Command::new(&exe);
     child.args(std::env::args_os().skip(1)).env(CHILD, "1");
     let mut in_process = None;
@@ -76,7 +80,7 @@ pub async fn rerun_behind_shim(command: &Command) -> Option<ExitCode> {
             }
         }
     } else {
-        match api_shim::ApiShim::start(engine, version) {
+        match ApiShim::start(engine, version) {
             Ok(shim) => {
                 child.env("DOCKER_HOST", shim.docker_host());
                 in_process = Some(shim);
@@ -142,28 +146,24 @@ async fn spawn_detached(exe: &std::path::Path) -> Result<(u32, String), String> 
     }
 }
 
-/// `cargo xtask docker-shim`: runs a shim in front of the engine until SIGTERM or Ctrl-C,
-/// after printing its `DOCKER_HOST` on stdout.
-pub async fn serve() -> Result<(), String> {
-    let engine = api_shim::engine_socket();
-    let version = api_shim::engine_api_version(&engine)
+/// The engine socket and its API version when the engine is older than testcontainers'
+/// client, so a shim is needed; None when testcontainers can use it directly.
+async fn needed() -> Result<Option<(PathBuf, ApiVersion)>, String> {
+    let engine = docker_api::engine_socket();
+    let served = docker_api::engine_api_version(&engine)
         .await
         .map_err(|e| e.to_string())?;
-    let shim = api_shim::ApiShim::start(engine, version).map_err(|e| e.to_string())?;
-    println!("{}", shim.docker_host());
-    // `main` already catches the signals.
-    crate::process::interrupted().await;
-    drop(shim);
-    Ok(())
+    if served >= ApiVersion::testcontainers()
+        || docker_api::accepts(&engine, ApiVersion::testcontainers()).await
+    {
+        return Ok(None);
+    }
+    Ok(Some((engine, served)))
 }
 
 /// Ends a detached shim process (SIGTERM: it removes its socket directory).
 pub async fn stop(pid: &str) {
-    let stopped = tokio::process::Command::new("kill")
-        .args(["-TERM", pid])
-        .status()
-        .await;
-    if !stopped.is_ok_and(|s| s.success()) {
+    if !crate::support::process::signal("-TERM", pid).await {
         eprintln!("==> Docker API shim {pid} was already gone");
     }
 }

@@ -1,15 +1,14 @@
-//! `cargo xtask soak [--minutes N] [--servers MODE]`: builds and runs the soak binary of the
-//! integration tests (`easy_cache_integration_tests::soak`) in release mode, which starts
-//! its own private servers, and reports its exit status. Its summary is also written to
+//! `cargo xtask soak [--minutes N] [--servers MODE]`: builds and runs the soak program
+//! (`integration-tests/src/bin/soak/`) in release mode, which starts its own private
+//! servers, and reports its exit status. Its summary is also written to
 //! `target/soak-report.md`.
 
-use crate::process;
+use crate::support::process::{self, Step};
 use easy_cache_integration_tests::{
     env,
     servers::{ServerMode, docker, new_run_id},
 };
-use std::{path::PathBuf, process::Stdio, time::Duration, time::Instant};
-use tokio::process::Command;
+use std::{process::Stdio, time::Duration};
 
 /// A hang guard on top of the run itself: a cold release build on two cores takes minutes.
 const BUILD_LIMIT: Duration = Duration::from_secs(30 * 60);
@@ -19,7 +18,7 @@ const CLEANUP_LIMIT: Duration = Duration::from_secs(60);
 /// Runs the soak for `minutes` (validated by the parser) on servers started the `mode` way.
 pub async fn run(minutes: &str, mode: ServerMode) -> Result<(), String> {
     let run_id = new_run_id();
-    let report = target_dir().join("soak-report.md");
+    let report = process::target_dir().join("soak-report.md");
     let report_arg = report.to_string_lossy().into_owned();
     let args = [
         "run",
@@ -58,17 +57,15 @@ async fn run_cargo(
     run_id: &str,
     limit: Duration,
 ) -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let shown = format!("cargo {}", args.join(" "));
-    println!("\n==> {shown}");
-    let started = Instant::now();
-    let mut child = Command::new(&cargo)
-        .args(args)
-        .current_dir(process::root())
-        .env(env::SERVERS, mode_name(mode))
-        .env(env::RUN_ID, run_id)
+    let env = [
+        (env::SERVERS.to_owned(), mode_name(mode).to_owned()),
+        (env::RUN_ID.to_owned(), run_id.to_owned()),
+    ];
+    let mut step = Step::cargo(args, &env);
+    let shown = step.shown.clone();
+    let mut child = step
+        .command
         .stdin(Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .map_err(|e| format!("cannot run `{shown}`: {e}"))?;
     let status = tokio::select! {
@@ -82,25 +79,15 @@ async fn run_cargo(
             return Err(format!("`{shown}` exceeded {limit:?}"));
         }
     };
-    let took = started.elapsed().as_secs();
-    if status.success() {
-        println!("==> {shown}: ok ({took} s)");
-        Ok(())
-    } else {
-        Err(format!(
-            "soak failed ({status}, {took} s): see the summary above"
-        ))
-    }
+    step.finished(status)
+        .map_err(|e| format!("soak failed: {e}; see the summary above"))
 }
 
 /// SIGINT (as Ctrl-C in a terminal would send), then a kill if the child outlives the
 /// cleanup limit. `cargo run` execs the binary, so the child is the soak itself once built.
 async fn stop_gently(child: &mut tokio::process::Child) {
     if let Some(pid) = child.id() {
-        let _ = Command::new("kill")
-            .args(["-INT", &pid.to_string()])
-            .status()
-            .await;
+        process::signal("-INT", &pid.to_string()).await;
     }
     if tokio::time::timeout(CLEANUP_LIMIT, child.wait())
         .await
@@ -117,12 +104,6 @@ fn mode_name(mode: ServerMode) -> &'static str {
         ServerMode::Containers => "containers",
         ServerMode::Local => "local",
     }
-}
-
-/// Where cargo builds: `CARGO_TARGET_DIR`, else `<root>/target`.
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| process::root().join("target"), PathBuf::from)
 }
 
 #[cfg(test)]

@@ -7,22 +7,18 @@
 //! estimates and the examples' JSON files and writes `target/bench-report.md`: one line per
 //! target with our figure, the baseline's from the same run, the ratio and the verdict.
 //! A full run (not `--quick`) also adds its verdicts to the docs' history of full runs and
-//! rewrites the docs' benchmark page from it (see [`published`]).
+//! rewrites the docs' benchmark page from it (see [`crate::bench::published`]).
 
-mod instructions;
-mod published;
-mod report;
-mod rows;
-
-use crate::{process, servers};
+use crate::bench::{figures, instructions, published, report, rows};
+use crate::support::{
+    process::{self, record},
+    run_servers::{self, RunServers},
+};
 use easy_cache_integration_tests::{
     env,
-    servers::{Provider, ServerMode, Servers, ServersSpec, docker, new_run_id, set_run_id},
+    servers::{Provider, ServerMode, ServersSpec, docker, new_run_id, set_run_id},
 };
-use std::{
-    path::PathBuf,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 /// Hang guards only: a cold build of the bench profile takes minutes on two cores.
 const BUILD_LIMIT: Duration = Duration::from_secs(30 * 60);
@@ -59,11 +55,6 @@ fn criterion_flags(quick: bool) -> Vec<&'static str> {
     flags
 }
 
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| process::root().join("target"), PathBuf::from)
-}
-
 /// Runs everything, always removes the servers, writes the report from what was measured.
 pub async fn run(mode: ServerMode, quick: bool) -> Result<(), String> {
     let started = Instant::now();
@@ -71,10 +62,10 @@ pub async fn run(mode: ServerMode, quick: bool) -> Result<(), String> {
     let load_before = report::load_average();
     let run_id = new_run_id();
     set_run_id(run_id.clone());
-    let target = target_dir();
+    let target = process::target_dir();
     let (criterion_dir, extra_dir) = (target.join("criterion"), target.join("bench-extra"));
     // Figures of an earlier run must never reach this report.
-    for group in report::GROUPS {
+    for group in figures::GROUPS {
         remove_dir(&criterion_dir.join(group));
     }
     remove_dir(&extra_dir);
@@ -138,7 +129,7 @@ pub async fn run(mode: ServerMode, quick: bool) -> Result<(), String> {
         build_secs,
         measure_secs: measured.elapsed().as_secs(),
     };
-    let figures = report::Figures::load(&criterion_dir, &extra_dir);
+    let figures = figures::Figures::load(&criterion_dir, &extra_dir);
     let rows = rows::all(&figures);
     let text = report::render(&context, &rows, &figures, &failures);
     let path = target.join("bench-report.md");
@@ -195,27 +186,15 @@ async fn measure_with_servers(
     vars: &[(String, String)],
     failures: &mut Vec<String>,
 ) -> Option<Provider> {
-    let spec = bench_spec();
-    let started = if servers::is_empty(&spec) {
-        None
-    } else {
-        match servers::start(mode, &spec).await {
-            Ok(servers) => Some(servers),
-            Err(e) => {
-                failures.push(e);
-                return None;
-            }
+    let servers = match RunServers::start(mode, &bench_spec()).await {
+        Ok(servers) => servers,
+        Err(e) => {
+            failures.push(e);
+            return None;
         }
     };
     let mut vars = vars.to_vec();
-    if let Some(servers) = &started {
-        vars.extend(
-            servers
-                .env_vars()
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v)),
-        );
-    }
+    vars.extend(servers.env_vars());
     let mut args = vec!["bench", "-p", "easy-cache-benches"];
     for bench in BENCHES {
         args.extend(["--bench", bench]);
@@ -230,19 +209,14 @@ async fn measure_with_servers(
         let args = example_args(example, &[]);
         record(failures, process::cargo(&args, &vars, RUN_LIMIT).await);
     }
-    let provider = started.as_ref().map(Servers::provider);
-    if let Some(servers) = started {
-        println!("\n==> stopping bench servers");
-        if let Err(e) = servers.shutdown().await {
-            failures.push(format!("stopping servers: {e}"));
-        }
-    }
-    provider.or(Some(Provider::Local))
+    let provider = servers.provider();
+    servers.stop(failures).await;
+    Some(provider)
 }
 
 /// A standalone Redis and two Memcached servers, less those the user brought (URL set).
 fn bench_spec() -> ServersSpec {
-    let from_env = servers::spec_from_env();
+    let from_env = run_servers::spec_from_env();
     ServersSpec {
         redis_cluster: false,
         memcached: if from_env.memcached == 0 { 0 } else { 2 },
@@ -264,13 +238,6 @@ fn example_args<'a>(example: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
     ];
     args.extend(rest);
     args
-}
-
-fn record(failures: &mut Vec<String>, step: Result<(), String>) {
-    if let Err(e) = step {
-        eprintln!("==> {e}");
-        failures.push(e);
-    }
 }
 
 fn remove_dir(dir: &std::path::Path) {

@@ -7,7 +7,7 @@
 //! round is one `cargo test` of the `fuzz_` tests; a failure prints proptest's minimal
 //! failing input and stops the run.
 
-use crate::process::cargo;
+use crate::support::{process, tally};
 use std::time::{Duration, Instant};
 
 /// Cases per test per round: long enough to amortise the `cargo test` start.
@@ -34,12 +34,12 @@ pub async fn run(seconds: u64) -> Result<(), String> {
     loop {
         rounds += 1;
         println!("\n==> fuzz round {rounds} ({CASES_PER_ROUND} cases per test)");
-        let outcome = cargo(&args, &env, ROUND_LIMIT).await;
-        let tests = crate::tally::total().passed;
+        let outcome = process::cargo(&args, &env, ROUND_LIMIT).await;
+        let tests = tally::total().passed;
         if let Err(e) = outcome {
             return Err(format!("fuzz round {rounds} failed: {e}"));
         }
-        if started.elapsed() >= budget || crate::process::is_interrupted() {
+        if started.elapsed() >= budget || process::is_interrupted() {
             println!(
                 "\n==> fuzz: {rounds} round(s) in {} s, {tests} test run(s) passed, \
                  about {} cases each",

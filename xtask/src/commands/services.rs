@@ -1,14 +1,13 @@
 //! `cargo xtask services up|down`: test servers that outlive xtask, for running single tests
 //! by hand. A state file under `target/` remembers what to stop.
 
-use crate::{process, servers};
+use crate::docker_shim;
+use crate::support::{process, run_servers};
 use easy_cache_integration_tests::servers::{Detached, ServerMode, docker, new_run_id, set_run_id};
 use std::{path::PathBuf, time::Duration};
 
 fn state_file() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| process::root().join("target"), PathBuf::from);
-    target.join("easy-cache-test-services.state")
+    process::target_dir().join("easy-cache-test-services.state")
 }
 
 /// Starts the servers, records them, and prints `export` lines on stdout (everything else goes
@@ -23,8 +22,8 @@ pub async fn up(mode: ServerMode) -> Result<(), String> {
     }
     let run_id = new_run_id();
     set_run_id(run_id.clone());
-    let spec = servers::spec_from_env();
-    let started = servers::start(mode, &spec).await?;
+    let spec = run_servers::spec_from_env();
+    let started = run_servers::start(mode, &spec).await?;
     let exports: Vec<String> = started
         .env_vars()
         .into_iter()
@@ -32,8 +31,8 @@ pub async fn up(mode: ServerMode) -> Result<(), String> {
         .collect();
     let mut lines = vec![format!("run {run_id}")];
     let mut exports = exports;
-    if let Ok(pid) = std::env::var(crate::shim::SHIM_PID) {
-        // A detached Docker API shim (see `shim`): tests starting their own containers
+    if let Ok(pid) = std::env::var(docker_shim::SHIM_PID) {
+        // A detached Docker API shim (see `docker_shim`): tests starting their own containers
         // need it too, and `down` stops it.
         lines.push(format!("shim {pid}"));
         if let Ok(host) = std::env::var("DOCKER_HOST") {
@@ -96,7 +95,7 @@ pub async fn down() -> Result<(), String> {
     }
     // Last: the containers above were removed through the engine, not the shim.
     for pid in &shims {
-        crate::shim::stop(pid).await;
+        docker_shim::stop(pid).await;
     }
     std::fs::remove_file(&state).map_err(|e| format!("cannot remove {}: {e}", state.display()))?;
     eprintln!("==> services down");
@@ -105,11 +104,7 @@ pub async fn down() -> Result<(), String> {
 
 async fn stop_process(pid: &str, dir: Option<&str>) {
     // SIGKILL also ends a paused (SIGSTOP) server; nothing is persisted anyway.
-    let killed = tokio::process::Command::new("kill")
-        .args(["-KILL", pid])
-        .status()
-        .await;
-    if !killed.is_ok_and(|s| s.success()) {
+    if !process::signal("-KILL", pid).await {
         eprintln!("==> process {pid} was already gone");
     }
     if let Some(dir) = dir {

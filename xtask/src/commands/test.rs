@@ -1,12 +1,13 @@
 //! `cargo xtask test`: fmt, clippy, servers, `cargo test`, cleanup.
 
-use crate::{
-    process::{self, cargo},
-    servers, tally,
+use crate::support::{
+    process::{self, cargo, record},
+    run_servers::{self, RunServers},
+    tally,
 };
 use easy_cache_integration_tests::{
     env,
-    servers::{Provider, ServerMode, Servers, ServersSpec, docker, set_run_id},
+    servers::{Provider, ServerMode, ServersSpec, docker, set_run_id},
 };
 use std::time::Duration;
 
@@ -45,7 +46,7 @@ pub async fn run(mode: ServerMode, quick: bool) -> Result<(), String> {
         }
     }
 
-    let spec = servers::spec_from_env();
+    let spec = run_servers::spec_from_env();
     // --no-fail-fast: one failing crate must not hide the results of the others.
     let workspace = ["test", "--workspace", "--all-features", "--no-fail-fast"];
     let provider = if process::is_interrupted() {
@@ -119,40 +120,17 @@ async fn test_with_servers(
     args: &[&str],
     failures: &mut Vec<String>,
 ) -> Option<Provider> {
-    let mut vars = vec![(env::RUN_ID.to_owned(), run_id.to_owned())];
-    let started = if servers::is_empty(spec) {
-        None
-    } else {
-        match servers::start(mode, spec).await {
-            Ok(servers) => Some(servers),
-            Err(e) => {
-                failures.push(e);
-                return None;
-            }
+    let servers = match RunServers::start(mode, spec).await {
+        Ok(servers) => servers,
+        Err(e) => {
+            failures.push(e);
+            return None;
         }
     };
-    let provider = started.as_ref().map(Servers::provider);
-    if let Some(servers) = &started {
-        vars.extend(
-            servers
-                .env_vars()
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v)),
-        );
-    }
+    let mut vars = vec![(env::RUN_ID.to_owned(), run_id.to_owned())];
+    vars.extend(servers.env_vars());
     record(failures, cargo(args, &vars, BUILD_LIMIT).await);
-    if let Some(servers) = started {
-        println!("\n==> stopping test servers");
-        if let Err(e) = servers.shutdown().await {
-            failures.push(format!("stopping servers: {e}"));
-        }
-    }
-    provider.or(Some(Provider::Local))
-}
-
-fn record(failures: &mut Vec<String>, step: Result<(), String>) {
-    if let Err(e) = step {
-        eprintln!("==> {e}");
-        failures.push(e);
-    }
+    let provider = servers.provider();
+    servers.stop(failures).await;
+    Some(provider)
 }

@@ -1,5 +1,6 @@
-//! The outcome of a run: its verdict, a text summary for the terminal, a markdown one for the
-//! docs, and the line printed per interval.
+//! The outcome of a run and its one renderer: the verdict, the summary as text for the
+//! terminal and as markdown for the docs (`target/soak-report.md`), and the line printed
+//! per interval.
 
 use super::db::WrongValue;
 use super::functions::Backend;
@@ -40,7 +41,9 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Wrong values over every backend (must be 0).
+    /// Wrong values over every backend (must be 0; the program reports them through
+    /// [`Summary::failures`]).
+    #[cfg(test)]
     pub fn wrong(&self) -> u64 {
         self.totals.iter().map(|s| s.wrong).sum()
     }
@@ -110,18 +113,7 @@ impl Summary {
             let _ = writeln!(out, "{}", restart_text(restart));
         }
         for during in &self.outage {
-            let _ = writeln!(
-                out,
-                "    during the outage: {} {} calls, {} errors, {} warnings, {} wrong, p99 {}, \
-                 max {} (within 12.5 %)",
-                during.backend,
-                during.calls,
-                during.errors,
-                during.warnings,
-                during.wrong,
-                ms(during.p99()),
-                ms(during.max_micros)
-            );
+            let _ = writeln!(out, "    during the outage, {}", outage_text(during));
         }
         for (backend, examples) in &self.examples {
             for example in examples {
@@ -147,7 +139,58 @@ impl Summary {
         out
     }
 
-    pub(super) fn growth_text(&self) -> String {
+    /// The summary as markdown, for the docs to quote.
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let elapsed = self.elapsed.as_secs_f64();
+        let _ = writeln!(out, "# Soak run\n");
+        let places: Vec<String> = self
+            .targets
+            .iter()
+            .map(|(b, place)| format!("{b} ({place})"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{elapsed:.0} s of mixed load on {}; per backend {} readers, 1 writer (invalidations by \
+             key, tag and prefix), 1 refresher.\n",
+            places.join(" and "),
+            self.readers
+        );
+        let headings: Vec<&str> = COLUMNS.iter().map(|c| c.heading).collect();
+        let _ = writeln!(out, "| {} |", headings.join(" | "));
+        let align: String = COLUMNS
+            .iter()
+            .map(|c| if c.right { "---:|" } else { "---|" })
+            .collect();
+        let _ = writeln!(out, "|{align}");
+        for total in &self.totals {
+            let _ = writeln!(out, "| {} |", cells(total, self.elapsed).join(" | "));
+        }
+        if !self.restarts.is_empty() {
+            let _ = writeln!(out, "\nRestart in the middle of the run:\n");
+            for restart in &self.restarts {
+                let _ = writeln!(out, "- {}", restart_text(restart).trim_start());
+            }
+            for during in &self.outage {
+                let _ = writeln!(out, "- during the outage, {}", outage_text(during));
+            }
+        }
+        let _ = writeln!(out, "\nResident memory (VmRSS):\n");
+        let _ = writeln!(out, "| time | RSS |\n|---:|---:|");
+        for s in &self.memory {
+            let _ = writeln!(out, "| {} | {} |", secs(s.at), mib(s.rss_kib));
+        }
+        let _ = writeln!(out, "\nMemory check: {}.\n", self.growth_text());
+        let failures = self.failures();
+        if failures.is_empty() {
+            let _ = writeln!(out, "Result: **pass** (0 wrong values, memory steady).");
+        } else {
+            let _ = writeln!(out, "Result: **fail**: {}.", failures.join("; "));
+        }
+        out
+    }
+
+    fn growth_text(&self) -> String {
         match &self.growth {
             None => format!(
                 "not measured (no RSS sample after {:.0} s before the end)",
@@ -170,29 +213,92 @@ impl Summary {
     }
 }
 
-/// One backend's counts over `span` as one line.
-pub fn line(s: &Snapshot, span: Duration) -> String {
-    let [key, tag, prefix] = s.invalidations;
+/// One backend's counts during the restart's outage, for both renderings.
+fn outage_text(during: &Snapshot) -> String {
     format!(
-        "    {:<9} calls {:>8} ({:>6.0}/s)  hits {:>5.1} %  misses {:>6}  errors {:>5}  warnings {:>4}  \
-         wrong {}  p50 {}  p99 {}  max {}  inval {key}/{tag}/{prefix} (failed {})  refresh {}",
-        s.backend.to_string(),
-        s.calls,
-        s.calls as f64 / span.as_secs_f64().max(1e-9),
-        s.hit_percent(),
-        s.misses(),
-        s.errors,
-        s.warnings,
-        s.wrong,
-        ms(s.p50()),
-        ms(s.p99()),
-        ms(s.max_micros),
-        s.invalidation_errors,
-        s.refreshes
+        "{}: {} calls, {} errors, {} warnings logged, {} wrong values, latency p99 {}, max {} \
+         (within 12.5 %)",
+        during.backend,
+        during.calls,
+        during.errors,
+        during.warnings,
+        during.wrong,
+        ms(during.p99()),
+        ms(during.max_micros)
     )
 }
 
-pub(super) fn restart_text(r: &Restarted) -> String {
+/// A column of the per-backend figures, shared by both renderings: its markdown heading,
+/// its label on the terminal (none for the backend's name), its width there, and whether
+/// markdown right-aligns it.
+struct Column {
+    heading: &'static str,
+    label: &'static str,
+    width: usize,
+    right: bool,
+}
+
+const fn column(heading: &'static str, label: &'static str, width: usize, right: bool) -> Column {
+    Column {
+        heading,
+        label,
+        width,
+        right,
+    }
+}
+
+/// The per-backend figures, in the order of [`cells`].
+const COLUMNS: [Column; 13] = [
+    column("backend", "", 9, false),
+    column("calls", "calls", 8, true),
+    column("calls/s", "calls/s", 6, true),
+    column("hits", "hits", 15, true),
+    column("misses", "misses", 6, true),
+    column("errors", "errors", 5, true),
+    column("warnings", "warnings", 4, true),
+    column("wrong values", "wrong", 0, true),
+    column("p50", "p50", 0, true),
+    column("p99", "p99", 0, true),
+    column("max", "max", 0, true),
+    column("invalidations key/tag/prefix (failed)", "inval", 0, false),
+    column("refreshes", "refresh", 0, true),
+];
+
+/// One backend's counts over `span`, one cell per [`COLUMNS`] entry.
+fn cells(s: &Snapshot, span: Duration) -> [String; 13] {
+    let [key, tag, prefix] = s.invalidations;
+    [
+        s.backend.to_string(),
+        s.calls.to_string(),
+        format!("{:.0}", s.calls as f64 / span.as_secs_f64().max(1e-9)),
+        format!("{} ({:.1} %)", s.hits(), s.hit_percent()),
+        s.misses().to_string(),
+        s.errors.to_string(),
+        s.warnings.to_string(),
+        s.wrong.to_string(),
+        ms(s.p50()),
+        ms(s.p99()),
+        ms(s.max_micros),
+        format!("{key}/{tag}/{prefix} ({})", s.invalidation_errors),
+        s.refreshes.to_string(),
+    ]
+}
+
+/// One backend's counts over `span` as one terminal line, columns aligned across lines.
+pub fn line(s: &Snapshot, span: Duration) -> String {
+    let mut out = String::from("   ");
+    for (column, cell) in COLUMNS.iter().zip(cells(s, span)) {
+        let width = column.width;
+        if column.label.is_empty() {
+            let _ = write!(out, " {cell:<width$}");
+        } else {
+            let _ = write!(out, "  {} {cell:>width$}", column.label);
+        }
+    }
+    out
+}
+
+fn restart_text(r: &Restarted) -> String {
     let at =
         |t: Option<Duration>| t.map_or("-".to_owned(), |t| format!("{:.1} s", t.as_secs_f64()));
     let down = r.down_for().map_or(String::new(), |d| {
@@ -212,7 +318,7 @@ pub(super) fn restart_text(r: &Restarted) -> String {
 }
 
 /// A time of the run: whole seconds when it is one, else with a tenth.
-pub(super) fn secs(at: Duration) -> String {
+fn secs(at: Duration) -> String {
     if at.subsec_millis() == 0 {
         format!("{} s", at.as_secs())
     } else {
@@ -228,7 +334,7 @@ pub fn ms(micros: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::soak::latency::Histogram;
+    use crate::latency::Histogram;
 
     fn snapshot(backend: Backend, calls: u64, runs: u64, errors: u64, wrong: u64) -> Snapshot {
         Snapshot {
@@ -281,9 +387,23 @@ mod tests {
         assert_eq!(summary.failures(), Vec::<String>::new());
         let markdown = summary.markdown();
         assert!(markdown.contains("| redis | 1000 | 33 | 900 (90.0 %) | 100 | 5 | 1 | 0 |"));
+        assert!(markdown.contains(
+            "| backend | calls | calls/s | hits | misses | errors | warnings | wrong values | \
+             p50 | p99 | max | invalidations key/tag/prefix (failed) | refreshes |\n\
+             |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|\n"
+        ));
+        let line = line(&summary.totals[0], summary.elapsed);
+        assert!(
+            line.starts_with("    redis      calls     1000  calls/s     33  hits    900 (90.0 %)"),
+            "{line}"
+        );
+        assert!(line.ends_with("inval 3/2/1 (0)  refresh 0"), "{line}");
         assert!(markdown.contains("| 20 s | 21.0 MiB |"));
         assert!(markdown.contains("Result: **pass**"));
         assert!(summary.text().contains("==> soak: PASS"));
+        let outage = "during the outage, redis: 90 calls, 5 errors, 1 warnings logged";
+        assert!(markdown.contains(&format!("- {outage}")), "{markdown}");
+        assert!(summary.text().contains(&format!("    {outage}")));
     }
 
     #[test]

@@ -191,11 +191,6 @@ impl Snapshot {
         }
     }
 
-    /// Completed invalidations of every kind.
-    pub fn invalidations_total(&self) -> u64 {
-        self.invalidations.iter().sum()
-    }
-
     /// The median call latency in µs.
     pub fn p50(&self) -> u64 {
         self.latency.quantile(0.50, self.max_micros)

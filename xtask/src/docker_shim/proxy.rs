@@ -9,7 +9,7 @@
 //!
 //! The shim runs on its own thread and runtime, so it outlives every test's runtime.
 
-use super::{Error, Result};
+use easy_cache_integration_tests::servers::docker_api::ApiVersion;
 use std::{
     path::{Path, PathBuf},
     time::Duration,
@@ -18,105 +18,6 @@ use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::UnixStream,
 };
-
-/// A Docker API version, `major.minor`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ApiVersion {
-    /// The major version (1).
-    pub major: u32,
-    /// The minor version.
-    pub minor: u32,
-}
-
-impl ApiVersion {
-    /// Parses `1.41`.
-    pub fn parse(text: &str) -> Option<Self> {
-        let (major, minor) = text.trim().split_once('.')?;
-        Some(ApiVersion {
-            major: major.parse().ok()?,
-            minor: minor.parse().ok()?,
-        })
-    }
-
-    /// The version testcontainers' bollard client sends.
-    pub fn testcontainers() -> Self {
-        let v = testcontainers::bollard::API_DEFAULT_VERSION;
-        ApiVersion {
-            major: v.major_version as u32,
-            minor: v.minor_version as u32,
-        }
-    }
-}
-
-impl std::fmt::Display for ApiVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{}", self.major, self.minor)
-    }
-}
-
-/// The engine socket: the path of a `unix://` `DOCKER_HOST`, else `/var/run/docker.sock`.
-pub fn engine_socket() -> PathBuf {
-    std::env::var("DOCKER_HOST")
-        .ok()
-        .and_then(|host| host.strip_prefix("unix://").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("/var/run/docker.sock"))
-}
-
-/// The highest API version the engine behind `socket` accepts (`GET /version`).
-pub async fn engine_api_version(socket: &Path) -> Result<ApiVersion> {
-    let ask = async {
-        let mut stream = UnixStream::connect(socket).await?;
-        stream
-            .write_all(b"GET /version HTTP/1.0\r\nHost: docker\r\n\r\n")
-            .await?;
-        let mut reply = Vec::new();
-        stream.read_to_end(&mut reply).await?;
-        Ok::<_, std::io::Error>(reply)
-    };
-    let reply = tokio::time::timeout(Duration::from_secs(5), ask)
-        .await
-        .map_err(|_| Error::new(format!("{} did not answer GET /version", socket.display())))?
-        .map_err(|e| Error::new(format!("GET /version on {}: {e}", socket.display())))?;
-    let reply = String::from_utf8_lossy(&reply);
-    api_version_field(&reply)
-        .ok_or_else(|| Error::new(format!("no ApiVersion in the engine's /version: {reply}")))
-}
-
-/// True when the endpoint at `socket` answers `GET /v<version>/_ping` with 200.
-pub async fn accepts(socket: &Path, version: ApiVersion) -> bool {
-    let request = format!("GET /v{version}/_ping HTTP/1.0\r\nHost: docker\r\n\r\n");
-    let ask = async {
-        let mut stream = UnixStream::connect(socket).await?;
-        stream.write_all(request.as_bytes()).await?;
-        let mut reply = Vec::new();
-        stream.read_to_end(&mut reply).await?;
-        Ok::<_, std::io::Error>(reply)
-    };
-    match tokio::time::timeout(Duration::from_secs(5), ask).await {
-        Ok(Ok(reply)) => reply.starts_with(b"HTTP/1.0 200") || reply.starts_with(b"HTTP/1.1 200"),
-        _ => false,
-    }
-}
-
-/// The engine socket and its API version when the engine is older than testcontainers'
-/// client, so a shim is needed; None when testcontainers can use it directly.
-pub async fn needed() -> Result<Option<(PathBuf, ApiVersion)>> {
-    let engine = engine_socket();
-    let served = engine_api_version(&engine).await?;
-    if served >= ApiVersion::testcontainers()
-        || accepts(&engine, ApiVersion::testcontainers()).await
-    {
-        return Ok(None);
-    }
-    Ok(Some((engine, served)))
-}
-
-/// The `"ApiVersion":"1.41"` field of a `/version` reply.
-fn api_version_field(reply: &str) -> Option<ApiVersion> {
-    let start = reply.find("\"ApiVersion\":\"")? + "\"ApiVersion\":\"".len();
-    let end = reply[start..].find('"')? + start;
-    ApiVersion::parse(&reply[start..end])
-}
 
 /// A running shim; the listening socket lives in its own temporary directory.
 #[derive(Debug)]
@@ -128,27 +29,27 @@ pub struct ApiShim {
 impl ApiShim {
     /// Listens on a fresh socket and forwards every connection to `engine`, rewriting
     /// request paths asking for more than `engine_max` to `engine_max`.
-    pub fn start(engine: PathBuf, engine_max: ApiVersion) -> Result<Self> {
+    pub fn start(engine: PathBuf, engine_max: ApiVersion) -> Result<Self, String> {
         let dir = std::env::temp_dir().join("easy-cache-test").join(format!(
             "docker-shim-{}-{:08x}",
             std::process::id(),
             fastrand::u32(..)
         ));
         std::fs::create_dir_all(&dir)
-            .map_err(|e| Error::new(format!("cannot create {}: {e}", dir.display())))?;
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let socket = dir.join("docker.sock");
         // Bound here, so a failure is reported to the caller and not lost in the thread.
         let listener = std::os::unix::net::UnixListener::bind(&socket)
             .and_then(|l| l.set_nonblocking(true).map(|()| l))
-            .map_err(|e| Error::new(format!("cannot listen on {}: {e}", socket.display())))?;
+            .map_err(|e| format!("cannot listen on {}: {e}", socket.display()))?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| Error::new(format!("cannot build the shim's runtime: {e}")))?;
+            .map_err(|e| format!("cannot build the shim's runtime: {e}"))?;
         std::thread::Builder::new()
             .name("docker-api-shim".to_owned())
             .spawn(move || runtime.block_on(serve(listener, engine, engine_max)))
-            .map_err(|e| Error::new(format!("cannot start the shim's thread: {e}")))?;
+            .map_err(|e| format!("cannot start the shim's thread: {e}"))?;
         Ok(ApiShim { socket, dir })
     }
 
@@ -170,7 +71,7 @@ async fn serve(listener: std::os::unix::net::UnixListener, engine: PathBuf, max:
     let listener = match tokio::net::UnixListener::from_std(listener) {
         Ok(listener) => listener,
         Err(e) => {
-            tracing::error!("docker API shim cannot listen: {e}");
+            eprintln!("xtask: the Docker API shim cannot listen: {e}");
             return;
         }
     };
@@ -179,13 +80,13 @@ async fn serve(listener: std::os::unix::net::UnixListener, engine: PathBuf, max:
             Ok((client, _)) => {
                 let engine = engine.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = forward(client, &engine, max).await {
-                        tracing::debug!("docker API shim connection ended: {e}");
-                    }
+                    // A connection ending in an error is the client's or the engine's
+                    // business: each side sees it on its own socket.
+                    let _ = forward(client, &engine, max).await;
                 });
             }
             Err(e) => {
-                tracing::warn!("docker API shim accept failed: {e}");
+                eprintln!("xtask: the Docker API shim cannot accept: {e}");
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
@@ -225,7 +126,7 @@ async fn forward(client: UnixStream, engine: &Path, max: ApiVersion) -> std::io:
 /// back until the next one. Only text starting with a space is ever held, so a request head
 /// (ending in CRLF) or a JSON body is always forwarded whole.
 #[derive(Debug)]
-pub(crate) struct Rewriter {
+struct Rewriter {
     max: ApiVersion,
     replacement: Vec<u8>,
     pending: Vec<u8>,
@@ -246,7 +147,7 @@ const MAX_DIGITS: usize = 4;
 
 impl Rewriter {
     /// A rewriter lowering versions above `max`.
-    pub(crate) fn new(max: ApiVersion) -> Self {
+    fn new(max: ApiVersion) -> Self {
         Rewriter {
             max,
             replacement: format!(" /v{max}/").into_bytes(),
@@ -255,14 +156,14 @@ impl Rewriter {
     }
 
     /// Takes the next bytes of the stream; appends what can be forwarded to `out`.
-    pub(crate) fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) {
+    fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) {
         self.pending.extend_from_slice(input);
         let done = self.scan(out, false);
         self.pending.drain(..done);
     }
 
     /// The stream ended: appends whatever is held back.
-    pub(crate) fn finish(&mut self, out: &mut Vec<u8>) {
+    fn finish(&mut self, out: &mut Vec<u8>) {
         let done = self.scan(out, true);
         self.pending.drain(..done);
     }
@@ -355,17 +256,6 @@ mod tests {
         }
         rewriter.finish(&mut out);
         out
-    }
-
-    #[test]
-    fn versions_parse_and_compare() {
-        assert_eq!(ApiVersion::parse("1.41"), Some(MAX));
-        assert!(ApiVersion::parse("1.53") > Some(MAX));
-        assert!(ApiVersion::parse("1.100") > ApiVersion::parse("1.53"));
-        assert_eq!(ApiVersion::parse("one"), None);
-        assert_eq!(ApiVersion::testcontainers().major, 1);
-        let reply = "HTTP/1.0 200 OK\r\n\r\n{\"Version\":\"20.10.24\",\"ApiVersion\":\"1.41\"}";
-        assert_eq!(api_version_field(reply), Some(MAX));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! nothing for a few seconds, start them again (empty, on the same ports).
 
 use super::functions::Backend;
-use crate::servers::ServerHandle;
+use easy_cache_integration_tests::servers::ServerHandle;
 use std::time::{Duration, Instant};
 
 /// A server the run may stop and start, and the backend it serves.

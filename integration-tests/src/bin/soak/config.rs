@@ -1,53 +1,7 @@
-//! The soak load generator behind `cargo xtask soak` (feature `soak`): a mixed load through
-//! `#[ecached]` functions on Redis and Memcached for minutes, checking every returned value.
-//!
-//! Per backend, several reader tasks call a cached function with a template key, a tag and a
-//! prefix (90 % of the calls on a hot set of [`db::HOT`] items, the rest over a key space of
-//! [`db::KEYS`], mostly misses), a writer bumps items in an in-process database and then
-//! invalidates them by key, tag or prefix, and a refresher refreshes hot items. Halfway the
-//! servers are stopped for a few seconds and started again, empty.
-//!
-//! Every value a call returns is checked against the database ([`db`]: a value older than
-//! the last invalidation that completed before the call started is wrong). Each interval
-//! prints calls, hit rate, backend errors, wrong values, latency percentiles and the
-//! process's resident memory; the [`Summary`] says whether the run passed: no wrong value,
-//! no stalled call, memory steady after warm-up, and caching back after the restart.
-//!
-//! ```no_run
-//! # async fn demo() -> Result<(), String> {
-//! use easy_cache_integration_tests::soak::{Backend, Config, Target, run};
-//! use std::time::Duration;
-//! let targets = [Target {
-//!     backend: Backend::Redis,
-//!     url: "redis://127.0.0.1:6379?timeout_ms=100".into(),
-//!     description: "a local redis".into(),
-//!     restart: None,
-//! }];
-//! let summary = run(&Config::new(Duration::from_secs(30)), &targets).await?;
-//! println!("{}", summary.text());
-//! assert_eq!(summary.wrong(), 0);
-//! # Ok(()) }
-//! ```
+//! How a soak run goes ([`Config`]) and what it loads ([`Target`]).
 
-pub mod db;
-pub mod errors;
-mod functions;
-pub mod latency;
-mod markdown;
-pub mod memory;
-mod report;
-mod restart;
-mod runner;
-mod stats;
-mod workload;
-
-pub use functions::Backend;
-pub use report::Summary;
-pub use restart::Restarted;
-pub use runner::run;
-pub use stats::Snapshot;
-
-use crate::servers::ServerHandle;
+use crate::functions::Backend;
+use easy_cache_integration_tests::servers::ServerHandle;
 use std::time::Duration;
 
 /// The interval between two report lines, for runs long enough.
