@@ -117,7 +117,7 @@ impl Drop for LocalRedis {
     }
 }
 
-// Item 12 of issue 13: `Duration::MAX` failed every store (`invalid expire time`).
+// Lifetimes past any horizon: `Duration::MAX` once failed every store (`invalid expire time`).
 
 #[tokio::test]
 async fn a_lifetime_past_any_horizon_stores_and_reads_back_on_redis() {
@@ -296,7 +296,7 @@ async fn keep_alive_refused_by_the_server_never_fails_a_store() {
     assert_eq!(pttl(&mut conn, v).await, -1);
 }
 
-// Item 8 of issue 13: version keys never expired (1 M tags, 1 M keys with TTL -1).
+// Version keys expire: they once never did (1 M tags, 1 M keys with TTL -1).
 
 const VERSIONS_ALIAS: &str = "redis_data_versions";
 
@@ -432,7 +432,7 @@ async fn version_keys_of_expired_entries_leave_nothing_behind_on_redis() {
     assert!(left.is_empty(), "{} version keys left behind", left.len());
 }
 
-// Item 3 of issue 13: an acknowledged invalidation lost in a failover (async replication).
+// Failover: an acknowledged invalidation must not be lost with the primary (async replication).
 
 /// A primary and one replica, the replica in sync.
 async fn replicated() -> (LocalRedis, LocalRedis) {
