@@ -32,6 +32,7 @@ mod keep_alive;
 mod key_prefix;
 mod keys;
 mod many_keys;
+mod private_server;
 mod restart;
 mod single_keys;
 mod unreachable;
@@ -48,6 +49,7 @@ pub use keep_alive::keep_alive;
 pub use key_prefix::key_prefix_isolates_caches;
 pub use keys::keys;
 pub use many_keys::many_keys;
+pub use private_server::{PrivateServer, RunningServer};
 pub use restart::recovers_after_a_restart_and_times_out_when_frozen;
 pub use single_keys::single_keys;
 pub use unreachable::an_unreachable_server_errors_quickly;
@@ -78,15 +80,6 @@ pub struct Backend {
     network_scheme: Option<&'static str>,
     private_server: Option<PrivateServer>,
     _dir: Option<TempDir>,
-}
-
-/// A kind of server the restart topic starts privately, to stop, restart and freeze.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PrivateServer {
-    /// A standalone Redis.
-    Redis,
-    /// One Memcached server.
-    Memcached,
 }
 
 impl Backend {

@@ -1,51 +1,10 @@
 //! A private server stopped, restarted and frozen under a cache: calls fail quickly while it
 //! is down, time out while it is frozen, and work again once it is back.
 
-use super::{Backend, PrivateServer};
-use crate::servers::{
-    MemcachedServers, RedisServer, ServerHandle, ServerMode, start_memcached, start_redis,
-};
+use super::Backend;
 use crate::support::{bytes, from_url, wait_until_answering, with_options};
 use easy_cache_core::{ErrorKind, Timeout};
 use std::time::{Duration, Instant};
-
-/// A private server of the backend's kind.
-enum Started {
-    Redis(RedisServer),
-    Memcached(MemcachedServers),
-}
-
-impl Started {
-    async fn start(kind: PrivateServer) -> Self {
-        let mode = ServerMode::from_env();
-        match kind {
-            PrivateServer::Redis => Started::Redis(
-                start_redis(mode)
-                    .await
-                    .unwrap_or_else(|e| panic!("cannot start a private redis: {e}")),
-            ),
-            PrivateServer::Memcached => Started::Memcached(
-                start_memcached(mode, 1)
-                    .await
-                    .unwrap_or_else(|e| panic!("cannot start a private memcached: {e}")),
-            ),
-        }
-    }
-
-    fn url(&self) -> String {
-        match self {
-            Started::Redis(server) => server.url(),
-            Started::Memcached(servers) => servers.url(),
-        }
-    }
-
-    fn handle(&self) -> &ServerHandle {
-        match self {
-            Started::Redis(server) => server,
-            Started::Memcached(servers) => &servers.nodes()[0],
-        }
-    }
-}
 
 /// The operation timeout of the cache under test.
 const TIMEOUT_MS: u64 = 300;
@@ -62,7 +21,7 @@ pub async fn recovers_after_a_restart_and_times_out_when_frozen(backend: &Backen
     let kind = backend
         .private_server
         .unwrap_or_else(|| panic!("[{}] names no private server", backend.url("")));
-    let server = Started::start(kind).await;
+    let server = kind.start().await;
     let node = server.handle();
     let cache = from_url(&with_options(
         &server.url(),
