@@ -24,6 +24,12 @@ pub fn with_options(url: &str, options: &str) -> String {
     format!("{url}{separator}{options}")
 }
 
+/// `url` with `timeout_ms` and `connect_timeout_ms` both set to `ms`, so a dead or frozen
+/// server costs a call little.
+pub fn with_timeouts(url: &str, ms: u64) -> String {
+    with_options(url, &format!("timeout_ms={ms}&connect_timeout_ms={ms}"))
+}
+
 /// A fresh key namespace, so tests run in parallel on shared servers without colliding,
 /// and never read what an earlier run left behind.
 pub fn namespace(topic: &str) -> String {

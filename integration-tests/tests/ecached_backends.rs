@@ -7,6 +7,7 @@
 use easy_cache::{CacheInstance, caches, ecached};
 use easy_cache_integration_tests::env::{self, require_url};
 use easy_cache_integration_tests::suite::PrivateServer;
+use easy_cache_integration_tests::support::with_timeouts;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -272,12 +273,6 @@ async fn ecached_on_sled() {
     on_sled::exercise(caches::from_url("sled://?temporary=true").unwrap()).await;
 }
 
-/// Adds `timeout_ms` to a URL so a dead server costs little per call.
-fn with_timeout(url: &str, ms: u64) -> String {
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}timeout_ms={ms}&connect_timeout_ms={ms}")
-}
-
 /// Calls `call` until two calls in a row cost one run (caching works), or fails after 15 s.
 async fn wait_for_caching<F, Fut>(runs: &AtomicUsize, call: &F)
 where
@@ -311,7 +306,7 @@ where
     let server = server.start().await;
     caches::insert(
         alias,
-        caches::from_url(&with_timeout(&server.url(), 200)).unwrap(),
+        caches::from_url(&with_timeouts(&server.url(), 200)).unwrap(),
     );
     assert_eq!(call().await, 21);
     wait_for_caching(runs, &call).await;
