@@ -5,6 +5,7 @@ use bytes::Bytes;
 use easy_cache_core::CacheInstance;
 use std::{
     path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -54,10 +55,67 @@ pub fn owned(values: &[Option<&str>]) -> Vec<Option<String>> {
     values.iter().map(|v| v.map(str::to_owned)).collect()
 }
 
-/// A loopback port nothing listens on.
+/// A loopback port nothing listens on: connecting is refused.
 pub fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+    let [port] = closed_ports();
+    port
+}
+
+/// `N` different loopback ports nothing listens on. Bound all at once: a port is free again
+/// as soon as its listener is dropped, so binding them one after another could return one
+/// port twice (and `127.0.0.1:p1,127.0.0.1:p1` is a configuration error).
+pub fn closed_ports<const N: usize>() -> [u16; N] {
+    let listeners: [_; N] =
+        std::array::from_fn(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("bind"));
+    listeners.map(|listener| listener.local_addr().expect("address").port())
+}
+
+/// Waits until something accepts connections on loopback `port`; panics after 10 s.
+pub async fn wait_until_listening(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "{what} never listened on {port}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A server process a test starts itself, apart from the run's servers (a unix socket, TLS,
+/// authentication, replication): killed, and its directory removed, when dropped.
+#[derive(Debug)]
+pub struct LocalProcess {
+    child: Child,
+    // Dropped after the process is killed.
+    dir: TempDir,
+}
+
+impl LocalProcess {
+    /// Runs `command` in `dir` (created if missing), its output discarded.
+    pub fn spawn(mut command: Command, dir: TempDir) -> Self {
+        std::fs::create_dir_all(dir.path()).unwrap();
+        let child = command
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+        LocalProcess { child, dir }
+    }
+
+    /// Its working directory.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for LocalProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Calls `cache.get(key)` until it succeeds; how long that took. Panics after `limit`.

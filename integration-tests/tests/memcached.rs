@@ -8,12 +8,14 @@ use easy_cache_integration_tests::{
     behaviour_suite, env,
     servers::{ServerMode, start_memcached},
     suite::{Backend, PrivateServer},
-    support::{TempDir, bytes, closed_port, from_url, namespace},
+    support::{
+        LocalProcess, TempDir, bytes, closed_port, from_url, namespace, wait_until_listening,
+    },
 };
 use easy_cache_memcached::{MemcachedCache, MemcachedConfig};
 use std::{
     sync::Arc,
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 /// The shared servers' URL, or a failure telling how to get one.
@@ -377,8 +379,7 @@ async fn with_one_server_down_the_others_still_answer() -> Result<()> {
 /// A private memcached requiring ASCII authentication (`-Y`), killed when dropped.
 struct AuthServer {
     port: u16,
-    _child: tokio::process::Child,
-    _dir: TempDir,
+    _process: LocalProcess,
 }
 
 async fn start_auth_server(user: &str, password: &str) -> AuthServer {
@@ -391,32 +392,19 @@ async fn start_auth_server(user: &str, password: &str) -> AuthServer {
     let authfile = dir.path().join("authfile");
     std::fs::write(&authfile, format!("{user}:{password}\n")).unwrap();
     let port = closed_port();
-    let mut command = tokio::process::Command::new(program);
+    let mut command = std::process::Command::new(program);
     command
         .args(["-p", &port.to_string(), "-U", "0", "-l", "127.0.0.1", "-Y"])
-        .arg(&authfile)
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
+        .arg(&authfile);
     if is_root() {
         // memcached refuses to run as root without naming a user.
         command.args(["-u", "root"]);
     }
-    let child = command.spawn().expect("memcached starts");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            Instant::now() < deadline,
-            "memcached -Y did not listen on {port}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let process = LocalProcess::spawn(command, dir);
+    wait_until_listening(port, "memcached -Y").await;
     AuthServer {
         port,
-        _child: child,
-        _dir: dir,
+        _process: process,
     }
 }
 

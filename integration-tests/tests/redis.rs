@@ -9,14 +9,16 @@ use easy_cache_integration_tests::{
     redis_stats::command_calls,
     servers::{ServerMode, ensure_binaries, find_binary, start_redis_cluster},
     suite::{self, Backend, PrivateServer},
-    support::{bytes, closed_port, from_url, namespace},
+    support::{
+        LocalProcess, TempDir, bytes, closed_port, from_url, namespace, wait_until_listening,
+    },
 };
 use easy_cache_redis::{RedisCache, RedisConfig};
 use redis::{AsyncCommands, cluster_routing::Slot};
 use std::{
     collections::HashSet,
     path::PathBuf,
-    process::{Child, Command, Stdio},
+    process::Command,
     time::{Duration, Instant},
 };
 
@@ -223,62 +225,35 @@ async fn credentials_authenticate_and_are_never_shown() -> Result<()> {
 }
 
 /// A `redis-server` listening only on a unix socket; killed on drop.
-struct UnixServer {
-    child: Child,
-    dir: PathBuf,
-}
-
-impl UnixServer {
-    async fn start() -> (Self, PathBuf) {
-        // These servers run as local processes even when the run uses containers.
-        ensure_binaries()
-            .await
-            .unwrap_or_else(|e| panic!("redis-server is needed: {e}"));
-        let program = find_binary("redis-server").expect("redis-server is not installed");
-        let dir = std::env::temp_dir().join(format!("ec-redis-unix-{:08x}", fastrand::u32(..)));
-        std::fs::create_dir_all(&dir).unwrap();
-        let socket = dir.join("redis.sock");
-        let child = Command::new(program)
-            .args([
-                "--port",
-                "0",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--unixsocket",
-            ])
-            .arg(&socket)
-            .current_dir(&dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let server = UnixServer { child, dir };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !socket.exists() {
-            assert!(
-                Instant::now() < deadline,
-                "no socket at {}",
-                socket.display()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        (server, socket)
+async fn start_unix_server() -> (LocalProcess, PathBuf) {
+    // These servers run as local processes even when the run uses containers.
+    ensure_binaries()
+        .await
+        .unwrap_or_else(|e| panic!("redis-server is needed: {e}"));
+    let program = find_binary("redis-server").expect("redis-server is not installed");
+    let dir = TempDir::new("redis-unix");
+    let socket = dir.path().join("redis.sock");
+    let mut command = Command::new(program);
+    command
+        .args(["--port", "0", "--save", "", "--appendonly", "no"])
+        .arg("--unixsocket")
+        .arg(&socket);
+    let server = LocalProcess::spawn(command, dir);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !socket.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "no socket at {}",
+            socket.display()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-impl Drop for UnixServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+    (server, socket)
 }
 
 #[tokio::test]
 async fn a_unix_socket_server_works() {
-    let (_server, socket) = UnixServer::start().await;
+    let (_server, socket) = start_unix_server().await;
     let url = format!("redis+unix://{}?db=2&key_prefix=u:", socket.display());
     let cache = from_url(&url);
     assert!(
@@ -331,8 +306,7 @@ fn openssl(dir: &std::path::Path, args: &[&str]) {
 /// A `redis-server` speaking only TLS, with a certificate for 127.0.0.1 from a private CA;
 /// killed on drop.
 struct TlsServer {
-    child: Child,
-    dir: PathBuf,
+    process: LocalProcess,
     port: u16,
 }
 
@@ -343,8 +317,9 @@ impl TlsServer {
             .await
             .unwrap_or_else(|e| panic!("redis-server is needed: {e}"));
         let program = find_binary("redis-server").expect("redis-server is not installed");
-        let dir = std::env::temp_dir().join(format!("ec-redis-tls-{:08x}", fastrand::u32(..)));
-        std::fs::create_dir_all(&dir).unwrap();
+        let temp = TempDir::new("redis-tls");
+        std::fs::create_dir_all(temp.path()).unwrap();
+        let dir = temp.path();
         let ec = [
             "-newkey",
             "ec",
@@ -364,14 +339,14 @@ impl TlsServer {
         ca.extend(["-keyout", "ca.key", "-out", "ca.pem"]);
         ca.extend(["-addext", "basicConstraints=critical,CA:TRUE"]);
         ca.extend(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
-        openssl(&dir, &ca);
+        openssl(dir, &ca);
         let mut csr = vec!["req", "-new", "-subj", "/CN=127.0.0.1"];
         csr.extend(ec);
         csr.extend(["-keyout", "server.key", "-out", "server.csr"]);
-        openssl(&dir, &csr);
+        openssl(dir, &csr);
         std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").unwrap();
         openssl(
-            &dir,
+            dir,
             &[
                 "x509",
                 "-req",
@@ -391,7 +366,8 @@ impl TlsServer {
             ],
         );
         let port = closed_port();
-        let child = Command::new(program)
+        let mut command = Command::new(program);
+        command
             .args(["--port", "0", "--tls-port", &port.to_string()])
             .args([
                 "--tls-cert-file",
@@ -400,37 +376,14 @@ impl TlsServer {
                 "server.key",
             ])
             .args(["--tls-ca-cert-file", "ca.pem", "--tls-auth-clients", "no"])
-            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .current_dir(&dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let server = TlsServer { child, dir, port };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(
-                Instant::now() < deadline,
-                "TLS redis never listened on {port}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        server
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+        let process = LocalProcess::spawn(command, temp);
+        wait_until_listening(port, "TLS redis").await;
+        TlsServer { process, port }
     }
 
     fn ca(&self) -> String {
-        self.dir.join("ca.pem").display().to_string()
-    }
-}
-
-impl Drop for TlsServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        self.process.dir().join("ca.pem").display().to_string()
     }
 }
 

@@ -10,12 +10,12 @@ use easy_cache_integration_tests::{
     env,
     redis_stats::command_calls,
     servers::{ensure_binaries, find_binary},
+    support::{LocalProcess, TempDir, closed_port},
 };
 use easy_cache_redis::{RedisCache, RedisConfig};
 use redis::aio::MultiplexedConnection;
 use std::{
-    path::PathBuf,
-    process::{Child, Command, Stdio},
+    process::Command,
     sync::Arc,
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
@@ -54,10 +54,9 @@ async fn pttl(conn: &mut MultiplexedConnection, key: &str) -> i64 {
 
 /// A `redis-server` process of our own on a free loopback port; killed on drop.
 struct LocalRedis {
-    child: Child,
+    /// Runs in a directory of its own (a replica's first sync writes an RDB file there).
+    _process: LocalProcess,
     port: u16,
-    /// Its working directory (a replica's first sync writes an RDB file there).
-    dir: PathBuf,
 }
 
 impl LocalRedis {
@@ -67,23 +66,16 @@ impl LocalRedis {
             .await
             .unwrap_or_else(|e| panic!("redis-server is needed: {e}"));
         let program = find_binary("redis-server").expect("redis-server is not installed");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let dir = std::env::temp_dir().join(format!("ec-redis-data-{port}"));
-        std::fs::create_dir_all(&dir).unwrap();
-        let child = Command::new(program)
+        let port = closed_port();
+        let mut command = Command::new(program);
+        command
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
-            .args(extra)
-            .current_dir(&dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let server = LocalRedis { child, port, dir };
+            .args(extra);
+        let server = LocalRedis {
+            _process: LocalProcess::spawn(command, TempDir::new("redis-data")),
+            port,
+        };
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let client = redis::Client::open(server.url()).unwrap();
@@ -106,14 +98,6 @@ impl LocalRedis {
 
     fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for LocalRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
