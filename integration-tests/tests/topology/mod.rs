@@ -27,9 +27,16 @@ pub async fn private_redis(alias: &str, timeout_ms: u64) -> RedisServer {
     let server = start_redis(ServerMode::from_env())
         .await
         .unwrap_or_else(|e| panic!("cannot start a private redis: {e}"));
-    let url = with_timeouts(&server.url(), timeout_ms);
-    caches::insert(alias, caches::from_url(&url).expect("redis URL"));
+    register(alias, &server.url(), timeout_ms);
     server
+}
+
+/// Registers a cache on `url` under `alias`, with operation and connect timeouts of
+/// `timeout_ms`.
+fn register(alias: &str, url: &str, timeout_ms: u64) {
+    let url = with_timeouts(url, timeout_ms);
+    let cache = caches::from_url(&url).unwrap_or_else(|e| panic!("{url}: {e}"));
+    caches::insert(alias, cache);
 }
 
 /// A private Redis Cluster of `masters` masters with `replicas` replicas each, with a cache
@@ -43,8 +50,7 @@ pub async fn private_cluster(
     let cluster = start_redis_cluster(ServerMode::from_env(), masters, replicas)
         .await
         .unwrap_or_else(|e| panic!("cannot start a private cluster: {e}"));
-    let url = with_timeouts(&cluster.url(), timeout_ms);
-    caches::insert(alias, caches::from_url(&url).expect("cluster URL"));
+    register(alias, &cluster.url(), timeout_ms);
     cluster
 }
 
