@@ -1,19 +1,14 @@
 //! The servers a bench runs against, named by the variables `cargo xtask bench` (or
-//! `cargo xtask services up`) exports.
+//! `cargo xtask services up`) exports, which the integration tests define; and the
+//! variables of the benches themselves.
 
-/// URL of a standalone Redis.
-pub const REDIS_URL: &str = "EASY_CACHE_TEST_REDIS_URL";
-/// URL of the Memcached servers (the benches use the first two).
-pub const MEMCACHED_URL: &str = "EASY_CACHE_TEST_MEMCACHED_URL";
+// The Memcached benches use the first two servers of MEMCACHED_URL.
+pub use easy_cache_integration_tests::env::{MEMCACHED_URL, REDIS_URL, optional_url};
+
 /// Directory for the extra measurements (default `<target>/bench-extra`).
 pub const EXTRA_DIR: &str = "EASY_CACHE_BENCH_EXTRA_DIR";
 /// Set to `1` by `cargo xtask bench --quick`: fewer calls in the counting examples.
 pub const QUICK: &str = "EASY_CACHE_BENCH_QUICK";
-
-/// The URL in `var`, or `None` when it is unset or empty.
-pub fn optional_url(var: &str) -> Option<String> {
-    std::env::var(var).ok().filter(|url| !url.trim().is_empty())
-}
 
 /// The URL in `var`, or a panic telling how to get one: a bench without its server must
 /// stop, never report a figure measured against nothing.

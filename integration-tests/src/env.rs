@@ -14,16 +14,20 @@ pub const SERVERS: &str = "EASY_CACHE_TEST_SERVERS";
 /// the label `easy-cache-test.run`, so the run can remove exactly its own containers.
 pub const RUN_ID: &str = "EASY_CACHE_TEST_RUN_ID";
 
+/// The URL in `var`, or `None` when it is unset or empty.
+pub fn optional_url(var: &str) -> Option<String> {
+    std::env::var(var).ok().filter(|url| !url.trim().is_empty())
+}
+
 /// The URL in `var`, or a panic telling how to get one: a test without its server must fail,
 /// never pass silently.
 pub fn require_url(var: &str) -> String {
-    match std::env::var(var) {
-        Ok(url) if !url.trim().is_empty() => url,
-        _ => panic!(
+    optional_url(var).unwrap_or_else(|| {
+        panic!(
             "{var} is not set: run the integration tests through `cargo xtask test` \
              (it starts the servers), or `cargo xtask services up` and export what it prints"
-        ),
-    }
+        )
+    })
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! `cargo xtask test` starts Redis, a Redis Cluster and Memcached (in containers, or as
 //! local processes), exports their URLs in the `EASY_CACHE_TEST_*` variables of [`env`],
 //! and runs the workspace tests. A test file in `tests/` reads its URL with
-//! [`env::require_url`] and hands a backend to [`suite::run`].
+//! [`env::require_url`] and expands the suite for its backend with [`behaviour_suite!`].
 
 #![forbid(unsafe_code)]
 
@@ -12,3 +12,4 @@ pub mod env;
 pub mod redis_stats;
 pub mod servers;
 pub mod suite;
+pub mod support;

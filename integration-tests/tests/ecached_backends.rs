@@ -6,7 +6,8 @@
 
 use easy_cache::{CacheInstance, caches, ecached};
 use easy_cache_integration_tests::env::{self, require_url};
-use easy_cache_integration_tests::servers::{ServerMode, start_memcached, start_redis};
+use easy_cache_integration_tests::suite::PrivateServer;
+use easy_cache_integration_tests::support::with_timeouts;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -272,31 +273,8 @@ async fn ecached_on_sled() {
     on_sled::exercise(caches::from_url("sled://?temporary=true").unwrap()).await;
 }
 
-/// Adds `timeout_ms` to a URL so a dead server costs little per call.
-fn with_timeout(url: &str, ms: u64) -> String {
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}timeout_ms={ms}&connect_timeout_ms={ms}")
-}
-
-static OUTAGE_REDIS_RUNS: AtomicUsize = AtomicUsize::new(0);
-static OUTAGE_MEMCACHED_RUNS: AtomicUsize = AtomicUsize::new(0);
-
-#[ecached("{ns}:outage:{n}", tags = ["{ns}:outage"], cache_alias = "outage_redis")]
-async fn outage_redis(ns: &str, n: u64) -> u64 {
-    let _ = ns;
-    OUTAGE_REDIS_RUNS.fetch_add(1, Ordering::SeqCst);
-    n * 3
-}
-
-#[ecached("{ns}:outage:{n}", tags = ["{ns}:outage"], cache_alias = "outage_memcached")]
-async fn outage_memcached(ns: &str, n: u64) -> u64 {
-    let _ = ns;
-    OUTAGE_MEMCACHED_RUNS.fetch_add(1, Ordering::SeqCst);
-    n * 3
-}
-
 /// Calls `call` until two calls in a row cost one run (caching works), or fails after 15 s.
-async fn wait_for_caching<F, Fut>(runs: &AtomicUsize, call: F)
+async fn wait_for_caching<F, Fut>(runs: &AtomicUsize, call: &F)
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = u64>,
@@ -317,27 +295,26 @@ where
     }
 }
 
-#[tokio::test]
-async fn redis_outage_calls_stay_correct_and_caching_resumes() {
-    let server = start_redis(ServerMode::from_env())
-        .await
-        .expect("private redis");
+/// A private `server` under the cache `alias`: `call` (which returns 21) caches; while the
+/// server is down every call still returns 21 within the timeouts; once it is back caching
+/// resumes.
+async fn outage<F, Fut>(server: PrivateServer, alias: &str, runs: &AtomicUsize, call: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = u64>,
+{
+    let server = server.start().await;
     caches::insert(
-        "outage_redis",
-        caches::from_url(&with_timeout(&server.url(), 200)).unwrap(),
+        alias,
+        caches::from_url(&with_timeouts(&server.url(), 200)).unwrap(),
     );
-    let ns = namespace();
-    assert_eq!(outage_redis(&ns, 7).await, 21);
-    wait_for_caching(&OUTAGE_REDIS_RUNS, || outage_redis(&ns, 7)).await;
+    assert_eq!(call().await, 21);
+    wait_for_caching(runs, &call).await;
 
-    server.stop().await.expect("stop redis");
+    server.handle().stop().await.expect("stop the server");
     for _ in 0..5 {
         let started = Instant::now();
-        assert_eq!(
-            outage_redis(&ns, 7).await,
-            21,
-            "the function's own result while down"
-        );
+        assert_eq!(call().await, 21, "the function's own result while down");
         assert!(
             started.elapsed() < Duration::from_millis(1500),
             "bounded by the timeouts: {:?}",
@@ -345,40 +322,35 @@ async fn redis_outage_calls_stay_correct_and_caching_resumes() {
         );
     }
 
-    server.start().await.expect("start redis");
-    wait_for_caching(&OUTAGE_REDIS_RUNS, || outage_redis(&ns, 7)).await;
-    assert_eq!(outage_redis(&ns, 7).await, 21);
+    server.handle().start().await.expect("start the server");
+    wait_for_caching(runs, &call).await;
+    assert_eq!(call().await, 21);
 }
 
-#[tokio::test]
-async fn memcached_outage_calls_stay_correct_and_caching_resumes() {
-    let servers = start_memcached(ServerMode::from_env(), 1)
-        .await
-        .expect("private memcached");
-    caches::insert(
-        "outage_memcached",
-        caches::from_url(&with_timeout(&servers.url(), 200)).unwrap(),
-    );
-    let ns = namespace();
-    assert_eq!(outage_memcached(&ns, 7).await, 21);
-    wait_for_caching(&OUTAGE_MEMCACHED_RUNS, || outage_memcached(&ns, 7)).await;
+/// One outage test per backend with a server: its test, the cached function (under its
+/// own alias) and that function's run counter.
+macro_rules! outage_tests {
+    ($($test:ident: $server:expr, $alias:literal, $function:ident, $runs:ident;)*) => {$(
+        static $runs: AtomicUsize = AtomicUsize::new(0);
 
-    let node = &servers.nodes()[0];
-    node.stop().await.expect("stop memcached");
-    for _ in 0..5 {
-        let started = Instant::now();
-        assert_eq!(
-            outage_memcached(&ns, 7).await,
-            21,
-            "the function's own result while down"
-        );
-        assert!(
-            started.elapsed() < Duration::from_millis(1500),
-            "bounded by the timeouts: {:?}",
-            started.elapsed()
-        );
-    }
+        #[ecached("{ns}:outage:{n}", tags = ["{ns}:outage"], cache_alias = $alias)]
+        async fn $function(ns: &str, n: u64) -> u64 {
+            let _ = ns;
+            $runs.fetch_add(1, Ordering::SeqCst);
+            n * 3
+        }
 
-    node.start().await.expect("start memcached");
-    wait_for_caching(&OUTAGE_MEMCACHED_RUNS, || outage_memcached(&ns, 7)).await;
+        #[tokio::test]
+        async fn $test() {
+            let ns = namespace();
+            outage($server, $alias, &$runs, || $function(&ns, 7)).await;
+        }
+    )*};
+}
+
+outage_tests! {
+    redis_outage_calls_stay_correct_and_caching_resumes:
+        PrivateServer::Redis, "outage_redis", outage_redis, OUTAGE_REDIS_RUNS;
+    memcached_outage_calls_stay_correct_and_caching_resumes:
+        PrivateServer::Memcached, "outage_memcached", outage_memcached, OUTAGE_MEMCACHED_RUNS;
 }

@@ -5,14 +5,17 @@
 use bytes::Bytes;
 use easy_cache_core::{CacheInstance, ErrorKind, Result, Timeout, WriteOp};
 use easy_cache_integration_tests::{
-    env,
+    behaviour_suite, env,
     servers::{ServerMode, start_memcached},
-    suite,
+    suite::{Backend, PrivateServer},
+    support::{
+        LocalProcess, TempDir, bytes, closed_port, from_url, namespace, wait_until_listening,
+    },
 };
 use easy_cache_memcached::{MemcachedCache, MemcachedConfig};
 use std::{
     sync::Arc,
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 /// The shared servers' URL, or a failure telling how to get one.
@@ -32,19 +35,17 @@ fn servers() -> Vec<String> {
     servers
 }
 
-/// A cache built through the registry, as applications do.
-fn from_url(url: &str) -> Arc<dyn CacheInstance> {
-    easy_cache_registry::caches::from_url(url).unwrap_or_else(|e| panic!("{url}: {e}"))
+/// The shared servers (two or more); the restart topic starts a private one.
+fn ring() -> Backend {
+    Backend::new(url())
+        .whole_seconds()
+        // Enough connections that many adds are really in flight at once.
+        .concurrency_options("pool_size=16")
+        .network("memcache")
+        .restartable(PrivateServer::Memcached)
 }
 
-/// A fresh key namespace, so tests run in parallel on shared servers.
-fn namespace(topic: &str) -> String {
-    format!("mc:{topic}:{:016x}:", fastrand::u64(..))
-}
-
-fn bytes(s: &str) -> Bytes {
-    Bytes::copy_from_slice(s.as_bytes())
-}
+behaviour_suite!(ring = ring(), key_prefix, unreachable, restartable);
 
 /// `get` that must succeed.
 async fn get(cache: &dyn CacheInstance, key: &str) -> Option<Bytes> {
@@ -55,16 +56,11 @@ async fn get(cache: &dyn CacheInstance, key: &str) -> Option<Bytes> {
 }
 
 #[tokio::test]
-async fn passes_the_behaviour_suite() {
-    suite::run(from_url(&url())).await;
-}
-
-#[tokio::test]
 async fn alias_scheme_and_key_prefix_work() {
     let plain = from_url(&url());
     let alias = url().replacen("memcache://", "memcached://", 1);
     let prefixed = from_url(&format!("{alias}?key_prefix=tenant-a:"));
-    let ns = namespace("prefix");
+    let ns = namespace("mc:prefix");
     let key = format!("{ns}k");
     prefixed
         .set(&key, bytes("a"), Timeout::Never)
@@ -81,83 +77,9 @@ async fn alias_scheme_and_key_prefix_work() {
 }
 
 #[tokio::test]
-async fn every_trait_method_behaves() -> Result<()> {
-    let cache = from_url(&url());
-    let ns = namespace("methods");
-    let k = |name: &str| format!("{ns}{name}");
-    let (a, b, c, d) = (k("a"), k("b"), k("c"), k("d"));
-
-    assert_eq!(cache.get(&a).await?, None);
-    cache.set(&a, bytes("1"), Timeout::Never).await?;
-    cache.set(&a, bytes("2"), Timeout::secs(600)).await?;
-    assert_eq!(cache.get(&a).await?, Some(bytes("2")));
-
-    cache
-        .set_many(
-            &[(b.as_str(), bytes("B")), (c.as_str(), bytes("C"))],
-            Timeout::Default,
-        )
-        .await?;
-    let got = cache.get_many(&[&a, &d, &b, &c, &a]).await?;
-    let want = [Some("2"), None, Some("B"), Some("C"), Some("2")].map(|v| v.map(bytes));
-    assert_eq!(got, want);
-    assert_eq!(cache.get_many(&[]).await?, vec![]);
-
-    assert!(cache.add(&d, bytes("D"), Timeout::Never).await?);
-    assert!(!cache.add(&d, bytes("X"), Timeout::Never).await?);
-    assert_eq!(cache.get(&d).await?, Some(bytes("D")));
-    assert!(!cache.add(&k("zero"), bytes("Z"), Timeout::secs(0)).await?);
-    assert_eq!(cache.get(&k("zero")).await?, None);
-
-    assert!(cache.delete(&d).await?);
-    assert!(!cache.delete(&d).await?);
-
-    // A set with a zero lifetime leaves nothing behind, not the old value.
-    cache.set(&c, bytes("gone"), Timeout::secs(0)).await?;
-    assert_eq!(cache.get(&c).await?, None);
-
-    cache.delete_many(&[&a, &b, &k("never-set")]).await?;
-    assert_eq!(cache.get_many(&[&a, &b]).await?, vec![None, None]);
-
-    cache.set(&a, bytes("old"), Timeout::Never).await?;
-    let ops = [
-        WriteOp::Set {
-            key: b.clone(),
-            value: bytes("B2"),
-            timeout: Timeout::Never,
-        },
-        // Present already: not an error, and the value stays.
-        WriteOp::Add {
-            key: a.clone(),
-            value: bytes("new"),
-            timeout: Timeout::Never,
-        },
-        WriteOp::Add {
-            key: c.clone(),
-            value: bytes("C2"),
-            timeout: Timeout::Never,
-        },
-        // Later ops on a key see earlier ones: the set wins over the add above.
-        WriteOp::Set {
-            key: c.clone(),
-            value: bytes("C3"),
-            timeout: Timeout::Never,
-        },
-    ];
-    cache.write_batch(&ops).await?;
-    let got = cache.get_many(&[&a, &b, &c]).await?;
-    assert_eq!(
-        got,
-        [Some("old"), Some("B2"), Some("C3")].map(|v| v.map(bytes))
-    );
-    cache.write_batch(&[]).await?;
-    Ok(())
-}
-
-#[tokio::test]
 async fn batches_span_servers_and_keep_order() -> Result<()> {
     let cache = from_url(&url());
-    let ns = namespace("batch");
+    let ns = namespace("mc:batch");
     let keys: Vec<String> = (0..300).map(|i| format!("{ns}{i}")).collect();
     let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
     let entries: Vec<(&str, Bytes)> = refs.iter().map(|k| (*k, bytes(k))).collect();
@@ -169,69 +91,6 @@ async fn batches_span_servers_and_keep_order() -> Result<()> {
     cache.delete_many(&refs).await?;
     assert!(cache.get_many(&refs).await?.iter().all(Option::is_none));
     Ok(())
-}
-
-#[tokio::test]
-async fn values_expire() -> Result<()> {
-    let ns = namespace("expiry");
-    let cache = from_url(&format!("{}?default_timeout=2", url()));
-    let (short, default, never, month) = (
-        format!("{ns}short"),
-        format!("{ns}default"),
-        format!("{ns}never"),
-        format!("{ns}month"),
-    );
-    cache.set(&short, bytes("s"), Timeout::secs(2)).await?;
-    cache.set(&default, bytes("d"), Timeout::Default).await?;
-    cache.set(&never, bytes("n"), Timeout::Never).await?;
-    // Past 30 days memcached wants an absolute time: a relative one would expire at once.
-    cache
-        .set(&month, bytes("m"), Timeout::secs(31 * 24 * 3600))
-        .await?;
-    assert!(
-        cache
-            .add(&format!("{ns}added"), bytes("a"), Timeout::secs(2))
-            .await?
-    );
-    assert_eq!(cache.get(&short).await?, Some(bytes("s")));
-    assert_eq!(cache.get(&default).await?, Some(bytes("d")));
-    tokio::time::sleep(Duration::from_millis(3200)).await;
-    let got = cache
-        .get_many(&[&short, &default, &never, &month, &format!("{ns}added")])
-        .await?;
-    assert_eq!(
-        got,
-        [None, None, Some("n"), Some("m"), None].map(|v| v.map(bytes))
-    );
-    // An expired key can be added again.
-    assert!(cache.add(&short, bytes("again"), Timeout::Never).await?);
-    Ok(())
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn add_is_atomic_under_50_concurrent_tasks() {
-    // Enough connections that many adds are really in flight at once.
-    let cache = from_url(&format!("{}?pool_size=16", url()));
-    let key = format!("{}race", namespace("add"));
-    let tasks: Vec<_> = (0..50)
-        .map(|i| {
-            let (cache, key) = (cache.clone(), key.clone());
-            tokio::spawn(async move {
-                let won = cache
-                    .add(&key, Bytes::from(format!("task-{i}")), Timeout::Never)
-                    .await
-                    .unwrap_or_else(|e| panic!("add of task {i}: {e}"));
-                won.then_some(i)
-            })
-        })
-        .collect();
-    let mut winners = Vec::new();
-    for task in tasks {
-        winners.extend(task.await.unwrap());
-    }
-    assert_eq!(winners.len(), 1, "winners: {winners:?}");
-    let stored = get(&*cache, &key).await;
-    assert_eq!(stored, Some(Bytes::from(format!("task-{}", winners[0]))));
 }
 
 /// The remaining lifetime of `key` as the server holding it reports it (`mg <key> t`, on a
@@ -268,7 +127,7 @@ fn secs_to_2038() -> u64 {
 #[tokio::test]
 async fn a_lifetime_past_2038_stores_and_reads_back_on_memcached() -> Result<()> {
     let cache = MemcachedCache::new(MemcachedConfig::from_url(&url()).unwrap()).unwrap();
-    let ns = namespace("y2038");
+    let ns = namespace("mc:y2038");
     let lifetimes = [
         ("max", Duration::MAX),
         ("u64max", Duration::from_secs(u64::MAX)),
@@ -318,7 +177,7 @@ async fn keys_are_spread_over_every_server() {
         .iter()
         .map(|s| from_url(&format!("memcache://{s}")))
         .collect();
-    let ns = namespace("spread");
+    let ns = namespace("mc:spread");
     let keys: Vec<String> = (0..200).map(|i| format!("{ns}{i}")).collect();
     let entries: Vec<(&str, Bytes)> = keys.iter().map(|k| (k.as_str(), bytes(k))).collect();
     cache.set_many(&entries, Timeout::Never).await.unwrap();
@@ -345,7 +204,7 @@ async fn keys_are_spread_over_every_server() {
 #[tokio::test]
 async fn keys_cannot_inject_commands() -> Result<()> {
     let cache = from_url(&url());
-    let ns = namespace("inject");
+    let ns = namespace("mc:inject");
     let victim = format!("{ns}victim");
     cache
         .set(&victim, bytes("still here"), Timeout::Never)
@@ -370,7 +229,7 @@ async fn keys_cannot_inject_commands() -> Result<()> {
 #[tokio::test]
 async fn unsafe_keys_round_trip_and_stay_distinct() -> Result<()> {
     let cache = from_url(&format!("{}?key_prefix=app:", url()));
-    let ns = namespace("unsafe");
+    let ns = namespace("mc:unsafe");
     let shared = format!("{ns}{}", "x".repeat(250));
     let keys = [
         String::new(),
@@ -409,7 +268,7 @@ async fn unsafe_keys_round_trip_and_stay_distinct() -> Result<()> {
 async fn a_value_over_the_item_size_fails_cleanly() -> Result<()> {
     // One connection per server: later calls reuse the very connection that was refused.
     let cache = from_url(&format!("{}?pool_size=1&timeout_ms=2000", url()));
-    let ns = namespace("huge");
+    let ns = namespace("mc:huge");
     let key = format!("{ns}big");
     let huge = Bytes::from(vec![7u8; 2 * 1024 * 1024]);
     cache.set(&key, bytes("small"), Timeout::Never).await?;
@@ -490,86 +349,12 @@ async fn a_refused_value_keeps_its_connection() {
     assert_eq!(total_connections(&address).await, before + 1);
 }
 
-/// A loopback port nothing listens on.
-fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
-#[tokio::test]
-async fn an_unreachable_server_errors_quickly() {
-    let url = format!("memcache://127.0.0.1:{}?timeout_ms=200", closed_port());
-    // Building needs no server.
-    let cache = from_url(&url);
-    let started = Instant::now();
-    let key = "k";
-    let calls: Vec<(&str, ErrorKind)> = vec![
-        ("get", cache.get(key).await.unwrap_err().kind()),
-        (
-            "get_many",
-            cache.get_many(&[key, "j"]).await.unwrap_err().kind(),
-        ),
-        (
-            "set",
-            cache
-                .set(key, bytes("v"), Timeout::Never)
-                .await
-                .unwrap_err()
-                .kind(),
-        ),
-        (
-            "set_many",
-            cache
-                .set_many(&[(key, bytes("v"))], Timeout::Never)
-                .await
-                .unwrap_err()
-                .kind(),
-        ),
-        (
-            "add",
-            cache
-                .add(key, bytes("v"), Timeout::Never)
-                .await
-                .unwrap_err()
-                .kind(),
-        ),
-        ("delete", cache.delete(key).await.unwrap_err().kind()),
-        (
-            "delete_many",
-            cache.delete_many(&[key]).await.unwrap_err().kind(),
-        ),
-        (
-            "write_batch",
-            cache
-                .write_batch(&[WriteOp::Set {
-                    key: key.into(),
-                    value: bytes("v"),
-                    timeout: Timeout::Never,
-                }])
-                .await
-                .unwrap_err()
-                .kind(),
-        ),
-    ];
-    for (call, kind) in calls {
-        assert!(
-            matches!(kind, ErrorKind::Backend | ErrorKind::Timeout),
-            "{call}: {kind:?}"
-        );
-    }
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
-    );
-}
-
 #[tokio::test]
 async fn with_one_server_down_the_others_still_answer() -> Result<()> {
     let live = servers().remove(0);
     let url = format!("memcache://{live},127.0.0.1:{}", closed_port());
     let cache = MemcachedCache::new(MemcachedConfig::from_url(&url)?)?;
-    let ns = namespace("half");
+    let ns = namespace("mc:half");
     let keys: Vec<String> = (0..40).map(|i| format!("{ns}{i}")).collect();
     let (up, down): (Vec<&String>, Vec<&String>) =
         keys.iter().partition(|k| cache.server_for(k) == live);
@@ -591,91 +376,10 @@ async fn with_one_server_down_the_others_still_answer() -> Result<()> {
     Ok(())
 }
 
-/// Calls `get` until it succeeds, for at most `limit`.
-async fn wait_until_answering(cache: &dyn CacheInstance, key: &str, limit: Duration) -> Duration {
-    let started = Instant::now();
-    loop {
-        match cache.get(key).await {
-            Ok(_) => return started.elapsed(),
-            Err(e) if started.elapsed() > limit => panic!("still failing after {limit:?}: {e}"),
-            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-        }
-    }
-}
-
-#[tokio::test]
-async fn recovers_after_a_restart_and_times_out_when_frozen() {
-    let server = start_memcached(ServerMode::from_env(), 1)
-        .await
-        .unwrap_or_else(|e| panic!("cannot start a private memcached: {e}"));
-    let cache = from_url(&format!("{}?timeout_ms=300", server.url()));
-    let node = &server.nodes()[0];
-    // Concurrent writes open several connections, all of which the restart will break.
-    let writes: Vec<_> = (0..8)
-        .map(|i| {
-            let cache = cache.clone();
-            tokio::spawn(async move {
-                let key = ["a", "b", "c", "d"][i % 4];
-                cache.set(key, bytes("v"), Timeout::Never).await
-            })
-        })
-        .collect();
-    for write in writes {
-        write.await.unwrap().unwrap();
-    }
-    assert_eq!(get(&*cache, "a").await, Some(bytes("v")));
-
-    node.stop().await.unwrap();
-    let started = Instant::now();
-    for _ in 0..3 {
-        let err = cache.get("a").await.unwrap_err();
-        assert!(
-            matches!(err.kind(), ErrorKind::Backend | ErrorKind::Timeout),
-            "{err}"
-        );
-        assert!(cache.set("a", bytes("w"), Timeout::Never).await.is_err());
-    }
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
-    );
-
-    node.start().await.unwrap();
-    wait_until_answering(&*cache, "a", Duration::from_secs(5)).await;
-    // Fresh server, empty; every call works again.
-    assert_eq!(get(&*cache, "a").await, None);
-    cache.set("a", bytes("back"), Timeout::Never).await.unwrap();
-    assert_eq!(get(&*cache, "a").await, Some(bytes("back")));
-
-    node.pause().await.unwrap();
-    let started = Instant::now();
-    let err = cache.get("a").await.unwrap_err();
-    node.unpause().await.unwrap();
-    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
-    wait_until_answering(&*cache, "a", Duration::from_secs(5)).await;
-    assert_eq!(get(&*cache, "a").await, Some(bytes("back")));
-}
-
 /// A private memcached requiring ASCII authentication (`-Y`), killed when dropped.
 struct AuthServer {
     port: u16,
-    _child: tokio::process::Child,
-    _dir: TempDir,
-}
-
-/// A directory removed on drop.
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    _process: LocalProcess,
 }
 
 async fn start_auth_server(user: &str, password: &str) -> AuthServer {
@@ -683,37 +387,24 @@ async fn start_auth_server(user: &str, password: &str) -> AuthServer {
         .await
         .unwrap_or_else(|e| panic!("memcached is needed: {e}"));
     let program = easy_cache_integration_tests::servers::find_binary("memcached").unwrap();
-    let dir = std::env::temp_dir().join(format!("easy-cache-mc-auth-{:016x}", fastrand::u64(..)));
-    std::fs::create_dir_all(&dir).unwrap();
-    let authfile = dir.join("authfile");
+    let dir = TempDir::new("mc-auth");
+    std::fs::create_dir_all(dir.path()).unwrap();
+    let authfile = dir.path().join("authfile");
     std::fs::write(&authfile, format!("{user}:{password}\n")).unwrap();
     let port = closed_port();
-    let mut command = tokio::process::Command::new(program);
+    let mut command = std::process::Command::new(program);
     command
         .args(["-p", &port.to_string(), "-U", "0", "-l", "127.0.0.1", "-Y"])
-        .arg(&authfile)
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
+        .arg(&authfile);
     if is_root() {
         // memcached refuses to run as root without naming a user.
         command.args(["-u", "root"]);
     }
-    let child = command.spawn().expect("memcached starts");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            Instant::now() < deadline,
-            "memcached -Y did not listen on {port}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let process = LocalProcess::spawn(command, dir);
+    wait_until_listening(port, "memcached -Y").await;
     AuthServer {
         port,
-        _child: child,
-        _dir: TempDir(dir),
+        _process: process,
     }
 }
 
@@ -768,7 +459,7 @@ async fn versioned_for_an_hour(ns: &str, n: u64) -> u64 {
     n * 3
 }
 
-/// Issue 13 item 8 on memcached: a tag's version key is created with the lifetime of the
+/// On memcached too, a tag's version key is created with the lifetime of the
 /// entry that needs it, lengthened (never shortened) by longer-lived entries, and deleted
 /// when the tag is invalidated, so version keys no longer pile up forever.
 #[tokio::test]

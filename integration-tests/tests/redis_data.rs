@@ -10,12 +10,12 @@ use easy_cache_integration_tests::{
     env,
     redis_stats::command_calls,
     servers::{ensure_binaries, find_binary},
+    support::{LocalProcess, TempDir, closed_port},
 };
 use easy_cache_redis::{RedisCache, RedisConfig};
 use redis::aio::MultiplexedConnection;
 use std::{
-    path::PathBuf,
-    process::{Child, Command, Stdio},
+    process::Command,
     sync::Arc,
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
@@ -54,10 +54,9 @@ async fn pttl(conn: &mut MultiplexedConnection, key: &str) -> i64 {
 
 /// A `redis-server` process of our own on a free loopback port; killed on drop.
 struct LocalRedis {
-    child: Child,
+    /// Runs in a directory of its own (a replica's first sync writes an RDB file there).
+    _process: LocalProcess,
     port: u16,
-    /// Its working directory (a replica's first sync writes an RDB file there).
-    dir: PathBuf,
 }
 
 impl LocalRedis {
@@ -67,23 +66,16 @@ impl LocalRedis {
             .await
             .unwrap_or_else(|e| panic!("redis-server is needed: {e}"));
         let program = find_binary("redis-server").expect("redis-server is not installed");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let dir = std::env::temp_dir().join(format!("ec-redis-data-{port}"));
-        std::fs::create_dir_all(&dir).unwrap();
-        let child = Command::new(program)
+        let port = closed_port();
+        let mut command = Command::new(program);
+        command
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
-            .args(extra)
-            .current_dir(&dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let server = LocalRedis { child, port, dir };
+            .args(extra);
+        let server = LocalRedis {
+            _process: LocalProcess::spawn(command, TempDir::new("redis-data")),
+            port,
+        };
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let client = redis::Client::open(server.url()).unwrap();
@@ -109,15 +101,7 @@ impl LocalRedis {
     }
 }
 
-impl Drop for LocalRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-// Item 12 of issue 13: `Duration::MAX` failed every store (`invalid expire time`).
+// Lifetimes past any horizon: `Duration::MAX` once failed every store (`invalid expire time`).
 
 #[tokio::test]
 async fn a_lifetime_past_any_horizon_stores_and_reads_back_on_redis() {
@@ -296,7 +280,7 @@ async fn keep_alive_refused_by_the_server_never_fails_a_store() {
     assert_eq!(pttl(&mut conn, v).await, -1);
 }
 
-// Item 8 of issue 13: version keys never expired (1 M tags, 1 M keys with TTL -1).
+// Version keys expire: they once never did (1 M tags, 1 M keys with TTL -1).
 
 const VERSIONS_ALIAS: &str = "redis_data_versions";
 
@@ -432,7 +416,7 @@ async fn version_keys_of_expired_entries_leave_nothing_behind_on_redis() {
     assert!(left.is_empty(), "{} version keys left behind", left.len());
 }
 
-// Item 3 of issue 13: an acknowledged invalidation lost in a failover (async replication).
+// Failover: an acknowledged invalidation must not be lost with the primary (async replication).
 
 /// A primary and one replica, the replica in sync.
 async fn replicated() -> (LocalRedis, LocalRedis) {

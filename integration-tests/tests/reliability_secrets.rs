@@ -6,26 +6,12 @@ use easy_cache::memcached::{MemcachedCache, MemcachedConfig};
 use easy_cache::redis::{RedisCache, RedisConfig};
 use easy_cache::{CacheInstance, CachesConfig, Timeout, caches};
 use easy_cache_integration_tests::env::{self, require_url};
+use easy_cache_integration_tests::support::{closed_port, closed_ports};
 use easy_cache_test_support::capture_logs_async;
 use std::error::Error as _;
 use std::sync::Arc;
 
 const PASSWORD: &str = "Sup3rS3cretPw";
-
-/// A loopback port nothing listens on: connecting is refused.
-fn closed_port() -> u16 {
-    let [port] = closed_ports();
-    port
-}
-
-/// `N` different loopback ports nothing listens on. Bound all at once: a port is free again
-/// as soon as its listener is dropped, so binding them one after another could return one
-/// port twice (and `127.0.0.1:p1,127.0.0.1:p1` is a configuration error).
-fn closed_ports<const N: usize>() -> [u16; N] {
-    let listeners: [_; N] =
-        std::array::from_fn(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("bind"));
-    listeners.map(|listener| listener.local_addr().expect("address").port())
-}
 
 /// Panics when `text` shows the password.
 fn assert_hidden(what: &str, text: &str) {

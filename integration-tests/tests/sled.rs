@@ -3,49 +3,40 @@
 
 use bytes::Bytes;
 use easy_cache_core::{CacheInstance, ErrorKind, Result, Timeout, WriteOp};
-use easy_cache_integration_tests::suite;
+use easy_cache_integration_tests::{
+    behaviour_suite,
+    suite::Backend,
+    support::{TempDir, bytes, from_url, owned, strings},
+};
 use easy_cache_sled::{SledCache, SledConfig};
 use std::{
-    path::{Path, PathBuf},
+    path::Path,
     process::Command,
-    sync::Arc,
     time::{Duration, Instant},
 };
 
-/// A directory under the system's temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(topic: &str) -> Self {
-        let name = format!("easy-cache-sled-{topic}-{:016x}", fastrand::u64(..));
-        TempDir(std::env::temp_dir().join(name))
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// `sled:///<dir>?<options>`.
-    fn url(&self, options: &str) -> String {
-        let url = format!("sled://{}", self.0.display());
-        if options.is_empty() {
-            url
-        } else {
-            format!("{url}?{options}")
-        }
+/// `sled://<dir>?<options>`.
+fn dir_url(dir: &TempDir, options: &str) -> String {
+    let url = format!("sled://{}", dir.path().display());
+    if options.is_empty() {
+        url
+    } else {
+        format!("{url}?{options}")
     }
 }
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// A database in a temporary directory, with `options`.
+fn on_disk(options: &str) -> Backend {
+    let dir = TempDir::new("sled-suite");
+    Backend::new(dir_url(&dir, options))
+        .in_process()
+        .keeping(dir)
 }
 
-/// A cache built through the registry, as applications do.
-fn from_url(url: &str) -> Arc<dyn CacheInstance> {
-    easy_cache_registry::caches::from_url(url).unwrap_or_else(|e| panic!("{url}: {e}"))
-}
+behaviour_suite!(temporary = Backend::new("sled://?temporary=true").in_process());
+// Caches on one directory share one database, so key prefixes can be looked through.
+behaviour_suite!(on_disk = on_disk(""), key_prefix);
+behaviour_suite!(on_disk_with_a_prefix = on_disk("key_prefix=suite:&tree=suite"));
 
 /// A cache built directly, for the sled-specific methods (`tree`, `purge_expired`).
 fn sled_cache(url: &str) -> SledCache {
@@ -53,120 +44,14 @@ fn sled_cache(url: &str) -> SledCache {
     SledCache::new(config).unwrap_or_else(|e| panic!("{url}: {e}"))
 }
 
-fn bytes(s: &str) -> Bytes {
-    Bytes::copy_from_slice(s.as_bytes())
-}
-
-/// Values as strings, for readable failures.
-fn strings(values: &[Option<Bytes>]) -> Vec<Option<String>> {
-    values
-        .iter()
-        .map(|v| v.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()))
-        .collect()
-}
-
-fn some(values: &[Option<&str>]) -> Vec<Option<String>> {
-    values.iter().map(|v| v.map(str::to_owned)).collect()
-}
-
+/// The suite sees expired values as absent; on sled a read also removes their records.
 #[tokio::test]
-async fn temporary_database_passes_the_behaviour_suite() {
-    suite::run(from_url("sled://?temporary=true")).await;
-}
-
-#[tokio::test]
-async fn on_disk_database_with_a_prefix_passes_the_behaviour_suite() {
-    let dir = TempDir::new("suite");
-    suite::run(from_url(&dir.url("key_prefix=suite:&tree=suite"))).await;
-}
-
-#[tokio::test]
-async fn every_trait_method_behaves() -> Result<()> {
-    let cache = from_url("sled://?temporary=true");
-    assert_eq!(cache.name(), "sled://?temporary=true");
-    let (a, b, c, d) = ("a", "b", "c", "d");
-
-    assert_eq!(cache.get(a).await?, None);
-    cache.set(a, bytes("1"), Timeout::Never).await?;
-    cache.set(a, bytes("2"), Timeout::secs(600)).await?;
-    assert_eq!(cache.get(a).await?, Some(bytes("2")));
-
-    let entries = [(b, bytes("B")), (c, bytes("C"))];
-    cache.set_many(&entries, Timeout::Default).await?;
-    let got = cache.get_many(&[a, d, b, c, a]).await?;
-    let want = some(&[Some("2"), None, Some("B"), Some("C"), Some("2")]);
-    assert_eq!(strings(&got), want);
-    assert_eq!(cache.get_many(&[]).await?, vec![]);
-    // The synchronous fast path answers the same.
-    let now = cache
-        .get_many_now(&[a, d])
-        .expect("sled answers without waiting")?;
-    assert_eq!(strings(&now), some(&[Some("2"), None]));
-    let now = cache.get_now(b).expect("sled answers without waiting")?;
-    assert_eq!(now, Some(bytes("B")));
-
-    assert!(cache.add(d, bytes("D"), Timeout::Never).await?);
-    assert!(!cache.add(d, bytes("X"), Timeout::Never).await?);
-    assert_eq!(cache.get(d).await?, Some(bytes("D")));
-    assert!(!cache.add("zero", bytes("Z"), Timeout::secs(0)).await?);
-    assert_eq!(cache.get("zero").await?, None);
-
-    assert!(cache.delete(d).await?);
-    assert!(!cache.delete(d).await?);
-
-    // A set with a zero lifetime leaves nothing behind, not the old value.
-    cache.set(c, bytes("gone"), Timeout::secs(0)).await?;
-    assert_eq!(cache.get(c).await?, None);
-    cache
-        .set_many(&[(b, bytes("gone"))], Timeout::secs(0))
-        .await?;
-    assert_eq!(cache.get(b).await?, None);
-
-    cache.set(b, bytes("B"), Timeout::Never).await?;
-    cache.delete_many(&[a, b, "never-set"]).await?;
-    assert_eq!(cache.get_many(&[a, b]).await?, vec![None, None]);
-
-    cache.set(a, bytes("old"), Timeout::Never).await?;
-    let set = |key: &str, value: &str| WriteOp::Set {
-        key: key.to_owned(),
-        value: bytes(value),
-        timeout: Timeout::Never,
-    };
-    let add = |key: &str, value: &str| WriteOp::Add {
-        key: key.to_owned(),
-        value: bytes(value),
-        timeout: Timeout::Never,
-    };
-    let ops = [
-        set(b, "B2"),
-        // Present already: not an error, and the value stays.
-        add(a, "new"),
-        add(c, "C2"),
-        // Later ops on a key see earlier ones: the set wins over the add above...
-        set(c, "C3"),
-        // ...and an add after a set of the same key in one batch is refused.
-        set(d, "D1"),
-        add(d, "D2"),
-        set(b, "B3"),
-    ];
-    cache.write_batch(&ops).await?;
-    let got = cache.get_many(&[a, b, c, d]).await?;
-    assert_eq!(
-        strings(&got),
-        some(&[Some("old"), Some("B3"), Some("C3"), Some("D1")])
-    );
-    cache.write_batch(&[]).await?;
-    Ok(())
-}
-
-#[tokio::test]
-async fn values_expire_on_read_and_are_removed() -> Result<()> {
+async fn expired_records_are_removed_when_read() -> Result<()> {
     let cache = sled_cache("sled://?temporary=true&default_timeout=2&purge_interval_secs=0");
     // Long enough to be read back on a loaded machine, short enough for a quick test.
     let short = Timeout::secs(1);
     cache.set("short", bytes("s"), short).await?;
     cache.set("default", bytes("d"), Timeout::Default).await?;
-    cache.set("never", bytes("n"), Timeout::Never).await?;
     assert!(cache.add("added", bytes("a"), short).await?);
     let ops = [WriteOp::Set {
         key: "batch".into(),
@@ -174,39 +59,19 @@ async fn values_expire_on_read_and_are_removed() -> Result<()> {
         timeout: short,
     }];
     cache.write_batch(&ops).await?;
-    cache.set("re-added", bytes("old"), short).await?;
-    cache.set("deleted", bytes("x"), short).await?;
-    let keys = ["short", "default", "never", "added", "batch"];
-    let got = cache.get_many(&keys).await?;
-    assert_eq!(
-        strings(&got),
-        some(&[Some("s"), Some("d"), Some("n"), Some("a"), Some("b")])
-    );
 
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let tree = cache.tree()?;
     assert!(tree.get("short").unwrap().is_some(), "not read yet: stored");
-    let got = cache.get_many(&keys).await?;
-    assert_eq!(
-        strings(&got),
-        some(&[None, Some("d"), Some("n"), None, None])
-    );
+    let got = cache
+        .get_many(&["short", "default", "added", "batch"])
+        .await?;
+    assert_eq!(got, [None, Some(bytes("d")), None, None]);
     // The expired records were removed by the read, not only hidden.
     for key in ["short", "added", "batch"] {
         assert_eq!(tree.get(key).unwrap(), None, "{key} must be removed");
     }
     assert!(tree.get("default").unwrap().is_some());
-    // An expired record counts as absent for add and delete.
-    assert!(cache.add("re-added", bytes("new"), Timeout::Never).await?);
-    assert_eq!(cache.get("re-added").await?, Some(bytes("new")));
-    assert!(
-        !cache.delete("deleted").await?,
-        "an expired key was not there"
-    );
-
-    tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert_eq!(cache.get("default").await?, None, "default_timeout=2");
-    assert_eq!(cache.get("never").await?, Some(bytes("n")));
     Ok(())
 }
 
@@ -281,71 +146,24 @@ async fn corrupt_records_read_as_absent_and_are_removed() -> Result<()> {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
-async fn concurrent_adds_exactly_one_wins() -> Result<()> {
-    let cache: Arc<dyn CacheInstance> = from_url("sled://?temporary=true");
-    for round in 0..2 {
-        let key = format!("race-{round}");
-        if round == 1 {
-            // The second race is over an expired record: it counts as absent.
-            let brief = Timeout::After(Duration::from_millis(1));
-            cache.set(&key, bytes("expired"), brief).await?;
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        let barrier = Arc::new(tokio::sync::Barrier::new(50));
-        let tasks: Vec<_> = (0..50)
-            .map(|i| {
-                let (cache, barrier, key) = (Arc::clone(&cache), Arc::clone(&barrier), key.clone());
-                tokio::spawn(async move {
-                    barrier.wait().await;
-                    let won = cache
-                        .add(&key, bytes(&format!("adder-{i}")), Timeout::Never)
-                        .await?;
-                    Ok::<_, easy_cache_core::Error>(won.then_some(i))
-                })
-            })
-            .collect();
-        let mut winners = Vec::new();
-        for task in tasks {
-            winners.extend(task.await.expect("adder panicked")?);
-        }
-        assert_eq!(winners.len(), 1, "round {round}: winners {winners:?}");
-        let stored = cache.get(&key).await?;
-        assert_eq!(stored, Some(bytes(&format!("adder-{}", winners[0]))));
-    }
-    Ok(())
-}
-
+/// The suite's `key_prefix` topic runs on one directory too; here what only sled has:
+/// trees, and other spellings of one directory.
 #[tokio::test]
-async fn key_prefixes_and_trees_isolate_caches_on_one_directory() -> Result<()> {
-    let dir = TempDir::new("prefix");
-    // Three caches on one directory share one sled database (sled locks it per process).
-    let plain = from_url(&dir.url(""));
-    let tenant_a = from_url(&dir.url("key_prefix=tenant-a:"));
-    let tenant_b = from_url(&dir.url("key_prefix=tenant-b:"));
-    let other_tree = from_url(&dir.url("tree=other"));
+async fn trees_and_prefixes_isolate_caches_on_one_directory() -> Result<()> {
+    let dir = TempDir::new("sled-prefix");
+    // Caches on one directory share one sled database (sled locks it per process).
+    let tenant_a = from_url(&dir_url(&dir, "key_prefix=tenant-a:"));
+    let tenant_b = from_url(&dir_url(&dir, "key_prefix=tenant-b:"));
+    let other_tree = from_url(&dir_url(&dir, "tree=other"));
     tenant_a.set("k", bytes("a"), Timeout::Never).await?;
-    tenant_b.set("k", bytes("b"), Timeout::Never).await?;
-    assert_eq!(tenant_a.get("k").await?, Some(bytes("a")));
-    assert_eq!(tenant_b.get("k").await?, Some(bytes("b")));
-    // The prefix is really prepended in the tree.
-    assert_eq!(plain.get("k").await?, None);
-    assert_eq!(plain.get("tenant-a:k").await?, Some(bytes("a")));
     assert_eq!(other_tree.get("tenant-a:k").await?, None);
     // Another spelling of the directory is the same database, not a lock error.
     let respelled = format!("sled://{}/./?key_prefix=tenant-a:", dir.path().display());
     assert_eq!(from_url(&respelled).get("k").await?, Some(bytes("a")));
 
-    assert!(tenant_a.add("only-a", bytes("1"), Timeout::Never).await?);
-    assert!(tenant_b.add("only-a", bytes("2"), Timeout::Never).await?);
-    tenant_a.delete_many(&["k", "only-a"]).await?;
-    assert_eq!(tenant_a.get("k").await?, None);
-    assert_eq!(tenant_b.get("k").await?, Some(bytes("b")));
-    assert_eq!(tenant_b.get("only-a").await?, Some(bytes("2")));
-
     // A purge of one prefix leaves the others' expired records alone.
     let brief = Timeout::After(Duration::from_millis(1));
-    let purging = sled_cache(&dir.url("key_prefix=tenant-a:&purge_interval_secs=0"));
+    let purging = sled_cache(&dir_url(&dir, "key_prefix=tenant-a:&purge_interval_secs=0"));
     purging.set("x", bytes("1"), brief).await?;
     tenant_b.set("x", bytes("2"), brief).await?;
     tokio::time::sleep(Duration::from_millis(20)).await;
@@ -358,9 +176,9 @@ async fn key_prefixes_and_trees_isolate_caches_on_one_directory() -> Result<()> 
 
 #[tokio::test]
 async fn entries_survive_reopening_the_directory() -> Result<()> {
-    let dir = TempDir::new("reopen");
+    let dir = TempDir::new("sled-reopen");
     // A purge thread that would hold the database if dropping did not stop it.
-    let url = dir.url("purge_interval_secs=1&key_prefix=app:");
+    let url = dir_url(&dir, "purge_interval_secs=1&key_prefix=app:");
     {
         let cache = from_url(&url);
         assert_eq!(cache.name(), format!("sled://{}", dir.path().display()));
@@ -385,7 +203,7 @@ async fn entries_survive_reopening_the_directory() -> Result<()> {
         .await?;
     assert_eq!(
         strings(&got),
-        some(&[Some("kept"), Some("soon"), None, Some("a")])
+        owned(&[Some("kept"), Some("soon"), None, Some("a")])
     );
     assert!(!cache.add("added", bytes("b"), Timeout::Never).await?);
     Ok(())
@@ -438,8 +256,8 @@ async fn entries_survive_a_process_restart() -> Result<()> {
         child(&spec).await;
         return Ok(());
     }
-    let dir = TempDir::new("process");
-    let url = dir.url("");
+    let dir = TempDir::new("sled-process");
+    let url = dir_url(&dir, "");
     {
         let cache = from_url(&url);
         cache
@@ -457,11 +275,11 @@ async fn entries_survive_a_process_restart() -> Result<()> {
 
 #[tokio::test]
 async fn an_unopenable_directory_is_a_backend_error_until_it_is_fixed() -> Result<()> {
-    let dir = TempDir::new("unopenable");
+    let dir = TempDir::new("sled-unopenable");
     // A regular file where the database directory should be.
     std::fs::write(dir.path(), b"not a directory").unwrap();
     // Building does not open: an application starts anyway.
-    let cache = from_url(&dir.url(""));
+    let cache = from_url(&dir_url(&dir, ""));
     let err = cache.get("k").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
     assert!(std::error::Error::source(&err).is_some(), "{err}");
@@ -477,6 +295,14 @@ async fn an_unopenable_directory_is_a_backend_error_until_it_is_fixed() -> Resul
     cache.set("k", bytes("v"), Timeout::Never).await?;
     assert_eq!(cache.get("k").await?, Some(bytes("v")));
     Ok(())
+}
+
+#[test]
+fn a_temporary_database_is_named_by_its_url() {
+    assert_eq!(
+        from_url("sled://?temporary=true").name(),
+        "sled://?temporary=true"
+    );
 }
 
 #[tokio::test]

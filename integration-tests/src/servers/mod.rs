@@ -267,22 +267,10 @@ impl Servers {
 
     /// Lets every server outlive this value; returns what is needed to stop them later.
     pub fn detach(self) -> Vec<Detached> {
-        let mut all: Vec<ServerHandle> = self
-            .redis
-            .map(RedisServer::into_handle)
+        self.into_handles()
             .into_iter()
-            .collect();
-        all.extend(
-            self.redis_cluster
-                .into_iter()
-                .flat_map(RedisCluster::into_nodes),
-        );
-        all.extend(
-            self.memcached
-                .into_iter()
-                .flat_map(MemcachedServers::into_nodes),
-        );
-        all.into_iter().map(ServerHandle::detach).collect()
+            .map(ServerHandle::detach)
+            .collect()
     }
 }
 

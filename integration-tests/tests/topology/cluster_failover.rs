@@ -5,11 +5,11 @@
 //! again, the lost master's keys read from the promoted replica.
 
 use super::{
-    Run, assert_all_correct_and_bounded, bound, namespace, pass, recent_hits, until_all_hit,
-    value_of, with_timeouts,
+    Run, assert_all_correct_and_bounded, bound, namespace, pass, private_cluster, recent_hits,
+    until_all_hit, value_of, warm,
 };
-use easy_cache::{caches, ecached};
-use easy_cache_integration_tests::servers::{ServerHandle, ServerMode, start_redis_cluster};
+use easy_cache::ecached;
+use easy_cache_integration_tests::servers::ServerHandle;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -98,19 +98,11 @@ async fn dbsize(node: &ServerHandle) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn losing_a_master_fails_open_through_the_failover_and_hits_recover() {
-    let cluster = start_redis_cluster(ServerMode::from_env(), 3, 1)
-        .await
-        .unwrap_or_else(|e| panic!("cannot start a private cluster: {e}"));
-    let url = with_timeouts(&cluster.url(), TIMEOUT_MS);
-    caches::insert(
-        "topo_cluster_failover",
-        caches::from_url(&url).expect("cluster URL"),
-    );
+    let cluster = private_cluster("topo_cluster_failover", 3, 1, TIMEOUT_MS).await;
     let ns = namespace("failover");
     let keys: Vec<u64> = (0..KEYS).collect();
     let call = |n| cluster_value(&ns, n);
-    assert_eq!(pass(&RUNS, &keys, call).await, keys.len(), "cold");
-    until_all_hit("cluster", &RUNS, &keys, Duration::from_secs(5), call).await;
+    warm("cluster", &RUNS, &keys, call).await;
 
     let nodes = cluster.nodes();
     let (master, replica) = master_and_replica(nodes).await;

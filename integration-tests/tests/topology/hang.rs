@@ -5,13 +5,10 @@
 //! calls must be hits again soon after the server thaws.
 
 use super::{
-    Call, Run, assert_all_correct_and_bounded, bound, namespace, pass, recent_hits, until_all_hit,
-    value_of, with_timeouts,
+    Call, Run, assert_all_correct_and_bounded, bound, namespace, private_memcached, private_redis,
+    recent_hits, value_of, warm,
 };
-use easy_cache::{caches, ecached};
-use easy_cache_integration_tests::servers::{ServerMode, start_memcached, start_redis};
-use easy_cache_memcached::{MemcachedCache, MemcachedConfig};
-use std::sync::Arc;
+use easy_cache::ecached;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -122,19 +119,10 @@ fn last_miss_after(calls: &[Call], thawing: Instant) -> Duration {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn frozen_redis_fails_open_within_the_timeout_and_caching_resumes() {
-    let server = start_redis(ServerMode::from_env())
-        .await
-        .unwrap_or_else(|e| panic!("cannot start a private redis: {e}"));
-    let url = with_timeouts(&server.url(), TIMEOUT_MS);
-    caches::insert(
-        "topo_hang_redis",
-        caches::from_url(&url).expect("redis URL"),
-    );
+    let server = private_redis("topo_hang_redis", TIMEOUT_MS).await;
     let ns = namespace("hang-redis");
     let keys: Vec<u64> = (0..8).collect();
-    let call = |n| redis_value(&ns, n);
-    assert_eq!(pass(&REDIS_RUNS, &keys, call).await, keys.len(), "cold");
-    until_all_hit("redis", &REDIS_RUNS, &keys, RESUME_LIMIT, call).await;
+    warm("redis", &REDIS_RUNS, &keys, |n| redis_value(&ns, n)).await;
 
     let run_ns = ns.clone();
     let (calls, freeze, resumed) = freeze_during_a_run(
@@ -179,13 +167,7 @@ async fn frozen_redis_fails_open_within_the_timeout_and_caching_resumes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_frozen_memcached_only_costs_its_own_keys_and_caching_resumes() {
-    let servers = start_memcached(ServerMode::from_env(), 3)
-        .await
-        .unwrap_or_else(|e| panic!("cannot start private memcached servers: {e}"));
-    let url = with_timeouts(&servers.url(), TIMEOUT_MS);
-    let config = MemcachedConfig::from_url(&url).expect("memcache URL");
-    let cache = Arc::new(MemcachedCache::new(config).expect("memcached cache"));
-    caches::insert("topo_hang_memcached", cache.clone());
+    let (servers, cache) = private_memcached("topo_hang_memcached", 3, TIMEOUT_MS).await;
     let ns = namespace("hang-memcached");
     let keys: Vec<u64> = (0..24).collect();
     let frozen_node = &servers.nodes()[0];
@@ -200,9 +182,10 @@ async fn one_frozen_memcached_only_costs_its_own_keys_and_caching_resumes() {
         "the keys must span the frozen server and the others ({frozen_keys} of {})",
         keys.len()
     );
-    let call = |n| memcached_value(&ns, n);
-    assert_eq!(pass(&MEMCACHED_RUNS, &keys, call).await, keys.len(), "cold");
-    until_all_hit("memcached", &MEMCACHED_RUNS, &keys, RESUME_LIMIT, call).await;
+    warm("memcached", &MEMCACHED_RUNS, &keys, |n| {
+        memcached_value(&ns, n)
+    })
+    .await;
 
     let run_ns = ns.clone();
     let (calls, freeze, resumed) = freeze_during_a_run(

@@ -2,11 +2,8 @@
 //! of the keys misses. The share is counted twice, independently: the server's own
 //! `curr_items` before it stopped, and the keys the client's hash ring places on it.
 
-use super::{bound, namespace, pass, until_all_hit, value_of, with_timeouts};
-use easy_cache::{caches, ecached};
-use easy_cache_integration_tests::servers::{ServerMode, start_memcached};
-use easy_cache_memcached::{MemcachedCache, MemcachedConfig};
-use std::sync::Arc;
+use super::{bound, namespace, private_memcached, until_all_hit, value_of, warm};
+use easy_cache::ecached;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -30,18 +27,11 @@ async fn ring_value(ns: &str, n: u64) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn losing_one_of_three_memcached_servers_misses_exactly_its_share() {
-    let servers = start_memcached(ServerMode::from_env(), 3)
-        .await
-        .unwrap_or_else(|e| panic!("cannot start private memcached servers: {e}"));
-    let url = with_timeouts(&servers.url(), TIMEOUT_MS);
-    let config = MemcachedConfig::from_url(&url).expect("memcache URL");
-    let cache = Arc::new(MemcachedCache::new(config).expect("memcached cache"));
-    caches::insert("topo_memcached_loss", cache.clone());
+    let (servers, cache) = private_memcached("topo_memcached_loss", 3, TIMEOUT_MS).await;
     let ns = namespace("ring");
     let keys: Vec<u64> = (0..KEYS).collect();
     let call = |n| ring_value(&ns, n);
-    assert_eq!(pass(&RUNS, &keys, call).await, keys.len(), "cold");
-    until_all_hit("memcached", &RUNS, &keys, Duration::from_secs(5), call).await;
+    warm("memcached", &RUNS, &keys, call).await;
 
     // Where the keys are, as the servers count them and as the client's ring places them.
     let nodes = servers.nodes();

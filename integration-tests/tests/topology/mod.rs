@@ -1,22 +1,86 @@
-//! Helpers of the topology fault tests: URLs with short timeouts, key namespaces, and a
-//! [`Run`] of cached calls recorded in the background, so a test can break a server in the
-//! middle of it and check every call afterwards.
+//! Helpers of the topology fault tests: private servers with a cache over them registered
+//! under the test's alias ([`private_redis`], [`private_cluster`], [`private_memcached`]),
+//! keys cached and hitting before the fault ([`warm`]), and a [`Run`] of cached calls
+//! recorded in the background, so a test can break a server in the middle of it and check
+//! every call afterwards.
 
 mod cluster_failover;
 mod hang;
 mod memcached_loss;
 
+use easy_cache::caches;
+use easy_cache_integration_tests::servers::{
+    MemcachedServers, RedisCluster, RedisServer, ServerMode, start_memcached, start_redis,
+    start_redis_cluster,
+};
+use easy_cache_integration_tests::support::with_timeouts;
+use easy_cache_memcached::{MemcachedCache, MemcachedConfig};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 
-/// `url` with `timeout_ms` and `connect_timeout_ms` both set to `ms`, so a dead or frozen
-/// server costs a call little.
-pub fn with_timeouts(url: &str, ms: u64) -> String {
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}timeout_ms={ms}&connect_timeout_ms={ms}")
+/// A private standalone Redis, with a cache over it under `alias` whose operation and
+/// connect timeouts are `timeout_ms`.
+pub async fn private_redis(alias: &str, timeout_ms: u64) -> RedisServer {
+    let server = start_redis(ServerMode::from_env())
+        .await
+        .unwrap_or_else(|e| panic!("cannot start a private redis: {e}"));
+    register(alias, &server.url(), timeout_ms);
+    server
+}
+
+/// Registers a cache on `url` under `alias`, with operation and connect timeouts of
+/// `timeout_ms`.
+fn register(alias: &str, url: &str, timeout_ms: u64) {
+    let url = with_timeouts(url, timeout_ms);
+    let cache = caches::from_url(&url).unwrap_or_else(|e| panic!("{url}: {e}"));
+    caches::insert(alias, cache);
+}
+
+/// A private Redis Cluster of `masters` masters with `replicas` replicas each, with a cache
+/// over it under `alias` whose operation and connect timeouts are `timeout_ms`.
+pub async fn private_cluster(
+    alias: &str,
+    masters: usize,
+    replicas: usize,
+    timeout_ms: u64,
+) -> RedisCluster {
+    let cluster = start_redis_cluster(ServerMode::from_env(), masters, replicas)
+        .await
+        .unwrap_or_else(|e| panic!("cannot start a private cluster: {e}"));
+    register(alias, &cluster.url(), timeout_ms);
+    cluster
+}
+
+/// `count` private Memcached servers, with a cache over them under `alias` whose operation
+/// and connect timeouts are `timeout_ms`; the cache is returned too, to ask which server
+/// holds a key.
+pub async fn private_memcached(
+    alias: &str,
+    count: usize,
+    timeout_ms: u64,
+) -> (MemcachedServers, Arc<MemcachedCache>) {
+    let servers = start_memcached(ServerMode::from_env(), count)
+        .await
+        .unwrap_or_else(|e| panic!("cannot start private memcached servers: {e}"));
+    let url = with_timeouts(&servers.url(), timeout_ms);
+    let config = MemcachedConfig::from_url(&url).expect("memcache URL");
+    let cache = Arc::new(MemcachedCache::new(config).expect("memcached cache"));
+    caches::insert(alias, cache.clone());
+    (servers, cache)
+}
+
+/// Calls every one of `keys` once, each running the function (a cold cache), then until a
+/// whole pass is hits (within 5 s): the state a fault test breaks.
+pub async fn warm<F, Fut>(what: &str, runs: &AtomicUsize, keys: &[u64], call: F)
+where
+    F: Fn(u64) -> Fut + Copy,
+    Fut: Future<Output = u64>,
+{
+    assert_eq!(pass(runs, keys, call).await, keys.len(), "[{what}] cold");
+    until_all_hit(what, runs, keys, Duration::from_secs(5), call).await;
 }
 
 /// A fresh key namespace: entries of an earlier run can never be read as hits.
