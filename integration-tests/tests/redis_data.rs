@@ -302,7 +302,7 @@ async fn immortal(ns: &str, n: u32) -> u32 {
     n
 }
 
-#[ecached("{ns}:brief:{n}", 1, tags = ["{ns}:many:{n}"], cache_alias = "redis_data_versions")]
+#[ecached("{ns}:brief:{n}", 2, tags = ["{ns}:many:{n}"], cache_alias = "redis_data_versions")]
 async fn brief(ns: &str, n: u32) -> u32 {
     let _ = ns;
     n
@@ -404,14 +404,24 @@ async fn version_keys_of_expired_entries_leave_nothing_behind_on_redis() {
         }
     };
     let keys = scan(&mut conn).await;
-    // Some may have expired already on a slow machine; none may be immortal.
-    assert!(keys.len() > 900, "{} version keys", keys.len());
+    // On a loaded machine the first ones may have expired already (Redis keeps wall-clock
+    // time), so the check that the scan sees them is the newest one, written just now.
+    let newest = format!(
+        "{}:many:999",
+        easy_cache::tag_version_key(&easy_cache::create_tag_cache_key!(ns))
+    );
+    assert!(
+        keys.contains(&newest),
+        "{newest} not among {} keys",
+        keys.len()
+    );
+    // None may be immortal or outlive its entry.
     for key in &keys {
         let ttl = pttl(&mut conn, key).await;
-        assert!(ttl == -2 || (ttl > 0 && ttl <= 1_000), "{key}: PTTL {ttl}");
+        assert!(ttl == -2 || (ttl > 0 && ttl <= 2_000), "{key}: PTTL {ttl}");
     }
     // Once the entries have expired, so have their versions.
-    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    tokio::time::sleep(Duration::from_millis(2_200)).await;
     let left = scan(&mut conn).await;
     assert!(left.is_empty(), "{} version keys left behind", left.len());
 }
