@@ -2,6 +2,9 @@
 //!
 //! See the guide in `docs/` and the README.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 pub use easy_cache_core::*;
 pub use easy_cache_registry::{
     BackendFactory, CacheConfig, Caches, CachesConfig, DEFAULT_ALIAS, Invalidator, OptionValue,

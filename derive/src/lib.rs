@@ -1,6 +1,7 @@
 //! Procedural macros of easy-cache. Use them through the `easy-cache` crate.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod ecached;
 mod errors;

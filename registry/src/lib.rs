@@ -6,6 +6,9 @@
 //! the `memory` backend is linked). Backends announce a URL scheme with
 //! [`register_backend!`], and [`caches::from_url`] builds an instance from a URL.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 pub mod caches;
 mod config;
 mod invalidate;

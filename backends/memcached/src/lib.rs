@@ -18,6 +18,7 @@
 //!   between `n - 1` and `n` seconds.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod backend;
 mod config;

@@ -5,6 +5,7 @@
 //! `memory://?max_capacity=10000`, `memory://?max_bytes=67108864&default_timeout=600`.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod backend;
 mod config;

@@ -34,6 +34,7 @@
 //!   acknowledged them in time.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod backend;
 mod config;

@@ -17,6 +17,7 @@
 //! - sled calls run in-process on the calling thread; none waits for a disk flush.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod backend;
 mod config;
