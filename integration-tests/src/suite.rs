@@ -15,7 +15,7 @@
 mod check;
 
 use bytes::Bytes;
-use easy_cache_core::{CacheInstance, Timeout, WriteOp};
+use easy_cache_core::{CacheInstance, Timeout, Write};
 use std::{sync::Arc, time::Duration};
 
 /// How long values of the expiry check live. Memcached counts expiry in whole seconds, so a
@@ -205,15 +205,11 @@ pub async fn write_batch(cache: &dyn CacheInstance) {
             .set(&old, Bytes::from_static(b"kept"), Timeout::Never)
             .await,
     );
-    let op_set = |key: &str, value: &'static [u8]| WriteOp::Set {
-        key: key.to_owned(),
-        value: Bytes::from_static(value),
-        timeout: Timeout::Never,
+    let op_set = |key: &str, value: &'static [u8]| {
+        Write::set(key.to_owned(), Bytes::from_static(value), Timeout::Never)
     };
-    let op_add = |key: &str, value: &'static [u8]| WriteOp::Add {
-        key: key.to_owned(),
-        value: Bytes::from_static(value),
-        timeout: Timeout::Never,
+    let op_add = |key: &str, value: &'static [u8]| {
+        Write::add(key.to_owned(), Bytes::from_static(value), Timeout::Never)
     };
     let ops = [
         op_set(&a, b"a-set"),
@@ -274,11 +270,7 @@ pub async fn expiry(cache: &dyn CacheInstance) {
         "set_many with a timeout",
         cache.set_many(&entries, short).await,
     );
-    let ops = [WriteOp::Set {
-        key: batch.clone(),
-        value: value(),
-        timeout: short,
-    }];
+    let ops = [Write::set(batch.clone(), value(), short)];
     check::ok(
         cache,
         "write_batch with a timeout",
@@ -352,10 +344,7 @@ pub async fn keep_alive(cache: &dyn CacheInstance) {
         "keep_alive to never",
         cache.keep_alive(&to_never, Timeout::Never).await,
     );
-    let ops = [WriteOp::KeepAlive {
-        key: in_batch.clone(),
-        timeout: hour,
-    }];
+    let ops = [Write::keep_alive(in_batch.clone(), hour)];
     check::ok(
         cache,
         "keep_alive in write_batch",

@@ -3,7 +3,7 @@
 //! servers of their own.
 
 use bytes::Bytes;
-use easy_cache_core::{CacheInstance, ErrorKind, Result, Timeout, WriteOp};
+use easy_cache_core::{CacheInstance, ErrorKind, Result, Timeout, Write};
 use easy_cache_integration_tests::{
     env,
     servers::{ServerMode, start_memcached},
@@ -121,28 +121,12 @@ async fn every_trait_method_behaves() -> Result<()> {
 
     cache.set(&a, bytes("old"), Timeout::Never).await?;
     let ops = [
-        WriteOp::Set {
-            key: b.clone(),
-            value: bytes("B2"),
-            timeout: Timeout::Never,
-        },
+        Write::set(b.clone(), bytes("B2"), Timeout::Never),
         // Present already: not an error, and the value stays.
-        WriteOp::Add {
-            key: a.clone(),
-            value: bytes("new"),
-            timeout: Timeout::Never,
-        },
-        WriteOp::Add {
-            key: c.clone(),
-            value: bytes("C2"),
-            timeout: Timeout::Never,
-        },
+        Write::add(a.clone(), bytes("new"), Timeout::Never),
+        Write::add(c.clone(), bytes("C2"), Timeout::Never),
         // Later ops on a key see earlier ones: the set wins over the add above.
-        WriteOp::Set {
-            key: c.clone(),
-            value: bytes("C3"),
-            timeout: Timeout::Never,
-        },
+        Write::set(c.clone(), bytes("C3"), Timeout::Never),
     ];
     cache.write_batch(&ops).await?;
     let got = cache.get_many(&[&a, &b, &c]).await?;
@@ -282,11 +266,7 @@ async fn a_lifetime_past_2038_stores_and_reads_back_on_memcached() -> Result<()>
             ["set", "add", "batch", "kept"].map(|k| format!("{ns}{name}:{k}"));
         cache.set(&set, bytes(&set), timeout).await?;
         assert!(cache.add(&add, bytes(&add), timeout).await?, "{add}");
-        let ops = [WriteOp::Set {
-            key: batch.clone(),
-            value: bytes(&batch),
-            timeout,
-        }];
+        let ops = [Write::set(batch.clone(), bytes(&batch), timeout)];
         cache.write_batch(&ops).await?;
         // Lengthened from a minute by a keep-alive: clamped the same way.
         cache.set(&kept, bytes(&kept), Timeout::secs(60)).await?;
@@ -541,11 +521,7 @@ async fn an_unreachable_server_errors_quickly() {
         (
             "write_batch",
             cache
-                .write_batch(&[WriteOp::Set {
-                    key: key.into(),
-                    value: bytes("v"),
-                    timeout: Timeout::Never,
-                }])
+                .write_batch(&[Write::set(key, bytes("v"), Timeout::Never)])
                 .await
                 .unwrap_err()
                 .kind(),
@@ -810,7 +786,7 @@ async fn version_keys_live_as_long_as_their_entries_and_go_with_invalidation_mem
     versioned_for_an_hour(&ns, 1).await;
     assert_eq!(runs(), before, "hits");
     easy_cache::using_alias("version_keys_memcached")
-        .invalidate_cache_tags(format!("{ns}:tag"))
+        .invalidate_tags(format!("{ns}:tag"))
         .await
         .unwrap();
     assert_eq!(

@@ -3,7 +3,7 @@
 //! set by `cargo xtask test`); fault tests start private servers of their own.
 
 use bytes::Bytes;
-use easy_cache_core::{CacheInstance, ErrorKind, Result, Timeout, WriteOp};
+use easy_cache_core::{CacheInstance, ErrorKind, Result, Timeout, Write};
 use easy_cache_integration_tests::{
     env,
     redis_stats::command_calls,
@@ -116,16 +116,8 @@ async fn every_trait_method(cache: &dyn CacheInstance) -> Result<()> {
 
     cache.set(&a, bytes("old"), Timeout::Never).await?;
     cache.set(&d, bytes("doomed"), Timeout::Never).await?;
-    let set = |key: &str, value: &str| WriteOp::Set {
-        key: key.to_owned(),
-        value: bytes(value),
-        timeout: Timeout::Never,
-    };
-    let add = |key: &str, value: &str| WriteOp::Add {
-        key: key.to_owned(),
-        value: bytes(value),
-        timeout: Timeout::Never,
-    };
+    let set = |key: &str, value: &str| Write::set(key.to_owned(), bytes(value), Timeout::Never);
+    let add = |key: &str, value: &str| Write::add(key.to_owned(), bytes(value), Timeout::Never);
     let ops = [
         set(&b, "B2"),
         // Present already: not an error, and the value stays.
@@ -134,16 +126,8 @@ async fn every_trait_method(cache: &dyn CacheInstance) -> Result<()> {
         // Later ops on a key see earlier ones: the set wins over the add above.
         set(&c, "C3"),
         // A zero-lifetime set in a batch removes the key; a zero-lifetime add does nothing.
-        WriteOp::Set {
-            key: d.clone(),
-            value: bytes("x"),
-            timeout: Timeout::secs(0),
-        },
-        WriteOp::Add {
-            key: k("e"),
-            value: bytes("x"),
-            timeout: Timeout::secs(0),
-        },
+        Write::set(d.clone(), bytes("x"), Timeout::secs(0)),
+        Write::add(k("e"), bytes("x"), Timeout::secs(0)),
     ];
     cache.write_batch(&ops).await?;
     let got = cache.get_many(&[&a, &b, &c, &d, &k("e")]).await?;
@@ -176,11 +160,7 @@ async fn values_expire(url: &str) -> Result<()> {
     cache.set(&default, bytes("d"), Timeout::Default).await?;
     cache.set(&never, bytes("n"), Timeout::Never).await?;
     assert!(cache.add(&added, bytes("a"), life).await?);
-    let op = WriteOp::Add {
-        key: batched.clone(),
-        value: bytes("b"),
-        timeout: life,
-    };
+    let op = Write::add(batched.clone(), bytes("b"), life);
     cache.write_batch(&[op]).await?;
     let keys = [&short, &default, &never, &added, &batched].map(String::as_str);
     let live = cache.get_many(&keys).await?;
@@ -277,15 +257,11 @@ async fn batches_span_cluster_slots_and_keep_order() -> Result<()> {
         .map(|(_, k)| (*k, bytes(k)))
         .collect();
     cache.set_many(&entries, Timeout::Never).await?;
-    let ops: Vec<WriteOp> = refs
+    let ops: Vec<Write> = refs
         .iter()
         .enumerate()
         .filter(|(i, _)| i % 2 == 1 && i % 3 != 0)
-        .map(|(_, k)| WriteOp::Add {
-            key: (*k).to_owned(),
-            value: bytes(k),
-            timeout: Timeout::Never,
-        })
+        .map(|(_, k)| Write::add((*k).to_owned(), bytes(k), Timeout::Never))
         .collect();
     cache.write_batch(&ops).await?;
     let got = cache.get_many(&refs).await?;
@@ -469,11 +445,7 @@ async fn an_unreachable_server_errors_quickly_and_never_panics() {
             cache.delete(key).await.map(drop),
             cache.delete_many(&[key]).await,
             cache
-                .write_batch(&[WriteOp::Set {
-                    key: key.into(),
-                    value: bytes("v"),
-                    timeout: Timeout::Never,
-                }])
+                .write_batch(&[Write::set(key, bytes("v"), Timeout::Never)])
                 .await,
         ];
         for result in results {

@@ -2,7 +2,7 @@
 //! uses its own temporary directory (or a `temporary=true` database).
 
 use bytes::Bytes;
-use easy_cache_core::{CacheInstance, ErrorKind, Result, Timeout, WriteOp};
+use easy_cache_core::{CacheInstance, ErrorKind, Result, Timeout, Write};
 use easy_cache_integration_tests::suite;
 use easy_cache_sled::{SledCache, SledConfig};
 use std::{
@@ -98,11 +98,10 @@ async fn every_trait_method_behaves() -> Result<()> {
     assert_eq!(strings(&got), want);
     assert_eq!(cache.get_many(&[]).await?, vec![]);
     // The synchronous fast path answers the same.
-    let now = cache
-        .get_many_now(&[a, d])
-        .expect("sled answers without waiting")?;
+    let in_process = cache.in_process().expect("sled answers without waiting");
+    let now = in_process.get_many_now(&[a, d])?;
     assert_eq!(strings(&now), some(&[Some("2"), None]));
-    let now = cache.get_now(b).expect("sled answers without waiting")?;
+    let now = in_process.get_now(b)?;
     assert_eq!(now, Some(bytes("B")));
 
     assert!(cache.add(d, bytes("D"), Timeout::Never).await?);
@@ -127,16 +126,8 @@ async fn every_trait_method_behaves() -> Result<()> {
     assert_eq!(cache.get_many(&[a, b]).await?, vec![None, None]);
 
     cache.set(a, bytes("old"), Timeout::Never).await?;
-    let set = |key: &str, value: &str| WriteOp::Set {
-        key: key.to_owned(),
-        value: bytes(value),
-        timeout: Timeout::Never,
-    };
-    let add = |key: &str, value: &str| WriteOp::Add {
-        key: key.to_owned(),
-        value: bytes(value),
-        timeout: Timeout::Never,
-    };
+    let set = |key: &str, value: &str| Write::set(key.to_owned(), bytes(value), Timeout::Never);
+    let add = |key: &str, value: &str| Write::add(key.to_owned(), bytes(value), Timeout::Never);
     let ops = [
         set(b, "B2"),
         // Present already: not an error, and the value stays.
@@ -168,11 +159,7 @@ async fn values_expire_on_read_and_are_removed() -> Result<()> {
     cache.set("default", bytes("d"), Timeout::Default).await?;
     cache.set("never", bytes("n"), Timeout::Never).await?;
     assert!(cache.add("added", bytes("a"), short).await?);
-    let ops = [WriteOp::Set {
-        key: "batch".into(),
-        value: bytes("b"),
-        timeout: short,
-    }];
+    let ops = [Write::set("batch", bytes("b"), short)];
     cache.write_batch(&ops).await?;
     cache.set("re-added", bytes("old"), short).await?;
     cache.set("deleted", bytes("x"), short).await?;

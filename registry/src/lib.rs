@@ -14,7 +14,7 @@ mod registry;
 pub use config::{CacheConfig, CachesConfig, OptionValue};
 pub use factory::{BackendFactory, scheme_of};
 pub use invalidate::{
-    Invalidator, invalidate_cache_key, invalidate_cache_prefix, invalidate_cache_tags, using_alias,
+    invalidate_cache_key, invalidate_cache_prefix, invalidate_cache_tags, using_alias,
     using_instance,
 };
 pub use registry::{CACHES, Caches, DEFAULT_ALIAS};

@@ -2,7 +2,8 @@
 
 use crate::factory::{factories, scheme_of};
 use arc_swap::ArcSwap;
-use easy_cache_core::{CacheInstance, Error, ErrorKind, InstanceLookup, Result, shown_from_url};
+use easy_cache_core::__private::InstanceLookup;
+use easy_cache_core::{CacheInstance, Error, ErrorKind, Result, shown_from_url};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
@@ -23,7 +24,7 @@ type AliasMap = HashMap<String, Arc<dyn CacheInstance>>;
 ///
 /// ```
 /// # use easy_cache_memory as _; // links the memory:// backend
-/// use easy_cache_core::InstanceLookup;
+/// use easy_cache_core::__private::InstanceLookup;
 /// use easy_cache_registry::{CACHES, Caches, caches};
 /// let registry: &Caches = &CACHES;
 /// let before = registry.generation();

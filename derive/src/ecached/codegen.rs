@@ -37,14 +37,18 @@ impl Emitter<'_> {
             ::std::concat!(::std::module_path!(), "::", #name, "@", ::std::line!(), ":", ::std::column!())
         );
         let target = match &self.options.target {
-            None => quote!(::easy_cache::CacheTarget::Alias("default")),
-            Some(TargetSpec::Alias(alias)) => quote!(::easy_cache::CacheTarget::Alias(#alias)),
-            Some(TargetSpec::Instance(expr)) => quote!(::easy_cache::CacheTarget::Instance({
-                fn __ec_build() -> ::std::sync::Arc<dyn ::easy_cache::CacheInstance> {
-                    ::easy_cache::shared_instance(#id, || ::easy_cache::IntoInstance::into_instance(#expr))
-                }
-                __ec_build
-            })),
+            None => quote!(::easy_cache::__private::CacheTarget::Alias("default")),
+            Some(TargetSpec::Alias(alias)) => {
+                quote!(::easy_cache::__private::CacheTarget::Alias(#alias))
+            }
+            Some(TargetSpec::Instance(expr)) => {
+                quote!(::easy_cache::__private::CacheTarget::Instance({
+                    fn __ec_build() -> ::std::sync::Arc<dyn ::easy_cache::CacheInstance> {
+                        ::easy_cache::__private::shared_instance(#id, || ::easy_cache::__private::IntoInstance::into_instance(#expr))
+                    }
+                    __ec_build
+                }))
+            }
         };
         let single_flight = self.options.single_flight;
         let wait = self
@@ -53,7 +57,7 @@ impl Emitter<'_> {
             .as_ref()
             .map(|wait| quote!(.with_single_flight_wait(#wait)));
         quote! {
-            static __EC_CACHE: ::easy_cache::FnCache = ::easy_cache::FnCache::new(
+            static __EC_CACHE: ::easy_cache::__private::FnCache = ::easy_cache::__private::FnCache::new(
                 #id,
                 ::std::concat!(::std::module_path!(), "::", #name),
                 #target,
@@ -79,7 +83,7 @@ impl Emitter<'_> {
             } else {
                 quote!(::std::option::Option::None)
             };
-            quote!(::easy_cache::MetaArg::new(#name, #value))
+            quote!(::easy_cache::__private::MetaArg::new(#name, #value))
         });
         let scope = if self.sig.receiver.is_some() {
             quote!(::std::option::Option::Some(
@@ -229,7 +233,7 @@ impl Emitter<'_> {
         match &self.options.timeout {
             TimeoutSpec::Backend => quote!(::easy_cache::Timeout::Default),
             TimeoutSpec::Seconds(expr) => {
-                quote!(::easy_cache::IntoTimeout::into_timeout(::std::time::Duration::from_secs_f64((#expr) as f64)))
+                quote!(::easy_cache::Timeout::from(::std::time::Duration::from_secs_f64((#expr) as f64)))
             }
             TimeoutSpec::Expr(expr) => {
                 let args = self.sig.view_tuple(&self.sig.everything());
@@ -246,9 +250,9 @@ impl Emitter<'_> {
 
     fn policy(&self) -> TokenStream {
         match last_segment(&self.sig.output).as_deref() {
-            Some("Result") => quote!(::easy_cache::OkOnly),
-            Some("Option") if !self.options.cache_none => quote!(::easy_cache::SomeOnly),
-            _ => quote!(::easy_cache::Plain),
+            Some("Result") => quote!(::easy_cache::__private::OkOnly),
+            Some("Option") if !self.options.cache_none => quote!(::easy_cache::__private::SomeOnly),
+            _ => quote!(::easy_cache::__private::AnyValue),
         }
     }
 
@@ -304,12 +308,12 @@ impl Emitter<'_> {
         let timeout = self.timeout_code();
         let (codec, policy, output) = (self.codec(), self.policy(), &self.sig.output);
         let fingerprint = self.fingerprint();
-        let dynamic_tags = match &self.plan.tags {
+        let value_tags = match &self.plan.tags {
             Some(TagsPlan::Function(expr)) => {
                 let types = self.sig.view_types(&self.sig.everything());
                 let function = self.function_path();
-                quote!(::std::option::Option::Some(&|__ec_value: &<#policy as ::easy_cache::ReturnPolicy<#output>>::Value| -> ::std::vec::Vec<::std::string::String> {
-                    ::easy_cache::__private::produce_tags_after(
+                quote!(::std::option::Option::Some(&|__ec_value: &<#policy as ::easy_cache::__private::ReturnPolicy<#output>>::Value| -> ::std::vec::Vec<::std::string::String> {
+                    ::easy_cache::__private::produce_value_tags(
                         &(#expr),
                         ::std::marker::PhantomData::<(#(#types,)*)>,
                         &::easy_cache::Meta::after_call(#function, __ec_value),
@@ -335,15 +339,15 @@ impl Emitter<'_> {
                     (__ec_key, #version_keys, #timeout)
                 };
                 let __ec_versions = #versions;
-                ::easy_cache::FnCache::call::<#codec, #policy, #output, _>(
+                ::easy_cache::__private::FnCache::call::<#codec, #policy, #output, _>(
                     &__EC_CACHE,
-                    ::easy_cache::CallSpec {
+                    ::easy_cache::__private::CallSpec {
                         key: &__ec_key,
                         versions: &__ec_versions,
                         timeout: __ec_timeout,
-                        fingerprint: #fingerprint,
+                        stamp: #fingerprint,
                     },
-                    #dynamic_tags,
+                    #value_tags,
                     async move {
                         #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::let_unit_value, clippy::needless_return)]
                         if false {
@@ -387,7 +391,10 @@ impl Emitter<'_> {
             quote!(#prefix_binding #key_code),
         );
         let (tags_ty, tags_expr) = match &self.plan.tags {
-            None => (quote!(::easy_cache::NoTags), quote!(::easy_cache::NoTags)),
+            None => (
+                quote!(::easy_cache::__private::NoTags),
+                quote!(::easy_cache::__private::NoTags),
+            ),
             Some(tags) => self.builder(
                 &self.plan.tags_read,
                 self.plan.tags_need_meta(),
@@ -397,8 +404,8 @@ impl Emitter<'_> {
         };
         let (prefix_ty, prefix_expr) = match &self.plan.prefix {
             None => (
-                quote!(::easy_cache::NoPrefix),
-                quote!(::easy_cache::NoPrefix),
+                quote!(::easy_cache::__private::NoPrefix),
+                quote!(::easy_cache::__private::NoPrefix),
             ),
             Some(p) => self.builder(
                 &self.plan.prefix_reads,
@@ -438,8 +445,8 @@ impl Emitter<'_> {
         let meta = meta.then(|| self.meta_binding());
         let fn_ty = quote!(fn(#(#types),*) -> #out);
         (
-            quote!(::easy_cache::#wrapper<#fn_ty>),
-            quote!(::easy_cache::#wrapper((|#(#params),*| -> #out {
+            quote!(::easy_cache::__private::#wrapper<#fn_ty>),
+            quote!(::easy_cache::__private::#wrapper((|#(#params),*| -> #out {
                 #[allow(unused_imports)]
                 use ::easy_cache::__private::{ViaDisplay as _, ViaKeyPart as _};
                 #meta
