@@ -317,9 +317,12 @@ impl InProcess for CountingCache {
         self.inner_now().get_many_now(keys)
     }
 
-    fn lend(&self, key: &str, read: &mut dyn FnMut(Option<&[u8]>)) -> Result<()> {
-        bump(&self.counts.get);
-        self.inner_now().lend(key, read)
+    fn lend(&self, key: &str, read: &mut dyn FnMut(Option<&[u8]>)) -> Result<bool> {
+        let lent = self.inner_now().lend(key, read);
+        if matches!(lent, Ok(true)) {
+            bump(&self.counts.get);
+        }
+        lent
     }
 }
 

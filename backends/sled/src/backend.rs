@@ -242,8 +242,8 @@ impl InProcess for SledCache {
         self.store()?.get_many(keys)
     }
 
-    fn lend(&self, key: &str, read: &mut dyn FnMut(Option<&[u8]>)) -> Result<()> {
-        self.store()?.peek(key, read)
+    fn lend(&self, key: &str, read: &mut dyn FnMut(Option<&[u8]>)) -> Result<bool> {
+        self.store()?.peek(key, read).map(|()| true)
     }
 }
 

@@ -110,7 +110,10 @@ impl FnCache {
                 },
             };
         });
-        lent.ok().and(outcome)
+        match lent {
+            Ok(true) => outcome,
+            _ => None,
+        }
     }
 
     /// Checks the value tags of an entry, without waiting.
