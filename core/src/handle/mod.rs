@@ -116,36 +116,18 @@ mod tests {
     use crate::backend::timeout::Timeout;
     use crate::error::ErrorKind;
     use crate::keys::versions::{prefix_version_key, tag_version_key};
-    use crate::testing::{MapCache, NoAliases};
-    use std::sync::Arc;
-
-    fn build() -> Arc<dyn crate::backend::CacheInstance> {
-        Arc::new(MapCache::default())
-    }
-
-    static LOAD_USER: FnCache = FnCache::new(
-        "tests::handle",
-        "app::load_user",
-        CacheTarget::Instance(build),
-        &NoAliases,
-        true,
-    );
+    use crate::testing::{NoAliases, load_user_cache};
 
     #[tokio::test]
     async fn the_raw_verbs_work_without_tags_or_prefix() {
-        let handle = CacheHandle::new(
-            &LOAD_USER,
-            Args1(|id: &u64| format!("user:{id}")),
-            NoTags,
-            NoPrefix,
-        );
+        let handle = load_user_cache();
         let instance = handle.instance().unwrap();
         instance
-            .set("user:7", "Ann".into(), Timeout::Never)
+            .set("user:70", "Ann".into(), Timeout::Never)
             .await
             .unwrap();
-        assert!(handle.invalidate_key("user:7").await.unwrap());
-        assert!(!handle.invalidate_key("user:7").await.unwrap()); // already gone
+        assert!(handle.invalidate_key("user:70").await.unwrap());
+        assert!(!handle.invalidate_key("user:70").await.unwrap()); // already gone
         handle.invalidate_tags(["users", "admins"]).await.unwrap();
         assert!(
             instance
