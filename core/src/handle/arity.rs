@@ -165,4 +165,14 @@ mod tests {
                 .is_none()
         );
     }
+
+    /// The derive cannot depend on this crate, so it keeps a copy of [`MAX_ARITY`]; this
+    /// test pins the two together.
+    #[test]
+    fn the_derive_checks_the_same_arity() {
+        let plan = concat!(env!("CARGO_MANIFEST_DIR"), "/../derive/src/ecached/plan.rs");
+        let source = std::fs::read_to_string(plan).expect("derive/src/ecached/plan.rs");
+        let copy = format!("const MAX_HANDLE_ARITY: usize = {MAX_ARITY};");
+        assert!(source.contains(&copy), "{plan} must say `{copy}`");
+    }
 }
