@@ -5,15 +5,41 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub use easy_cache_core::*;
-pub use easy_cache_registry::{
-    BackendFactory, CacheConfig, Caches, CachesConfig, DEFAULT_ALIAS, Invalidator, OptionValue,
-    caches, invalidate_cache_key, invalidate_cache_prefix, invalidate_cache_tags, register_backend,
-    using_alias, using_instance,
-};
-
+// Decorate: the attribute and what its options name.
+#[cfg(feature = "bincode")]
+pub use easy_cache_core::Bincode;
+#[cfg(any(feature = "bincode", feature = "json"))]
+pub use easy_cache_core::DefaultCodec;
+#[cfg(feature = "json")]
+pub use easy_cache_core::Json;
+pub use easy_cache_core::{CacheHandle, Codec, DEFAULT_SINGLE_FLIGHT_WAIT, Meta, Timeout};
 #[cfg(feature = "derive")]
 pub use easy_cache_derive::{ECached, ecached};
+
+// Keys and invalidation.
+pub use easy_cache_core::{
+    IntoTags, Invalidator, KEY_SEPARATOR, KeyPart, create_cache_key, create_tag_cache_key,
+    prefix_version_key, tag_version_key, write_escaped, write_hashed,
+};
+pub use easy_cache_registry::{
+    invalidate_cache_key, invalidate_cache_prefix, invalidate_cache_tags, using_alias,
+    using_instance,
+};
+
+// Backends and the registry.
+pub use easy_cache_core::{
+    BackendUrl, Bytes, CacheInstance, InProcess, Options, PREFIX_VERSION_PREFIX,
+    TAG_VERSION_PREFIX, Userinfo, Write, WriteMode, async_trait, is_secret, network_setters,
+    optional_seconds, percent_encode, redact_url, shown_from_url, shown_in_error, split_host_port,
+    testing, whole_millis,
+};
+pub use easy_cache_registry::{
+    BackendFactory, CacheConfig, Caches, CachesConfig, DEFAULT_ALIAS, OptionValue, caches,
+    register_backend,
+};
+
+// Errors.
+pub use easy_cache_core::{Error, ErrorKind, Result};
 
 #[cfg(feature = "memory")]
 pub use easy_cache_memory::{MemoryCache, MemoryConfig};

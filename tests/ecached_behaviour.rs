@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{CountingCache, DownCache};
+use common::{CountingCache, DownCache, RoundTrips};
 use easy_cache::{Bytes, CacheInstance, Timeout, caches, ecached, invalidate_cache_tags};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
@@ -246,7 +246,8 @@ async fn a_call_without_single_flight_during_a_key_invalidation_stores_nothing()
     assert_eq!(unshared_race(1).await, 1);
 }
 
-static COUNTING: LazyLock<Arc<CountingCache>> = LazyLock::new(Default::default);
+static COUNTING: LazyLock<Arc<CountingCache>> =
+    LazyLock::new(|| Arc::new(common::counting_memory()));
 
 #[ecached("counted:{id}", tags = ["all", "id:{id}"], prefix = "p:{id}", cache_instance = COUNTING.clone())]
 async fn counted(id: u64) -> u64 {

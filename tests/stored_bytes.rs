@@ -163,7 +163,7 @@ enum Damage {
     Random(Vec<u8>),
     /// A real entry cut short.
     Truncated(prop::sample::Index),
-    /// A real entry with one byte of its fixed header (magic, format, codec, fingerprint)
+    /// A real entry with one byte of its fixed header (magic, format, codec, type stamp)
     /// changed.
     Header(prop::sample::Index, u8),
     /// A real entry with bytes appended.
@@ -179,7 +179,7 @@ fn damage() -> impl Strategy<Value = Damage> {
     ]
 }
 
-/// The fixed header: magic, format, codec, 8-byte fingerprint.
+/// The fixed header: magic, format, codec, 8-byte type stamp.
 const FIXED_HEADER: usize = 11;
 
 fn apply(entry: &[u8], damage: &Damage) -> Vec<u8> {

@@ -3,7 +3,7 @@
 //! that depends on them, and deleted by an invalidation.
 
 use easy_cache::{
-    Bytes, CacheInstance, MemoryCache, Result, Timeout, WriteOp, async_trait, ecached,
+    Bytes, CacheInstance, MemoryCache, Result, Timeout, Write, WriteMode, async_trait, ecached,
     tag_version_key,
 };
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -59,17 +59,16 @@ impl CacheInstance for Recording {
         self.record("keep_alive", key, Some(timeout));
         self.inner.keep_alive(key, timeout).await
     }
-    async fn write_batch(&self, ops: &[WriteOp]) -> Result<()> {
-        for op in ops {
-            match op {
-                WriteOp::Set { key, timeout, .. } => self.record("set", key, Some(*timeout)),
-                WriteOp::Add { key, timeout, .. } => self.record("add", key, Some(*timeout)),
-                WriteOp::KeepAlive { key, timeout } => {
-                    self.record("keep_alive", key, Some(*timeout))
-                }
-            }
+    async fn write_batch(&self, writes: &[Write]) -> Result<()> {
+        for write in writes {
+            let verb = match write.mode {
+                WriteMode::Set => "set",
+                WriteMode::Add => "add",
+                WriteMode::KeepAlive => "keep_alive",
+            };
+            self.record(verb, &write.key, Some(write.timeout));
         }
-        self.inner.write_batch(ops).await
+        self.inner.write_batch(writes).await
     }
 }
 

@@ -65,7 +65,8 @@ pub fn install_redis() -> String {
 /// Registers the same Redis behind a counting front as [`REDIS_COUNTED`].
 pub fn install_redis_counted() -> Arc<Counts> {
     let url = env::url(env::REDIS_URL);
-    let (cache, counts) = CountingCache::new(caches::from_url(&url).expect("a Redis cache"));
+    let cache = CountingCache::new(caches::from_url(&url).expect("a Redis cache"));
+    let counts = Arc::clone(cache.counts());
     caches::insert(REDIS_COUNTED, Arc::new(cache));
     counts
 }

@@ -1,6 +1,6 @@
 //! Pluggable value codecs: how a returned value becomes bytes and back.
 
-use crate::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 

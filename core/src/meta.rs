@@ -6,7 +6,7 @@ use std::any::Any;
 /// `'static` (references, generic parameters): those are not readable through `Meta`.
 ///
 /// ```
-/// use easy_cache_core::MetaArg;
+/// use easy_cache_core::__private::MetaArg;
 /// let id = 7u64;
 /// let arg = MetaArg::new("id", Some(&id));
 /// assert_eq!((arg.name(), arg.get::<u64>()), ("id", Some(&7)));
@@ -22,7 +22,7 @@ impl<'a> MetaArg<'a> {
     /// An argument named `name`.
     ///
     /// ```
-    /// use easy_cache_core::MetaArg;
+    /// use easy_cache_core::__private::MetaArg;
     /// let lang = String::from("en");
     /// let readable = MetaArg::new("lang", Some(&lang));
     /// let unreadable = MetaArg::new("name", None); // e.g. a `&str` parameter
@@ -36,7 +36,7 @@ impl<'a> MetaArg<'a> {
     /// The parameter's name.
     ///
     /// ```
-    /// use easy_cache_core::MetaArg;
+    /// use easy_cache_core::__private::MetaArg;
     /// assert_eq!(MetaArg::new("user_id", None).name(), "user_id");
     /// ```
     pub fn name(&self) -> &'static str {
@@ -46,7 +46,7 @@ impl<'a> MetaArg<'a> {
     /// The argument as `T`, if it has that type and is readable.
     ///
     /// ```
-    /// use easy_cache_core::MetaArg;
+    /// use easy_cache_core::__private::MetaArg;
     /// let title = String::from("Dune");
     /// let arg = MetaArg::new("title", Some(&title));
     /// assert_eq!(arg.get::<String>().map(String::as_str), Some("Dune"));
@@ -82,7 +82,7 @@ impl std::fmt::Debug for MetaArg<'_> {
 /// body and are no longer available.
 ///
 /// ```
-/// use easy_cache_core::{Meta, MetaArg};
+/// use easy_cache_core::{Meta, __private::MetaArg};
 /// let id = 7u64;
 /// let args = [MetaArg::new("id", Some(&id))];
 /// let meta = Meta::before_call("app::load_user", &args, None);
@@ -105,7 +105,7 @@ impl<'a> Meta<'a> {
     /// The view before the call: arguments and scope.
     ///
     /// ```
-    /// use easy_cache_core::{Meta, MetaArg};
+    /// use easy_cache_core::{Meta, __private::MetaArg};
     /// let (id, lang) = (7u64, String::from("en"));
     /// let args = [MetaArg::new("id", Some(&id)), MetaArg::new("lang", Some(&lang))];
     /// let meta = Meta::before_call("app::load_user", &args, None);
@@ -159,7 +159,7 @@ impl<'a> Meta<'a> {
     /// The argument named `name` as `T` (`None` if absent, of another type, or unreadable).
     ///
     /// ```
-    /// use easy_cache_core::{Meta, MetaArg};
+    /// use easy_cache_core::{Meta, __private::MetaArg};
     /// let id = 7u64;
     /// let args = [MetaArg::new("id", Some(&id))];
     /// let meta = Meta::before_call("app::load_user", &args, None);
@@ -174,7 +174,7 @@ impl<'a> Meta<'a> {
     /// The arguments in declaration order (the seed's `args`/`call_args`).
     ///
     /// ```
-    /// use easy_cache_core::{Meta, MetaArg};
+    /// use easy_cache_core::{Meta, __private::MetaArg};
     /// let (a, b) = (1u8, 2u8);
     /// let args = [MetaArg::new("a", Some(&a)), MetaArg::new("b", Some(&b))];
     /// let meta = Meta::before_call("f", &args, None);

@@ -177,7 +177,7 @@ macro_rules! backend_e2e {
                 assert_eq!(runs(), at(3), "[{}] by key: only that entry", $alias);
 
                 caches::get($alias).unwrap();
-                easy_cache::using_alias($alias).invalidate_cache_tags(format!("{ns}:user:2")).await.unwrap();
+                easy_cache::using_alias($alias).invalidate_tags(format!("{ns}:user:2")).await.unwrap();
                 load_user(&ns, "acme", 1).await;
                 load_user(&ns, "acme", 2).await;
                 assert_eq!(runs(), at(4), "[{}] by one entry's tag", $alias);
@@ -206,7 +206,7 @@ macro_rules! backend_e2e {
                 favorites(&ns, 2).await;
                 favorites(&ns, 1).await;
                 assert_eq!(books(), b0 + 2, "[{}] value-tagged hit", $alias);
-                easy_cache::using_alias($alias).invalidate_cache_tags(format!("{ns}:book:101")).await.unwrap();
+                easy_cache::using_alias($alias).invalidate_tags(format!("{ns}:book:101")).await.unwrap();
                 favorites(&ns, 1).await;
                 favorites(&ns, 2).await;
                 assert_eq!(books(), b0 + 3, "[{}] only the list holding book 101", $alias);

@@ -3,7 +3,7 @@
 //! servers of their own.
 
 use bytes::Bytes;
-use easy_cache_core::{CacheInstance, ErrorKind, Result, Timeout, WriteOp};
+use easy_cache_core::{CacheInstance, ErrorKind, Result, Timeout, Write};
 use easy_cache_integration_tests::{
     behaviour_suite, env,
     servers::{ServerMode, start_memcached},
@@ -141,11 +141,7 @@ async fn a_lifetime_past_2038_stores_and_reads_back_on_memcached() -> Result<()>
             ["set", "add", "batch", "kept"].map(|k| format!("{ns}{name}:{k}"));
         cache.set(&set, bytes(&set), timeout).await?;
         assert!(cache.add(&add, bytes(&add), timeout).await?, "{add}");
-        let ops = [WriteOp::Set {
-            key: batch.clone(),
-            value: bytes(&batch),
-            timeout,
-        }];
+        let ops = [Write::set(batch.clone(), bytes(&batch), timeout)];
         cache.write_batch(&ops).await?;
         // Lengthened from a minute by a keep-alive: clamped the same way.
         cache.set(&kept, bytes(&kept), Timeout::secs(60)).await?;
@@ -501,7 +497,7 @@ async fn version_keys_live_as_long_as_their_entries_and_go_with_invalidation_mem
     versioned_for_an_hour(&ns, 1).await;
     assert_eq!(runs(), before, "hits");
     easy_cache::using_alias("version_keys_memcached")
-        .invalidate_cache_tags(format!("{ns}:tag"))
+        .invalidate_tags(format!("{ns}:tag"))
         .await
         .unwrap();
     assert_eq!(

@@ -3,7 +3,7 @@
 //! set by `cargo xtask test`); fault tests start private servers of their own.
 
 use bytes::Bytes;
-use easy_cache_core::{ErrorKind, Result, Timeout, WriteOp};
+use easy_cache_core::{ErrorKind, Result, Timeout, Write};
 use easy_cache_integration_tests::{
     behaviour_suite, env,
     redis_stats::command_calls,
@@ -103,15 +103,11 @@ async fn batches_span_cluster_slots_and_keep_order() -> Result<()> {
         .map(|(_, k)| (*k, bytes(k)))
         .collect();
     cache.set_many(&entries, Timeout::Never).await?;
-    let ops: Vec<WriteOp> = refs
+    let ops: Vec<Write> = refs
         .iter()
         .enumerate()
         .filter(|(i, _)| i % 2 == 1 && i % 3 != 0)
-        .map(|(_, k)| WriteOp::Add {
-            key: (*k).to_owned(),
-            value: bytes(k),
-            timeout: Timeout::Never,
-        })
+        .map(|(_, k)| Write::add((*k).to_owned(), bytes(k), Timeout::Never))
         .collect();
     cache.write_batch(&ops).await?;
     let got = cache.get_many(&refs).await?;

@@ -5,7 +5,7 @@
 //! tests that need a renamed command or a replica start private `redis-server` processes.
 
 use bytes::Bytes;
-use easy_cache::{CacheInstance, ErrorKind, Timeout, WriteOp, caches, ecached};
+use easy_cache::{CacheInstance, ErrorKind, Timeout, Write, caches, ecached};
 use easy_cache_integration_tests::{
     env,
     redis_stats::command_calls,
@@ -133,20 +133,9 @@ async fn a_lifetime_past_any_horizon_stores_and_reads_back_on_redis() {
             .await
             .unwrap();
         let ops = [
-            WriteOp::KeepAlive {
-                key: k("version"),
-                timeout,
-            },
-            WriteOp::Add {
-                key: k("batch_add"),
-                value: bytes("ba"),
-                timeout,
-            },
-            WriteOp::Set {
-                key: k("batch_set"),
-                value: bytes("bs"),
-                timeout,
-            },
+            Write::keep_alive(k("version"), timeout),
+            Write::add(k("batch_add"), bytes("ba"), timeout),
+            Write::set(k("batch_set"), bytes("bs"), timeout),
         ];
         cache.write_batch(&ops).await.unwrap();
         let keys = ["set", "add", "many", "version", "batch_add", "batch_set"].map(k);
@@ -183,15 +172,8 @@ async fn keep_alive_lengthens_never_shortens(cache: &RedisCache, url: &str, topi
     assert!(ttl > 50_000, "never shortened: {ttl}");
     // Inside a write pipeline, beside the entry.
     let ops = [
-        WriteOp::KeepAlive {
-            key: v.clone(),
-            timeout: Timeout::secs(600),
-        },
-        WriteOp::Set {
-            key: format!("{ns}:entry"),
-            value: bytes("e"),
-            timeout: Timeout::secs(600),
-        },
+        Write::keep_alive(v.clone(), Timeout::secs(600)),
+        Write::set(format!("{ns}:entry"), bytes("e"), Timeout::secs(600)),
     ];
     cache.write_batch(&ops).await.unwrap();
     let ttl = pttl(&mut conn, &v).await;
@@ -256,15 +238,8 @@ async fn keep_alive_refused_by_the_server_never_fails_a_store() {
     cache.set(v, bytes("v"), Timeout::secs(10)).await.unwrap();
     for entry in [e1, e2] {
         let ops = [
-            WriteOp::KeepAlive {
-                key: v.to_owned(),
-                timeout: Timeout::secs(600),
-            },
-            WriteOp::Set {
-                key: entry.to_owned(),
-                value: bytes(entry),
-                timeout: Timeout::secs(600),
-            },
+            Write::keep_alive(v.to_owned(), Timeout::secs(600)),
+            Write::set(entry.to_owned(), bytes(entry), Timeout::secs(600)),
         ];
         cache.write_batch(&ops).await.unwrap();
         assert_eq!(cache.get(entry).await.unwrap(), Some(bytes(entry)));
@@ -351,7 +326,7 @@ async fn version_keys_live_as_long_as_their_longest_entry_on_redis() {
     assert_eq!(pttl(&mut conn, &version).await, -1);
 
     easy_cache::using_alias(VERSIONS_ALIAS)
-        .invalidate_cache_tags(easy_cache::create_tag_cache_key!(ns, "tag"))
+        .invalidate_tags(easy_cache::create_tag_cache_key!(ns, "tag"))
         .await
         .unwrap();
     assert_eq!(
@@ -468,7 +443,7 @@ async fn wait_replicas_acknowledge_every_invalidation_on_a_replicated_redis() {
     cache.delete_many(&["b", "c"]).await.unwrap();
     caches::insert("redis_data_wait_one", cache.clone());
     easy_cache::using_alias("redis_data_wait_one")
-        .invalidate_cache_tags("tag")
+        .invalidate_tags("tag")
         .await
         .unwrap();
     // Acknowledged means on the replica already, with no wait of ours.
@@ -500,7 +475,7 @@ async fn wait_for_more_replicas_than_answer_fails_the_invalidation_within_the_wa
         cache.delete("k").await.map(drop),
         cache.delete_many(&["k", "l"]).await,
         easy_cache::using_alias("redis_data_wait_two")
-            .invalidate_cache_tags("tag")
+            .invalidate_tags("tag")
             .await,
     ];
     for outcome in invalidations {

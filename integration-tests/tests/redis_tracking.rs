@@ -141,7 +141,7 @@ async fn a_tagged_hit_reads_only_its_entry_and_invalidations_still_count() {
 
     // An invalidation through the same cache, then through another process's connection.
     easy_cache::using_alias("tracking_hits")
-        .invalidate_cache_tags("book:1")
+        .invalidate_tags("book:1")
         .await
         .unwrap();
     assert_eq!(tracked_book(1).await, 10);

@@ -68,7 +68,7 @@ macro_rules! stale_read_test {
                 for round in 1..=ROUNDS {
                     VERSION.store(round, Ordering::SeqCst);
                     using_alias($alias)
-                        .invalidate_cache_tags(format!("{ns}:doc"))
+                        .invalidate_tags(format!("{ns}:doc"))
                         .await
                         .expect("invalidation");
                     INVALIDATED.store(round, Ordering::SeqCst);

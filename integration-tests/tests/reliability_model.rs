@@ -197,7 +197,7 @@ macro_rules! model_test {
                         }
                         Op::InvalidateGroup(group) => {
                             using_alias($alias)
-                                .invalidate_cache_tags(format!("{ns}:group:{group}"))
+                                .invalidate_tags(format!("{ns}:group:{group}"))
                                 .await
                                 .map_err(|e| fail(&e))?;
                             model.cached.retain(|id, _| group_of(*id) != group);

@@ -263,10 +263,10 @@ fn logs_never_show_the_password() {
             // Reads, writes and invalidations all fail, and all log.
             assert_eq!(logged(1).await, 2);
             let _ = easy_cache::using_alias("rel_secret_logs")
-                .invalidate_cache_tags("secrets")
+                .invalidate_tags("secrets")
                 .await;
             let _ = easy_cache::using_alias("rel_secret_logs")
-                .invalidate_cache_key("secrets:1")
+                .invalidate_key("secrets:1")
                 .await;
             let _ = caches::from_url(&format!("{url}&no_such_option=1"));
         }

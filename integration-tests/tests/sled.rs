@@ -2,7 +2,7 @@
 //! uses its own temporary directory (or a `temporary=true` database).
 
 use bytes::Bytes;
-use easy_cache_core::{CacheInstance, ErrorKind, Result, Timeout, WriteOp};
+use easy_cache_core::{CacheInstance, ErrorKind, Result, Timeout, Write};
 use easy_cache_integration_tests::{
     behaviour_suite,
     suite::Backend,
@@ -53,11 +53,7 @@ async fn expired_records_are_removed_when_read() -> Result<()> {
     cache.set("short", bytes("s"), short).await?;
     cache.set("default", bytes("d"), Timeout::Default).await?;
     assert!(cache.add("added", bytes("a"), short).await?);
-    let ops = [WriteOp::Set {
-        key: "batch".into(),
-        value: bytes("b"),
-        timeout: short,
-    }];
+    let ops = [Write::set("batch", bytes("b"), short)];
     cache.write_batch(&ops).await?;
 
     tokio::time::sleep(Duration::from_millis(1200)).await;

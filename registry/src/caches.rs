@@ -13,7 +13,8 @@
 
 pub use crate::schemes::{from_backend_url, from_url, schemes};
 use arc_swap::ArcSwap;
-use easy_cache_core::{CacheInstance, Error, ErrorKind, InstanceLookup, Result};
+use easy_cache_core::__private::InstanceLookup;
+use easy_cache_core::{CacheInstance, Error, ErrorKind, Result};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
@@ -34,7 +35,7 @@ type AliasMap = HashMap<String, Arc<dyn CacheInstance>>;
 ///
 /// ```
 /// # use easy_cache_memory as _; // links the memory:// backend
-/// use easy_cache_core::InstanceLookup;
+/// use easy_cache_core::__private::InstanceLookup;
 /// use easy_cache_registry::{CACHES, Caches, caches};
 /// let registry: &Caches = &CACHES;
 /// let before = registry.generation();

@@ -17,7 +17,7 @@ mod schemes;
 pub use caches::{CACHES, Caches, DEFAULT_ALIAS};
 pub use config::{CacheConfig, CachesConfig, OptionValue};
 pub use invalidate::{
-    Invalidator, invalidate_cache_key, invalidate_cache_prefix, invalidate_cache_tags, using_alias,
+    invalidate_cache_key, invalidate_cache_prefix, invalidate_cache_tags, using_alias,
     using_instance,
 };
 

@@ -10,7 +10,7 @@ use crate::{
 };
 use async_trait::async_trait;
 use bytes::Bytes;
-use easy_cache_core::{CacheInstance, Error, ErrorKind, Result, Timeout, WriteOp};
+use easy_cache_core::{CacheInstance, Error, ErrorKind, Result, Timeout, Write, WriteMode};
 use futures::future::join_all;
 use std::{
     collections::{BTreeMap, HashMap},
@@ -415,23 +415,30 @@ impl CacheInstance for MemcachedCache {
     /// Keep-alives read their keys' lifetimes (`mg <key> t`) in that same pipeline, then
     /// one more pipeline lengthens the ones that need it (`mg <key> T<exptime>`): two
     /// round trips when a lifetime grows, one otherwise.
-    async fn write_batch(&self, ops: &[WriteOp]) -> Result<()> {
-        let mut commands = Vec::with_capacity(ops.len());
+    async fn write_batch(&self, writes: &[Write]) -> Result<()> {
+        let mut commands = Vec::with_capacity(writes.len());
         // (position of its `mg <key> t`, the lifetime asked) of each keep-alive.
         let mut keep_alives = Vec::new();
-        for op in ops {
-            match op {
-                WriteOp::Set {
+        for write in writes {
+            match write {
+                Write {
                     key,
                     value,
                     timeout,
+                    mode: WriteMode::Set,
                 } => commands.extend(self.store(StoreVerb::Set, key, value, *timeout)),
-                WriteOp::Add {
+                Write {
                     key,
                     value,
                     timeout,
+                    mode: WriteMode::Add,
                 } => commands.extend(self.store(StoreVerb::Add, key, value, *timeout)),
-                WriteOp::KeepAlive { key, timeout } => {
+                Write {
+                    key,
+                    timeout,
+                    mode: WriteMode::KeepAlive,
+                    ..
+                } => {
                     if let Some(ttl) = self.keep_alive_lifetime(*timeout) {
                         keep_alives.push((commands.len(), ttl));
                         commands.push(Command::Ttl {
@@ -477,11 +484,8 @@ impl CacheInstance for MemcachedCache {
 
     /// Lengthens the lifetime of `key` if it is stored (see [`Self::write_batch`]).
     async fn keep_alive(&self, key: &str, timeout: Timeout) -> Result<()> {
-        self.write_batch(&[WriteOp::KeepAlive {
-            key: key.to_owned(),
-            timeout,
-        }])
-        .await
+        self.write_batch(&[Write::keep_alive(key.to_owned(), timeout)])
+            .await
     }
 }
 
@@ -577,17 +581,10 @@ mod tests {
             exchanges
         });
         let cache = MemcachedCache::new(MemcachedConfig::new([address])).unwrap();
-        let keep = |key: &str, timeout| WriteOp::KeepAlive {
-            key: key.into(),
-            timeout,
-        };
+        let keep = |key: &str, timeout| Write::keep_alive(key, timeout);
         let minute = Timeout::secs(60);
         let ops = [
-            WriteOp::Set {
-                key: "a".into(),
-                value: "v".into(),
-                timeout: Timeout::Never,
-            },
+            Write::set("a", "v", Timeout::Never),
             keep("short", minute),
             keep("long", minute),
             keep("absent", minute),

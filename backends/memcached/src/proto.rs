@@ -4,7 +4,7 @@
 //! - [`get_many`] sends one `get k1 k2 ...` line in one write. memcache-async's
 //!   `get_multi` wrote the line in `2 + 2n` pieces, each leaving as its own segment on a
 //!   `TCP_NODELAY` socket: a plain hit took over twice the time of one raw `get` in the
-//!   benchmarks of issue 5 (row 6).
+//!   Memcached hit benchmark.
 //! - [`execute`] writes a whole batch of `set`/`add`/`delete` commands in one write and
 //!   then reads exactly one reply per command, checking each against what that command
 //!   may answer (memcache-async sends `set` and `delete` with `noreply`, so a refused

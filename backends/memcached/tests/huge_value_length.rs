@@ -1,4 +1,4 @@
-//! A server's `VALUE` line announcing a huge length (issue 13, item 5) is an error on that
+//! A server's `VALUE` line announcing a huge length is an error on that
 //! call: the process does not abort, nothing of the announced size is allocated (measured
 //! with dhat's heap statistics: one profiler per process, so one test in this file), and
 //! the connection, out of step, is dropped rather than reused.

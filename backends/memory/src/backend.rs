@@ -3,7 +3,7 @@
 use crate::MemoryConfig;
 use async_trait::async_trait;
 use bytes::Bytes;
-use easy_cache_core::{CacheInstance, Result, Timeout};
+use easy_cache_core::{CacheInstance, InProcess, Result, Timeout};
 use moka::Expiry;
 use moka::ops::compute::{CompResult, Op};
 use moka::sync::Cache;
@@ -149,21 +149,28 @@ impl std::fmt::Debug for MemoryCache {
     }
 }
 
+// Every read answers at once: the engine skips the future of the async methods.
+impl InProcess for MemoryCache {
+    fn get_now(&self, key: &str) -> Result<Option<Bytes>> {
+        Ok(self.entries.get(key).map(|stored| stored.bytes))
+    }
+
+    fn get_many_now(&self, keys: &[&str]) -> Result<Vec<Option<Bytes>>> {
+        Ok(keys
+            .iter()
+            .map(|key| self.entries.get(*key).map(|stored| stored.bytes))
+            .collect())
+    }
+}
+
 #[async_trait]
 impl CacheInstance for MemoryCache {
     fn name(&self) -> &str {
         "memory"
     }
 
-    fn get_now(&self, key: &str) -> Option<Result<Option<Bytes>>> {
-        Some(Ok(self.entries.get(key).map(|stored| stored.bytes)))
-    }
-
-    fn get_many_now(&self, keys: &[&str]) -> Option<Result<Vec<Option<Bytes>>>> {
-        Some(Ok(keys
-            .iter()
-            .map(|key| self.entries.get(*key).map(|stored| stored.bytes))
-            .collect()))
+    fn in_process(&self) -> Option<&dyn InProcess> {
+        Some(self)
     }
 
     async fn get(&self, key: &str) -> Result<Option<Bytes>> {

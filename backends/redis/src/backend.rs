@@ -10,7 +10,7 @@ use crate::{
 };
 use async_trait::async_trait;
 use bytes::Bytes;
-use easy_cache_core::{CacheInstance, Error, ErrorKind, Result, Timeout, WriteOp};
+use easy_cache_core::{CacheInstance, Error, ErrorKind, Result, Timeout, Write, WriteMode};
 use redis::{
     Cmd, FromRedisValue, RedisError, RedisResult, RedisWrite, ToRedisArgs,
     aio::MultiplexedConnection,
@@ -41,7 +41,7 @@ fn lifetime_ms(life: Duration) -> u64 {
         .clamp(1, MAX_LIFETIME_MS)
 }
 
-/// How a version key's lifetime is lengthened (`WriteOp::KeepAlive`); each one falls back
+/// How a version key's lifetime is lengthened (`WriteMode::KeepAlive`); each one falls back
 /// to the next when the server refuses it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -655,22 +655,20 @@ impl CacheInstance for RedisCache {
         self.invalidate(stored).await.map(drop)
     }
 
-    async fn write_batch(&self, ops: &[WriteOp]) -> Result<()> {
+    async fn write_batch(&self, writes: &[Write]) -> Result<()> {
         let mut batch = Batch::default();
         let mut keep_alives = Vec::new();
-        for op in ops {
-            let (key, value, timeout, nx) = match op {
-                WriteOp::Set {
-                    key,
-                    value,
-                    timeout,
-                } => (key, value, *timeout, false),
-                WriteOp::Add {
-                    key,
-                    value,
-                    timeout,
-                } => (key, value, *timeout, true),
-                WriteOp::KeepAlive { key, timeout } => {
+        for Write {
+            key,
+            value,
+            timeout,
+            mode,
+        } in writes
+        {
+            let nx = match mode {
+                WriteMode::Set => false,
+                WriteMode::Add => true,
+                WriteMode::KeepAlive => {
                     let key = self.key(key);
                     self.push_keep_alive(&mut batch, key.clone(), *timeout);
                     keep_alives.push((key, *timeout));
@@ -679,7 +677,7 @@ impl CacheInstance for RedisCache {
             };
             self.forget(key);
             let key = self.key(key);
-            match self.set_cmd(key.clone(), value, timeout, nx) {
+            match self.set_cmd(key.clone(), value, *timeout, nx) {
                 Some(cmd) => batch.push(key, cmd),
                 // A zero-lifetime set removes the old value; a zero-lifetime add does nothing.
                 None if !nx => batch.push(key.clone(), Self::del_cmd(key)),
@@ -726,11 +724,7 @@ mod tests {
         // Nothing to send: no connection is needed, so no error either.
         let zero = Timeout::secs(0);
         assert!(!cache.add("k", Bytes::new(), zero).await.unwrap());
-        let add = WriteOp::Add {
-            key: "k".into(),
-            value: Bytes::new(),
-            timeout: zero,
-        };
+        let add = Write::add("k", Bytes::new(), zero);
         cache.write_batch(&[add]).await.unwrap();
         cache.get_many(&[]).await.unwrap();
         cache.delete_many(&[]).await.unwrap();

@@ -6,7 +6,7 @@ use crate::{
     record::{self, State},
 };
 use bytes::Bytes;
-use easy_cache_core::{Error, ErrorKind, Result, Timeout, WriteOp};
+use easy_cache_core::{Error, ErrorKind, Result, Timeout, Write, WriteMode};
 use sled::{Batch, CompareAndSwapError, IVec, Tree};
 use std::{borrow::Cow, cell::OnceCell, sync::Arc, time::Duration};
 
@@ -252,42 +252,36 @@ impl Store {
             .map_err(self.fail("apply_batch"))
     }
 
-    /// Applies `ops` in order: runs of `Set` go in one atomic batch; an `Add` first applies
-    /// the batch before it, then swaps on its own, so it sees every earlier write.
-    pub(crate) fn write_batch(&self, ops: &[WriteOp]) -> Result<()> {
+    /// Applies `writes` in order: runs of sets go in one atomic batch; an add or a
+    /// keep-alive first applies the batch before it, then runs on its own, so it sees
+    /// every earlier write.
+    pub(crate) fn write_batch(&self, writes: &[Write]) -> Result<()> {
         let mut pending: Option<Batch> = None;
-        for op in ops {
-            match op {
-                WriteOp::Set {
-                    key,
-                    value,
-                    timeout,
-                } => self.batch_set(
+        for Write {
+            key,
+            value,
+            timeout,
+            mode,
+        } in writes
+        {
+            if *mode == WriteMode::Set {
+                self.batch_set(
                     pending.get_or_insert_with(Batch::default),
                     key,
                     value,
                     *timeout,
-                ),
-                WriteOp::Add {
-                    key,
-                    value,
-                    timeout,
-                } => {
-                    if let Some(batch) = pending.take() {
-                        self.tree
-                            .apply_batch(batch)
-                            .map_err(self.fail("apply_batch"))?;
-                    }
-                    self.add(key, value, *timeout)?;
-                }
-                WriteOp::KeepAlive { key, timeout } => {
-                    if let Some(batch) = pending.take() {
-                        self.tree
-                            .apply_batch(batch)
-                            .map_err(self.fail("apply_batch"))?;
-                    }
-                    self.keep_alive(key, *timeout)?;
-                }
+                );
+                continue;
+            }
+            if let Some(batch) = pending.take() {
+                self.tree
+                    .apply_batch(batch)
+                    .map_err(self.fail("apply_batch"))?;
+            }
+            if *mode == WriteMode::Add {
+                self.add(key, value, *timeout)?;
+            } else {
+                self.keep_alive(key, *timeout)?;
             }
         }
         match pending {

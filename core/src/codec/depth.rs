@@ -15,7 +15,7 @@ use serde::de::{
 use std::fmt;
 use std::marker::PhantomData;
 
-/// The deepest nesting a decoded value may have; see [`crate::Codec`]. 128 levels, like
+/// The deepest nesting a decoded value may have; see [`Codec`](crate::codec::Codec). 128 levels, like
 /// serde_json's own limit, is far deeper than real data types, and shallow enough for the
 /// 2 MiB stacks of tokio's worker threads in debug builds.
 pub(crate) const MAX_DEPTH: usize = 128;

@@ -1,48 +1,21 @@
 //! One call of a cached function: read, validate, maybe compute once, store.
 
 use super::FnCache;
-use super::flight::{self, Leader, Outcome, Role};
+use super::entry::{self, Stamp};
+use super::inflight::{self, Leader, Outcome, Role, WriteGate};
 use super::pin::{Pinned, pin_versions};
 use super::read::{Read, ReadNow};
 use super::refresh;
+use super::spec::{CallSpec, ValueTags};
 use super::wait::WaitBound;
-use super::write_gate::WriteGate;
-use crate::envelope::{self, Stamp};
-use crate::versions::{Token, tag_version_key};
-use crate::{CacheInstance, Codec, Result, ReturnPolicy, Timeout, WriteOp};
+use crate::backend::timeout::Timeout;
+use crate::backend::{CacheInstance, Write};
+use crate::codec::Codec;
+use crate::error::Result;
+use crate::keys::versions::{Token, tag_version_key};
+use crate::policy::ReturnPolicy;
 use bytes::Bytes;
 use std::future::Future;
-
-/// What the generated code computed for one call before running the function.
-///
-/// ```
-/// use easy_cache_core::{CallSpec, Timeout, tag_version_key};
-/// let key = "user:7".to_owned();
-/// let users = tag_version_key("users");
-/// let versions = [users.as_str()];
-/// let spec = CallSpec { key: &key, versions: &versions, timeout: Timeout::secs(600), fingerprint: 42 };
-/// assert_eq!(spec.versions, ["ec:t:users"]);
-/// ```
-#[derive(Debug, Clone, Copy)]
-pub struct CallSpec<'a> {
-    /// The full storage key (prefix included).
-    pub key: &'a str,
-    /// Version keys of the tags known from the arguments, and of the prefix.
-    pub versions: &'a [&'a str],
-    /// How long the value lives.
-    pub timeout: Timeout,
-    /// Identifies the cached type (a hash of the return type the macro saw).
-    pub fingerprint: u64,
-}
-
-/// Tags computed from the returned value (a `Meta` tags function), after the call.
-///
-/// ```
-/// use easy_cache_core::__private::DynamicTags;
-/// let tags_of: DynamicTags<'_, Vec<u64>> = &|books: &Vec<u64>| books.iter().map(|id| format!("book:{id}")).collect();
-/// assert_eq!(tags_of(&vec![1, 2]), ["book:1", "book:2"]);
-/// ```
-pub type DynamicTags<'a, T> = &'a (dyn Fn(&T) -> Vec<String> + Send + Sync);
 
 impl FnCache {
     /// Runs one call: returns the cached value when it is valid, else runs `compute`,
@@ -50,58 +23,10 @@ impl FnCache {
     ///
     /// Never fails because of the cache: a failing backend or undecodable stored bytes
     /// lead to running `compute` (logged, rate-limited).
-    ///
-    /// This is what `#[ecached]` expands to; by hand it looks like this:
-    ///
-    /// ```
-    /// # use easy_cache_core::{async_trait, Bytes, CacheInstance, CacheTarget, FnCache, InstanceLookup, Result, Timeout};
-    /// # use std::{collections::HashMap, sync::{Arc, Mutex}};
-    /// # #[derive(Default)]
-    /// # struct MapCache(Mutex<HashMap<String, Bytes>>);
-    /// # #[async_trait]
-    /// # impl CacheInstance for MapCache {
-    /// #     fn name(&self) -> &str { "map" }
-    /// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
-    /// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> { self.0.lock().unwrap().insert(k.into(), v); Ok(()) }
-    /// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
-    /// #         let mut map = self.0.lock().unwrap();
-    /// #         if map.contains_key(k) { return Ok(false); }
-    /// #         map.insert(k.into(), v);
-    /// #         Ok(true)
-    /// #     }
-    /// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
-    /// # }
-    /// # struct NoAliases;
-    /// # impl InstanceLookup for NoAliases {
-    /// #     fn generation(&self) -> u64 { 0 }
-    /// #     fn lookup(&self, _: &str) -> Option<Arc<dyn CacheInstance>> { None }
-    /// # }
-    /// # fn build() -> Arc<dyn CacheInstance> { Arc::new(MapCache::default()) }
-    /// use easy_cache_core::{CallSpec, DefaultCodec, OkOnly};
-    /// use std::sync::atomic::{AtomicU32, Ordering};
-    ///
-    /// static SQUARE: FnCache = FnCache::new("doc::call", "app::square", CacheTarget::Instance(build), &NoAliases, true);
-    /// static RUNS: AtomicU32 = AtomicU32::new(0);
-    ///
-    /// async fn square(n: u64) -> Result<u64, String> {
-    ///     let key = format!("square:{n}");
-    ///     let spec = CallSpec { key: &key, versions: &[], timeout: Timeout::Never, fingerprint: 7 };
-    ///     SQUARE.call::<DefaultCodec, OkOnly, _, _>(spec, None, async move {
-    ///         RUNS.fetch_add(1, Ordering::SeqCst);
-    ///         Ok(n * n)
-    ///     }).await
-    /// }
-    ///
-    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
-    /// assert_eq!(square(4).await, Ok(16));
-    /// assert_eq!(square(4).await, Ok(16));
-    /// assert_eq!(RUNS.load(Ordering::SeqCst), 1, "the second call was a hit");
-    /// # });
-    /// ```
     pub async fn call<C, P, R, Fut>(
         &'static self,
         spec: CallSpec<'_>,
-        dynamic_tags: Option<DynamicTags<'_, P::Value>>,
+        value_tags: Option<ValueTags<'_, P::Value>>,
         compute: Fut,
     ) -> R
     where
@@ -110,7 +35,7 @@ impl FnCache {
         Fut: Future<Output = R>,
     {
         let refreshing = refresh::take(self.id());
-        let stamp = self.stamp::<C, P::Value>(spec.fingerprint);
+        let stamp = self.stamp::<C, P::Value>(spec.stamp);
         // In-process stores answer within this poll: a hit returns here.
         let mut known_miss = None;
         if !refreshing {
@@ -155,11 +80,11 @@ impl FnCache {
             let leader = if alone {
                 None
             } else {
-                match flight::join_or_lead(
+                match inflight::join_or_lead(
                     self.id(),
                     spec.key,
                     spec.versions,
-                    dynamic_tags.is_some(),
+                    value_tags.is_some(),
                 ) {
                     Role::Leader(leader) => Some(leader),
                     Role::Waiter(waiter) => match wait.wait(waiter.outcome()).await {
@@ -189,13 +114,7 @@ impl FnCache {
             };
             return self
                 .compute_and_store::<C, P, R, Fut>(
-                    instance,
-                    &spec,
-                    stamp,
-                    snapshot,
-                    dynamic_tags,
-                    compute,
-                    leader,
+                    instance, &spec, stamp, snapshot, value_tags, compute, leader,
                 )
                 .await;
         }
@@ -208,7 +127,7 @@ impl FnCache {
         spec: &CallSpec<'_>,
         stamp: Stamp,
         snapshot: Vec<Option<Token>>,
-        dynamic_tags: Option<DynamicTags<'_, P::Value>>,
+        value_tags: Option<ValueTags<'_, P::Value>>,
         compute: Fut,
         leader: Option<Leader>,
     ) -> R
@@ -237,7 +156,7 @@ impl FnCache {
         let result = compute.await;
         let stored = match (P::cacheable(&result), pinned) {
             (Some(value), Some(pinned)) => {
-                self.store::<C, P::Value>(instance, spec, stamp, pinned, dynamic_tags, value, &gate)
+                self.store::<C, P::Value>(instance, spec, stamp, pinned, value_tags, value, &gate)
                     .await
             }
             _ => None,
@@ -257,7 +176,7 @@ impl FnCache {
         spec: &CallSpec<'_>,
         stamp: Stamp,
         pinned: Pinned,
-        dynamic_tags: Option<DynamicTags<'_, T>>,
+        value_tags: Option<ValueTags<'_, T>>,
         value: &T,
         gate: &WriteGate,
     ) -> Option<Bytes> {
@@ -269,29 +188,30 @@ impl FnCache {
             .zip(&pinned.existed)
             .filter(|(_, e)| **e)
         {
-            ops.push(WriteOp::KeepAlive {
-                key: (*key).to_owned(),
-                timeout: spec.timeout,
-            });
+            ops.push(Write::keep_alive(*key, spec.timeout));
         }
         let tokens = pinned.tokens;
-        let named = match dynamic_tags {
-            Some(tags_of) => match named_versions(instance, tags_of(value), spec.timeout, &mut ops)
-                .await
-            {
-                Ok(named) => named,
-                Err(err) => {
-                    self.warn.warn(
-                        self.name(),
-                        format_args!("reading tag versions failed on {}: {err}", instance.name()),
-                    );
-                    return None;
+        let value_tag_versions = match value_tags {
+            Some(tags_of) => {
+                match value_tag_versions_of(instance, tags_of(value), spec.timeout, &mut ops).await
+                {
+                    Ok(versions) => versions,
+                    Err(err) => {
+                        self.warn.warn(
+                            self.name(),
+                            format_args!(
+                                "reading tag versions failed on {}: {err}",
+                                instance.name()
+                            ),
+                        );
+                        return None;
+                    }
                 }
-            },
+            }
             None => Vec::new(),
         };
         let mut buf = Vec::new();
-        envelope::encode_header(stamp, &tokens, &named, &mut buf);
+        entry::encode_header(stamp, &tokens, &value_tag_versions, &mut buf);
         let header_len = buf.len();
         if let Err(err) = C::encode(value, &mut buf) {
             self.warn
@@ -300,11 +220,7 @@ impl FnCache {
         }
         let entry = Bytes::from(buf);
         if !spec.timeout.is_zero() && gate.begin_write() {
-            ops.push(WriteOp::Set {
-                key: spec.key.to_owned(),
-                value: entry.clone(),
-                timeout: spec.timeout,
-            });
+            ops.push(Write::set(spec.key, entry.clone(), spec.timeout));
             if let Err(err) = instance.write_batch(&ops).await {
                 self.warn.warn(
                     self.name(),
@@ -317,14 +233,14 @@ impl FnCache {
 }
 
 /// Versions of tags known only after the call. Read now: an invalidation of these tags
-/// during the computation cannot be detected (documented limit of value-derived tags).
+/// during the computation cannot be detected (documented limit of value tags).
 /// An absent one is created with `add`, so a concurrent invalidation's token wins over
 /// ours; a present one is kept alive as long as the entry.
-async fn named_versions(
+async fn value_tag_versions_of(
     instance: &dyn CacheInstance,
     tags: Vec<String>,
     timeout: Timeout,
-    ops: &mut Vec<WriteOp>,
+    ops: &mut Vec<Write>,
 ) -> Result<Vec<(String, Token)>> {
     if tags.is_empty() {
         return Ok(Vec::new());
@@ -338,23 +254,64 @@ async fn named_versions(
         .map(|(key, now)| {
             let token = match now.as_deref().and_then(Token::from_stored) {
                 Some(token) => {
-                    ops.push(WriteOp::KeepAlive {
-                        key: key.clone(),
-                        timeout,
-                    });
+                    ops.push(Write::keep_alive(key.clone(), timeout));
                     token
                 }
                 None => {
                     let token = Token::fresh();
-                    ops.push(WriteOp::Add {
-                        key: key.clone(),
-                        value: token.to_bytes(),
-                        timeout,
-                    });
+                    ops.push(Write::add(key.clone(), token.to_bytes(), timeout));
                     token
                 }
             };
             (key, token)
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::DefaultCodec;
+    use crate::engine::CacheTarget;
+    use crate::policy::OkOnly;
+    use crate::testing::{MapCache, NoAliases};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    fn build() -> Arc<dyn CacheInstance> {
+        Arc::new(MapCache::default())
+    }
+
+    static SQUARE: FnCache = FnCache::new(
+        "tests::call",
+        "app::square",
+        CacheTarget::Instance(build),
+        &NoAliases,
+        true,
+    );
+    static RUNS: AtomicU32 = AtomicU32::new(0);
+
+    /// What `#[ecached(key = "square:{n}")]` expands to, by hand.
+    async fn square(n: u64) -> Result<u64, String> {
+        let key = format!("square:{n}");
+        let spec = CallSpec {
+            key: &key,
+            versions: &[],
+            timeout: Timeout::Never,
+            stamp: 7,
+        };
+        SQUARE
+            .call::<DefaultCodec, OkOnly, _, _>(spec, None, async move {
+                RUNS.fetch_add(1, Ordering::SeqCst);
+                Ok(n * n)
+            })
+            .await
+    }
+
+    #[tokio::test]
+    async fn the_second_call_is_a_hit() {
+        assert_eq!(square(4).await, Ok(16));
+        assert_eq!(square(4).await, Ok(16));
+        assert_eq!(RUNS.load(Ordering::SeqCst), 1, "the second call was a hit");
+    }
 }

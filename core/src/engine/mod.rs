@@ -1,62 +1,29 @@
 //! The per-function cache state behind `#[ecached]`: which instance it uses, and the
 //! call path ([`FnCache::call`]).
 
-pub(crate) mod call;
-mod flight;
+mod call;
+pub(crate) mod entry;
+mod inflight;
+pub(crate) mod invalidate;
 mod path;
 mod pin;
+pub(crate) mod rate_limited_warn;
 mod read;
-mod refresh;
-mod shared;
-mod wait;
-mod warn;
-mod write_gate;
+pub(crate) mod refresh;
+pub(crate) mod shared_instance;
+pub(crate) mod spec;
+pub(crate) mod wait;
 
-pub use call::CallSpec;
-pub(crate) use flight::{close_versions, mark_stale};
-pub(crate) use refresh::refresh_scope;
-pub use shared::{IntoInstance, shared_instance};
-pub use wait::DEFAULT_SINGLE_FLIGHT_WAIT;
-pub(crate) use warn::RateLimitedWarn;
-pub(crate) use write_gate::close_key;
-
-use crate::{CacheInstance, InstanceLookup};
+use self::rate_limited_warn::RateLimitedWarn;
+use self::wait::DEFAULT_SINGLE_FLIGHT_WAIT;
+use crate::alias_lookup::InstanceLookup;
+use crate::backend::CacheInstance;
+use crate::codec::Codec;
 use arc_swap::ArcSwapOption;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// Where a function's cache lives.
-///
-/// ```
-/// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
-/// # use std::{collections::HashMap, sync::{Arc, Mutex}};
-/// # #[derive(Default)]
-/// # struct MapCache(Mutex<HashMap<String, Bytes>>);
-/// # #[async_trait]
-/// # impl CacheInstance for MapCache {
-/// #     fn name(&self) -> &str { "map" }
-/// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
-/// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> {
-/// #         self.0.lock().unwrap().insert(k.into(), v);
-/// #         Ok(())
-/// #     }
-/// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
-/// #         let mut map = self.0.lock().unwrap();
-/// #         if map.contains_key(k) { return Ok(false); }
-/// #         map.insert(k.into(), v);
-/// #         Ok(true)
-/// #     }
-/// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
-/// # }
-/// use easy_cache_core::CacheTarget;
-/// fn build() -> Arc<dyn CacheInstance> { Arc::new(MapCache::default()) }
-/// let targets = [CacheTarget::Alias("sessions"), CacheTarget::Instance(build)];
-/// let names: Vec<String> = targets.iter().map(|target| match target {
-///     CacheTarget::Alias(alias) => format!("alias {alias}"),
-///     CacheTarget::Instance(build) => format!("instance {}", build().name()),
-/// }).collect();
-/// assert_eq!(names, ["alias sessions", "instance map"]);
-/// ```
 #[derive(Clone, Copy)]
 pub enum CacheTarget {
     /// Looked up by alias in the registry at call time (`cache_alias = "..."`, or `default`).
@@ -71,43 +38,6 @@ struct Resolved {
 }
 
 /// The state of one decorated function: a `static` the macro generates.
-///
-/// ```
-/// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
-/// # use std::{collections::HashMap, sync::{Arc, Mutex}};
-/// # #[derive(Default)]
-/// # struct MapCache(Mutex<HashMap<String, Bytes>>);
-/// # #[async_trait]
-/// # impl CacheInstance for MapCache {
-/// #     fn name(&self) -> &str { "map" }
-/// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
-/// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> {
-/// #         self.0.lock().unwrap().insert(k.into(), v);
-/// #         Ok(())
-/// #     }
-/// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
-/// #         let mut map = self.0.lock().unwrap();
-/// #         if map.contains_key(k) { return Ok(false); }
-/// #         map.insert(k.into(), v);
-/// #         Ok(true)
-/// #     }
-/// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
-/// # }
-/// # use easy_cache_core::InstanceLookup;
-/// # struct NoAliases;
-/// # impl InstanceLookup for NoAliases {
-/// #     fn generation(&self) -> u64 { 0 }
-/// #     fn lookup(&self, _: &str) -> Option<Arc<dyn CacheInstance>> { None }
-/// # }
-/// use easy_cache_core::{CacheTarget, FnCache};
-/// fn build() -> Arc<dyn CacheInstance> { Arc::new(MapCache::default()) }
-/// static LOAD_USER: FnCache = FnCache::new(
-///     "app/src/users.rs:12:1", "app::users::load_user", CacheTarget::Instance(build), &NoAliases, true,
-/// );
-/// assert_eq!(LOAD_USER.name(), "app::users::load_user");
-/// // An instance target is built once, on first use, then shared.
-/// assert!(Arc::ptr_eq(&LOAD_USER.instance().unwrap(), &LOAD_USER.instance().unwrap()));
-/// ```
 pub struct FnCache {
     id: &'static str,
     name: &'static str,
@@ -117,8 +47,8 @@ pub struct FnCache {
     single_flight_wait: Duration,
     resolved: ArcSwapOption<Resolved>,
     fixed: OnceLock<Arc<dyn CacheInstance>>,
-    /// The value type's layout fingerprint, traced on first use (see `crate::layout`).
-    layout: OnceLock<u64>,
+    /// The value type's layout stamp, traced on first use (see `entry::layout_stamp`).
+    layout_stamp: OnceLock<u64>,
     /// The compiler's path string (address, length) of the first call and its normalized
     /// form (see [`function_path`](Self::function_path)).
     path: OnceLock<(usize, usize, &'static str)>,
@@ -128,22 +58,6 @@ pub struct FnCache {
 impl FnCache {
     /// State for the function `name` (unique `id`: path, line and column), caching in
     /// `target`, resolving aliases through `lookup`.
-    ///
-    /// ```
-    /// # use easy_cache_core::{CacheInstance, CacheTarget, FnCache, InstanceLookup};
-    /// # use std::sync::Arc;
-    /// # struct NoAliases;
-    /// # impl InstanceLookup for NoAliases {
-    /// #     fn generation(&self) -> u64 { 0 }
-    /// #     fn lookup(&self, _: &str) -> Option<Arc<dyn CacheInstance>> { None }
-    /// # }
-    /// static REPORT: FnCache = FnCache::new(
-    ///     "app/src/report.rs:3:1", "app::report", CacheTarget::Alias("reports"), &NoAliases, false,
-    /// );
-    /// assert!(!REPORT.single_flight());
-    /// // Nothing is registered as `reports`: the function would run uncached.
-    /// assert!(REPORT.instance().is_none());
-    /// ```
     pub const fn new(
         id: &'static str,
         name: &'static str,
@@ -160,22 +74,22 @@ impl FnCache {
             single_flight_wait: DEFAULT_SINGLE_FLIGHT_WAIT,
             resolved: ArcSwapOption::const_empty(),
             fixed: OnceLock::new(),
-            layout: OnceLock::new(),
+            layout_stamp: OnceLock::new(),
             path: OnceLock::new(),
             warn: RateLimitedWarn::new(),
         }
     }
 
-    /// The stamp entries of this function carry: the codec, and the macro's fingerprint
-    /// (type name, codec, `version`) mixed with the value type's serde layout.
-    pub(crate) fn stamp<C: crate::Codec, T: serde::de::DeserializeOwned>(
+    /// The stamp entries of this function carry: the codec, and the macro's stamp (type
+    /// name, codec, `version`) mixed with the value type's layout stamp.
+    pub(crate) fn stamp<C: Codec, T: serde::de::DeserializeOwned>(
         &self,
-        fingerprint: u64,
-    ) -> crate::envelope::Stamp {
-        let layout = *self.layout.get_or_init(crate::layout::fingerprint::<T>);
-        crate::envelope::Stamp {
+        macro_stamp: u64,
+    ) -> entry::Stamp {
+        let layout = *self.layout_stamp.get_or_init(entry::layout_stamp::<T>);
+        entry::Stamp {
             codec: C::ID,
-            fingerprint: fingerprint ^ layout.rotate_left(17),
+            hash: macro_stamp ^ layout.rotate_left(17),
         }
     }
 
@@ -203,37 +117,11 @@ impl FnCache {
 
     /// The decorated function's path, for logs: the one its calls print (see
     /// [`function_path`](Self::function_path)) once known.
-    ///
-    /// ```
-    /// # use easy_cache_core::{CacheInstance, CacheTarget, FnCache, InstanceLookup};
-    /// # use std::sync::Arc;
-    /// # struct NoAliases;
-    /// # impl InstanceLookup for NoAliases {
-    /// #     fn generation(&self) -> u64 { 0 }
-    /// #     fn lookup(&self, _: &str) -> Option<Arc<dyn CacheInstance>> { None }
-    /// # }
-    /// static F: FnCache = FnCache::new("src/lib.rs:1:1", "app::load_user", CacheTarget::Alias("default"), &NoAliases, true);
-    /// assert_eq!(F.name(), "app::load_user");
-    /// ```
     pub fn name(&self) -> &'static str {
         self.path.get().map_or(self.name, |&(_, _, path)| path)
     }
 
     /// Whether concurrent misses of one key compute once.
-    ///
-    /// ```
-    /// # use easy_cache_core::{CacheInstance, CacheTarget, FnCache, InstanceLookup};
-    /// # use std::sync::Arc;
-    /// # struct NoAliases;
-    /// # impl InstanceLookup for NoAliases {
-    /// #     fn generation(&self) -> u64 { 0 }
-    /// #     fn lookup(&self, _: &str) -> Option<Arc<dyn CacheInstance>> { None }
-    /// # }
-    /// static F: FnCache = FnCache::new("src/lib.rs:1:1", "app::f", CacheTarget::Alias("default"), &NoAliases, true);
-    /// static G: FnCache = FnCache::new("src/lib.rs:9:1", "app::g", CacheTarget::Alias("default"), &NoAliases, false);
-    /// assert!(F.single_flight());
-    /// assert!(!G.single_flight());
-    /// ```
     pub fn single_flight(&self) -> bool {
         self.single_flight
     }
@@ -242,19 +130,6 @@ impl FnCache {
     /// computes on its own (`#[ecached(single_flight_wait = 5)]`; default
     /// [`DEFAULT_SINGLE_FLIGHT_WAIT`]). A hung computation then holds its waiters no
     /// longer than this.
-    ///
-    /// ```
-    /// # use easy_cache_core::{CacheInstance, CacheTarget, FnCache, InstanceLookup};
-    /// # use std::{sync::Arc, time::Duration};
-    /// # struct NoAliases;
-    /// # impl InstanceLookup for NoAliases {
-    /// #     fn generation(&self) -> u64 { 0 }
-    /// #     fn lookup(&self, _: &str) -> Option<Arc<dyn CacheInstance>> { None }
-    /// # }
-    /// static F: FnCache = FnCache::new("src/lib.rs:1:1", "app::f", CacheTarget::Alias("default"), &NoAliases, true)
-    ///     .with_single_flight_wait(Duration::from_secs(5));
-    /// assert_eq!(F.single_flight_wait(), Duration::from_secs(5));
-    /// ```
     pub const fn with_single_flight_wait(mut self, wait: Duration) -> Self {
         self.single_flight_wait = wait;
         self
@@ -267,18 +142,6 @@ impl FnCache {
     }
 
     /// The function's unique id, shared by its body and its handle.
-    ///
-    /// ```
-    /// # use easy_cache_core::{CacheInstance, CacheTarget, FnCache, InstanceLookup};
-    /// # use std::sync::Arc;
-    /// # struct NoAliases;
-    /// # impl InstanceLookup for NoAliases {
-    /// #     fn generation(&self) -> u64 { 0 }
-    /// #     fn lookup(&self, _: &str) -> Option<Arc<dyn CacheInstance>> { None }
-    /// # }
-    /// static F: FnCache = FnCache::new("src/users.rs:12:1", "app::f", CacheTarget::Alias("default"), &NoAliases, true);
-    /// assert_eq!(F.id(), "src/users.rs:12:1");
-    /// ```
     pub fn id(&self) -> &'static str {
         self.id
     }
@@ -298,42 +161,6 @@ impl FnCache {
     }
 
     /// The instance this function uses now; `None` (logged) when its alias is unknown.
-    ///
-    /// ```
-    /// # use easy_cache_core::{async_trait, Bytes, CacheInstance, Result, Timeout};
-    /// # use std::{collections::HashMap, sync::{Arc, Mutex}};
-    /// # #[derive(Default)]
-    /// # struct MapCache(Mutex<HashMap<String, Bytes>>);
-    /// # #[async_trait]
-    /// # impl CacheInstance for MapCache {
-    /// #     fn name(&self) -> &str { "map" }
-    /// #     async fn get(&self, k: &str) -> Result<Option<Bytes>> { Ok(self.0.lock().unwrap().get(k).cloned()) }
-    /// #     async fn set(&self, k: &str, v: Bytes, _: Timeout) -> Result<()> {
-    /// #         self.0.lock().unwrap().insert(k.into(), v);
-    /// #         Ok(())
-    /// #     }
-    /// #     async fn add(&self, k: &str, v: Bytes, _: Timeout) -> Result<bool> {
-    /// #         let mut map = self.0.lock().unwrap();
-    /// #         if map.contains_key(k) { return Ok(false); }
-    /// #         map.insert(k.into(), v);
-    /// #         Ok(true)
-    /// #     }
-    /// #     async fn delete(&self, k: &str) -> Result<bool> { Ok(self.0.lock().unwrap().remove(k).is_some()) }
-    /// # }
-    /// use easy_cache_core::{CacheTarget, FnCache, InstanceLookup};
-    /// # struct OnlySessions;
-    /// # impl InstanceLookup for OnlySessions {
-    /// #     fn generation(&self) -> u64 { 0 }
-    /// #     fn lookup(&self, alias: &str) -> Option<Arc<dyn CacheInstance>> {
-    /// #         (alias == "sessions").then(|| Arc::new(MapCache::default()) as Arc<dyn CacheInstance>)
-    /// #     }
-    /// # }
-    /// // `OnlySessions` resolves the alias `sessions` and nothing else.
-    /// static SESSION: FnCache = FnCache::new("a", "app::session", CacheTarget::Alias("sessions"), &OnlySessions, true);
-    /// static ORPHAN: FnCache = FnCache::new("b", "app::orphan", CacheTarget::Alias("nope"), &OnlySessions, true);
-    /// assert_eq!(SESSION.instance().unwrap().name(), "map");
-    /// assert!(ORPHAN.instance().is_none());
-    /// ```
     pub fn instance(&self) -> Option<Arc<dyn CacheInstance>> {
         match self.target {
             CacheTarget::Instance(build) => Some(Arc::clone(self.fixed.get_or_init(build))),
@@ -375,5 +202,78 @@ impl std::fmt::Debug for FnCache {
             .field("name", &self.name)
             .field("target", &target)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{MapCache, NoAliases};
+
+    fn build() -> Arc<dyn CacheInstance> {
+        Arc::new(MapCache::default())
+    }
+
+    static LOAD_USER: FnCache = FnCache::new(
+        "app/src/users.rs:12:1",
+        "app::users::load_user",
+        CacheTarget::Instance(build),
+        &NoAliases,
+        true,
+    );
+    static REPORT: FnCache = FnCache::new(
+        "app/src/report.rs:3:1",
+        "app::report",
+        CacheTarget::Alias("reports"),
+        &NoAliases,
+        false,
+    )
+    .with_single_flight_wait(Duration::from_secs(5));
+
+    #[test]
+    fn an_instance_target_is_built_once_then_shared() {
+        assert_eq!(LOAD_USER.name(), "app::users::load_user");
+        assert_eq!(LOAD_USER.id(), "app/src/users.rs:12:1");
+        assert!(LOAD_USER.single_flight());
+        assert_eq!(LOAD_USER.single_flight_wait(), DEFAULT_SINGLE_FLIGHT_WAIT);
+        let instance = LOAD_USER.instance().unwrap();
+        assert_eq!(instance.name(), "map");
+        assert!(Arc::ptr_eq(&instance, &LOAD_USER.instance().unwrap()));
+    }
+
+    #[test]
+    fn an_unknown_alias_has_no_instance() {
+        assert!(!REPORT.single_flight());
+        assert_eq!(REPORT.single_flight_wait(), Duration::from_secs(5));
+        // Nothing is registered as `reports`: the function would run uncached.
+        assert!(REPORT.instance().is_none());
+    }
+
+    /// Resolves the alias `sessions` and nothing else.
+    struct OnlySessions;
+    impl InstanceLookup for OnlySessions {
+        fn generation(&self) -> u64 {
+            0
+        }
+        fn lookup(&self, alias: &str) -> Option<Arc<dyn CacheInstance>> {
+            (alias == "sessions").then(build)
+        }
+    }
+
+    #[test]
+    fn an_alias_resolves_through_the_lookup() {
+        static SESSION: FnCache = FnCache::new(
+            "a",
+            "app::session",
+            CacheTarget::Alias("sessions"),
+            &OnlySessions,
+            true,
+        );
+        assert_eq!(SESSION.instance().unwrap().name(), "map");
+        let resolved = SESSION.instance().unwrap();
+        assert!(
+            Arc::ptr_eq(&resolved, &SESSION.instance().unwrap()),
+            "cached per generation"
+        );
     }
 }

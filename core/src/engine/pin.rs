@@ -7,8 +7,10 @@
 //! absent version then never validates an older value: every token an entry carries was
 //! in the store before its value began to compute.
 
-use crate::versions::Token;
-use crate::{CacheInstance, Result, Timeout};
+use crate::backend::CacheInstance;
+use crate::backend::timeout::Timeout;
+use crate::error::Result;
+use crate::keys::versions::Token;
 
 /// The tokens to store the entry with, in `keys` order, and which of them existed before
 /// (those get their lifetime lengthened at the store; the ones created here already

@@ -6,10 +6,13 @@
 //! and [`FnCache::read`] for the others.
 
 use super::FnCache;
-use super::call::CallSpec;
-use crate::envelope::{self, EntryView, Stamp};
-use crate::versions::Token;
-use crate::{CacheInstance, Codec, Error, ErrorKind, Result};
+use super::entry::{self, EntryView, Stamp};
+use super::spec::CallSpec;
+use crate::backend::CacheInstance;
+use crate::backend::in_process::InProcess;
+use crate::codec::Codec;
+use crate::error::{Error, ErrorKind, Result};
+use crate::keys::versions::Token;
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use std::borrow::Cow;
@@ -34,8 +37,8 @@ const STACK_KEYS: usize = 8;
 /// What the synchronous part of validation found.
 enum Checked<'a> {
     Valid(&'a [u8]),
-    /// Valid so far; the tags named in the entry must still be checked.
-    NeedsNamed(EntryView<'a>),
+    /// Valid so far; the value tags of the entry must still be checked.
+    NeedsValueTags(EntryView<'a>),
     Invalid,
 }
 
@@ -47,23 +50,28 @@ impl FnCache {
         stamp: Stamp,
     ) -> ReadNow<T> {
         self.with_instance(|instance| {
+            let Some(now) = instance.in_process() else {
+                return ReadNow::Unavailable;
+            };
             if spec.versions.is_empty() {
-                if let Some(done) = self.peek_now::<C, T>(instance, spec, stamp) {
+                if let Some(done) = self.read_lent::<C, T>(now, spec, stamp) {
                     return done;
                 }
-                return match instance.get_now(spec.key) {
-                    Some(Ok(None)) => ReadNow::Done(Read::Miss(Vec::new())),
-                    Some(Ok(Some(entry))) => match self.check(&entry, &[], stamp) {
+                return match now.get_now(spec.key) {
+                    Ok(None) => ReadNow::Done(Read::Miss(Vec::new())),
+                    Ok(Some(entry)) => match self.check(&entry, &[], stamp) {
                         Checked::Valid(value) => ReadNow::Done(self.decode::<C, T>(value, &[])),
                         Checked::Invalid => ReadNow::Done(Read::Miss(Vec::new())),
-                        Checked::NeedsNamed(view) => self.named_now::<C, T>(instance, &view, &[]),
+                        Checked::NeedsValueTags(view) => {
+                            self.value_tags_now::<C, T>(now, &view, &[])
+                        }
                     },
-                    _ => ReadNow::Unavailable,
+                    Err(_) => ReadNow::Unavailable,
                 };
             }
             let mut stack = [""; STACK_KEYS + 1];
             let keys = gather_keys(spec, &mut stack);
-            let Some(Ok(values)) = instance.get_many_now(&keys) else {
+            let Ok(values) = now.get_many_now(&keys) else {
                 return ReadNow::Unavailable;
             };
             if values.len() != spec.versions.len() + 1 {
@@ -76,52 +84,52 @@ impl FnCache {
             match self.check(entry, versions, stamp) {
                 Checked::Valid(value) => ReadNow::Done(self.decode::<C, T>(value, versions)),
                 Checked::Invalid => ReadNow::Done(Read::Miss(snapshot(versions))),
-                Checked::NeedsNamed(view) => self.named_now::<C, T>(instance, &view, versions),
+                Checked::NeedsValueTags(view) => self.value_tags_now::<C, T>(now, &view, versions),
             }
         })
         .unwrap_or(ReadNow::Unavailable)
     }
 
-    /// A read of one key on bytes the instance lends, when it does; `None` sends the read
-    /// to [`get_now`](CacheInstance::get_now) (an entry with value-derived tags needs more
-    /// reads, which the owned path makes).
-    fn peek_now<C: Codec, T: DeserializeOwned>(
+    /// A read of one key on the bytes the store lends (see [`InProcess::lend`]); `None`
+    /// sends the read to [`InProcess::get_now`] (an entry with value tags needs more reads,
+    /// which the owned path makes).
+    fn read_lent<C: Codec, T: DeserializeOwned>(
         &self,
-        instance: &dyn CacheInstance,
+        now: &dyn InProcess,
         spec: &CallSpec<'_>,
         stamp: Stamp,
     ) -> Option<ReadNow<T>> {
         let mut outcome = None;
-        let lent = instance.peek_now(spec.key, &mut |entry| {
+        let lent = now.lend(spec.key, &mut |entry| {
             outcome = match entry {
                 None => Some(ReadNow::Done(Read::Miss(Vec::new()))),
                 Some(entry) => match self.check(entry, &[], stamp) {
                     Checked::Valid(value) => Some(ReadNow::Done(self.decode::<C, T>(value, &[]))),
                     Checked::Invalid => Some(ReadNow::Done(Read::Miss(Vec::new()))),
-                    Checked::NeedsNamed(_) => None,
+                    Checked::NeedsValueTags(_) => None,
                 },
             };
         });
         match lent {
-            Some(Ok(())) => outcome,
+            Ok(true) => outcome,
             _ => None,
         }
     }
 
-    /// Checks the tags named in an entry, without waiting.
-    fn named_now<C: Codec, T: DeserializeOwned>(
+    /// Checks the value tags of an entry, without waiting.
+    fn value_tags_now<C: Codec, T: DeserializeOwned>(
         &self,
-        instance: &dyn CacheInstance,
+        now: &dyn InProcess,
         view: &EntryView<'_>,
         versions: &[Option<Bytes>],
     ) -> ReadNow<T> {
-        let keys: Vec<&str> = view.named.iter().map(|(key, _)| *key).collect();
-        match instance.get_many_now(&keys) {
-            Some(Ok(current)) if named_match(view, &current) => {
+        let keys: Vec<&str> = view.value_tags.iter().map(|(key, _)| *key).collect();
+        match now.get_many_now(&keys) {
+            Ok(current) if value_tags_match(view, &current) => {
                 ReadNow::Done(self.decode::<C, T>(view.value, versions))
             }
-            Some(Ok(_)) => ReadNow::Done(Read::Miss(snapshot(versions))),
-            _ => ReadNow::Unavailable,
+            Ok(_) => ReadNow::Done(Read::Miss(snapshot(versions))),
+            Err(_) => ReadNow::Unavailable,
         }
     }
 
@@ -171,10 +179,10 @@ impl FnCache {
         let value = match self.check(entry, versions, stamp) {
             Checked::Valid(value) => value,
             Checked::Invalid => return Ok(Read::Miss(snapshot(versions))),
-            Checked::NeedsNamed(view) => {
-                let keys: Vec<&str> = view.named.iter().map(|(key, _)| *key).collect();
+            Checked::NeedsValueTags(view) => {
+                let keys: Vec<&str> = view.value_tags.iter().map(|(key, _)| *key).collect();
                 let current = instance.get_many(&keys).await?;
-                if !named_match(&view, &current) {
+                if !value_tags_match(&view, &current) {
                     return Ok(Read::Miss(snapshot(versions)));
                 }
                 view.value
@@ -185,7 +193,7 @@ impl FnCache {
 
     /// Checks a stored entry's stamp and argument-derived versions.
     fn check<'a>(&self, entry: &'a [u8], versions: &[Option<Bytes>], stamp: Stamp) -> Checked<'a> {
-        let view = match envelope::decode(entry, stamp) {
+        let view = match entry::decode(entry, stamp) {
             Ok(view) => view,
             Err(rejected) => {
                 tracing::debug!(target: "easy_cache", function = self.name(), ?rejected, "stored entry unusable: recomputing");
@@ -197,10 +205,10 @@ impl FnCache {
                 .iter()
                 .enumerate()
                 .all(|(i, v)| view.token_matches(i, v.as_deref()));
-        match (current, view.named.is_empty()) {
+        match (current, view.value_tags.is_empty()) {
             (false, _) => Checked::Invalid,
             (true, true) => Checked::Valid(view.value),
-            (true, false) => Checked::NeedsNamed(view),
+            (true, false) => Checked::NeedsValueTags(view),
         }
     }
 
@@ -219,11 +227,11 @@ impl FnCache {
     }
 }
 
-/// Whether the tags named in an entry still have the versions it was stored with.
-fn named_match(view: &EntryView<'_>, current: &[Option<Bytes>]) -> bool {
-    current.len() == view.named.len()
+/// Whether the value tags of an entry still have the versions it was stored with.
+fn value_tags_match(view: &EntryView<'_>, current: &[Option<Bytes>]) -> bool {
+    current.len() == view.value_tags.len()
         && view
-            .named
+            .value_tags
             .iter()
             .zip(current)
             .all(|((_, token), now)| now.as_deref() == Some(&token.0[..]))

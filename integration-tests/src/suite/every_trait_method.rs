@@ -3,7 +3,7 @@
 
 use super::Backend;
 use crate::support::{bytes, namespace, owned, strings};
-use easy_cache_core::{CacheInstance, Result, Timeout, WriteOp};
+use easy_cache_core::{CacheInstance, Result, Timeout, Write};
 
 /// Every trait method, with its edge cases.
 pub async fn every_trait_method_behaves(backend: &Backend) {
@@ -37,13 +37,12 @@ async fn every_trait_method(cache: &dyn CacheInstance, in_process: bool) -> Resu
     cache.set_many(&[], Timeout::Never).await?;
     if in_process {
         // The synchronous fast path answers the same.
-        let now = cache
-            .get_many_now(&[&a, &d])
-            .unwrap_or_else(|| panic!("[{name}] get_many_now must answer without waiting"))?;
+        let now_face = cache
+            .in_process()
+            .unwrap_or_else(|| panic!("[{name}] must answer without waiting"));
+        let now = now_face.get_many_now(&[&a, &d])?;
         assert_eq!(strings(&now), owned(&[Some("2"), None]), "[{name}]");
-        let now = cache
-            .get_now(&b)
-            .unwrap_or_else(|| panic!("[{name}] get_now must answer without waiting"))?;
+        let now = now_face.get_now(&b)?;
         assert_eq!(now, Some(bytes("B")), "[{name}]");
     }
 
@@ -89,16 +88,8 @@ async fn every_trait_method(cache: &dyn CacheInstance, in_process: bool) -> Resu
 
     cache.set(&a, bytes("old"), Timeout::Never).await?;
     cache.set(&d, bytes("doomed"), Timeout::Never).await?;
-    let set = |key: &str, value: &str| WriteOp::Set {
-        key: key.to_owned(),
-        value: bytes(value),
-        timeout: Timeout::Never,
-    };
-    let add = |key: &str, value: &str| WriteOp::Add {
-        key: key.to_owned(),
-        value: bytes(value),
-        timeout: Timeout::Never,
-    };
+    let set = |key: &str, value: &str| Write::set(key.to_owned(), bytes(value), Timeout::Never);
+    let add = |key: &str, value: &str| Write::add(key.to_owned(), bytes(value), Timeout::Never);
     let ops = [
         set(&b, "B2"),
         // Present already: not an error, and the value stays.
@@ -112,16 +103,8 @@ async fn every_trait_method(cache: &dyn CacheInstance, in_process: bool) -> Resu
         // ...and a later set overwrites an earlier one.
         set(&b, "B3"),
         // A zero-lifetime set in a batch removes the key; a zero-lifetime add does nothing.
-        WriteOp::Set {
-            key: d.clone(),
-            value: bytes("x"),
-            timeout: Timeout::secs(0),
-        },
-        WriteOp::Add {
-            key: e.clone(),
-            value: bytes("x"),
-            timeout: Timeout::secs(0),
-        },
+        Write::set(d.clone(), bytes("x"), Timeout::secs(0)),
+        Write::add(e.clone(), bytes("x"), Timeout::secs(0)),
     ];
     cache.write_batch(&ops).await?;
     let got = cache.get_many(&[&a, &b, &c, &d, &e, &f]).await?;

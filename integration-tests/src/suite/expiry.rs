@@ -3,7 +3,7 @@
 use super::{Backend, EXPIRY_WAIT, SHORT_LIFE, check};
 use crate::support::namespace;
 use bytes::Bytes;
-use easy_cache_core::{CacheInstance, Timeout, WriteOp};
+use easy_cache_core::{CacheInstance, Timeout, Write};
 
 /// Timeout::After expires (through set, add, set_many and write_batch); Timeout::Never
 /// persists.
@@ -31,11 +31,7 @@ pub async fn expiry(backend: &Backend) {
         "set_many with a timeout",
         cache.set_many(&entries, short).await,
     );
-    let ops = [WriteOp::Set {
-        key: batch.clone(),
-        value: value(),
-        timeout: short,
-    }];
+    let ops = [Write::set(batch.clone(), value(), short)];
     check::ok(
         cache,
         "write_batch with a timeout",

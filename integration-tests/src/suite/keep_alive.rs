@@ -3,7 +3,7 @@
 use super::{Backend, EXPIRY_WAIT, SHORT_LIFE, check};
 use crate::support::namespace;
 use bytes::Bytes;
-use easy_cache_core::{CacheInstance, Timeout, WriteOp};
+use easy_cache_core::{CacheInstance, Timeout, Write};
 
 /// `keep_alive` (alone and in a write batch) lengthens a lifetime to at least the one
 /// asked, up to "never"; it never shortens one, and never creates an absent key.
@@ -29,10 +29,7 @@ pub async fn keep_alive(backend: &Backend) {
         "keep_alive to never",
         cache.keep_alive(&to_never, Timeout::Never).await,
     );
-    let ops = [WriteOp::KeepAlive {
-        key: in_batch.clone(),
-        timeout: hour,
-    }];
+    let ops = [Write::keep_alive(in_batch.clone(), hour)];
     check::ok(
         cache,
         "keep_alive in write_batch",

@@ -3,7 +3,7 @@
 
 use super::Backend;
 use crate::support::{bytes, closed_port, from_url};
-use easy_cache_core::{ErrorKind, Timeout, WriteOp};
+use easy_cache_core::{ErrorKind, Timeout, Write};
 use std::time::{Duration, Instant};
 
 /// Every call on a cache whose server is a loopback port nothing listens on fails with
@@ -18,11 +18,7 @@ pub async fn an_unreachable_server_errors_quickly(backend: &Backend) {
     let cache = from_url(&url);
     let key = "unreachable:k";
     let started = Instant::now();
-    let batch = [WriteOp::Set {
-        key: key.into(),
-        value: bytes("v"),
-        timeout: Timeout::Never,
-    }];
+    let batch = [Write::set(key, bytes("v"), Timeout::Never)];
     let results = [
         ("get", cache.get(key).await.map(drop)),
         ("get_many", cache.get_many(&[key, "b"]).await.map(drop)),

@@ -6,7 +6,7 @@
 use super::Backend;
 use crate::support::{bytes, namespace};
 use bytes::Bytes;
-use easy_cache_core::{Result, Timeout, WriteOp};
+use easy_cache_core::{Result, Timeout, Write};
 use std::time::Duration;
 
 /// Lifetimes of this topic: `(life, default_timeout in seconds, first wait, second wait)`.
@@ -62,16 +62,8 @@ pub async fn values_expire(backend: &Backend) {
         cache.set(&month, bytes("m"), month_life).await?;
         assert!(cache.add(&added, bytes("a"), life).await?, "[{name}] add");
         let ops = [
-            WriteOp::Add {
-                key: batch_add.clone(),
-                value: bytes("ba"),
-                timeout: life,
-            },
-            WriteOp::Set {
-                key: batch_set.clone(),
-                value: bytes("bs"),
-                timeout: life,
-            },
+            Write::add(batch_add.clone(), bytes("ba"), life),
+            Write::set(batch_set.clone(), bytes("bs"), life),
         ];
         cache.write_batch(&ops).await?;
         cache.set(&re_added, bytes("old"), life).await?;

@@ -3,7 +3,7 @@
 use super::{Backend, check};
 use crate::support::namespace;
 use bytes::Bytes;
-use easy_cache_core::{CacheInstance, Timeout, WriteOp};
+use easy_cache_core::{CacheInstance, Timeout, Write};
 
 /// write_batch applies Set and Add in order: an Add after a Set of the same key is refused,
 /// a Set after an Add overwrites, an Add on a key present before the batch changes nothing.
@@ -19,15 +19,11 @@ pub async fn write_batch(backend: &Backend) {
             .set(&old, Bytes::from_static(b"kept"), Timeout::Never)
             .await,
     );
-    let op_set = |key: &str, value: &'static [u8]| WriteOp::Set {
-        key: key.to_owned(),
-        value: Bytes::from_static(value),
-        timeout: Timeout::Never,
+    let op_set = |key: &str, value: &'static [u8]| {
+        Write::set(key.to_owned(), Bytes::from_static(value), Timeout::Never)
     };
-    let op_add = |key: &str, value: &'static [u8]| WriteOp::Add {
-        key: key.to_owned(),
-        value: Bytes::from_static(value),
-        timeout: Timeout::Never,
+    let op_add = |key: &str, value: &'static [u8]| {
+        Write::add(key.to_owned(), Bytes::from_static(value), Timeout::Never)
     };
     let ops = [
         op_set(&a, b"a-set"),

@@ -14,7 +14,7 @@ impl Emitter<'_> {
         match &self.options.timeout {
             TimeoutSpec::Backend => quote!(#krate::Timeout::Default),
             TimeoutSpec::Seconds(expr) => {
-                quote!(#krate::IntoTimeout::into_timeout(::std::time::Duration::from_secs_f64((#expr) as f64)))
+                quote!(#krate::Timeout::from(::std::time::Duration::from_secs_f64((#expr) as f64)))
             }
             TimeoutSpec::Expr(expr) => {
                 let args = self.sig.view_tuple(&self.sig.everything());
@@ -30,11 +30,11 @@ impl Emitter<'_> {
     }
 
     fn policy(&self) -> TokenStream {
-        let krate = self.paths.krate();
+        let private = self.paths.private();
         match last_segment(&self.sig.output).as_deref() {
-            Some("Result") => quote!(#krate::OkOnly),
-            Some("Option") if !self.options.cache_none => quote!(#krate::SomeOnly),
-            _ => quote!(#krate::Plain),
+            Some("Result") => quote!(#private::OkOnly),
+            Some("Option") if !self.options.cache_none => quote!(#private::SomeOnly),
+            _ => quote!(#private::AnyValue),
         }
     }
 
@@ -98,12 +98,12 @@ impl Emitter<'_> {
         let timeout = self.timeout_code();
         let (codec, policy, output) = (self.codec(), self.policy(), &self.sig.output);
         let fingerprint = self.fingerprint();
-        let dynamic_tags = match &self.plan.tags {
+        let value_tags = match &self.plan.tags {
             Some(TagsPlan::Function(expr)) => {
                 let types = self.sig.view_types(&self.sig.everything());
                 let function = self.function_path();
-                quote!(::std::option::Option::Some(&|__ec_value: &<#policy as #krate::ReturnPolicy<#output>>::Value| -> ::std::vec::Vec<::std::string::String> {
-                    #private::produce_tags_after(
+                quote!(::std::option::Option::Some(&|__ec_value: &<#policy as #private::ReturnPolicy<#output>>::Value| -> ::std::vec::Vec<::std::string::String> {
+                    #private::produce_value_tags(
                         &(#expr),
                         ::std::marker::PhantomData::<(#(#types,)*)>,
                         &#krate::Meta::after_call(#function, __ec_value),
@@ -129,15 +129,15 @@ impl Emitter<'_> {
                     (__ec_key, #version_keys, #timeout)
                 };
                 let __ec_versions = #versions;
-                #krate::FnCache::call::<#codec, #policy, #output, _>(
+                #private::FnCache::call::<#codec, #policy, #output, _>(
                     &__EC_CACHE,
-                    #krate::CallSpec {
+                    #private::CallSpec {
                         key: &__ec_key,
                         versions: &__ec_versions,
                         timeout: __ec_timeout,
-                        fingerprint: #fingerprint,
+                        stamp: #fingerprint,
                     },
-                    #dynamic_tags,
+                    #value_tags,
                     async move {
                         // Fixes the async block's output to the declared return type, so a
                         // `return` or `?` in the body converts as in the original function.

@@ -11,6 +11,7 @@ impl Emitter<'_> {
     /// `fn <name>_cache() -> CacheHandle<...>`.
     pub(crate) fn handle_fn(&self) -> TokenStream {
         let krate = self.paths.krate();
+        let private = self.paths.private();
         let fn_cache = self.fn_cache_static();
         let string = quote!(::std::string::String);
 
@@ -26,7 +27,7 @@ impl Emitter<'_> {
             quote!(#prefix_binding #key_code),
         );
         let (tags_ty, tags_expr) = match &self.plan.tags {
-            None => (quote!(#krate::NoTags), quote!(#krate::NoTags)),
+            None => (quote!(#private::NoTags), quote!(#private::NoTags)),
             Some(tags) => self.builder(
                 &self.plan.tags_read,
                 self.plan.tags_need_meta(),
@@ -35,7 +36,7 @@ impl Emitter<'_> {
             ),
         };
         let (prefix_ty, prefix_expr) = match &self.plan.prefix {
-            None => (quote!(#krate::NoPrefix), quote!(#krate::NoPrefix)),
+            None => (quote!(#private::NoPrefix), quote!(#private::NoPrefix)),
             Some(p) => self.builder(
                 &self.plan.prefix_reads,
                 self.plan.prefix_needs_meta(),
@@ -61,15 +62,15 @@ impl Emitter<'_> {
         if !self.plan.fits_handle() {
             return None;
         }
-        let krate = self.paths.krate();
+        let private = self.paths.private();
         let string = quote!(::std::string::String);
         let key_ty = self.builder_type(&self.plan.key_reads, quote!(#string));
         let tags_ty = match &self.plan.tags {
-            None => quote!(#krate::NoTags),
+            None => quote!(#private::NoTags),
             Some(_) => self.builder_type(&self.plan.tags_read, quote!(::std::vec::Vec<#string>)),
         };
         let prefix_ty = match &self.plan.prefix {
-            None => quote!(#krate::NoPrefix),
+            None => quote!(#private::NoPrefix),
             Some(_) => self.builder_type(&self.plan.prefix_reads, quote!(#string)),
         };
         let head = self.handle_head(&key_ty, &tags_ty, &prefix_ty);
@@ -115,10 +116,10 @@ impl Emitter<'_> {
 
     /// `ArgsN<fn(views) -> Out>`: the type of a handle builder reading `reads`.
     fn builder_type(&self, reads: &Selection, out: TokenStream) -> TokenStream {
-        let krate = self.paths.krate();
+        let private = self.paths.private();
         let wrapper = format_ident!("Args{}", reads.len());
         let types = self.sig.view_types(reads);
-        quote!(#krate::#wrapper<fn(#(#types),*) -> #out>)
+        quote!(#private::#wrapper<fn(#(#types),*) -> #out>)
     }
 
     /// A handle builder: `ArgsN<fn(views) -> Out>` and the closure coerced to it.
@@ -129,7 +130,7 @@ impl Emitter<'_> {
         out: TokenStream,
         body: TokenStream,
     ) -> (TokenStream, TokenStream) {
-        let (krate, private) = (self.paths.krate(), self.paths.private());
+        let private = self.paths.private();
         let wrapper = format_ident!("Args{}", reads.len());
         let types = self.sig.view_types(reads);
         let params = self.sig.closure_params(reads);
@@ -137,7 +138,7 @@ impl Emitter<'_> {
         let fn_ty = quote!(fn(#(#types),*) -> #out);
         (
             self.builder_type(reads, out.clone()),
-            quote!(#krate::#wrapper((|#(#params),*| -> #out {
+            quote!(#private::#wrapper((|#(#params),*| -> #out {
                 #[allow(unused_imports)]
                 use #private::{ViaDisplay as _, ViaKeyPart as _};
                 #meta

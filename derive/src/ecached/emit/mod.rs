@@ -62,11 +62,11 @@ impl<'a> Emitter<'a> {
             ::std::concat!(::std::module_path!(), "::", #name, "@", ::std::line!(), ":", ::std::column!())
         );
         let target = match &self.options.target {
-            None => quote!(#krate::CacheTarget::Alias("default")),
-            Some(TargetSpec::Alias(alias)) => quote!(#krate::CacheTarget::Alias(#alias)),
-            Some(TargetSpec::Instance(expr)) => quote!(#krate::CacheTarget::Instance({
+            None => quote!(#private::CacheTarget::Alias("default")),
+            Some(TargetSpec::Alias(alias)) => quote!(#private::CacheTarget::Alias(#alias)),
+            Some(TargetSpec::Instance(expr)) => quote!(#private::CacheTarget::Instance({
                 fn __ec_build() -> ::std::sync::Arc<dyn #krate::CacheInstance> {
-                    #krate::shared_instance(#id, || #krate::IntoInstance::into_instance(#expr))
+                    #private::shared_instance(#id, || #private::IntoInstance::into_instance(#expr))
                 }
                 __ec_build
             })),
@@ -78,7 +78,7 @@ impl<'a> Emitter<'a> {
             .as_ref()
             .map(|wait| quote!(.with_single_flight_wait(#wait)));
         quote! {
-            static __EC_CACHE: #krate::FnCache = #krate::FnCache::new(
+            static __EC_CACHE: #private::FnCache = #private::FnCache::new(
                 #id,
                 ::std::concat!(::std::module_path!(), "::", #name),
                 #target,
@@ -105,7 +105,7 @@ impl<'a> Emitter<'a> {
             } else {
                 quote!(::std::option::Option::None)
             };
-            quote!(#krate::MetaArg::new(#name, #value))
+            quote!(#private::MetaArg::new(#name, #value))
         });
         let scope = if self.sig.receiver.is_some() {
             quote!(::std::option::Option::Some(

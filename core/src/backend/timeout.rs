@@ -64,80 +64,41 @@ impl Timeout {
     }
 }
 
-/// Values accepted where a timeout is expected: seconds, a `Duration`, `Option<Duration>`
-/// (`None` = never), or a [`Timeout`].
-///
-/// ```
-/// use easy_cache_core::{IntoTimeout, Timeout};
-/// use std::time::Duration;
-/// assert_eq!(60u32.into_timeout(), Timeout::secs(60));
-/// assert_eq!(Duration::from_millis(1500).into_timeout(), Timeout::After(Duration::from_millis(1500)));
-/// assert_eq!(None::<Duration>.into_timeout(), Timeout::Never);
-/// assert!((-1i64).into_timeout().is_zero()); // negative seconds: do not store
-/// ```
-pub trait IntoTimeout {
-    /// Converts to a [`Timeout`].
-    ///
-    /// ```
-    /// use easy_cache_core::{IntoTimeout, Timeout};
-    /// use std::time::Duration;
-    /// assert_eq!(600u64.into_timeout(), Timeout::secs(600));
-    /// assert_eq!(Some(Duration::from_secs(1)).into_timeout(), Timeout::secs(1));
-    /// assert_eq!(Timeout::Never.into_timeout(), Timeout::Never);
-    /// ```
-    fn into_timeout(self) -> Timeout;
+/// The integer types a timeout in seconds may have, given to `$m!` as one list (the
+/// `From` impls below and the timeout functions of `#[ecached]` both use it).
+macro_rules! for_each_seconds_type {
+    ($m:ident) => {
+        $m!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+    };
+}
+pub(crate) use for_each_seconds_type;
+
+// Where a timeout is expected: seconds, a `Duration`, `Option<Duration>` (`None` = never),
+// or a `Timeout`.
+
+impl From<Duration> for Timeout {
+    fn from(duration: Duration) -> Self {
+        Timeout::After(duration)
+    }
 }
 
-impl IntoTimeout for Timeout {
-    fn into_timeout(self) -> Timeout {
-        self
+impl From<Option<Duration>> for Timeout {
+    fn from(duration: Option<Duration>) -> Self {
+        duration.map_or(Timeout::Never, Timeout::After)
     }
 }
-impl IntoTimeout for Duration {
-    fn into_timeout(self) -> Timeout {
-        Timeout::After(self)
-    }
-}
-impl IntoTimeout for Option<Duration> {
-    fn into_timeout(self) -> Timeout {
-        self.map_or(Timeout::Never, Timeout::After)
-    }
-}
-macro_rules! seconds_into_timeout {
-    ($($t:ty),*) => {$(
-        impl IntoTimeout for $t {
-            fn into_timeout(self) -> Timeout {
-                // Negative seconds make no sense as a lifetime: treat as "do not store".
-                Timeout::After(Duration::from_secs(u64::try_from(self).unwrap_or(0)))
-            }
-        }
-    )*};
-}
-seconds_into_timeout!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
 
-macro_rules! from_via_into_timeout {
+macro_rules! from_seconds {
     ($($t:ty),*) => {$(
         impl From<$t> for Timeout {
-            fn from(value: $t) -> Self {
-                value.into_timeout()
+            fn from(seconds: $t) -> Self {
+                // Negative seconds make no sense as a lifetime: treat as "do not store".
+                Timeout::After(Duration::from_secs(u64::try_from(seconds).unwrap_or(0)))
             }
         }
     )*};
 }
-from_via_into_timeout!(
-    Duration,
-    Option<Duration>,
-    u8,
-    u16,
-    u32,
-    u64,
-    usize,
-    i8,
-    i16,
-    i32,
-    i64,
-    isize
-);
+for_each_seconds_type!(from_seconds);
 
 #[cfg(test)]
 mod tests {
@@ -152,8 +113,21 @@ mod tests {
     }
 
     #[test]
+    fn converts_seconds_durations_and_options() {
+        assert_eq!(Timeout::from(60u32), Timeout::secs(60));
+        assert_eq!(Timeout::from(600u64), Timeout::secs(600));
+        let millis = Duration::from_millis(1500);
+        assert_eq!(Timeout::from(millis), Timeout::After(millis));
+        assert_eq!(
+            Timeout::from(Some(Duration::from_secs(1))),
+            Timeout::secs(1)
+        );
+        assert_eq!(Timeout::from(None::<Duration>), Timeout::Never);
+    }
+
+    #[test]
     fn negative_seconds_mean_do_not_store() {
-        assert!((-5i32).into_timeout().is_zero());
+        assert!(Timeout::from(-5i32).is_zero());
         assert!(!Timeout::Never.is_zero());
     }
 }

@@ -18,7 +18,7 @@ use std::marker::PhantomData;
 
 /// The deepest a trace may nest. A type whose first enum variant recurses (`enum T {
 /// Node(Box<T>), Leaf }`) would otherwise recurse until the stack overflows: it fails the
-/// trace instead, and falls back to the name-only fingerprint.
+/// trace instead, and falls back to the name-only stamp.
 const MAX_DEPTH: usize = 128;
 
 /// The markers of the containers handed to the tracer as tuples.

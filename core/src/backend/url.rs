@@ -4,8 +4,8 @@
 //! table is merged into the same [`Options`], so nothing is turned back into a string to be
 //! split again.
 
-use crate::redact::{is_secret, redact_url, shown_from_url, shown_in_error};
-use crate::{Error, ErrorKind, Result};
+use super::redact::{is_secret, redact_url, shown_from_url, shown_in_error};
+use crate::error::{Error, ErrorKind, Result};
 use std::time::Duration;
 
 /// A backend URL split into its parts; every error it gives quotes no secret.

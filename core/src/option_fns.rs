@@ -2,23 +2,22 @@
 //! either with the decorated function's parameters, or with a [`Meta`]. Which one is
 //! decided by the function's type, through the marker parameter of [`Source`].
 
-use crate::{IntoTimeout, Meta, Timeout};
+use crate::backend::timeout::{Timeout, for_each_seconds_type};
+use crate::handle::arity::for_each_arity;
+use crate::meta::Meta;
 use std::time::Duration;
 
 /// Marker: a function of the decorated function's parameters.
-#[doc(hidden)]
 pub struct ViaArgs;
 /// Marker: a function of one `&Meta`.
-#[doc(hidden)]
 pub struct ViaMeta;
 /// Marker: a plain value (only for timeouts).
-#[doc(hidden)]
 pub struct ViaValue;
 
 /// Something that produces an `Out` for a call. Generated code calls it; users never
 /// implement it.
-#[doc(hidden)]
 pub trait Source<Args, Out, Marker> {
+    /// The `Out` of one call, from its parameters or its [`Meta`].
     fn produce(&self, args: Args, meta: &Meta<'_>) -> Out;
 }
 
@@ -31,32 +30,44 @@ where
     }
 }
 
+/// Value tags, known only after the call: a `Meta` tags function is called again with the
+/// returned value; a function of the parameters cannot be (they moved into the body).
+pub trait ValueTagsSource<Args, Out, Marker> {
+    /// The value tags, from the [`Meta`] built after the call (`None`: it has none).
+    fn value_tags(&self, meta: &Meta<'_>) -> Option<Out>;
+}
+
+impl<F, Args, Out> ValueTagsSource<Args, Out, ViaMeta> for F
+where
+    F: Fn(&Meta<'_>) -> Out,
+{
+    fn value_tags(&self, meta: &Meta<'_>) -> Option<Out> {
+        Some(self(meta))
+    }
+}
+
 macro_rules! via_args {
-    ($($arg:ident),*) => {
+    ($wrapper:ident; $($arg:ident $param:ident),*) => {
         impl<F, Out, $($arg),*> Source<($($arg,)*), Out, ViaArgs> for F
         where
             F: Fn($($arg),*) -> Out,
         {
-            #[allow(non_snake_case)]
-            fn produce(&self, ($($arg,)*): ($($arg,)*), _: &Meta<'_>) -> Out {
-                self($($arg),*)
+            fn produce(&self, ($($param,)*): ($($arg,)*), _: &Meta<'_>) -> Out {
+                self($($param),*)
+            }
+        }
+
+        impl<F, Out, $($arg),*> ValueTagsSource<($($arg,)*), Out, ViaArgs> for F
+        where
+            F: Fn($($arg),*) -> Out,
+        {
+            fn value_tags(&self, _: &Meta<'_>) -> Option<Out> {
+                None
             }
         }
     };
 }
-via_args!();
-via_args!(A);
-via_args!(A, B);
-via_args!(A, B, C);
-via_args!(A, B, C, D);
-via_args!(A, B, C, D, E);
-via_args!(A, B, C, D, E, G);
-via_args!(A, B, C, D, E, G, H);
-via_args!(A, B, C, D, E, G, H, I);
-via_args!(A, B, C, D, E, G, H, I, J);
-via_args!(A, B, C, D, E, G, H, I, J, K);
-via_args!(A, B, C, D, E, G, H, I, J, K, L);
-via_args!(A, B, C, D, E, G, H, I, J, K, L, M);
+for_each_arity!(via_args);
 
 macro_rules! timeout_values {
     ($($t:ty),*) => {$(
@@ -67,84 +78,27 @@ macro_rules! timeout_values {
         }
     )*};
 }
-timeout_values!(
-    Timeout,
-    Duration,
-    Option<Duration>,
-    u8,
-    u16,
-    u32,
-    u64,
-    usize,
-    i8,
-    i16,
-    i32,
-    i64,
-    isize
-);
+timeout_values!(Timeout, Duration, Option<Duration>);
+for_each_seconds_type!(timeout_values);
 
-/// Tags known only after the call: a `Meta` tags function is called again with the
-/// returned value; a function of the parameters cannot be (they moved into the body).
-#[doc(hidden)]
-pub trait AfterCall<Args, Out, Marker> {
-    fn after_call(&self, meta: &Meta<'_>) -> Option<Out>;
-}
-
-impl<F, Args, Out> AfterCall<Args, Out, ViaMeta> for F
-where
-    F: Fn(&Meta<'_>) -> Out,
-{
-    fn after_call(&self, meta: &Meta<'_>) -> Option<Out> {
-        Some(self(meta))
-    }
-}
-
-macro_rules! after_call_via_args {
-    ($($arg:ident),*) => {
-        impl<F, Out, $($arg),*> AfterCall<($($arg,)*), Out, ViaArgs> for F
-        where
-            F: Fn($($arg),*) -> Out,
-        {
-            fn after_call(&self, _: &Meta<'_>) -> Option<Out> {
-                None
-            }
-        }
-    };
-}
-after_call_via_args!();
-after_call_via_args!(A);
-after_call_via_args!(A, B);
-after_call_via_args!(A, B, C);
-after_call_via_args!(A, B, C, D);
-after_call_via_args!(A, B, C, D, E);
-after_call_via_args!(A, B, C, D, E, G);
-after_call_via_args!(A, B, C, D, E, G, H);
-after_call_via_args!(A, B, C, D, E, G, H, I);
-after_call_via_args!(A, B, C, D, E, G, H, I, J);
-after_call_via_args!(A, B, C, D, E, G, H, I, J, K);
-after_call_via_args!(A, B, C, D, E, G, H, I, J, K, L);
-after_call_via_args!(A, B, C, D, E, G, H, I, J, K, L, M);
-
-/// Tags from the returned value, for a `Meta` tags function (empty for other functions).
-#[doc(hidden)]
-pub fn produce_tags_after<S, Args, Out, M>(
+/// Value tags from a `Meta` tags function (empty for other functions).
+pub fn produce_value_tags<S, Args, Out, M>(
     source: &S,
     _args: std::marker::PhantomData<Args>,
     meta: &Meta<'_>,
 ) -> Vec<String>
 where
-    S: AfterCall<Args, Out, M>,
+    S: ValueTagsSource<Args, Out, M>,
     Out: IntoIterator,
     Out::Item: Into<String>,
 {
     source
-        .after_call(meta)
+        .value_tags(meta)
         .map(|tags| tags.into_iter().map(Into::into).collect())
         .unwrap_or_default()
 }
 
 /// A key from a key function (`String`, `&str` or anything `Into<String>`).
-#[doc(hidden)]
 pub fn produce_key<S, Args, Out, M>(source: &S, args: Args, meta: &Meta<'_>) -> String
 where
     S: Source<Args, Out, M>,
@@ -154,7 +108,6 @@ where
 }
 
 /// Tags from a tags function (any iterable of strings).
-#[doc(hidden)]
 pub fn produce_tags<S, Args, Out, M>(source: &S, args: Args, meta: &Meta<'_>) -> Vec<String>
 where
     S: Source<Args, Out, M>,
@@ -169,13 +122,12 @@ where
 }
 
 /// A timeout from a value or a function returning seconds, a `Duration` or a `Timeout`.
-#[doc(hidden)]
 pub fn produce_timeout<S, Args, Out, M>(source: &S, args: Args, meta: &Meta<'_>) -> Timeout
 where
     S: Source<Args, Out, M>,
-    Out: IntoTimeout,
+    Out: Into<Timeout>,
 {
-    source.produce(args, meta).into_timeout()
+    source.produce(args, meta).into()
 }
 
 #[cfg(test)]
@@ -195,7 +147,7 @@ mod tests {
     #[test]
     fn dispatches_on_the_function_type() {
         let a = 3u64;
-        let args = [crate::MetaArg::new("a", Some(&a))];
+        let args = [crate::meta::MetaArg::new("a", Some(&a))];
         let meta = Meta::before_call("f", &args, None);
         assert_eq!(produce_key(&by_params, (&a, "x"), &meta), "3-x");
         assert_eq!(produce_key(&by_meta, (&a, "x"), &meta), "m3");

@@ -1,0 +1,4 @@
+//! Storage keys: building them from parts, and the version keys of tags and prefixes.
+
+pub(crate) mod key;
+pub(crate) mod versions;
