@@ -3,16 +3,13 @@
 //! `#[ecached]` functions.
 
 use easy_cache::{caches, ecached};
-use easy_cache_integration_tests::suite::Backend;
+use easy_cache_integration_tests::{behaviour_suite, suite::Backend};
 use std::sync::atomic::{AtomicUsize, Ordering};
 // The one line an application adds so the linker keeps the crate's scheme registration.
 use easy_cache_example_backend as _;
 
-#[tokio::test]
-async fn passes_the_behaviour_suite_through_its_url() {
-    caches::from_url("example-map://").expect("registered scheme");
-    easy_cache_integration_tests::suite::run(&Backend::new("example-map://")).await;
-}
+// Reached through its URL scheme alone, like any backend an application links.
+behaviour_suite!(example_map = Backend::new("example-map://"));
 
 static RUNS: AtomicUsize = AtomicUsize::new(0);
 

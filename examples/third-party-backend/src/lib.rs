@@ -107,6 +107,15 @@ impl MapCache {
             .resolve(self.default_timeout)
             .map(|d| Instant::now() + d)
     }
+
+    /// The deadline to store with (`Some(None)`: never expires), or `None` when the
+    /// lifetime is zero and nothing may be stored.
+    fn lifetime(&self, timeout: Timeout) -> Option<Option<Instant>> {
+        match timeout.resolve(self.default_timeout) {
+            Some(d) if d.is_zero() => None,
+            other => Some(other.map(|d| Instant::now() + d)),
+        }
+    }
 }
 
 fn live(entry: &(Bytes, Option<Instant>)) -> bool {
@@ -128,13 +137,19 @@ impl CacheInstance for MapCache {
     }
 
     async fn set(&self, key: &str, value: Bytes, timeout: Timeout) -> Result<()> {
-        let deadline = self.deadline(timeout);
-        self.entries().insert(key.to_owned(), (value, deadline));
+        let mut entries = self.entries();
+        match self.lifetime(timeout) {
+            Some(deadline) => entries.insert(key.to_owned(), (value, deadline)),
+            // A zero lifetime stores nothing, and leaves no older value behind either.
+            None => entries.remove(key),
+        };
         Ok(())
     }
 
     async fn add(&self, key: &str, value: Bytes, timeout: Timeout) -> Result<bool> {
-        let deadline = self.deadline(timeout);
+        let Some(deadline) = self.lifetime(timeout) else {
+            return Ok(false);
+        };
         let mut entries = self.entries();
         if entries.get(key).is_some_and(live) {
             return Ok(false);
