@@ -46,11 +46,12 @@ impl Emitter<'_> {
         }
     }
 
-    /// Stamped on stored entries: a changed return type, codec or `version` misses.
-    fn fingerprint(&self) -> u64 {
+    /// The declared half of the stored type's stamp (the engine adds the layout): a
+    /// changed return type, codec or `version` misses.
+    fn stamp(&self) -> u64 {
         let output = &self.sig.output;
         // The codec as the user wrote it, or the default's name without the crate root,
-        // so the `crate` option does not change the fingerprint.
+        // so the `crate` option does not change the stamp.
         let codec = match &self.options.codec {
             Some(path) => quote!(#path),
             None => quote!(::easy_cache::DefaultCodec),
@@ -97,7 +98,7 @@ impl Emitter<'_> {
         let (version_keys, versions) = self.version_keys();
         let timeout = self.timeout_code();
         let (codec, policy, output) = (self.codec(), self.policy(), &self.sig.output);
-        let fingerprint = self.fingerprint();
+        let stamp = self.stamp();
         let value_tags = match &self.plan.tags {
             Some(TagsPlan::Function(expr)) => {
                 let types = self.sig.view_types(&self.sig.everything());
@@ -135,7 +136,7 @@ impl Emitter<'_> {
                         key: &__ec_key,
                         versions: &__ec_versions,
                         timeout: __ec_timeout,
-                        stamp: #fingerprint,
+                        stamp: #stamp,
                     },
                     #value_tags,
                     async move {
