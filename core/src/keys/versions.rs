@@ -79,4 +79,31 @@ mod tests {
     fn tag_and_prefix_namespaces_do_not_collide() {
         assert_ne!(tag_version_key("x"), prefix_version_key("x"));
     }
+
+    /// The derive cannot depend on this crate, so it writes fixed tags' version keys with
+    /// a copy of [`TAG_VERSION_PREFIX`] and sizes prefix keys with the length of
+    /// [`PREFIX_VERSION_PREFIX`]; this test pins the copies to the originals.
+    #[test]
+    fn the_derive_writes_the_same_version_prefixes() {
+        let read = |file: &str| {
+            let path = format!(
+                "{}/../derive/src/ecached/emit/{file}",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+        };
+        let tag = format!("const TAG_VERSION_PREFIX: &str = {TAG_VERSION_PREFIX:?};");
+        assert!(
+            read("version_keys.rs").contains(&tag),
+            "version_keys.rs must say `{tag}`"
+        );
+        let len = format!(
+            "const PREFIX_VERSION_PREFIX_LEN: usize = {};",
+            PREFIX_VERSION_PREFIX.len()
+        );
+        assert!(
+            read("mod.rs").contains(&len),
+            "emit/mod.rs must say `{len}`"
+        );
+    }
 }

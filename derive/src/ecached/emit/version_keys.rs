@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::LitStr;
 
-/// Must equal `easy_cache_core::TAG_VERSION_PREFIX` (checked by an integration test).
+/// Must equal `easy_cache_core::TAG_VERSION_PREFIX` (pinned by a test in core/src/keys/versions.rs).
 const TAG_VERSION_PREFIX: &str = "ec:t:";
 
 impl Emitter<'_> {
