@@ -4,6 +4,7 @@
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use easy_cache::{MemoryCache, MemoryConfig, caches, ecached, using_alias};
+use easy_cache_benches::concurrency::two_worker_runtime;
 use easy_cache_benches::extra;
 use std::hint::black_box;
 use std::sync::Arc;
@@ -15,16 +16,8 @@ async fn tagged(group: u32, n: u32) -> u32 {
     n
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
 fn invalidate_one_tag(c: &mut Criterion) {
-    let rt = runtime();
+    let rt = two_worker_runtime();
     caches::insert(
         "bench_tags",
         Arc::new(MemoryCache::new(
@@ -58,7 +51,7 @@ async fn cold(round: u64) -> u64 {
 }
 
 fn stampede(c: &mut Criterion) {
-    let rt = runtime();
+    let rt = two_worker_runtime();
     let mut round = 0u64;
     // Computations per round, for the report (`cargo xtask bench` judges them).
     let (mut rounds, mut max_runs) = (0u64, 0usize);

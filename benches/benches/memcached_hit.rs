@@ -4,7 +4,7 @@
 //! `EASY_CACHE_TEST_MEMCACHED_URL` (`cargo xtask bench` sets it).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use easy_cache_benches::concurrency::{repeat, timed};
+use easy_cache_benches::concurrency::{repeat, timed, two_worker_runtime};
 use easy_cache_benches::functions::{decoded, encoded, install_memcached, memcached_plain};
 use easy_cache_benches::memcached_side::raw_connection;
 use std::hint::black_box;
@@ -13,16 +13,8 @@ use tokio::sync::Mutex;
 
 const RAW_KEY: &str = "mc_raw:7";
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
 fn hits(c: &mut Criterion) {
-    let rt = runtime();
+    let rt = two_worker_runtime();
     let servers = install_memcached();
     let raw = rt.block_on(async {
         let mut raw = raw_connection(&servers[0]).await;

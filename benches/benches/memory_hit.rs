@@ -4,6 +4,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use easy_cache::{caches, ecached};
+use easy_cache_benches::concurrency::current_thread_runtime;
 use easy_cache_benches::hand_written;
 use std::hint::black_box;
 use std::sync::LazyLock;
@@ -32,15 +33,8 @@ async fn cached_square(n: u64) -> u64 {
     n * n
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
 fn single_thread_hits(c: &mut Criterion) {
-    let rt = runtime();
+    let rt = current_thread_runtime();
     let default = caches::get("default").expect("embedded default");
     rt.block_on(async {
         ecached_square(7).await;
@@ -94,7 +88,7 @@ where
     let threads: Vec<_> = (0..2)
         .map(|_| {
             std::thread::spawn(move || {
-                let rt = runtime();
+                let rt = current_thread_runtime();
                 rt.block_on(async {
                     for _ in 0..per_thread {
                         black_box(call().await);
@@ -110,7 +104,7 @@ where
 }
 
 fn two_thread_hits(c: &mut Criterion) {
-    runtime().block_on(async {
+    current_thread_runtime().block_on(async {
         ecached_square(7).await;
         cached_square(7).await;
     });

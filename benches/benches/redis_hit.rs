@@ -7,7 +7,7 @@
 //! bench` sets it).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use easy_cache_benches::concurrency::{repeat, timed};
+use easy_cache_benches::concurrency::{repeat, timed, two_worker_runtime};
 use easy_cache_benches::functions::{
     REDIS_TAGGED_KEYS, install_redis, redis_raw_get, redis_raw_mget, redis_raw_set, redis_tagged,
 };
@@ -16,16 +16,8 @@ use std::hint::black_box;
 
 const RAW_KEY: &str = "redis_raw:7";
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
 fn hits(c: &mut Criterion) {
-    let rt = runtime();
+    let rt = two_worker_runtime();
     let url = install_redis();
     let conn = rt.block_on(async {
         let mut conn = raw_connection(&url).await;

@@ -2,15 +2,9 @@
 //! `sled::Tree::get` of the same kind of key on the same tree, plus decoding the value.
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use easy_cache_benches::concurrency::current_thread_runtime;
 use easy_cache_benches::functions::{decoded, encoded, install_sled, sled_plain};
 use std::hint::black_box;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
 
 /// The raw baseline: format the key (as the decorated function does), get, decode.
 fn raw_get(tree: &easy_cache::sled::sled::Tree, n: u64) -> u64 {
@@ -20,7 +14,7 @@ fn raw_get(tree: &easy_cache::sled::sled::Tree, n: u64) -> u64 {
 }
 
 fn hits(c: &mut Criterion) {
-    let rt = runtime();
+    let rt = current_thread_runtime();
     let tree = install_sled();
     tree.insert("sled_raw:7", encoded(49)).expect("raw insert");
     assert_eq!(raw_get(&tree, 7), 49);

@@ -4,6 +4,25 @@ use std::future::Future;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+/// The runtime of the remote benches: two workers, as a small service has, so callers and
+/// the client's connection tasks run side by side.
+pub fn two_worker_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// The runtime of the in-process benches: one thread, no hand-offs, so a hit's own cost
+/// shows.
+pub fn current_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
 /// Runs `calls` calls split over `concurrency` tasks spawned on the current runtime and
 /// returns the wall time of the whole; criterion divides it by `calls`, giving the
 /// inverse of the throughput. `task(n)` is one task's loop of `n` calls, so each task can
