@@ -289,7 +289,11 @@ mod tests {
     fn by_default_paths_start_at_the_facade() {
         let (expanded, _) = expand(quote!("u:{id}"), SAMPLE);
         let text = expanded.to_string();
-        assert!(text.contains(":: easy_cache :: FnCache"), "{text}");
+        assert!(text.contains(":: easy_cache :: CacheHandle"), "{text}");
+        assert!(
+            text.contains(":: easy_cache :: __private :: FnCache"),
+            "{text}"
+        );
         assert!(
             text.contains(":: easy_cache :: __private :: KeyWriter"),
             "{text}"
