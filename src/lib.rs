@@ -29,9 +29,7 @@ pub use easy_cache_registry::{
 // Backends and the registry.
 pub use easy_cache_core::{
     BackendUrl, Bytes, CacheInstance, InProcess, Options, PREFIX_VERSION_PREFIX,
-    TAG_VERSION_PREFIX, Userinfo, Write, WriteMode, async_trait, is_secret, network_setters,
-    optional_seconds, percent_encode, redact_url, shown_from_url, shown_in_error, split_host_port,
-    testing, whole_millis,
+    TAG_VERSION_PREFIX, Userinfo, Write, WriteMode, async_trait, testing,
 };
 pub use easy_cache_registry::{
     BackendFactory, CacheConfig, Caches, CachesConfig, DEFAULT_ALIAS, OptionValue, caches,
@@ -40,6 +38,15 @@ pub use easy_cache_registry::{
 
 // Errors.
 pub use easy_cache_core::{Error, ErrorKind, Result};
+
+/// Helpers for writing a backend: reading URL options, hiding secrets in what a config
+/// shows, the setters network backends share.
+pub mod for_backends {
+    pub use easy_cache_core::{
+        is_secret, network_setters, optional_seconds, percent_encode, redact_url, shown_from_url,
+        shown_in_error, split_host_port, whole_millis,
+    };
+}
 
 #[cfg(feature = "memory")]
 pub use easy_cache_memory::{MemoryCache, MemoryConfig};
