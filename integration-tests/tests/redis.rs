@@ -93,7 +93,9 @@ async fn batches_span_cluster_slots_and_keep_order() -> Result<()> {
     let ns = namespace("rd:slots");
     let keys: Vec<String> = (0..300).map(|i| format!("{ns}{i}")).collect();
     let slots: HashSet<Slot> = keys.iter().map(Slot::for_key).collect();
-    assert!(slots.len() > 250, "the keys must spread over many slots");
+    // CRC16 is affine, so how many of the 300 slots differ depends on the random prefix
+    // (as few as 228 in 3000 tries): "many" means more than half.
+    assert!(slots.len() > 150, "the keys must spread over many slots");
     let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
     // Even keys through set_many, odd ones through write_batch (as adds); every third absent.
     let entries: Vec<(&str, Bytes)> = refs

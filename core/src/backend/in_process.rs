@@ -71,7 +71,8 @@ pub trait InProcess: Send + Sync {
     /// returns `true`, when this store can lend its record without building [`Bytes`]
     /// (sled does: one allocation fewer per hit). The default lends nothing and returns
     /// `false` without calling `read`: the engine then uses [`get_now`](Self::get_now).
-    /// `read` must not wait, and does not call back into the store.
+    /// `read` must not wait, and does not call back into the store. Whether a store lends
+    /// is a property of the store: the engine remembers a `false` and stops asking.
     fn lend(&self, _key: &str, _read: &mut dyn FnMut(Option<&[u8]>)) -> Result<bool> {
         Ok(false)
     }

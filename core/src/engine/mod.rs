@@ -20,6 +20,7 @@ use crate::alias_lookup::InstanceLookup;
 use crate::backend::CacheInstance;
 use crate::codec::Codec;
 use arc_swap::ArcSwapOption;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -35,6 +36,7 @@ pub enum CacheTarget {
 struct Resolved {
     generation: u64,
     instance: Arc<dyn CacheInstance>,
+    may_lend: AtomicBool,
 }
 
 /// The state of one decorated function: a `static` the macro generates.
@@ -47,6 +49,8 @@ pub struct FnCache {
     single_flight_wait: Duration,
     resolved: ArcSwapOption<Resolved>,
     fixed: OnceLock<Arc<dyn CacheInstance>>,
+    /// [`Resolved::may_lend`] of the fixed instance.
+    fixed_may_lend: AtomicBool,
     /// The value type's layout stamp, traced on first use (see `entry::layout_stamp`).
     layout_stamp: OnceLock<u64>,
     /// The compiler's path string (address, length) of the first call and its normalized
@@ -74,6 +78,7 @@ impl FnCache {
             single_flight_wait: DEFAULT_SINGLE_FLIGHT_WAIT,
             resolved: ArcSwapOption::const_empty(),
             fixed: OnceLock::new(),
+            fixed_may_lend: AtomicBool::new(true),
             layout_stamp: OnceLock::new(),
             path: OnceLock::new(),
             warn: RateLimitedWarn::new(),
@@ -146,16 +151,28 @@ impl FnCache {
         self.id
     }
 
-    /// Runs `f` on the resolved instance without cloning its `Arc`; `None` when nothing
-    /// is resolved yet or the registry changed since (then [`instance`](Self::instance)
-    /// resolves). `f` must not wait: it runs while a lock-free guard is held.
-    pub(crate) fn with_instance<R>(&self, f: impl FnOnce(&dyn CacheInstance) -> R) -> Option<R> {
+    /// Runs `f` on the resolved instance without cloning its `Arc`, with the instance's
+    /// "may lend" flag (see [`InProcess::lend`]: cleared once the instance answers that it
+    /// does not lend, so a store that never lends costs no `lend` call per hit); `None`
+    /// when nothing is resolved yet or the registry changed since (then
+    /// [`instance`](Self::instance) resolves). `f` must not wait: it runs while a
+    /// lock-free guard is held.
+    ///
+    /// [`InProcess::lend`]: crate::backend::in_process::InProcess::lend
+    pub(crate) fn with_instance<R>(
+        &self,
+        f: impl FnOnce(&dyn CacheInstance, &AtomicBool) -> R,
+    ) -> Option<R> {
         match self.target {
-            CacheTarget::Instance(_) => self.fixed.get().map(|instance| f(&**instance)),
+            CacheTarget::Instance(_) => self
+                .fixed
+                .get()
+                .map(|instance| f(&**instance, &self.fixed_may_lend)),
             CacheTarget::Alias(_) => {
                 let resolved = self.resolved.load();
                 let resolved = resolved.as_ref()?;
-                (resolved.generation == self.lookup.generation()).then(|| f(&*resolved.instance))
+                (resolved.generation == self.lookup.generation())
+                    .then(|| f(&*resolved.instance, &resolved.may_lend))
             }
         }
     }
@@ -176,6 +193,7 @@ impl FnCache {
                         self.resolved.store(Some(Arc::new(Resolved {
                             generation,
                             instance: Arc::clone(&instance),
+                            may_lend: AtomicBool::new(true),
                         })));
                         Some(instance)
                     }

@@ -16,6 +16,7 @@ use crate::keys::versions::Token;
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use std::borrow::Cow;
+use std::sync::atomic::Ordering;
 
 /// The outcome of a read.
 pub(crate) enum Read<T> {
@@ -34,6 +35,16 @@ pub(crate) enum ReadNow<T> {
 /// Up to this many keys are gathered on the stack for one `get_many`.
 const STACK_KEYS: usize = 8;
 
+/// What a lent read gave.
+enum Lent<T> {
+    Done(ReadNow<T>),
+    /// The store does not lend: ask it for owned bytes, now and on later hits.
+    Refused,
+    /// Lent, but the entry has value tags (more reads, which the owned path makes), or
+    /// the store failed: ask for owned bytes this time.
+    NeedsOwned,
+}
+
 /// What the synchronous part of validation found.
 enum Checked<'a> {
     Valid(&'a [u8]),
@@ -49,13 +60,17 @@ impl FnCache {
         spec: &CallSpec<'_>,
         stamp: Stamp,
     ) -> ReadNow<T> {
-        self.with_instance(|instance| {
+        self.with_instance(|instance, may_lend| {
             let Some(now) = instance.in_process() else {
                 return ReadNow::Unavailable;
             };
             if spec.versions.is_empty() {
-                if let Some(done) = self.read_lent::<C, T>(now, spec, stamp) {
-                    return done;
+                if may_lend.load(Ordering::Relaxed) {
+                    match self.read_lent::<C, T>(now, spec, stamp) {
+                        Lent::Done(done) => return done,
+                        Lent::Refused => may_lend.store(false, Ordering::Relaxed),
+                        Lent::NeedsOwned => {}
+                    }
                 }
                 return match now.get_now(spec.key) {
                     Ok(None) => ReadNow::Done(Read::Miss(Vec::new())),
@@ -90,15 +105,13 @@ impl FnCache {
         .unwrap_or(ReadNow::Unavailable)
     }
 
-    /// A read of one key on the bytes the store lends (see [`InProcess::lend`]); `None`
-    /// sends the read to [`InProcess::get_now`] (an entry with value tags needs more reads,
-    /// which the owned path makes).
+    /// A read of one key on the bytes the store lends (see [`InProcess::lend`]).
     fn read_lent<C: Codec, T: DeserializeOwned>(
         &self,
         now: &dyn InProcess,
         spec: &CallSpec<'_>,
         stamp: Stamp,
-    ) -> Option<ReadNow<T>> {
+    ) -> Lent<T> {
         let mut outcome = None;
         let lent = now.lend(spec.key, &mut |entry| {
             outcome = match entry {
@@ -110,9 +123,10 @@ impl FnCache {
                 },
             };
         });
-        match lent {
-            Ok(true) => outcome,
-            _ => None,
+        match (lent, outcome) {
+            (Ok(true), Some(done)) => Lent::Done(done),
+            (Ok(false), _) => Lent::Refused,
+            _ => Lent::NeedsOwned,
         }
     }
 
