@@ -47,7 +47,7 @@ pub fn shown_from_url(piece: &str, url: &str) -> String {
             raw.contains(piece) || lossy_decode(raw).contains(piece)
         });
     if secret {
-        format!("a text of {} characters", piece.chars().count())
+        shown_by_length(piece)
     } else {
         shown_in_error(piece)
     }
@@ -145,8 +145,13 @@ pub fn shown_in_error(text: &str) -> String {
     if plain {
         format!("`{text}`")
     } else {
-        format!("a text of {} characters", text.chars().count())
+        shown_by_length(text)
     }
+}
+
+/// How an error mentions a text it may not quote: by its length only.
+pub(crate) fn shown_by_length(text: &str) -> String {
+    format!("a text of {} characters", text.chars().count())
 }
 
 /// Words that mark a secret parameter, also inside longer or mangled names such as

@@ -4,7 +4,7 @@
 //! table is merged into the same [`Options`], so nothing is turned back into a string to be
 //! split again.
 
-use super::redact::{is_secret, redact_url, shown_from_url, shown_in_error};
+use super::redact::{is_secret, redact_url, shown_by_length, shown_from_url, shown_in_error};
 use crate::error::{Error, ErrorKind, Result};
 use std::time::Duration;
 
@@ -445,7 +445,7 @@ impl Options {
         };
         read(&value).map(Some).ok_or_else(|| {
             let shown = if is_secret(name) {
-                format!("a text of {} characters", value.chars().count())
+                shown_by_length(&value)
             } else {
                 shown_from_url(&value, &self.raw)
             };
