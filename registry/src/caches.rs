@@ -215,6 +215,10 @@ impl InstanceLookup for Caches {
     fn lookup(&self, alias: &str) -> Option<Arc<dyn CacheInstance>> {
         self.get(alias)
     }
+
+    fn try_lookup(&self, alias: &str) -> Result<Arc<dyn CacheInstance>> {
+        self.try_get(alias)
+    }
 }
 
 /// Makes `instance` the `default` cache.

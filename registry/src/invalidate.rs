@@ -3,26 +3,8 @@
 //! [`using_instance`] for another one: core's [`Invalidator`] aimed through the registry.
 
 use crate::caches::{CACHES, DEFAULT_ALIAS};
-use easy_cache_core::__private::InstanceLookup;
 use easy_cache_core::{CacheInstance, IntoTags, Invalidator, Result};
 use std::sync::Arc;
-
-/// The registry as an alias lookup whose unknown-alias error lists the registered aliases.
-struct Registered;
-
-impl InstanceLookup for Registered {
-    fn generation(&self) -> u64 {
-        CACHES.generation()
-    }
-
-    fn lookup(&self, alias: &str) -> Option<Arc<dyn CacheInstance>> {
-        CACHES.get(alias)
-    }
-
-    fn try_lookup(&self, alias: &str) -> Result<Arc<dyn CacheInstance>> {
-        CACHES.try_get(alias)
-    }
-}
 
 /// Invalidation on the cache registered as `alias` at the time of each call (the seed's
 /// `cache_alias=`).
@@ -44,7 +26,7 @@ impl InstanceLookup for Registered {
 /// });
 /// ```
 pub fn using_alias(alias: &str) -> Invalidator {
-    Invalidator::on_alias(alias, &Registered)
+    Invalidator::on_alias(alias, &CACHES)
 }
 
 /// Invalidation on `instance` (the seed's `cache_instance=`).
