@@ -235,3 +235,71 @@ async fn decorated_futures_are_send_even_with_meta_functions() {
     drop(assert_send(shop.goods(2)));
     drop(assert_send(Users::by_state("sent")));
 }
+
+static INSTANCES_BUILT: AtomicUsize = AtomicUsize::new(0);
+
+fn counted_instance() -> easy_cache::MemoryCache {
+    INSTANCES_BUILT.fetch_add(1, Ordering::SeqCst);
+    easy_cache::MemoryCache::default()
+}
+
+struct Catalog {
+    id: u64,
+}
+
+impl std::fmt::Display for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "catalog-{}", self.id)
+    }
+}
+
+trait Pricing {
+    async fn price(&self, item: u64) -> u64;
+}
+
+impl Catalog {
+    #[ecached(cache_instance = counted_instance())]
+    async fn item_name(&self, item: u64) -> String {
+        format!("item {item}")
+    }
+
+    #[ecached(cache_instance = counted_instance())]
+    async fn labelled<T: std::fmt::Display + Send + Sync>(&self, label: T) -> String {
+        format!("{label}!")
+    }
+}
+
+#[ecached]
+impl Pricing for Catalog {
+    #[ecached(cache_instance = counted_instance())]
+    async fn price(&self, item: u64) -> u64 {
+        item * 10
+    }
+}
+
+#[tokio::test]
+async fn a_method_and_its_handle_share_one_state() {
+    let catalog = Catalog { id: 7 };
+    assert_eq!(catalog.item_name(1).await, "item 1");
+    assert_eq!(catalog.labelled(5u8).await, "5!");
+    assert_eq!(catalog.price(2).await, 20);
+    // The body's calls named the state (its automatic keys start with the function's
+    // path, `Catalog` included): the handle sees the same state.
+    let handle_named = |name: &str| name.contains("Catalog");
+    assert!(handle_named(Catalog::item_name_cache().fn_cache().name()));
+    assert!(handle_named(
+        Catalog::labelled_cache::<u8>().fn_cache().name()
+    ));
+    assert!(handle_named(Catalog::price_cache().fn_cache().name()));
+    // One instance per function, reached by body and handle alike.
+    Catalog::item_name_cache()
+        .invalidate_cache_by_key(&catalog, &1)
+        .await
+        .unwrap();
+    Catalog::price_cache()
+        .invalidate_cache_by_key(&catalog, &2)
+        .await
+        .unwrap();
+    assert_eq!(catalog.item_name(1).await, "item 1");
+    assert_eq!(INSTANCES_BUILT.load(Ordering::SeqCst), 3);
+}

@@ -53,9 +53,10 @@ pub struct FnCache {
     fixed_may_lend: AtomicBool,
     /// The value type's layout stamp, traced on first use (see `entry::layout_stamp`).
     layout_stamp: OnceLock<u64>,
-    /// The compiler's path string (address, length) of the first call and its normalized
-    /// form (see [`function_path`](Self::function_path)).
-    path: OnceLock<(usize, usize, &'static str)>,
+    /// Per place printing it (the body, the handle: their closures differ), the compiler's
+    /// path string (address, length) of the first call and its normalized form (see
+    /// [`function_path`](Self::function_path)).
+    path: [OnceLock<(usize, usize, &'static str)>; 2],
     pub(crate) warn: RateLimitedWarn,
 }
 
@@ -80,7 +81,7 @@ impl FnCache {
             fixed: OnceLock::new(),
             fixed_may_lend: AtomicBool::new(true),
             layout_stamp: OnceLock::new(),
-            path: OnceLock::new(),
+            path: [OnceLock::new(), OnceLock::new()],
             warn: RateLimitedWarn::new(),
         }
     }
@@ -105,7 +106,8 @@ impl FnCache {
     #[doc(hidden)]
     pub fn function_path(&self, raw: &'static str, in_handle: bool) -> &'static str {
         let id = (raw.as_ptr() as usize, raw.len());
-        if let Some(&(ptr, len, path)) = self.path.get() {
+        let slot = &self.path[usize::from(in_handle)];
+        if let Some(&(ptr, len, path)) = slot.get() {
             if (ptr, len) == id {
                 return path;
             }
@@ -116,14 +118,17 @@ impl FnCache {
             path::PrintedIn::Function
         };
         let path = path::intern(raw, place);
-        let _ = self.path.set((id.0, id.1, path));
+        let _ = slot.set((id.0, id.1, path));
         path
     }
 
     /// The decorated function's path, for logs: the one its calls print (see
     /// [`function_path`](Self::function_path)) once known.
     pub fn name(&self) -> &'static str {
-        self.path.get().map_or(self.name, |&(_, _, path)| path)
+        self.path
+            .iter()
+            .find_map(OnceLock::get)
+            .map_or(self.name, |&(_, _, path)| path)
     }
 
     /// Whether concurrent misses of one key compute once.

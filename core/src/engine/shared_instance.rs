@@ -1,11 +1,10 @@
 //! Instances given with `cache_instance = expr`, built once per function.
 //!
-//! A function's body and its handle each hold a `FnCache` static, so the expression must
-//! not run once per static: both ask here by the function's id, so it runs once and both
-//! use the same instance. (One static could serve both: the body can call its handle's
-//! function, `<name>_cache()` or `Type::<name>_cache()`, also in a trait impl, where the
-//! handle sits in an inherent impl of the same type. Once the macro emits a single static,
-//! this map goes.)
+//! A method's body uses its handle's `FnCache` (`Self::<name>_cache().fn_cache()`). A
+//! function without `self` given `#[ecached]` directly cannot: it may be free or
+//! associated, and the macro cannot tell how to name its handle. Its body and its handle
+//! then each hold a `FnCache` static, and the expression must not run once per static:
+//! both ask here by the function's id, so it runs once and both use the same instance.
 
 use crate::backend::CacheInstance;
 use std::collections::HashMap;

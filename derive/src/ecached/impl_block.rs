@@ -87,13 +87,14 @@ fn expand_method(
         vis: syn::parse_quote!(pub),
         ..func.clone()
     };
-    let emitter = emit::Emitter::new(&func, &options, &sig, &plan);
+    let emitter = emit::Emitter::new(&func, &options, &sig, &plan).in_impl();
     let handle_emitter = emit::Emitter::new(
         if in_trait_impl { &public } else { &func },
         &options,
         &sig,
         &plan,
-    );
+    )
+    .in_impl();
     if !errors.is_empty() {
         return (None, handle_emitter.dummy_handle_fn());
     }

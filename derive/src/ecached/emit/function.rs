@@ -72,7 +72,7 @@ impl Emitter<'_> {
             sig,
             block,
         } = self.func;
-        let fn_cache = self.fn_cache_static();
+        let fn_cache = self.body_fn_cache();
         let views = self.sig.view_bindings();
         let meta = self.needs_meta().then(|| self.meta_binding());
         let prefix = self.plan.prefix.as_ref().map(|p| match p {
@@ -131,7 +131,7 @@ impl Emitter<'_> {
                 };
                 let __ec_versions = #versions;
                 #private::FnCache::call::<#codec, #policy, #output, _>(
-                    &__EC_CACHE,
+                    __ec_cache,
                     #private::CallSpec {
                         key: &__ec_key,
                         versions: &__ec_versions,

@@ -12,7 +12,7 @@ impl Emitter<'_> {
     pub(crate) fn handle_fn(&self) -> TokenStream {
         let krate = self.paths.krate();
         let private = self.paths.private();
-        let fn_cache = self.fn_cache_static();
+        let fn_cache = self.handle_fn_cache();
         let string = quote!(::std::string::String);
 
         let prefix_binding = self.plan.prefix.as_ref().map(|p| {
@@ -141,6 +141,9 @@ impl Emitter<'_> {
             quote!(#private::#wrapper((|#(#params),*| -> #out {
                 #[allow(unused_imports)]
                 use #private::{ViaDisplay as _, ViaKeyPart as _};
+                // A static, not a capture: the closure stays a `fn` pointer.
+                #[allow(unused_variables)]
+                let __ec_cache: &'static #private::FnCache = &__EC_CACHE;
                 #meta
                 #body
             }) as #fn_ty)),

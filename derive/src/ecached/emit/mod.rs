@@ -1,7 +1,7 @@
 //! Emitting the cached function (`function.rs`), its handle `<name>_cache()`
 //! (`handle.rs`) and the version keys of a call's tags and prefix (`version_keys.rs`).
-//! This file holds what they share: the emitter, the `static` both the function and its
-//! handle declare, and the code building keys, tags and prefixes.
+//! This file holds what they share: the emitter, the function's `FnCache` state, and the
+//! code building keys, tags and prefixes.
 
 mod function;
 mod handle;
@@ -26,6 +26,8 @@ pub(crate) struct Emitter<'a> {
     plan: &'a Plan,
     /// Where emitted paths start (the `crate` option).
     paths: Paths,
+    /// Expanded by `#[ecached]` on an `impl` block: the function is a member of `Self`.
+    in_impl: bool,
 }
 
 impl<'a> Emitter<'a> {
@@ -41,6 +43,15 @@ impl<'a> Emitter<'a> {
             sig,
             plan,
             paths: Paths::new(options.krate.as_ref()),
+            in_impl: false,
+        }
+    }
+
+    /// The emitter of a method of an `impl` block given `#[ecached]`.
+    pub(crate) fn in_impl(self) -> Self {
+        Emitter {
+            in_impl: true,
+            ..self
         }
     }
 
@@ -54,8 +65,56 @@ impl<'a> Emitter<'a> {
         LitStr::new(&self.sig.name.to_string(), Span::call_site())
     }
 
-    /// The static both the function and its handle declare (same id, see `shared_instance`).
-    fn fn_cache_static(&self) -> TokenStream {
+    /// Whether the body reaches its handle's state, `Self::<name>_cache().fn_cache()`.
+    ///
+    /// It can wherever the handle is known to be a member of `Self`: a method with `self`,
+    /// or any method of an `impl` block given `#[ecached]`. A function without `self`
+    /// given `#[ecached]` directly may be free (handle: `<name>_cache`) or associated
+    /// (handle: `Self::<name>_cache`); nothing tells the macro which, so its body keeps a
+    /// state of its own, as does the body of a function with no handle (too many key
+    /// parameters).
+    fn body_reaches_handle(&self) -> bool {
+        self.plan.fits_handle() && (self.in_impl || self.sig.receiver.is_some())
+    }
+
+    /// `let __ec_cache: &'static FnCache = ...;` in the function's body: its handle's state
+    /// where it can reach it, else a `static` of its own.
+    fn body_fn_cache(&self) -> TokenStream {
+        let private = self.paths.private();
+        if !self.body_reaches_handle() {
+            let own = self.fn_cache_static(true);
+            return quote! {
+                #own
+                let __ec_cache: &'static #private::FnCache = &__EC_CACHE;
+            };
+        }
+        let handle = format_ident!("{}_cache", self.sig.name);
+        let generics = self
+            .func
+            .sig
+            .generics
+            .params
+            .iter()
+            .filter_map(|p| match p {
+                syn::GenericParam::Type(t) => Some(t.ident.clone()),
+                syn::GenericParam::Const(c) => Some(c.ident.clone()),
+                syn::GenericParam::Lifetime(_) => None,
+            });
+        quote! {
+            let __ec_cache: &'static #private::FnCache = Self::#handle::<#(#generics),*>().fn_cache();
+        }
+    }
+
+    /// The handle's `static __EC_CACHE` (its builders bind `__ec_cache` to it).
+    fn handle_fn_cache(&self) -> TokenStream {
+        // The body declares a second state unless it reaches this one; then their
+        // `cache_instance` must be one instance.
+        self.fn_cache_static(!self.body_reaches_handle())
+    }
+
+    /// `static __EC_CACHE: FnCache`; `shared`: a second static of the same function (same
+    /// id) exists, and both take their `cache_instance` from `shared_instance`.
+    fn fn_cache_static(&self, shared: bool) -> TokenStream {
         let (krate, private) = (self.paths.krate(), self.paths.private());
         let name = self.name_literal();
         let id = quote!(
@@ -64,12 +123,20 @@ impl<'a> Emitter<'a> {
         let target = match &self.options.target {
             None => quote!(#private::CacheTarget::Alias("default")),
             Some(TargetSpec::Alias(alias)) => quote!(#private::CacheTarget::Alias(#alias)),
-            Some(TargetSpec::Instance(expr)) => quote!(#private::CacheTarget::Instance({
-                fn __ec_build() -> ::std::sync::Arc<dyn #krate::CacheInstance> {
-                    #private::shared_instance(#id, || #private::IntoInstance::into_instance(#expr))
-                }
-                __ec_build
-            })),
+            Some(TargetSpec::Instance(expr)) => {
+                let instance = quote!(#private::IntoInstance::into_instance(#expr));
+                let build = if shared {
+                    quote!(#private::shared_instance(#id, || #instance))
+                } else {
+                    instance
+                };
+                quote!(#private::CacheTarget::Instance({
+                    fn __ec_build() -> ::std::sync::Arc<dyn #krate::CacheInstance> {
+                        #build
+                    }
+                    __ec_build
+                }))
+            }
         };
         let single_flight = self.options.single_flight;
         let wait = self
@@ -90,9 +157,9 @@ impl<'a> Emitter<'a> {
 
     /// The path naming the function (module, enclosing functions, implementing type,
     /// generic arguments), from the type name of a closure declared here; needs
-    /// `__EC_CACHE` and `__EC_IN_HANDLE` in scope.
+    /// `__ec_cache` and `__EC_IN_HANDLE` in scope.
     fn function_path(&self) -> TokenStream {
-        quote!(__EC_CACHE.function_path(::std::any::type_name_of_val(&|| ()), __EC_IN_HANDLE))
+        quote!(__ec_cache.function_path(::std::any::type_name_of_val(&|| ()), __EC_IN_HANDLE))
     }
 
     /// `let __ec_meta = ...;` over the views of every parameter.
