@@ -174,10 +174,17 @@ impl SledCache {
     }
 
     /// The open store, opening it on first use.
+    #[inline]
     fn store(&self) -> Result<&Store> {
-        if let Some(opened) = self.opened.get() {
-            return Ok(&opened.store);
+        match self.opened.get() {
+            Some(opened) => Ok(&opened.store),
+            None => self.store_opening(),
         }
+    }
+
+    /// [`store`](Self::store) before the database is open: out of the hit's line.
+    #[cold]
+    fn store_opening(&self) -> Result<&Store> {
         let _opening = self.opening.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(opened) = self.opened.get() {
             return Ok(&opened.store);

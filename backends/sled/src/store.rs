@@ -54,6 +54,7 @@ impl Store {
     }
 
     /// The tree key of a cache key.
+    #[inline]
     fn key<'a>(&self, key: &'a str) -> Cow<'a, [u8]> {
         if self.prefix.is_empty() {
             Cow::Borrowed(key.as_bytes())

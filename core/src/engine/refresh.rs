@@ -5,14 +5,37 @@
 
 use std::cell::Cell;
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 tokio::task_local! {
     static REFRESHING: Cell<Option<&'static str>>;
 }
 
+/// Refresh scopes open now, in any task. Every call asks [`take`]; while this is 0 (nearly
+/// always) it answers without touching the task-local. A scope's own calls run after its
+/// increment in the same task, so they always see it.
+static OPEN_SCOPES: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts one open scope while it lives (also when its future is dropped unfinished).
+struct OpenScope;
+
+impl OpenScope {
+    fn open() -> Self {
+        OPEN_SCOPES.fetch_add(1, Ordering::Relaxed);
+        OpenScope
+    }
+}
+
+impl Drop for OpenScope {
+    fn drop(&mut self) {
+        OPEN_SCOPES.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// Runs `call` with a refresh mark for function `id`; returns its output and whether the
 /// function took the mark (false: the future was not a call of that function).
 pub(crate) async fn refresh_scope<F: Future>(id: &'static str, call: F) -> (F::Output, bool) {
+    let _open = OpenScope::open();
     REFRESHING
         .scope(Cell::new(Some(id)), async move {
             let output = call.await;
@@ -23,7 +46,11 @@ pub(crate) async fn refresh_scope<F: Future>(id: &'static str, call: F) -> (F::O
 }
 
 /// True (once) when the current call of function `id` must refresh.
+#[inline]
 pub(crate) fn take(id: &str) -> bool {
+    if OPEN_SCOPES.load(Ordering::Relaxed) == 0 {
+        return false;
+    }
     REFRESHING
         .try_with(|mark| {
             let hit = mark.get() == Some(id);
