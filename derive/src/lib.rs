@@ -10,9 +10,11 @@ mod property;
 
 use proc_macro::TokenStream;
 
-/// Caches an async function's or method's result, keyed by its arguments, with tags, a
-/// prefix and a timeout; generates the handle `<name>_cache()` (`Type::<name>_cache()` for
-/// methods) to invalidate or refresh entries. Arguments, all optional: `key` (template,
+/// Caches a function's or method's result, keyed by its arguments, with tags, a prefix and
+/// a timeout; generates the handle `<name>_cache()` (`Type::<name>_cache()` for methods) to
+/// invalidate or refresh entries. On an `async fn` the handle's verbs are async; on a plain
+/// `fn` the calls and the handle (an `easy_cache::blocking::CacheHandle`) are sync, and work
+/// in and out of a tokio runtime. Arguments, all optional: `key` (template,
 /// list of parameter names, or function), `timeout`, `tags`, `prefix` (the first four may be
 /// positional), `cache_alias` or `cache_instance`, `single_flight`, `single_flight_wait`,
 /// `cache_none`, `codec`, `version`, and `crate = "path"`: where generated code finds
