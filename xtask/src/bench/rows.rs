@@ -101,7 +101,8 @@ impl Line<'_> {
     }
 }
 
-/// Every line: in memory, Redis, Memcached, sled, invalidation, single flight, memory.
+/// Every line: in memory, Redis, Memcached, sled, invalidation, single flight, memory, and
+/// a sync function's hit in memory.
 pub fn all(f: &Figures) -> Vec<Row> {
     vec![
         time_ratio(
@@ -186,6 +187,14 @@ pub fn all(f: &Figures) -> Vec<Row> {
         ),
         stampede(f),
         resident(f),
+        time_ratio(
+            f,
+            "memory_hit_sync_vs_cached_crate",
+            "`#[ecached]` hit in memory of a sync `fn`, one thread, no runtime",
+            ("memory_hit_sync/ecached", "memory_hit_sync/cached_crate"),
+            "`cached` crate's sync `#[cached]`",
+            1.0,
+        ),
     ]
 }
 
