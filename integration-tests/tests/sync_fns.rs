@@ -27,12 +27,7 @@ struct Runs(Mutex<HashMap<String, usize>>);
 
 impl Runs {
     fn count(&self, ns: &str) {
-        *self
-            .0
-            .lock()
-            .unwrap()
-            .entry(ns.to_owned())
-            .or_default() += 1;
+        *self.0.lock().unwrap().entry(ns.to_owned()).or_default() += 1;
     }
 
     fn of(&self, ns: &str) -> usize {
@@ -240,6 +235,43 @@ macro_rules! sync_backend {
                 tokio::spawn(async { exercise() }).await.unwrap();
             }
 
+            #[ecached("{ns}:mixed:{n}", cache_alias = $alias)]
+            async fn mixed_async(ns: &str, n: u64) -> u64 {
+                RUNS.count(ns);
+                n + 1
+            }
+
+            #[ecached("{ns}:mixed:{n}", cache_alias = $alias)]
+            fn mixed_sync(ns: &str, n: u64) -> u64 {
+                RUNS.count(ns);
+                n + 1
+            }
+
+            /// Async and sync functions on one cache, on a current-thread runtime's only
+            /// thread: what the async calls opened there (connections driven by that
+            /// runtime) must not hold the sync calls, which block that thread.
+            #[tokio::test]
+            async fn current_thread_mixed_with_async_calls() {
+                register();
+                let ns = namespace($alias);
+                for n in 0..3 {
+                    // The same key: the sync calls read the async call's entry, on the
+                    // server (and connection pool) the async calls used.
+                    assert_eq!(mixed_async(&ns, n).await, n + 1);
+                    assert_eq!(mixed_async(&ns, n).await, n + 1);
+                    let started = Instant::now();
+                    assert_eq!(mixed_sync(&ns, n), n + 1);
+                    assert_eq!(mixed_sync(&ns, n), n + 1);
+                    assert!(
+                        started.elapsed() < Duration::from_millis(2500),
+                        "[{}] sync calls after async ones: {:?}",
+                        $alias,
+                        started.elapsed()
+                    );
+                }
+                assert_eq!(RUNS.of(&ns), 3, "[{}] one computation per key", $alias);
+            }
+
             #[ecached("{ns}:slow:{n}", cache_alias = $alias)]
             fn slow(ns: &str, n: u64) -> u64 {
                 RUNS.count(ns);
@@ -305,8 +337,16 @@ sync_backend!(sync_memory, "sync_memory", "memory://".to_owned());
 sync_backend!(sync_sled, "sync_sled", "sled://?temporary=true".to_owned());
 // Generous timeouts: 1000 threads' reads queue for the connections on a loaded machine,
 // and a read that timed out would compute on its own.
-sync_backend!(sync_redis, "sync_redis", with_timeouts(&require_url(env::REDIS_URL), 5000));
-sync_backend!(sync_memcached, "sync_memcached", with_timeouts(&require_url(env::MEMCACHED_URL), 5000));
+sync_backend!(
+    sync_redis,
+    "sync_redis",
+    with_timeouts(&require_url(env::REDIS_URL), 5000)
+);
+sync_backend!(
+    sync_memcached,
+    "sync_memcached",
+    with_timeouts(&require_url(env::MEMCACHED_URL), 5000)
+);
 
 /// Nothing listens at `scheme`'s URL: every call returns its function's own result,
 /// quickly, in each runtime context.
@@ -317,10 +357,17 @@ fn fails_open(scheme: &str, alias: &'static str, call: fn(&str) -> u64) {
     let check = move |ns: &str| {
         let started = Instant::now();
         assert_eq!(call(ns), 21);
-        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
     };
     check(&ns);
-    let current = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let current = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     current.block_on(async { check(&ns) });
     let threads = tokio::runtime::Runtime::new().unwrap();
     threads.block_on(async move { tokio::spawn(async move { check(&ns) }).await.unwrap() });
