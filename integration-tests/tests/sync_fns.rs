@@ -49,7 +49,7 @@ macro_rules! sync_backend {
             /// Registers the backend once: the tests of this module share its instance.
             fn register() {
                 static ONCE: Once = Once::new();
-                ONCE.call_once(|| caches::insert($alias, caches::from_url(&$url).unwrap()));
+                ONCE.call_once(|| caches::insert($alias, caches::from_url($url.as_ref()).unwrap()));
             }
 
             #[ecached("{ns}:user:{id}", 600, tags = ["{ns}:users", "{ns}:user:{id}"], prefix = "{ns}:org:{org}", cache_alias = $alias)]
@@ -333,8 +333,8 @@ macro_rules! sync_backend {
     };
 }
 
-sync_backend!(sync_memory, "sync_memory", "memory://".to_owned());
-sync_backend!(sync_sled, "sync_sled", "sled://?temporary=true".to_owned());
+sync_backend!(sync_memory, "sync_memory", "memory://");
+sync_backend!(sync_sled, "sync_sled", "sled://?temporary=true");
 // Generous timeouts: 1000 threads' reads queue for the connections on a loaded machine,
 // and a read that timed out would compute on its own.
 sync_backend!(

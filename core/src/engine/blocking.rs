@@ -7,21 +7,16 @@
 //! parking a runtime worker, even the only thread of a current-thread runtime, cannot
 //! deadlock. A backend that answers in process (memory, sled) is driven right there; the
 //! others (Redis, Memcached) need a reactor, so their operations go to one crate-owned
-//! runtime started on first use ([`on_background`], through [`Background`]).
+//! runtime started on first use (see `background`).
 
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::Thread;
 use std::time::Instant;
-use tokio::runtime::Runtime;
-
-mod background;
-
-pub(crate) use self::background::Background;
 
 thread_local! {
     /// Whether this thread is inside [`block_on`]: waits then need a timer that does not
@@ -141,41 +136,6 @@ impl Future for Deadline {
     }
 }
 
-/// The runtime that runs network backends' operations for sync callers: started on first
-/// use, two worker threads named `easy-cache-io`. `None` (logged once) when it cannot be
-/// started; the callers then run uncached.
-fn runtime() -> Option<&'static Runtime> {
-    static RUNTIME: OnceLock<Option<Runtime>> = OnceLock::new();
-    RUNTIME
-        .get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .thread_name("easy-cache-io")
-                .enable_all()
-                .build()
-                .map_err(|err| {
-                    tracing::warn!(target: "easy_cache", error = %err, "cannot start the runtime of sync calls: they run uncached");
-                })
-                .ok()
-        })
-        .as_ref()
-}
-
-/// Runs `future` on the background runtime; its output, or `None` when the runtime cannot
-/// start or the future panicked. Awaiting it needs no runtime (a oneshot channel).
-pub(crate) async fn on_background<F>(future: F) -> Option<F::Output>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let runtime = runtime()?;
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    runtime.spawn(async move {
-        let _ = reply.send(future.await);
-    });
-    answer.await.ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,25 +176,5 @@ mod tests {
         });
         assert_eq!(got, 3);
         sender.join().unwrap();
-    }
-
-    #[test]
-    fn the_background_runtime_answers_in_and_out_of_runtimes() {
-        let ask = || {
-            block_on(on_background(async {
-                tokio::task::yield_now().await;
-                5
-            }))
-        };
-        assert_eq!(ask(), Some(5));
-        let current = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        assert_eq!(current.block_on(async { ask() }), Some(5));
-        let threads = tokio::runtime::Runtime::new().unwrap();
-        assert_eq!(threads.block_on(async { ask() }), Some(5));
-        let panicked = block_on(on_background(async { panic!("a backend bug") }));
-        assert_eq!(panicked, None::<()>);
     }
 }

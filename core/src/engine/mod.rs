@@ -1,6 +1,7 @@
 //! The per-function cache state behind `#[ecached]`: which instance it uses, and the
 //! call path ([`FnCache::call`]).
 
+pub(crate) mod background;
 pub(crate) mod blocking;
 mod call;
 pub(crate) mod entry;

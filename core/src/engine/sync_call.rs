@@ -2,7 +2,8 @@
 //! calling thread (see `blocking`).
 
 use super::FnCache;
-use super::blocking::{Background, block_on};
+use super::background::Background;
+use super::blocking::block_on;
 use super::spec::{CallSpec, ValueTags};
 use crate::codec::Codec;
 use crate::policy::ReturnPolicy;

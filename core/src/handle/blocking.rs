@@ -6,7 +6,8 @@
 use super::invalidator::IntoTags;
 use crate::backend::CacheInstance;
 use crate::engine::FnCache;
-use crate::engine::blocking::{Background, block_on};
+use crate::engine::background::Background;
+use crate::engine::blocking::block_on;
 use crate::engine::invalidate;
 use crate::engine::refresh::refresh_blocking;
 use crate::error::Result;

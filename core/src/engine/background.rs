@@ -1,14 +1,50 @@
-//! A network backend seen from sync code: each operation runs on the background runtime,
-//! with owned copies of its arguments (a spawned future must be `'static`).
+//! The runtime that runs network backends' operations for sync callers, and a network
+//! backend seen from sync code: each operation runs there, with owned copies of its
+//! arguments (a spawned future must be `'static`).
 
-use super::on_background;
 use crate::backend::timeout::Timeout;
 use crate::backend::{CacheInstance, Write};
 use crate::error::{Error, ErrorKind, Result};
 use async_trait::async_trait;
 use bytes::Bytes;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use tokio::runtime::Runtime;
+
+/// The runtime that runs network backends' operations for sync callers: started on first
+/// use, two worker threads named `easy-cache-io`. `None` (logged once) when it cannot be
+/// started; the callers then run uncached.
+fn runtime() -> Option<&'static Runtime> {
+    static RUNTIME: OnceLock<Option<Runtime>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("easy-cache-io")
+                .enable_all()
+                .build()
+                .map_err(|err| {
+                    tracing::warn!(target: "easy_cache", error = %err, "cannot start the runtime of sync calls: they run uncached");
+                })
+                .ok()
+        })
+        .as_ref()
+}
+
+/// Runs `future` on the background runtime; its output, or `None` when the runtime cannot
+/// start or the future panicked. Awaiting it needs no runtime (a oneshot channel).
+pub(crate) async fn on_background<F>(future: F) -> Option<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let runtime = runtime()?;
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    runtime.spawn(async move {
+        let _ = reply.send(future.await);
+    });
+    answer.await.ok()
+}
 
 /// `instance`, with its operations run on the background runtime.
 pub(crate) struct Background(Arc<dyn CacheInstance>);
@@ -152,5 +188,25 @@ mod tests {
         );
         let down = Background::driven_here(Arc::new(DownCache));
         assert!(block_on(down.get("a")).is_err());
+    }
+
+    #[test]
+    fn the_background_runtime_answers_in_and_out_of_runtimes() {
+        let ask = || {
+            block_on(on_background(async {
+                tokio::task::yield_now().await;
+                5
+            }))
+        };
+        assert_eq!(ask(), Some(5));
+        let current = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        assert_eq!(current.block_on(async { ask() }), Some(5));
+        let threads = tokio::runtime::Runtime::new().unwrap();
+        assert_eq!(threads.block_on(async { ask() }), Some(5));
+        let panicked = block_on(on_background(async { panic!("a backend bug") }));
+        assert_eq!(panicked, None::<()>);
     }
 }
