@@ -41,5 +41,7 @@ pub fn invalidate_cache_tags(tags: impl IntoTags) -> Result<()> {
 /// Invalidates every entry stored under `prefix` on the `default` cache (the seed's
 /// `invalidate_cache_prefix`): one delete.
 pub fn invalidate_cache_prefix(prefix: &str) -> Result<()> {
-    using_alias(DEFAULT_ALIAS).blocking().invalidate_prefix(prefix)
+    using_alias(DEFAULT_ALIAS)
+        .blocking()
+        .invalidate_prefix(prefix)
 }
