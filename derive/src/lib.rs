@@ -46,7 +46,8 @@ pub fn ecached(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// Cached properties and key identity for a struct: each
 /// `#[ecached(property = name, returns = Type, ...)]` becomes a cached async getter computed
 /// by `compute_<name>` (or `compute = path`), with every `#[ecached]` option and a handle
-/// `Type::<name>_cache()`; fields marked `#[ecached(id)]` make the struct a key part. An
+/// `Type::<name>_cache()` (with `sync`, a plain getter calling a plain compute method, and a
+/// sync handle); fields marked `#[ecached(id)]` make the struct a key part. An
 /// attribute of its own, `#[ecached(crate = "path")]`, says where easy-cache is (default
 /// `::easy_cache`), as `#[ecached]`'s `crate` option does.
 ///
