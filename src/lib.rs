@@ -1,4 +1,5 @@
-//! easy-cache: cache async functions and methods, invalidate by key, tag or prefix.
+//! easy-cache: cache functions and methods, async or sync, invalidate by key, tag or
+//! prefix.
 //!
 //! See the guide in `docs/` and the README.
 
@@ -17,6 +18,7 @@ pub use easy_cache_core::{CacheHandle, Codec, DEFAULT_SINGLE_FLIGHT_WAIT, Meta, 
 pub use easy_cache_derive::{ECached, ecached};
 
 // Keys and invalidation.
+pub mod blocking;
 pub use easy_cache_core::{
     IntoTags, Invalidator, KEY_SEPARATOR, KeyPart, create_cache_key, create_tag_cache_key,
     prefix_version_key, tag_version_key, write_escaped, write_hashed,

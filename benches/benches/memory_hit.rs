@@ -1,6 +1,7 @@
 //! The `memory_hit_*` lines of the bench report (see docs/guide/performance.md): an
 //! `#[ecached]` hit in memory against the same lookup written by hand, a raw moka get, and
-//! the `cached` crate with two threads (and, for reference, raw moka with two threads).
+//! the `cached` crate with two threads (and, for reference, raw moka with two threads);
+//! and a sync function's hit against the `cached` crate's sync `#[cached]`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use easy_cache::{caches, ecached};
@@ -30,6 +31,17 @@ async fn tmpl_square(n: u64) -> u64 {
 
 #[cached::proc_macro::cached]
 async fn cached_square(n: u64) -> u64 {
+    n * n
+}
+
+/// The same function, sync: no runtime anywhere in its hit.
+#[ecached("bench_sync:{n}")]
+fn ecached_square_sync(n: u64) -> u64 {
+    n * n
+}
+
+#[cached::proc_macro::cached]
+fn cached_square_sync(n: u64) -> u64 {
     n * n
 }
 
@@ -121,5 +133,19 @@ fn two_thread_hits(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, single_thread_hits, two_thread_hits);
+/// Sync hits, one thread, no runtime: ours against `cached`'s sync `#[cached]`.
+fn sync_hits(c: &mut Criterion) {
+    ecached_square_sync(7);
+    cached_square_sync(7);
+    let mut group = c.benchmark_group("memory_hit_sync");
+    group.bench_function("ecached", |b| {
+        b.iter(|| black_box(ecached_square_sync(black_box(7))))
+    });
+    group.bench_function("cached_crate", |b| {
+        b.iter(|| black_box(cached_square_sync(black_box(7))))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, single_thread_hits, two_thread_hits, sync_hits);
 criterion_main!(benches);

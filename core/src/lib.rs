@@ -43,6 +43,11 @@ pub use meta::Meta;
 
 // Keys and invalidation.
 pub use handle::CacheHandle;
+/// The handle of a cached sync function and invalidation from sync code: the verbs of
+/// [`CacheHandle`] and [`Invalidator`] under the same names, returning when done.
+pub mod blocking {
+    pub use crate::handle::blocking::{CacheHandle, Invalidator};
+}
 pub use handle::invalidator::{IntoTags, Invalidator};
 pub use keys::key::{KEY_SEPARATOR, KeyPart, write_escaped, write_hashed};
 pub use keys::versions::{

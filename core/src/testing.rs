@@ -368,6 +368,52 @@ pub async fn load_user(id: u64) -> String {
         .await
 }
 
+/// The state of [`load_book`], as `#[ecached]` would generate it, on a [`MapCache`].
+static LOAD_BOOK: FnCache = FnCache::new(
+    "easy_cache_core::testing::load_book",
+    "testing::load_book",
+    CacheTarget::Instance(map_cache),
+    &NoAliases,
+    true,
+);
+
+static LOAD_BOOK_RUNS: AtomicU32 = AtomicU32::new(0);
+
+/// The key builder of [`load_book_cache`].
+pub type BookKey = Args1<fn(&u64) -> String>;
+
+fn book_key(id: &u64) -> String {
+    format!("book:{id}")
+}
+
+/// A cached sync function written out by hand as `#[ecached(key = "book:{id}")]` expands
+/// it: returns `"book {id} v{n}"`, where `n` counts the times its body ran.
+pub fn load_book(id: u64) -> String {
+    let key = book_key(&id);
+    let spec = CallSpec {
+        key: &key,
+        versions: &[],
+        timeout: Timeout::Never,
+        stamp: 1,
+    };
+    LOAD_BOOK.call_blocking::<DefaultCodec, AnyValue, _>(spec, None, || {
+        format!(
+            "book {id} v{}",
+            LOAD_BOOK_RUNS.fetch_add(1, Ordering::SeqCst)
+        )
+    })
+}
+
+/// The handle of [`load_book`], as `#[ecached]` generates `load_book_cache()`.
+pub fn load_book_cache() -> crate::handle::blocking::CacheHandle<BookKey, NoTags, NoPrefix> {
+    crate::handle::blocking::CacheHandle::new(
+        &LOAD_BOOK,
+        Args1(book_key as fn(&u64) -> String),
+        NoTags,
+        NoPrefix,
+    )
+}
+
 /// The handle of [`load_user`], as `#[ecached]` generates `load_user_cache()`.
 pub fn load_user_cache() -> CacheHandle<UserKey, NoTags, NoPrefix> {
     CacheHandle::new(

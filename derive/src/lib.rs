@@ -10,9 +10,11 @@ mod property;
 
 use proc_macro::TokenStream;
 
-/// Caches an async function's or method's result, keyed by its arguments, with tags, a
-/// prefix and a timeout; generates the handle `<name>_cache()` (`Type::<name>_cache()` for
-/// methods) to invalidate or refresh entries. Arguments, all optional: `key` (template,
+/// Caches a function's or method's result, keyed by its arguments, with tags, a prefix and
+/// a timeout; generates the handle `<name>_cache()` (`Type::<name>_cache()` for methods) to
+/// invalidate or refresh entries. On an `async fn` the handle's verbs are async; on a plain
+/// `fn` the calls and the handle (an `easy_cache::blocking::CacheHandle`) are sync, and work
+/// in and out of a tokio runtime. Arguments, all optional: `key` (template,
 /// list of parameter names, or function), `timeout`, `tags`, `prefix` (the first four may be
 /// positional), `cache_alias` or `cache_instance`, `single_flight`, `single_flight_wait`,
 /// `cache_none`, `codec`, `version`, and `crate = "path"`: where generated code finds
@@ -44,7 +46,8 @@ pub fn ecached(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// Cached properties and key identity for a struct: each
 /// `#[ecached(property = name, returns = Type, ...)]` becomes a cached async getter computed
 /// by `compute_<name>` (or `compute = path`), with every `#[ecached]` option and a handle
-/// `Type::<name>_cache()`; fields marked `#[ecached(id)]` make the struct a key part. An
+/// `Type::<name>_cache()` (with `sync`, a plain getter calling a plain compute method, and a
+/// sync handle); fields marked `#[ecached(id)]` make the struct a key part. An
 /// attribute of its own, `#[ecached(crate = "path")]`, says where easy-cache is (default
 /// `::easy_cache`), as `#[ecached]`'s `crate` option does.
 ///

@@ -5,4 +5,6 @@
 fn macro_diagnostics() {
     let cases = trybuild::TestCases::new();
     cases.compile_fail("tests/ui/*.rs");
+    // What compiles now and once refused (a plain `fn`): built and run.
+    cases.pass("tests/pass/*.rs");
 }

@@ -18,6 +18,9 @@ pub mod custom_backends {}
 #[doc = include_str!("../guide/05-configuration.md")]
 pub mod configuration {}
 
+#[doc = include_str!("../guide/06-sync-functions.md")]
+pub mod sync_functions {}
+
 #[doc = include_str!("../guide/backend-redis.md")]
 pub mod backend_redis {}
 

@@ -16,6 +16,7 @@ use std::{
 };
 use tokio::{
     net::TcpStream,
+    runtime::{Handle, Id},
     sync::{Semaphore, SemaphorePermit},
 };
 use tokio_util::compat::{Compat, TokioAsyncReadCompatExt};
@@ -35,7 +36,8 @@ pub(crate) struct Credentials {
 /// The connections to one server: at most `size` open, idle ones kept for reuse.
 pub(crate) struct Pool {
     address: String,
-    idle: Mutex<Vec<Stream>>,
+    /// Idle connections, each with the runtime that opened it.
+    idle: Mutex<Vec<(Option<Id>, Stream)>>,
     slots: Semaphore,
     credentials: Option<Credentials>,
     /// False from a failure until the next clean exchange, to log transitions only.
@@ -47,6 +49,8 @@ pub(crate) struct Pool {
 pub(crate) struct Conn<'a> {
     /// The stream to talk on.
     pub(crate) stream: Stream,
+    /// The runtime that opened it.
+    runtime: Option<Id>,
     slot: SemaphorePermit<'a>,
 }
 
@@ -75,20 +79,38 @@ impl Pool {
             .acquire()
             .await
             .map_err(|_| io::Error::other("connection pool closed"))?;
-        while let Some(stream) = self.idle().pop() {
+        let runtime = Handle::try_current().ok().map(|handle| handle.id());
+        while let Some((opened_on, stream)) = self.idle().pop() {
+            if opened_on != runtime {
+                // Closed to keep the pool's size: this call opens one on its runtime.
+                tracing::debug!(server = %self.address, "dropping a connection of another runtime");
+                continue;
+            }
             if is_open(&stream) {
-                return Ok(Conn { stream, slot });
+                return Ok(Conn {
+                    stream,
+                    runtime,
+                    slot,
+                });
             }
             tracing::debug!(server = %self.address, "dropping a connection the server closed");
         }
         let stream = self.connect().await?;
-        Ok(Conn { stream, slot })
+        Ok(Conn {
+            stream,
+            runtime,
+            slot,
+        })
     }
 
     /// Keeps a connection that just finished a clean exchange.
     pub(crate) fn put_back(&self, conn: Conn<'_>) {
-        let Conn { stream, slot } = conn;
-        self.idle().push(stream);
+        let Conn {
+            stream,
+            runtime,
+            slot,
+        } = conn;
+        self.idle().push((runtime, stream));
         // The slot frees only now, so idle plus busy connections never exceed the size.
         drop(slot);
     }
@@ -121,7 +143,7 @@ impl Pool {
         Ok(stream)
     }
 
-    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<Stream>> {
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<(Option<Id>, Stream)>> {
         // The list stays consistent even if a holder panicked: push and pop are atomic.
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -184,6 +206,32 @@ mod tests {
         assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
         // A failed connect frees its slot.
         assert!(closed.get().await.is_err());
+    }
+
+    #[test]
+    fn a_connection_is_reused_only_on_the_runtime_that_opened_it() {
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+        };
+        let (first, second) = (runtime(), runtime());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let pool = Pool::new(listener.local_addr().unwrap().to_string(), 1, None);
+        let use_once = |on: &tokio::runtime::Runtime| {
+            on.block_on(async {
+                let conn = pool.get().await.unwrap();
+                pool.put_back(conn);
+            })
+        };
+        use_once(&first);
+        assert!(listener.accept().is_ok(), "the first connection");
+        use_once(&first);
+        assert!(listener.accept().is_err(), "reused on its runtime");
+        use_once(&second);
+        assert!(listener.accept().is_ok(), "another runtime opens its own");
     }
 
     #[test]

@@ -15,7 +15,17 @@ use crate::error::Result;
 use crate::keys::versions::{Token, tag_version_key};
 use crate::policy::ReturnPolicy;
 use bytes::Bytes;
+use serde::de::DeserializeOwned;
 use std::future::Future;
+use std::ops::ControlFlow;
+
+/// A call past its start (see [`FnCache::begin`]) that did not hit.
+pub(super) struct Begun {
+    refreshing: bool,
+    stamp: Stamp,
+    /// The miss of the read that needed no waiting, when the instance could answer it.
+    known_miss: Option<Vec<Option<Token>>>,
+}
 
 impl FnCache {
     /// Runs one call: returns the cached value when it is valid, else runs `compute`,
@@ -34,21 +44,61 @@ impl FnCache {
         P: ReturnPolicy<R>,
         Fut: Future<Output = R>,
     {
+        let begun = match self.begin::<C, P::Value>(&spec) {
+            ControlFlow::Break(value) => return P::from_value(value),
+            ControlFlow::Continue(begun) => begun,
+        };
+        let Some(instance) = self.instance() else {
+            return compute.await;
+        };
+        self.call_on::<C, P, R, Fut>(&*instance, spec, begun, value_tags, compute)
+            .await
+    }
+
+    /// The start of every call: takes the refresh mark, and reads where the instance
+    /// answers without waiting (in-process stores: a hit returns here, within the poll).
+    pub(super) fn begin<C: Codec, T: DeserializeOwned>(
+        &self,
+        spec: &CallSpec<'_>,
+    ) -> ControlFlow<T, Begun> {
         let refreshing = refresh::take(self.id());
-        let stamp = self.stamp::<C, P::Value>(spec.stamp);
-        // In-process stores answer within this poll: a hit returns here.
+        let stamp = self.stamp::<C, T>(spec.stamp);
         let mut known_miss = None;
         if !refreshing {
-            match self.read_now::<C, P::Value>(&spec, stamp) {
-                ReadNow::Done(Read::Hit(value)) => return P::from_value(value),
+            match self.read_now::<C, T>(spec, stamp) {
+                ReadNow::Done(Read::Hit(value)) => return ControlFlow::Break(value),
                 ReadNow::Done(Read::Miss(snapshot)) => known_miss = Some(snapshot),
                 ReadNow::Unavailable => {}
             }
         }
-        let Some(instance) = self.instance() else {
-            return compute.await;
-        };
-        let instance = &*instance;
+        ControlFlow::Continue(Begun {
+            refreshing,
+            stamp,
+            known_miss,
+        })
+    }
+
+    /// The rest of a call on `instance`, after [`begin`](Self::begin): read, join or lead
+    /// the single flight, compute, store. The async and the sync call (`call_blocking`)
+    /// both end here.
+    pub(super) async fn call_on<C, P, R, Fut>(
+        &self,
+        instance: &dyn CacheInstance,
+        spec: CallSpec<'_>,
+        begun: Begun,
+        value_tags: Option<ValueTags<'_, P::Value>>,
+        compute: Fut,
+    ) -> R
+    where
+        C: Codec,
+        P: ReturnPolicy<R>,
+        Fut: Future<Output = R>,
+    {
+        let Begun {
+            refreshing,
+            stamp,
+            mut known_miss,
+        } = begun;
         let mut wait = WaitBound::new(self.single_flight_wait());
         // Leaders seen to panic: after a waiter's take-over panics too, the remaining
         // waiters compute side by side instead of taking over one at a time.

@@ -1,6 +1,8 @@
 //! The per-function cache state behind `#[ecached]`: which instance it uses, and the
 //! call path ([`FnCache::call`]).
 
+pub(crate) mod background;
+pub(crate) mod blocking;
 mod call;
 pub(crate) mod entry;
 mod inflight;
@@ -12,6 +14,7 @@ mod read;
 pub(crate) mod refresh;
 pub(crate) mod shared_instance;
 pub(crate) mod spec;
+mod sync_call;
 pub(crate) mod wait;
 
 use self::rate_limited_warn::RateLimitedWarn;

@@ -1,7 +1,8 @@
 //! `refresh_cache`: run one call of a function bypassing its cached value, then store.
 //!
-//! The handle runs the call's future inside a task-local scope naming the function; the
-//! function's engine takes the mark at its start, so calls nested inside it are unaffected.
+//! The handle runs the call's future inside a task-local scope naming the function (a
+//! thread-local one for a sync call); the function's engine takes the mark at its start,
+//! so calls nested inside it are unaffected.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -11,12 +12,19 @@ tokio::task_local! {
     static REFRESHING: Cell<Option<&'static str>>;
 }
 
-/// Refresh scopes open now, in any task. Every call asks [`take`]; while this is 0 (nearly
-/// always) it answers without touching the task-local. A scope's own calls run after its
-/// increment in the same task, so they always see it.
+thread_local! {
+    /// The mark of a sync call's refresh (see [`refresh_blocking`]).
+    static REFRESHING_HERE: Cell<Option<&'static str>> = const { Cell::new(None) };
+}
+
+/// Refresh scopes open now, async or sync, in any task or thread. Every call asks
+/// [`take`]; while this is 0 (nearly always) it answers without touching the task-local
+/// or the thread-local. A scope's own calls run after its increment, in the same task or
+/// thread, so they always see it.
 static OPEN_SCOPES: AtomicUsize = AtomicUsize::new(0);
 
-/// Counts one open scope while it lives (also when its future is dropped unfinished).
+/// Counts one open scope while it lives (also when its future is dropped unfinished or
+/// its call panics).
 struct OpenScope;
 
 impl OpenScope {
@@ -45,21 +53,37 @@ pub(crate) async fn refresh_scope<F: Future>(id: &'static str, call: F) -> (F::O
         .await
 }
 
+/// Runs the sync `call` with a refresh mark for function `id`; returns its output and
+/// whether the function took the mark.
+pub(crate) fn refresh_blocking<R>(id: &'static str, call: impl FnOnce() -> R) -> (R, bool) {
+    /// Puts back the outer mark, also when `call` panics.
+    struct Restore(Option<&'static str>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            REFRESHING_HERE.with(|mark| mark.set(self.0));
+        }
+    }
+    let _open = OpenScope::open();
+    let _restore = Restore(REFRESHING_HERE.with(|mark| mark.replace(Some(id))));
+    let output = call();
+    let taken = REFRESHING_HERE.with(|mark| mark.get().is_none());
+    (output, taken)
+}
+
 /// True (once) when the current call of function `id` must refresh.
 #[inline]
 pub(crate) fn take(id: &str) -> bool {
     if OPEN_SCOPES.load(Ordering::Relaxed) == 0 {
         return false;
     }
-    REFRESHING
-        .try_with(|mark| {
-            let hit = mark.get() == Some(id);
-            if hit {
-                mark.set(None);
-            }
-            hit
-        })
-        .unwrap_or(false)
+    let take_from = |mark: &Cell<Option<&'static str>>| {
+        let hit = mark.get() == Some(id);
+        if hit {
+            mark.set(None);
+        }
+        hit
+    };
+    REFRESHING.try_with(take_from).unwrap_or(false) || REFRESHING_HERE.with(take_from)
 }
 
 #[cfg(test)]
@@ -75,5 +99,15 @@ mod tests {
         let ((), taken) = refresh_scope("f7", async {}).await;
         assert!(!taken);
         assert!(!take("f7"), "no mark outside a scope");
+    }
+
+    #[test]
+    fn a_sync_scope_marks_this_thread_until_it_ends() {
+        let (inner, taken) = refresh_blocking("f8", || (take("f3"), take("f8"), take("f8")));
+        assert_eq!(inner, (false, true, false));
+        assert!(taken);
+        let ((), taken) = refresh_blocking("f8", || {});
+        assert!(!taken);
+        assert!(!take("f8"), "no mark outside a scope");
     }
 }

@@ -5,7 +5,7 @@
 //! `#[ecached]` on a method can emit only impl items, so it cannot declare a handle type
 //! per function; without variadic generics, a generic handle needs one impl per count.
 
-use super::CacheHandle;
+use super::{CacheHandle, blocking};
 use crate::error::Result;
 
 /// The most parameters a handle method takes (the derive checks its copy against it).
@@ -49,8 +49,16 @@ macro_rules! handle_methods {
         #[derive(Clone, Copy)]
         pub struct $wrapper<F>(pub F);
 
+        typed_verbs!(CacheHandle [async] [.await]; $wrapper; $($arg $param),*);
+        typed_verbs!(blocking::CacheHandle [] []; $wrapper; $($arg $param),*);
+    };
+}
+
+/// The typed verbs of a handle type, async (`[async] [.await]`) or sync (`[] []`).
+macro_rules! typed_verbs {
+    ($($handle:ident)::+ [$($asyncness:tt)*] [$($awaiting:tt)*]; $wrapper:ident; $($arg:ident $param:ident),*) => {
         #[allow(clippy::too_many_arguments)]
-        impl<F, T, P> CacheHandle<$wrapper<F>, T, P> {
+        impl<F, T, P> $($handle)::+<$wrapper<F>, T, P> {
             /// The full storage key a call with these parameters uses (prefix included).
             pub fn cache_key<$($arg),*>(&self, $($param: $arg),*) -> String
             where
@@ -61,37 +69,37 @@ macro_rules! handle_methods {
 
             /// Removes the entry a call with these parameters would read (the seed's
             /// `invalidate_cache_by_key`). Returns whether an entry was there.
-            pub async fn invalidate_cache_by_key<$($arg),*>(&self, $($param: $arg),*) -> Result<bool>
+            pub $($asyncness)* fn invalidate_cache_by_key<$($arg),*>(&self, $($param: $arg),*) -> Result<bool>
             where
                 F: Fn($($arg),*) -> String,
             {
                 let key = (self.key_builder().0)($($param),*);
-                self.invalidate_key(&key).await
+                self.invalidate_key(&key) $($awaiting)*
             }
         }
 
         #[allow(clippy::too_many_arguments)]
-        impl<K, F, P> CacheHandle<K, $wrapper<F>, P> {
+        impl<K, F, P> $($handle)::+<K, $wrapper<F>, P> {
             /// Invalidates the tags a call with these parameters is stored under.
-            pub async fn invalidate_cache_by_tags<$($arg),*>(&self, $($param: $arg),*) -> Result<()>
+            pub $($asyncness)* fn invalidate_cache_by_tags<$($arg),*>(&self, $($param: $arg),*) -> Result<()>
             where
                 F: Fn($($arg),*) -> Vec<String>,
             {
                 let tags = (self.tags_builder().0)($($param),*);
-                self.invalidate_tags(tags).await
+                self.invalidate_tags(tags) $($awaiting)*
             }
         }
 
         #[allow(clippy::too_many_arguments)]
-        impl<K, T, F> CacheHandle<K, T, $wrapper<F>> {
+        impl<K, T, F> $($handle)::+<K, T, $wrapper<F>> {
             /// Invalidates every entry under the prefix a call with these parameters uses,
             /// across every function sharing that prefix.
-            pub async fn invalidate_cache_by_prefix<$($arg),*>(&self, $($param: $arg),*) -> Result<()>
+            pub $($asyncness)* fn invalidate_cache_by_prefix<$($arg),*>(&self, $($param: $arg),*) -> Result<()>
             where
                 F: Fn($($arg),*) -> String,
             {
                 let prefix = (self.prefix_builder().0)($($param),*);
-                self.invalidate_prefix(&prefix).await
+                self.invalidate_prefix(&prefix) $($awaiting)*
             }
         }
     };

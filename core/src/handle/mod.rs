@@ -9,6 +9,7 @@
 //! in `arity.rs`. The raw verbs come from the [`Invalidator`] it derefs to.
 
 pub(crate) mod arity;
+pub(crate) mod blocking;
 pub(crate) mod invalidator;
 
 use self::invalidator::Invalidator;

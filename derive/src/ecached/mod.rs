@@ -20,7 +20,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         Ok(other) => {
             errors.spanned(
                 other,
-                "#[ecached] goes on an `async fn`, a method, or an `impl` block whose methods carry #[ecached]",
+                "#[ecached] goes on a function (`fn` or `async fn`), a method, or an `impl` block whose methods carry #[ecached]",
             );
             item
         }

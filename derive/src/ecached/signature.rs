@@ -27,6 +27,8 @@ pub(crate) struct Param {
 
 pub(crate) struct Signature {
     pub name: Ident,
+    /// An `async fn` (else its calls block: see `emit::function`).
+    pub is_async: bool,
     pub receiver: Option<Receiver>,
     /// The function's own `self` token: generated code reads `self` through it, so a
     /// method written inside a wrapper macro still finds its receiver (hygiene).
@@ -42,10 +44,10 @@ impl Signature {
     /// rest still read (a handle's shape needs the parameters).
     pub(crate) fn analyze(item: &ItemFn, errors: &Errors) -> Self {
         let sig = &item.sig;
-        if sig.asyncness.is_none() {
+        if let Some(constness) = sig.constness {
             errors.spanned(
-                sig.fn_token,
-                "#[ecached] caches async functions: make this an `async fn`",
+                constness,
+                "#[ecached] cannot cache a `const fn`: a cache is read at run time; remove `const`",
             );
         }
         let generic_names: Vec<String> = sig
@@ -104,6 +106,7 @@ impl Signature {
         };
         Signature {
             name: sig.ident.clone(),
+            is_async: sig.asyncness.is_some(),
             receiver,
             self_token,
             params,
@@ -327,8 +330,13 @@ mod tests {
     }
 
     #[test]
-    fn rejects_sync_functions_mut_self_and_impl_trait() {
-        assert!(refused("fn f() {}"));
+    fn rejects_mut_self_impl_trait_and_const_fn() {
+        assert!(!refused("fn f() {}"));
+        assert!(analyzed("async fn f() {}").0.is_async);
+        assert!(!analyzed("fn f() {}").0.is_async);
+        assert!(refused("const fn f() {}"));
+        assert!(refused("fn f(&mut self) {}"));
+        assert!(refused("fn f() -> impl Sized {}"));
         assert!(refused("async fn f(&mut self) {}"));
         assert!(refused("async fn f(self: &mut Self) {}"));
         assert!(refused("async fn f() -> impl Sized {}"));

@@ -15,6 +15,8 @@ pub(crate) struct Property {
     returns: Type,
     compute: Option<Expr>,
     docs: Option<String>,
+    /// `sync`: the compute method and the getter are plain `fn`s.
+    sync: bool,
     /// Everything else, passed to `#[ecached]` as written.
     options: Vec<TokenStream>,
 }
@@ -31,6 +33,15 @@ impl Parse for PropertyArg {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         // `parse_any`: `crate` is a keyword.
         let name = Ident::parse_any(input)?;
+        if name == "sync" && !input.peek(Token![=]) {
+            // A flag: `sync` alone is `sync = true`.
+            let expr: Expr = syn::parse_quote!(true);
+            return Ok(PropertyArg {
+                name,
+                value: quote!(#expr),
+                expr: Some(expr),
+            });
+        }
         input.parse::<Token![=]>()?;
         if name == "returns" {
             let ty: Type = input.parse()?;
@@ -115,6 +126,7 @@ impl Property {
         let mut returns = None;
         let mut compute = None;
         let mut docs = None;
+        let mut sync = false;
         let mut passed = Vec::new();
         // A property or return type given but wrong is reported once, not also as missing.
         let given = |wanted: &str| options.iter().any(|o| o.name == wanted);
@@ -138,6 +150,12 @@ impl Property {
                     })) => docs = Some(s.value()),
                     _ => errors.spanned(option.value, "`doc` takes a string"),
                 },
+                "sync" => match option.expr {
+                    Some(Expr::Lit(ExprLit {
+                        lit: Lit::Bool(b), ..
+                    })) => sync = b.value,
+                    _ => errors.spanned(option.value, "`sync` takes `true` or `false`, or stands alone"),
+                },
                 "key" | "tags" | "prefix" => {
                     if errors.ok(check_fields(option.expr.as_ref(), fields)).is_some() {
                         let (n, v) = (option.name, option.value);
@@ -152,7 +170,7 @@ impl Property {
                 other => errors.push(syn::Error::new(
                     option.name.span(),
                     format!(
-                        "unknown property option `{other}`; expected property, returns, compute, doc, or an #[ecached] argument"
+                        "unknown property option `{other}`; expected property, returns, compute, doc, sync, or an #[ecached] argument"
                     ),
                 )),
             }
@@ -174,11 +192,12 @@ impl Property {
             returns,
             compute,
             docs,
+            sync,
             options: passed,
         })
     }
 
-    /// The cached getter, awaiting the compute method.
+    /// The cached getter, calling (awaiting, unless `sync`) the compute method.
     pub(crate) fn getter(
         &self,
         vis: &Visibility,
@@ -206,6 +225,15 @@ impl Property {
         let paths = paths.spanned(name.span());
         let krate = paths.krate();
         let options = options.iter().chain(crate_option);
+        if self.sync {
+            return quote_spanned! {name.span()=>
+                #[doc = #doc]
+                #[#krate::ecached(#(#options),*)]
+                #vis fn #name(&self) -> #returns {
+                    (#compute)(self)
+                }
+            };
+        }
         quote_spanned! {name.span()=>
             #[doc = #doc]
             #[#krate::ecached(#(#options),*)]

@@ -7,7 +7,8 @@
 //! ```
 //! generates `impl KeyPart for User` (from the `id` fields) and, per property, an
 //! `#[ecached]` async getter `friends_count(&self)` that awaits `Self::compute_friends_count`
-//! (or the method named by `compute = ...`), with the handle `User::friends_count_cache()`.
+//! (or the method named by `compute = ...`), with the handle `User::friends_count_cache()`;
+//! with `sync`, a plain getter calling a plain compute method.
 //! `#[ecached(crate = "...")]`, in an attribute of its own, roots every emitted path.
 
 mod args;

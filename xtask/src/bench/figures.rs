@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The criterion groups the report reads (also cleared before a run).
-pub const GROUPS: [&str; 8] = [
+pub const GROUPS: [&str; 9] = [
     "memory_hit",
     "memory_hit_2_threads",
+    "memory_hit_sync",
     "invalidate_tag",
     "cold_key_1000_callers",
     "redis_hit_c1",

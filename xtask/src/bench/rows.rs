@@ -101,7 +101,8 @@ impl Line<'_> {
     }
 }
 
-/// Every line: in memory, Redis, Memcached, sled, invalidation, single flight, memory.
+/// Every line: in memory, Redis, Memcached, sled, invalidation, single flight, memory, and
+/// a sync function's hit in memory.
 pub fn all(f: &Figures) -> Vec<Row> {
     vec![
         time_ratio(
@@ -186,6 +187,14 @@ pub fn all(f: &Figures) -> Vec<Row> {
         ),
         stampede(f),
         resident(f),
+        time_ratio(
+            f,
+            "memory_hit_sync_vs_cached_crate",
+            "`#[ecached]` hit in memory of a sync `fn`, one thread, no runtime",
+            ("memory_hit_sync/ecached", "memory_hit_sync/cached_crate"),
+            "`cached` crate's sync `#[cached]`",
+            1.0,
+        ),
     ]
 }
 
@@ -628,7 +637,7 @@ mod tests {
     #[test]
     fn every_target_has_a_line_with_its_own_id() {
         let ids: Vec<String> = all(&Figures::default()).into_iter().map(|r| r.id).collect();
-        assert_eq!(ids.len(), 14);
+        assert_eq!(ids.len(), 15);
         let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
         assert_eq!(unique.len(), ids.len(), "{ids:?}");
         // The history follows a line by its id: an id is a name, never a tracker's number.

@@ -29,7 +29,7 @@ impl Emitter<'_> {
             || matches!(self.options.timeout, TimeoutSpec::Expr(_))
     }
 
-    fn policy(&self) -> TokenStream {
+    pub(super) fn policy(&self) -> TokenStream {
         let private = self.paths.private();
         match last_segment(&self.sig.output).as_deref() {
             Some("Result") => quote!(#private::OkOnly),
@@ -38,7 +38,7 @@ impl Emitter<'_> {
         }
     }
 
-    fn codec(&self) -> TokenStream {
+    pub(super) fn codec(&self) -> TokenStream {
         let krate = self.paths.krate();
         match &self.options.codec {
             Some(path) => quote!(#path),
@@ -113,6 +113,34 @@ impl Emitter<'_> {
             }
             _ => quote!(::std::option::Option::None),
         };
+        let spec = quote!(#private::CallSpec {
+            key: &__ec_key,
+            versions: &__ec_versions,
+            timeout: __ec_timeout,
+            stamp: #stamp,
+        });
+        let call = if self.sig.is_async {
+            quote! {
+                #private::FnCache::call::<#codec, #policy, #output, _>(
+                    __ec_cache,
+                    #spec,
+                    #value_tags,
+                    async move {
+                        // Fixes the async block's output to the declared return type, so a
+                        // `return` or `?` in the body converts as in the original function.
+                        #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::let_unit_value, clippy::needless_return)]
+                        if false {
+                            let __ec_never: #output = loop {};
+                            return __ec_never;
+                        }
+                        #block
+                    },
+                )
+                .await
+            }
+        } else {
+            self.blocking_call(&spec, &value_tags)
+        };
         quote! {
             #(#attrs)*
             #vis #sig {
@@ -130,27 +158,7 @@ impl Emitter<'_> {
                     (__ec_key, #version_keys, #timeout)
                 };
                 let __ec_versions = #versions;
-                #private::FnCache::call::<#codec, #policy, #output, _>(
-                    __ec_cache,
-                    #private::CallSpec {
-                        key: &__ec_key,
-                        versions: &__ec_versions,
-                        timeout: __ec_timeout,
-                        stamp: #stamp,
-                    },
-                    #value_tags,
-                    async move {
-                        // Fixes the async block's output to the declared return type, so a
-                        // `return` or `?` in the body converts as in the original function.
-                        #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::let_unit_value, clippy::needless_return)]
-                        if false {
-                            let __ec_never: #output = loop {};
-                            return __ec_never;
-                        }
-                        #block
-                    },
-                )
-                .await
+                #call
             }
         }
     }

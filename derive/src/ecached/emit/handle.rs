@@ -10,7 +10,6 @@ use syn::ItemFn;
 impl Emitter<'_> {
     /// `fn <name>_cache() -> CacheHandle<...>`.
     pub(crate) fn handle_fn(&self) -> TokenStream {
-        let krate = self.paths.krate();
         let private = self.paths.private();
         let fn_cache = self.handle_fn_cache();
         let string = quote!(::std::string::String);
@@ -45,12 +44,13 @@ impl Emitter<'_> {
             ),
         };
         let head = self.handle_head(&key_ty, &tags_ty, &prefix_ty);
+        let handle = self.handle_type();
         quote! {
             #head {
                 #fn_cache
                 #[allow(dead_code)]
                 const __EC_IN_HANDLE: bool = true;
-                #krate::CacheHandle::new(&__EC_CACHE, #key_expr, #tags_expr, #prefix_expr)
+                #handle::new(&__EC_CACHE, #key_expr, #tags_expr, #prefix_expr)
             }
         }
     }
@@ -89,7 +89,7 @@ impl Emitter<'_> {
         tags_ty: &TokenStream,
         prefix_ty: &TokenStream,
     ) -> TokenStream {
-        let krate = self.paths.krate();
+        let handle = self.handle_type();
         let ItemFn {
             attrs, vis, sig, ..
         } = self.func;
@@ -110,7 +110,7 @@ impl Emitter<'_> {
             #(#cfgs)*
             #[doc = #doc]
             #[allow(clippy::type_complexity, dead_code, unused_variables, clippy::needless_borrow, clippy::useless_conversion)]
-            #vis fn #handle_name #generics () -> #krate::CacheHandle<#key_ty, #tags_ty, #prefix_ty> #where_clause
+            #vis fn #handle_name #generics () -> #handle<#key_ty, #tags_ty, #prefix_ty> #where_clause
         }
     }
 

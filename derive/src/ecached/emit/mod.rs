@@ -5,6 +5,7 @@
 
 mod function;
 mod handle;
+mod sync_fn;
 mod version_keys;
 
 use super::options::{Options, TargetSpec};
