@@ -3,6 +3,8 @@
 use super::FnCache;
 use super::entry::{self, Stamp};
 use super::inflight::{self, Leader, Outcome, Role, WriteGate};
+use super::near::fill::{NearRead, NearStart};
+use super::near::probe::NearOps;
 use super::pin::{Pinned, pin_versions};
 use super::read::{Read, ReadNow};
 use super::refresh;
@@ -22,11 +24,13 @@ impl FnCache {
     /// returns its result and stores what the policy `P` allows, encoded with `C`.
     ///
     /// Never fails because of the cache: a failing backend or undecodable stored bytes
-    /// lead to running `compute` (logged, rate-limited).
+    /// lead to running `compute` (logged, rate-limited). With `near` (the value type can
+    /// live in a near cache) and an instance that has one, a hit there returns at once.
     pub async fn call<C, P, R, Fut>(
         &'static self,
         spec: CallSpec<'_>,
         value_tags: Option<ValueTags<'_, P::Value>>,
+        near: Option<NearOps<P::Value>>,
         compute: Fut,
     ) -> R
     where
@@ -35,12 +39,21 @@ impl FnCache {
         Fut: Future<Output = R>,
     {
         let refreshing = refresh::take(self.id());
+        let versioned = !spec.versions.is_empty() || value_tags.is_some();
+        let near = match self.near_start(near, &spec, versioned, refreshing) {
+            NearStart::Hit(value) => return P::from_value(value),
+            NearStart::Read(near) => near,
+        };
+        let near = near.as_ref();
         let stamp = self.stamp::<C, P::Value>(spec.stamp);
         // In-process stores answer within this poll: a hit returns here.
         let mut known_miss = None;
         if !refreshing {
             match self.read_now::<C, P::Value>(&spec, stamp) {
-                ReadNow::Done(Read::Hit(value)) => return P::from_value(value),
+                ReadNow::Done(Read::Hit(value)) => {
+                    self.near_fill_read(near, None, &spec, &value);
+                    return P::from_value(value);
+                }
                 ReadNow::Done(Read::Miss(snapshot)) => known_miss = Some(snapshot),
                 ReadNow::Unavailable => {}
             }
@@ -62,7 +75,10 @@ impl FnCache {
                 }
             };
             let snapshot = match read {
-                Ok(Read::Hit(value)) => return P::from_value(value),
+                Ok(Read::Hit(value)) => {
+                    self.near_fill_read(near, Some(instance), &spec, &value);
+                    return P::from_value(value);
+                }
                 Ok(Read::Miss(snapshot)) => snapshot,
                 Err(err) => {
                     self.warn.warn(
@@ -114,7 +130,7 @@ impl FnCache {
             };
             return self
                 .compute_and_store::<C, P, R, Fut>(
-                    instance, &spec, stamp, snapshot, value_tags, compute, leader,
+                    instance, &spec, stamp, snapshot, value_tags, near, compute, leader,
                 )
                 .await;
         }
@@ -128,6 +144,7 @@ impl FnCache {
         stamp: Stamp,
         snapshot: Vec<Option<Token>>,
         value_tags: Option<ValueTags<'_, P::Value>>,
+        near: Option<&NearRead<P::Value>>,
         compute: Fut,
         leader: Option<Leader>,
     ) -> R
@@ -156,8 +173,10 @@ impl FnCache {
         let result = compute.await;
         let stored = match (P::cacheable(&result), pinned) {
             (Some(value), Some(pinned)) => {
-                self.store::<C, P::Value>(instance, spec, stamp, pinned, value_tags, value, &gate)
-                    .await
+                self.store::<C, P::Value>(
+                    instance, spec, stamp, pinned, value_tags, near, value, &gate,
+                )
+                .await
             }
             _ => None,
         };
@@ -177,6 +196,7 @@ impl FnCache {
         stamp: Stamp,
         pinned: Pinned,
         value_tags: Option<ValueTags<'_, T>>,
+        near: Option<&NearRead<T>>,
         value: &T,
         gate: &WriteGate,
     ) -> Option<Bytes> {
@@ -221,11 +241,12 @@ impl FnCache {
         let entry = Bytes::from(buf);
         if !spec.timeout.is_zero() && gate.begin_write() {
             ops.push(Write::set(spec.key, entry.clone(), spec.timeout));
-            if let Err(err) = instance.write_batch(&ops).await {
-                self.warn.warn(
+            match instance.write_batch(&ops).await {
+                Ok(()) => self.near_fill_written(near, instance, spec, value),
+                Err(err) => self.warn.warn(
                     self.name(),
                     format_args!("cache write failed on {}: {err}", instance.name()),
-                );
+                ),
             }
         }
         Some(entry.slice(header_len..))
@@ -301,7 +322,7 @@ mod tests {
             stamp: 7,
         };
         SQUARE
-            .call::<DefaultCodec, OkOnly, _, _>(spec, None, async move {
+            .call::<DefaultCodec, OkOnly, _, _>(spec, None, None, async move {
                 RUNS.fetch_add(1, Ordering::SeqCst);
                 Ok(n * n)
             })

@@ -5,6 +5,7 @@ mod call;
 pub(crate) mod entry;
 mod inflight;
 pub(crate) mod invalidate;
+pub(crate) mod near;
 mod path;
 mod pin;
 pub(crate) mod rate_limited_warn;
@@ -56,6 +57,8 @@ pub struct FnCache {
     /// The compiler's path string (address, length) of the first call and its normalized
     /// form (see [`function_path`](Self::function_path)).
     path: OnceLock<(usize, usize, &'static str)>,
+    /// The function's typed store in its instance's near cache (see `near`).
+    near: near::store::StoreCell,
     pub(crate) warn: RateLimitedWarn,
 }
 
@@ -81,6 +84,7 @@ impl FnCache {
             fixed_may_lend: AtomicBool::new(true),
             layout_stamp: OnceLock::new(),
             path: OnceLock::new(),
+            near: OnceLock::new(),
             warn: RateLimitedWarn::new(),
         }
     }

@@ -113,6 +113,13 @@ impl Emitter<'_> {
             }
             _ => quote!(::std::option::Option::None),
         };
+        // A near cache for value types that can live in one (`Clone + Send + Sync`), picked
+        // by autoref: no bound is added to the user's type.
+        let near = quote!({
+            #[allow(unused_imports)]
+            use #private::{NearViaClone as _, NearViaNothing as _};
+            (&#private::NearProbe::<<#policy as #private::ReturnPolicy<#output>>::Value>::new()).near_ops()
+        });
         quote! {
             #(#attrs)*
             #vis #sig {
@@ -139,6 +146,7 @@ impl Emitter<'_> {
                         stamp: #stamp,
                     },
                     #value_tags,
+                    #near,
                     async move {
                         // Fixes the async block's output to the declared return type, so a
                         // `return` or `?` in the body converts as in the original function.
