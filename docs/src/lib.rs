@@ -18,6 +18,9 @@ pub mod custom_backends {}
 #[doc = include_str!("../guide/05-configuration.md")]
 pub mod configuration {}
 
+#[doc = include_str!("../guide/near-cache.md")]
+pub mod near_cache {}
+
 #[doc = include_str!("../guide/backend-redis.md")]
 pub mod backend_redis {}
 

@@ -23,8 +23,8 @@ pub struct MemoryConfig {
     #[serde(with = "easy_cache_core::optional_seconds")]
     pub default_timeout: Option<Duration>,
     /// The near cache: how many decoded values each decorated function keeps in front of
-    /// the stored bytes (a hit then decodes nothing). `None`: as many as `max_capacity`
-    /// (or [`DEFAULT_MAX_CAPACITY`] under `max_bytes`); `Some(0)`: no near cache.
+    /// the stored bytes (a hit then decodes nothing). `None`: [`DEFAULT_NEAR_CAPACITY`], or
+    /// `max_capacity` when smaller; `Some(0)`: no near cache.
     pub near_capacity: Option<u64>,
 }
 
@@ -36,6 +36,15 @@ pub struct MemoryConfig {
 /// assert_eq!(config.max_capacity, Some(DEFAULT_MAX_CAPACITY));
 /// ```
 pub const DEFAULT_MAX_CAPACITY: u64 = 100_000;
+
+/// Decoded values each function keeps in the near cache when the config names no
+/// `near_capacity`: the hot set; the others are decoded from the stored bytes on a hit.
+///
+/// ```
+/// use easy_cache_memory::{DEFAULT_NEAR_CAPACITY, MemoryConfig};
+/// assert_eq!(MemoryConfig::default().near_entries(), DEFAULT_NEAR_CAPACITY);
+/// ```
+pub const DEFAULT_NEAR_CAPACITY: u64 = 10_000;
 
 /// The options a `memory://` URL takes.
 const OPTIONS: [&str; 4] = [
@@ -145,15 +154,17 @@ impl MemoryConfig {
     /// The near cache's entries per function: see [`near_capacity`](Self::near_capacity).
     ///
     /// ```
-    /// use easy_cache_memory::{DEFAULT_MAX_CAPACITY, MemoryConfig};
+    /// use easy_cache_memory::MemoryConfig;
     /// assert_eq!(MemoryConfig::default().max_capacity(500).near_entries(), 500);
-    /// assert_eq!(MemoryConfig::default().max_bytes(1 << 20).near_entries(), DEFAULT_MAX_CAPACITY);
+    /// assert_eq!(MemoryConfig::default().near_capacity(50_000).near_entries(), 50_000);
     /// let off = MemoryConfig::from_url("memory://?near_capacity=0").unwrap();
     /// assert_eq!(off.near_entries(), 0);
     /// ```
     pub fn near_entries(&self) -> u64 {
-        self.near_capacity
-            .unwrap_or(self.max_capacity.unwrap_or(DEFAULT_MAX_CAPACITY))
+        self.near_capacity.unwrap_or_else(|| {
+            let bound = self.max_capacity.unwrap_or(DEFAULT_NEAR_CAPACITY);
+            bound.min(DEFAULT_NEAR_CAPACITY)
+        })
     }
 }
 

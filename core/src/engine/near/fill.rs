@@ -49,7 +49,6 @@ impl FnCache {
             let Some(near) = instance.near_cache() else {
                 return NearStart::Read(None);
             };
-            let watch = near.watch(spec.key);
             let recheck = if refreshing {
                 None
             } else {
@@ -59,6 +58,8 @@ impl FnCache {
                     Lookup::Miss => None,
                 }
             };
+            // Taken before the backend is read (a hit needs none).
+            let watch = near.watch(spec.key);
             NearStart::Read(Some(NearRead {
                 ops,
                 near: address(near),

@@ -17,6 +17,7 @@
 //!   hidden behind an old value (the pending-placeholder fix, with counters).
 
 pub(crate) mod fill;
+pub(crate) mod front;
 pub(crate) mod probe;
 pub(crate) mod store;
 

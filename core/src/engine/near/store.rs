@@ -2,8 +2,9 @@
 //! each with its own lifetime and the versions count it was filled under.
 
 use super::{Keep, NearCache};
+use arc_swap::ArcSwapOption;
 use std::any::Any;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// What a near cache asks of a store, whatever its value type.
@@ -80,31 +81,35 @@ impl<T: Clone + Send + Sync + 'static> Forget for Store<T> {
     }
 }
 
-/// A function's store, once created: which near cache it belongs to (by address), and
-/// the store, typed by the function's value type.
+/// A function's store: which near cache it belongs to (by address), and the store, typed
+/// by the function's value type.
 pub(crate) struct NearCell {
     near: usize,
     store: Arc<dyn Any + Send + Sync>,
 }
 
-/// Where a function keeps its store (a field of its `FnCache`).
-pub(crate) type StoreCell = OnceLock<NearCell>;
+/// Where a function keeps its store (a field of its `FnCache`). Replaced when the function
+/// finds itself on another near cache (its alias now names another instance).
+pub(crate) type StoreCell = ArcSwapOption<NearCell>;
 
 fn address(near: &NearCache) -> usize {
     std::ptr::from_ref(near) as usize
 }
 
-/// The store of `cell` for `near`, if it was created for that near cache and that type
-/// (a generic function's instantiations share one cell: the first type gets the store).
-fn store_of<'a, T: Send + Sync + 'static>(
-    cell: &'a StoreCell,
+/// Runs `f` on the store of `cell`, if it was created for `near` and that type (a generic
+/// function's instantiations share one cell: a type other than the one that made the store
+/// finds none, and reads the backend).
+fn with_store<T: Send + Sync + 'static, R>(
+    cell: &StoreCell,
     near: &NearCache,
-) -> Option<&'a Store<T>> {
-    let cell = cell.get()?;
+    f: impl FnOnce(&Store<T>) -> R,
+) -> Option<R> {
+    let cell = cell.load();
+    let cell = cell.as_ref()?;
     if cell.near != address(near) {
         return None;
     }
-    cell.store.downcast_ref::<Store<T>>()
+    cell.store.downcast_ref::<Store<T>>().map(f)
 }
 
 /// Looks `key` up in the store of `cell`.
@@ -113,10 +118,11 @@ pub(crate) fn lookup<T: Clone + Send + Sync + 'static>(
     near: &NearCache,
     key: &str,
 ) -> Lookup<T> {
-    store_of::<T>(cell, near).map_or(Lookup::Miss, |store| store.lookup(near, key))
+    with_store::<T, _>(cell, near, |store| store.lookup(near, key)).unwrap_or(Lookup::Miss)
 }
 
-/// Stores `value` under `key` in the store of `cell`, creating it on first use.
+/// Stores `value` under `key` in the store of `cell`, creating the store on first use (or
+/// on a new near cache).
 pub(crate) fn put<T: Clone + Send + Sync + 'static>(
     cell: &StoreCell,
     near: &NearCache,
@@ -125,19 +131,24 @@ pub(crate) fn put<T: Clone + Send + Sync + 'static>(
     until: Option<Instant>,
     checked_at: Option<u64>,
 ) {
-    let created = cell.get_or_init(|| {
-        let store: Arc<Store<T>> = Arc::new(Store::new(near.config().capacity()));
-        let forget: Arc<dyn Forget> = store.clone();
-        near.register(Arc::downgrade(&forget));
-        NearCell {
-            near: address(near),
-            store,
-        }
-    });
-    let _ = created;
-    if let Some(store) = store_of::<T>(cell, near) {
-        store.put(key, value, until, checked_at);
+    let put = |store: &Store<T>| store.put(key, value, until, checked_at);
+    if with_store(cell, near, put).is_some() {
+        return;
     }
+    let owner = cell.load();
+    if owner.as_ref().is_some_and(|owner| owner.near == address(near)) {
+        return; // the store is of another instantiation's type
+    }
+    let store: Arc<Store<T>> = Arc::new(Store::new(near.config().capacity()));
+    let forget: Arc<dyn Forget> = store.clone();
+    near.register(Arc::downgrade(&forget));
+    store.put(key, value, until, checked_at);
+    let fresh = Arc::new(NearCell {
+        near: address(near),
+        store,
+    });
+    // Only over what was seen: a concurrent first fill keeps its own store.
+    cell.compare_and_swap(&owner, Some(fresh));
 }
 
 /// Drops `key` from the store of `cell` (a fill that lost a race).
@@ -146,7 +157,5 @@ pub(crate) fn remove<T: Clone + Send + Sync + 'static>(
     near: &NearCache,
     key: &str,
 ) {
-    if let Some(store) = store_of::<T>(cell, near) {
-        store.forget(key);
-    }
+    with_store::<T, _>(cell, near, |store| store.forget(key));
 }
