@@ -7,8 +7,8 @@
 
 use easy_cache::{Bytes, CacheInstance, MemoryCache, MemoryConfig, Timeout, caches, ecached};
 use easy_cache_benches::extra;
-use std::sync::Arc;
 use serde_json::json;
+use std::sync::Arc;
 
 const VALUE_LEN: usize = 100;
 

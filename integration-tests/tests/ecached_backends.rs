@@ -286,7 +286,10 @@ async fn ecached_on_memory_without_near() {
 
 #[tokio::test]
 async fn ecached_on_memcached_near() {
-    let url = with_options(&require_url(env::MEMCACHED_URL), "near_capacity=1000&near_ttl=60");
+    let url = with_options(
+        &require_url(env::MEMCACHED_URL),
+        "near_capacity=1000&near_ttl=60",
+    );
     let instance = caches::from_url(&url).unwrap();
     assert!(instance.near_cache().is_some());
     on_memcached_near::exercise(instance).await;

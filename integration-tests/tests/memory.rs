@@ -9,4 +9,7 @@ use easy_cache_memory as _;
 
 behaviour_suite!(unbounded = Backend::new("memory://").in_process(), near);
 // Bounded by bytes: room for the suite's 512 KB value and a few hundred keys.
-behaviour_suite!(bounded = Backend::new("memory://?max_bytes=67108864").in_process(), near);
+behaviour_suite!(
+    bounded = Backend::new("memory://?max_bytes=67108864").in_process(),
+    near
+);

@@ -34,7 +34,9 @@ fn on_disk(options: &str) -> Backend {
 }
 
 behaviour_suite!(
-    temporary = Backend::new("sled://?temporary=true").in_process().near("near_capacity=100"),
+    temporary = Backend::new("sled://?temporary=true")
+        .in_process()
+        .near("near_capacity=100"),
     near
 );
 // Caches on one directory share one database, so key prefixes can be looked through.

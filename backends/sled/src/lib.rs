@@ -48,7 +48,9 @@ pub const SCHEME: &str = "sled";
 
 /// A near cache in front when the URL asks for one (`near_capacity`, `near_ttl`).
 fn from_url(url: &BackendUrl) -> Result<Arc<dyn CacheInstance>> {
-    NearFront::from_url(url, |url| SledCache::new(SledConfig::from_backend_url(url)?))
+    NearFront::from_url(url, |url| {
+        SledCache::new(SledConfig::from_backend_url(url)?)
+    })
 }
 
 easy_cache_registry::register_backend!(SCHEME, from_url);

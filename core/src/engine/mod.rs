@@ -84,7 +84,7 @@ impl FnCache {
             fixed_may_lend: AtomicBool::new(true),
             layout_stamp: OnceLock::new(),
             path: OnceLock::new(),
-            near: ArcSwapOption::const_empty(),
+            near: near::store::StoreCell::new(),
             warn: RateLimitedWarn::new(),
         }
     }

@@ -7,8 +7,8 @@
 use super::Backend;
 use crate::support::namespace;
 use easy_cache_core::__private::{
-    Args0, CacheHandle, CacheTarget, CallSpec, FnCache, InstanceLookup, NearViaClone as _,
-    NearProbe, NoPrefix, NoTags,
+    Args0, CacheHandle, CacheTarget, CallSpec, FnCache, InstanceLookup, NearProbe,
+    NearViaClone as _, NoPrefix, NoTags,
 };
 use easy_cache_core::{
     CacheInstance, DefaultCodec, Invalidator, Timeout, prefix_version_key, tag_version_key,
@@ -123,15 +123,24 @@ pub async fn near_cache(backend: &Backend) {
     let before = runs();
     check(f.call(&key).await, "second call: a hit", false, before);
 
-    invalidator.invalidate_key(&key).await.expect("invalidate_key");
+    invalidator
+        .invalidate_key(&key)
+        .await
+        .expect("invalidate_key");
     let before = runs();
     check(f.call(&key).await, "after invalidate_key", true, before);
 
-    invalidator.invalidate_tags(tag.as_str()).await.expect("invalidate_tags");
+    invalidator
+        .invalidate_tags(tag.as_str())
+        .await
+        .expect("invalidate_tags");
     let before = runs();
     check(f.call(&key).await, "after invalidate_tags", true, before);
 
-    invalidator.invalidate_prefix(&prefix).await.expect("invalidate_prefix");
+    invalidator
+        .invalidate_prefix(&prefix)
+        .await
+        .expect("invalidate_prefix");
     let before = runs();
     check(f.call(&key).await, "after invalidate_prefix", true, before);
     let before = runs();
@@ -141,7 +150,10 @@ pub async fn near_cache(backend: &Backend) {
     let before = runs();
     check(f.call(&key).await, "after a raw delete", true, before);
     let junk = easy_cache_core::Bytes::from_static(b"not an entry");
-    instance.set(&key, junk, Timeout::Never).await.expect("raw set");
+    instance
+        .set(&key, junk, Timeout::Never)
+        .await
+        .expect("raw set");
     let before = runs();
     check(f.call(&key).await, "after a raw set", true, before);
 
@@ -150,7 +162,12 @@ pub async fn near_cache(backend: &Backend) {
     let fresh = handle.refresh_cache(f.call(&key)).await;
     check(fresh, "refresh", true, before);
     let before = runs();
-    check(f.call(&key).await, "after a refresh: its value", false, before);
+    check(
+        f.call(&key).await,
+        "after a refresh: its value",
+        false,
+        before,
+    );
 
     for by_tag in [false, true] {
         let (started, started_rx) = tokio::sync::oneshot::channel();
@@ -163,9 +180,15 @@ pub async fn near_cache(backend: &Backend) {
         }));
         started_rx.await.expect("the computation starts");
         if by_tag {
-            invalidator.invalidate_tags(tag.as_str()).await.expect("invalidate_tags");
+            invalidator
+                .invalidate_tags(tag.as_str())
+                .await
+                .expect("invalidate_tags");
         } else {
-            invalidator.invalidate_key(&format!("{ns}race")).await.expect("invalidate_key");
+            invalidator
+                .invalidate_key(&format!("{ns}race"))
+                .await
+                .expect("invalidate_key");
         }
         go.send(()).expect("the computation waits");
         let raced = call.await.expect("the call");

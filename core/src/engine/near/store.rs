@@ -4,7 +4,7 @@
 use super::{Keep, NearCache};
 use arc_swap::ArcSwapOption;
 use std::any::Any;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 /// What a near cache asks of a store, whatever its value type.
@@ -88,28 +88,60 @@ pub(crate) struct NearCell {
     store: Arc<dyn Any + Send + Sync>,
 }
 
-/// Where a function keeps its store (a field of its `FnCache`). Replaced when the function
-/// finds itself on another near cache (its alias now names another instance).
-pub(crate) type StoreCell = ArcSwapOption<NearCell>;
+/// Where a function keeps its store (a field of its `FnCache`): the store of the first
+/// near cache it met, read with one atomic load; and, should its alias later name another
+/// instance, the store for that one.
+pub(crate) struct StoreCell {
+    first: OnceLock<NearCell>,
+    later: ArcSwapOption<NearCell>,
+}
+
+impl StoreCell {
+    pub(crate) const fn new() -> Self {
+        StoreCell {
+            first: OnceLock::new(),
+            later: ArcSwapOption::const_empty(),
+        }
+    }
+}
 
 fn address(near: &NearCache) -> usize {
     std::ptr::from_ref(near) as usize
 }
 
-/// Runs `f` on the store of `cell`, if it was created for `near` and that type (a generic
-/// function's instantiations share one cell: a type other than the one that made the store
-/// finds none, and reads the backend).
+/// What the cell holds for `near`.
+enum Found<'a, T> {
+    Store(&'a Store<T>),
+    /// A store for `near` of another type: a generic function's instantiations share one
+    /// cell, and only the first type has a store (the others read the backend).
+    OtherType,
+    None,
+}
+
+fn found<'a, T: Send + Sync + 'static>(cell: &'a NearCell, near: &NearCache) -> Found<'a, T> {
+    if cell.near != address(near) {
+        return Found::None;
+    }
+    match cell.store.downcast_ref::<Store<T>>() {
+        Some(store) => Found::Store(store),
+        None => Found::OtherType,
+    }
+}
+
+/// Runs `f` on the store of `cell` for `near` and `T`, if there is one.
 fn with_store<T: Send + Sync + 'static, R>(
     cell: &StoreCell,
     near: &NearCache,
     f: impl FnOnce(&Store<T>) -> R,
 ) -> Option<R> {
-    let cell = cell.load();
-    let cell = cell.as_ref()?;
-    if cell.near != address(near) {
-        return None;
+    match cell.first.get().map(|first| found::<T>(first, near))? {
+        Found::Store(store) => Some(f(store)),
+        Found::OtherType => None,
+        Found::None => match found::<T>(cell.later.load().as_ref()?, near) {
+            Found::Store(store) => Some(f(store)),
+            _ => None,
+        },
     }
-    cell.store.downcast_ref::<Store<T>>().map(f)
 }
 
 /// Looks `key` up in the store of `cell`.
@@ -119,6 +151,17 @@ pub(crate) fn lookup<T: Clone + Send + Sync + 'static>(
     key: &str,
 ) -> Lookup<T> {
     with_store::<T, _>(cell, near, |store| store.lookup(near, key)).unwrap_or(Lookup::Miss)
+}
+
+/// A new store for `near`, registered with it.
+fn new_cell<T: Clone + Send + Sync + 'static>(near: &NearCache) -> NearCell {
+    let store: Arc<Store<T>> = Arc::new(Store::new(near.config().capacity()));
+    let forget: Arc<dyn Forget> = store.clone();
+    near.register(Arc::downgrade(&forget));
+    NearCell {
+        near: address(near),
+        store,
+    }
 }
 
 /// Stores `value` under `key` in the store of `cell`, creating the store on first use (or
@@ -132,23 +175,26 @@ pub(crate) fn put<T: Clone + Send + Sync + 'static>(
     checked_at: Option<u64>,
 ) {
     let put = |store: &Store<T>| store.put(key, value, until, checked_at);
-    if with_store(cell, near, put).is_some() {
-        return;
+    let first = cell.first.get_or_init(|| new_cell::<T>(near));
+    match found::<T>(first, near) {
+        Found::Store(store) => return put(store),
+        Found::OtherType => return,
+        Found::None => {}
     }
-    let owner = cell.load();
-    if owner.as_ref().is_some_and(|owner| owner.near == address(near)) {
-        return; // the store is of another instantiation's type
+    let later = cell.later.load_full();
+    if let Some(later) = &later {
+        match found::<T>(later, near) {
+            Found::Store(store) => return put(store),
+            Found::OtherType => return,
+            Found::None => {}
+        }
     }
-    let store: Arc<Store<T>> = Arc::new(Store::new(near.config().capacity()));
-    let forget: Arc<dyn Forget> = store.clone();
-    near.register(Arc::downgrade(&forget));
-    store.put(key, value, until, checked_at);
-    let fresh = Arc::new(NearCell {
-        near: address(near),
-        store,
-    });
-    // Only over what was seen: a concurrent first fill keeps its own store.
-    cell.compare_and_swap(&owner, Some(fresh));
+    let fresh = Arc::new(new_cell::<T>(near));
+    if let Found::Store(store) = found::<T>(&fresh, near) {
+        put(store);
+    }
+    // Only over what was seen: a concurrent fill for the same near cache keeps its own.
+    cell.later.compare_and_swap(&later, Some(fresh));
 }
 
 /// Drops `key` from the store of `cell` (a fill that lost a race).
@@ -158,4 +204,58 @@ pub(crate) fn remove<T: Clone + Send + Sync + 'static>(
     key: &str,
 ) {
     with_store::<T, _>(cell, near, |store| store.forget(key));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::NearConfig;
+    use super::*;
+
+    #[test]
+    fn a_cell_serves_the_near_cache_it_is_on_for_its_first_type() {
+        let cell = StoreCell::new();
+        let a = NearCache::new(NearConfig::new(10));
+        let b = NearCache::new(NearConfig::new(10));
+        put::<u32>(&cell, &a, "k", &1, None, None);
+        put::<u32>(&cell, &b, "k", &2, None, None);
+        assert!(matches!(lookup::<u32>(&cell, &a, "k"), Lookup::Hit(1)));
+        assert!(matches!(lookup::<u32>(&cell, &b, "k"), Lookup::Hit(2)));
+        put::<String>(&cell, &a, "s", &"x".to_owned(), None, None);
+        assert!(
+            matches!(lookup::<String>(&cell, &a, "s"), Lookup::Miss),
+            "another type"
+        );
+        a.changed("k");
+        assert!(matches!(lookup::<u32>(&cell, &a, "k"), Lookup::Miss));
+        assert!(
+            matches!(lookup::<u32>(&cell, &b, "k"), Lookup::Hit(2)),
+            "b's own"
+        );
+        b.flush();
+        assert!(matches!(lookup::<u32>(&cell, &b, "k"), Lookup::Miss));
+    }
+
+    #[test]
+    fn entries_are_bounded_and_expire() {
+        let cell = StoreCell::new();
+        let near = NearCache::new(NearConfig::new(100));
+        for i in 0..1000u32 {
+            put::<u32>(&cell, &near, &format!("k{i}"), &i, None, None);
+        }
+        let held = (0..1000u32)
+            .filter(|i| {
+                matches!(
+                    lookup::<u32>(&cell, &near, &format!("k{i}")),
+                    Lookup::Hit(_)
+                )
+            })
+            .count();
+        assert!(held <= 110, "{held} entries held, bound 100");
+        let past = Instant::now().checked_sub(std::time::Duration::from_millis(1));
+        put::<u32>(&cell, &near, "old", &1, past, None);
+        assert!(
+            matches!(lookup::<u32>(&cell, &near, "old"), Lookup::Miss),
+            "expired"
+        );
+    }
 }

@@ -94,7 +94,7 @@ impl Emitter<'_> {
                 quote!(let __ec_prefix: ::std::string::String = #code;)
             }
         });
-        let key = self.key_code();
+        let key = self.key_code(true);
         let (version_keys, versions) = self.version_keys();
         let timeout = self.timeout_code();
         let (codec, policy, output) = (self.codec(), self.policy(), &self.sig.output);
@@ -133,7 +133,7 @@ impl Emitter<'_> {
                     #views
                     #meta
                     #prefix
-                    let __ec_key: ::std::string::String = #key;
+                    let __ec_key: #private::PooledKey = #key;
                     (__ec_key, #version_keys, #timeout)
                 };
                 let __ec_versions = #versions;
