@@ -170,10 +170,11 @@ pub async fn near_cache(backend: &Backend) {
     );
 
     for by_tag in [false, true] {
+        let race = format!("{ns}race:{by_tag}");
         let (started, started_rx) = tokio::sync::oneshot::channel();
         let (go, go_rx) = tokio::sync::oneshot::channel::<()>();
         let counter = f.runs;
-        let call = tokio::spawn(f.call_with(&format!("{ns}race"), async move {
+        let call = tokio::spawn(f.call_with(&race, async move {
             let _ = started.send(());
             let _ = go_rx.await;
             counter.fetch_add(1, Ordering::SeqCst) + 1
@@ -186,14 +187,14 @@ pub async fn near_cache(backend: &Backend) {
                 .expect("invalidate_tags");
         } else {
             invalidator
-                .invalidate_key(&format!("{ns}race"))
+                .invalidate_key(&race)
                 .await
                 .expect("invalidate_key");
         }
         go.send(()).expect("the computation waits");
         let raced = call.await.expect("the call");
         let before = runs();
-        let after = f.call(&format!("{ns}race")).await;
+        let after = f.call(&race).await;
         assert!(
             after > raced && runs() == before + 1,
             "[{name}] invalidated (by tag: {by_tag}) during its computation: value {raced} must \
