@@ -653,7 +653,7 @@ mod tests {
     #[test]
     fn every_target_has_a_line_with_its_own_id() {
         let ids: Vec<String> = all(&Figures::default()).into_iter().map(|r| r.id).collect();
-        assert_eq!(ids.len(), 14);
+        assert_eq!(ids.len(), 16);
         let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
         assert_eq!(unique.len(), ids.len(), "{ids:?}");
         // The history follows a line by its id: an id is a name, never a tracker's number.

@@ -21,7 +21,6 @@ pub(crate) mod front;
 pub(crate) mod probe;
 pub(crate) mod store;
 
-use self::store::Forget;
 use crate::backend::timeout::Timeout;
 use crate::backend::url::Options;
 use crate::error::Result;
@@ -229,6 +228,14 @@ pub(crate) enum Keep {
     Until(Instant),
     /// Not at all.
     No,
+}
+
+/// What a near cache asks of a function's store, whatever its value type.
+pub(crate) trait Forget: Send + Sync {
+    /// Drops the entry of `key`, if any.
+    fn forget(&self, key: &str);
+    /// Drops every entry.
+    fn forget_all(&self);
 }
 
 /// The counts a read saw before asking the backend (see [`NearCache::watch`]).

@@ -1,19 +1,11 @@
 //! One function's typed store in a near cache: decoded values by storage key, bounded,
 //! each with its own lifetime and the versions count it was filled under.
 
-use super::{Keep, NearCache};
+use super::{Forget, Keep, NearCache};
 use arc_swap::ArcSwapOption;
 use std::any::Any;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
-
-/// What a near cache asks of a store, whatever its value type.
-pub(crate) trait Forget: Send + Sync {
-    /// Drops the entry of `key`, if any.
-    fn forget(&self, key: &str);
-    /// Drops every entry.
-    fn forget_all(&self);
-}
 
 /// One entry: the value, when it expires, and, when it carries tag or prefix versions,
 /// the versions count of its near cache when it was known current.
