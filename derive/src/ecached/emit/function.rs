@@ -118,7 +118,9 @@ impl Emitter<'_> {
         let near = quote!({
             #[allow(unused_imports)]
             use #private::{NearViaClone as _, NearViaNothing as _};
-            (&#private::NearProbe::<<#policy as #private::ReturnPolicy<#output>>::Value>::new()).near_ops()
+            #[allow(clippy::needless_borrow)]
+            let __ec_near = (&#private::NearProbe::<<#policy as #private::ReturnPolicy<#output>>::Value>::new()).near_ops();
+            __ec_near
         });
         quote! {
             #(#attrs)*
