@@ -15,6 +15,12 @@
 //! - a fill from a backend read takes the count of its key's stripe *before* the read and
 //!   is dropped when the count moved meanwhile: a change landing during the read is never
 //!   hidden behind an old value (the pending-placeholder fix, with counters).
+//!
+//! A backend whose server reports changes made by other processes (Redis client tracking)
+//! keeps its near cache coherent across processes with the same two calls: `changed(key)`
+//! for each key the server reports (a tag or prefix version key included), from its push
+//! handler, and [`NearCache::flush`] when the connection that carried the reports is lost.
+//! A report arriving during a read then discards that read's fill, as above.
 
 pub(crate) mod fill;
 pub(crate) mod front;
@@ -101,8 +107,9 @@ impl NearConfig {
 }
 
 /// The near cache of one backend instance: the typed stores of the functions using it,
-/// and what keeps them coherent with the backend. See the [module docs](self) and the
-/// guide's near-cache page.
+/// and what keeps them coherent with the backend (see the guide's near-cache page). A
+/// changed key is dropped from every store; a changed tag or prefix version moves one
+/// counter, after which entries carrying versions are checked against the backend once.
 ///
 /// ```
 /// use easy_cache_core::{NearCache, NearConfig};
