@@ -18,18 +18,14 @@ pub(crate) enum NearStart<T> {
 /// What a call remembers to fill the near cache after its backend read or computation.
 pub(crate) struct NearRead<T> {
     ops: NearOps<T>,
-    /// The near cache's address, to fill only the one that was watched.
-    near: usize,
+    /// The near cache's id, to fill only the one that was watched.
+    near: u64,
     watch: Watch,
     /// The lifetime of an entry found changed, kept if the backend confirms it.
     recheck: Option<Keep>,
     /// Whether entries carry tag or prefix versions (then they are checked after a
     /// version changed).
     versioned: bool,
-}
-
-fn address(near: &NearCache) -> usize {
-    std::ptr::from_ref(near) as usize
 }
 
 impl FnCache {
@@ -62,7 +58,7 @@ impl FnCache {
             let watch = near.watch(spec.key);
             NearStart::Read(Some(NearRead {
                 ops,
-                near: address(near),
+                near: near.id(),
                 watch,
                 recheck,
                 versioned,
@@ -131,7 +127,7 @@ impl FnCache {
     ) -> Option<(&'a NearRead<T>, &'a NearCache)> {
         let read = read?;
         let near = instance?.near_cache()?;
-        (address(near) == read.near).then_some((read, near))
+        (near.id() == read.near).then_some((read, near))
     }
 }
 

@@ -119,6 +119,8 @@ impl NearConfig {
 /// assert_eq!(near.config().capacity(), 1000);
 /// ```
 pub struct NearCache {
+    /// Unique in the process (an address could be reused by a later near cache).
+    id: u64,
     config: NearConfig,
     /// Moves when any tag or prefix version changes.
     versions: AtomicU64,
@@ -131,7 +133,9 @@ pub struct NearCache {
 impl NearCache {
     /// An empty near cache bounded by `config`.
     pub fn new(config: NearConfig) -> Self {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         NearCache {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             config,
             versions: AtomicU64::new(0),
             stripes: (0..STRIPES).map(|_| AtomicU64::new(0)).collect(),
@@ -143,6 +147,11 @@ impl NearCache {
     /// Its bounds.
     pub fn config(&self) -> &NearConfig {
         &self.config
+    }
+
+    /// Which near cache this is, for the functions' stores to tell them apart.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// Tells the near cache that `key` was written or deleted in the backend: called by

@@ -73,10 +73,10 @@ impl<T: Clone + Send + Sync + 'static> Forget for Store<T> {
     }
 }
 
-/// A function's store: which near cache it belongs to (by address), and the store, typed
+/// A function's store: which near cache it belongs to (by id), and the store, typed
 /// by the function's value type.
 pub(crate) struct NearCell {
-    near: usize,
+    near: u64,
     store: Arc<dyn Any + Send + Sync>,
 }
 
@@ -97,10 +97,6 @@ impl StoreCell {
     }
 }
 
-fn address(near: &NearCache) -> usize {
-    std::ptr::from_ref(near) as usize
-}
-
 /// What the cell holds for `near`.
 enum Found<'a, T> {
     Store(&'a Store<T>),
@@ -111,7 +107,7 @@ enum Found<'a, T> {
 }
 
 fn found<'a, T: Send + Sync + 'static>(cell: &'a NearCell, near: &NearCache) -> Found<'a, T> {
-    if cell.near != address(near) {
+    if cell.near != near.id() {
         return Found::None;
     }
     match cell.store.downcast_ref::<Store<T>>() {
@@ -151,7 +147,7 @@ fn new_cell<T: Clone + Send + Sync + 'static>(near: &NearCache) -> NearCell {
     let forget: Arc<dyn Forget> = store.clone();
     near.register(Arc::downgrade(&forget));
     NearCell {
-        near: address(near),
+        near: near.id(),
         store,
     }
 }
