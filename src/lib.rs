@@ -30,8 +30,8 @@ pub use easy_cache_registry::{
 
 // Backends and the registry.
 pub use easy_cache_core::{
-    BackendUrl, Bytes, CacheInstance, InProcess, Options, PREFIX_VERSION_PREFIX,
-    TAG_VERSION_PREFIX, Userinfo, Write, WriteMode, async_trait, testing,
+    BackendUrl, Bytes, CacheInstance, InProcess, NearCache, NearConfig, NearFront, Options,
+    PREFIX_VERSION_PREFIX, TAG_VERSION_PREFIX, Userinfo, Write, WriteMode, async_trait, testing,
 };
 pub use easy_cache_registry::{
     BackendFactory, CacheConfig, Caches, CachesConfig, DEFAULT_ALIAS, OptionValue, caches,

@@ -1,6 +1,6 @@
 //! The `memory_hit_*` lines of the bench report (see docs/guide/performance.md): an
 //! `#[ecached]` hit in memory against the same lookup written by hand, a raw moka get, and
-//! the `cached` crate with two threads (and, for reference, raw moka with two threads);
+//! the `cached` crate, on one thread and two (and, for reference, raw moka with two threads);
 //! and a sync function's hit against the `cached` crate's sync `#[cached]`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -53,6 +53,7 @@ fn single_thread_hits(c: &mut Criterion) {
         auto_square(7).await;
         tmpl_square(7).await;
         hand_written(&default, 7).await;
+        cached_square(7).await;
     });
     let moka: moka::sync::Cache<String, u64> = moka::sync::Cache::new(10_000);
     moka.insert("bench:7".to_owned(), 49);
@@ -77,6 +78,10 @@ fn single_thread_hits(c: &mut Criterion) {
     });
     group.bench_function("moka_get", |b| {
         b.iter(|| black_box(moka.get(black_box(&moka_key))))
+    });
+    group.bench_function("cached_crate", |b| {
+        b.to_async(&rt)
+            .iter(|| async { black_box(cached_square(black_box(7)).await) })
     });
     group.finish();
 }

@@ -1,5 +1,5 @@
 //! Loops of in-memory hits for profilers: callgrind counts instructions, which stay
-//! comparable on a loaded machine. `hit_loop <ecached|hand|moka|sled|sled_raw> [calls]`.
+//! comparable on a loaded machine. `hit_loop <ecached|hand|moka|cached|sled|sled_raw> [calls]`.
 
 use easy_cache::{caches, ecached};
 use easy_cache_benches::functions::{decoded, encoded, install_sled, sled_plain};
@@ -8,6 +8,11 @@ use std::hint::black_box;
 
 #[ecached("loop:{n}")]
 async fn square(n: u64) -> u64 {
+    n * n
+}
+
+#[cached::proc_macro::cached]
+async fn cached_square(n: u64) -> u64 {
     n * n
 }
 
@@ -28,10 +33,13 @@ fn main() {
     tree.insert("sled_raw:7", encoded(49)).expect("raw insert");
     rt.block_on(async {
         sled_plain(7).await;
+        square(7).await;
+        cached_square(7).await;
         for _ in 0..calls {
             match mode.as_str() {
                 "ecached" => black_box(square(black_box(7)).await),
                 "hand" => black_box(hand_written(&cache, black_box(7)).await),
+                "cached" => black_box(cached_square(black_box(7)).await),
                 "sled" => black_box(sled_plain(black_box(7)).await),
                 "sled_raw" => {
                     let key = format!("sled_raw:{}", black_box(7));

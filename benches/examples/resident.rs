@@ -1,12 +1,14 @@
 //! Resident memory of the in-memory backend holding many entries, against raw moka
 //! holding the same entries (`resident_memory_1m_entries`). One process per store, so neither sees
-//! the other's heap: `resident <ours|moka> [entries]` (default 1 000 000 entries of
-//! 100-byte values under keys like `entry:123`). Prints and writes
+//! the other's heap: `resident <ours|ecached|moka> [entries]` (default 1 000 000 entries of
+//! 100-byte values under keys like `entry:123`); `ecached` stores them through an `#[ecached]`
+//! function, so its near cache holds decoded values too (at its default size). Prints and writes
 //! `target/bench-extra/resident_<store>.json`; `cargo xtask bench` runs both.
 
-use easy_cache::{Bytes, CacheInstance, MemoryCache, MemoryConfig, Timeout};
+use easy_cache::{Bytes, CacheInstance, MemoryCache, MemoryConfig, Timeout, caches, ecached};
 use easy_cache_benches::extra;
 use serde_json::json;
+use std::sync::Arc;
 
 const VALUE_LEN: usize = 100;
 
@@ -25,6 +27,12 @@ fn value(i: u64) -> Vec<u8> {
     let mut value = vec![0u8; VALUE_LEN];
     value[..8].copy_from_slice(&i.to_le_bytes());
     value
+}
+
+/// The cached function of the `ecached` run, on the alias that run registers.
+#[ecached("entry:{i}", cache_alias = "resident")]
+async fn entry(i: u64) -> Vec<u8> {
+    value(i)
 }
 
 fn main() {
@@ -49,6 +57,20 @@ fn main() {
                     let value = Bytes::from(value(i));
                     let stored = cache.set(&key, value, Timeout::Default).await;
                     stored.expect("a memory set");
+                }
+            });
+            cache.run_pending_tasks();
+            (resident_kib(), cache.entry_count())
+        }
+        "ecached" => {
+            let cache = Arc::new(MemoryCache::new(
+                MemoryConfig::default().max_capacity(capacity),
+            ));
+            caches::insert("resident", cache.clone());
+            before = resident_kib();
+            rt.block_on(async {
+                for i in 0..entries {
+                    std::hint::black_box(entry(i).await);
                 }
             });
             cache.run_pending_tasks();

@@ -4,6 +4,7 @@
 //! built from `ArgsN` builders; the registry implements `InstanceLookup`.
 
 pub use crate::alias_lookup::InstanceLookup;
+pub use crate::engine::near::probe::{NearOps, NearProbe, NearViaClone, NearViaNothing};
 pub use crate::engine::shared_instance::{IntoInstance, shared_instance};
 pub use crate::engine::spec::{CallSpec, ValueTags};
 pub use crate::engine::{CacheTarget, FnCache};
@@ -13,6 +14,7 @@ pub use crate::handle::arity::{
     MAX_ARITY, NoPrefix, NoTags,
 };
 pub use crate::keys::key::{KeyDisplay, KeyWriter, ViaDisplay, ViaKeyPart};
+pub use crate::keys::pooled::PooledKey;
 pub use crate::meta::MetaArg;
 pub use crate::option_fns::{
     Source, ValueTagsSource, ViaArgs, ViaMeta, ViaValue, produce_key, produce_tags,

@@ -62,6 +62,8 @@ pub use backend::url::{
     BackendUrl, Options, Userinfo, optional_seconds, percent_encode, split_host_port, whole_millis,
 };
 pub use backend::{CacheInstance, Write, WriteMode};
+pub use engine::near::front::NearFront;
+pub use engine::near::{NearCache, NearConfig};
 
 // Errors.
 pub use error::{Error, ErrorKind, Result};

@@ -359,7 +359,7 @@ pub async fn load_user(id: u64) -> String {
         stamp: 1,
     };
     LOAD_USER
-        .call::<DefaultCodec, AnyValue, _, _>(spec, None, async move {
+        .call::<DefaultCodec, AnyValue, _, _>(spec, None, None, async move {
             format!(
                 "user {id} v{}",
                 LOAD_USER_RUNS.fetch_add(1, Ordering::SeqCst)
@@ -396,7 +396,7 @@ pub fn load_book(id: u64) -> String {
         timeout: Timeout::Never,
         stamp: 1,
     };
-    LOAD_BOOK.call_blocking::<DefaultCodec, AnyValue, _>(spec, None, || {
+    LOAD_BOOK.call_blocking::<DefaultCodec, AnyValue, _>(spec, None, None, || {
         format!(
             "book {id} v{}",
             LOAD_BOOK_RUNS.fetch_add(1, Ordering::SeqCst)

@@ -7,7 +7,7 @@
 use easy_cache::{CacheInstance, caches, ecached};
 use easy_cache_integration_tests::env::{self, require_url};
 use easy_cache_integration_tests::suite::PrivateServer;
-use easy_cache_integration_tests::support::with_timeouts;
+use easy_cache_integration_tests::support::{with_options, with_timeouts};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -246,6 +246,10 @@ backend_e2e!(on_redis, "e2e_redis");
 backend_e2e!(on_redis_cluster, "e2e_redis_cluster");
 backend_e2e!(on_memcached, "e2e_memcached");
 backend_e2e!(on_sled, "e2e_sled");
+// The same with the near cache turned off (memory) or on (the others).
+backend_e2e!(on_memory_without_near, "e2e_memory_without_near");
+backend_e2e!(on_memcached_near, "e2e_memcached_near");
+backend_e2e!(on_sled_near, "e2e_sled_near");
 
 #[tokio::test]
 async fn ecached_on_memory() {
@@ -271,6 +275,31 @@ async fn ecached_on_memcached() {
 #[tokio::test]
 async fn ecached_on_sled() {
     on_sled::exercise(caches::from_url("sled://?temporary=true").unwrap()).await;
+}
+
+#[tokio::test]
+async fn ecached_on_memory_without_near() {
+    let instance = caches::from_url("memory://?near_capacity=0").unwrap();
+    assert!(instance.near_cache().is_none());
+    on_memory_without_near::exercise(instance).await;
+}
+
+#[tokio::test]
+async fn ecached_on_memcached_near() {
+    let url = with_options(
+        &require_url(env::MEMCACHED_URL),
+        "near_capacity=1000&near_ttl=60",
+    );
+    let instance = caches::from_url(&url).unwrap();
+    assert!(instance.near_cache().is_some());
+    on_memcached_near::exercise(instance).await;
+}
+
+#[tokio::test]
+async fn ecached_on_sled_near() {
+    let instance = caches::from_url("sled://?temporary=true&near_capacity=1000").unwrap();
+    assert!(instance.near_cache().is_some());
+    on_sled_near::exercise(instance).await;
 }
 
 /// Calls `call` until two calls in a row cost one run (caching works), or fails after 15 s.

@@ -43,9 +43,10 @@ fn ring() -> Backend {
         .concurrency_options("pool_size=16")
         .network("memcache")
         .restartable(PrivateServer::Memcached)
+        .near("near_capacity=100&near_ttl=60")
 }
 
-behaviour_suite!(ring = ring(), key_prefix, unreachable, restartable);
+behaviour_suite!(ring = ring(), key_prefix, unreachable, restartable, near);
 
 /// `get` that must succeed.
 async fn get(cache: &dyn CacheInstance, key: &str) -> Option<Bytes> {

@@ -33,7 +33,12 @@ fn on_disk(options: &str) -> Backend {
         .keeping(dir)
 }
 
-behaviour_suite!(temporary = Backend::new("sled://?temporary=true").in_process());
+behaviour_suite!(
+    temporary = Backend::new("sled://?temporary=true")
+        .in_process()
+        .near("near_capacity=100"),
+    near
+);
 // Caches on one directory share one database, so key prefixes can be looked through.
 behaviour_suite!(on_disk = on_disk(""), key_prefix);
 behaviour_suite!(on_disk_with_a_prefix = on_disk("key_prefix=suite:&tree=suite"));

@@ -35,7 +35,7 @@ pub use config::{
 pub use keys::{MAX_KEY_LEN, MAX_PREFIX_LEN};
 pub use ring::POINTS_PER_SERVER;
 
-use easy_cache_core::{BackendUrl, CacheInstance, Result};
+use easy_cache_core::{BackendUrl, CacheInstance, NearFront, Result};
 use std::sync::Arc;
 
 /// The URL scheme of this backend.
@@ -57,10 +57,11 @@ pub const SCHEME: &str = "memcache";
 /// ```
 pub const ALIAS_SCHEME: &str = "memcached";
 
+/// A near cache in front when the URL asks for one (`near_capacity`, `near_ttl`).
 fn from_url(url: &BackendUrl) -> Result<Arc<dyn CacheInstance>> {
-    Ok(Arc::new(MemcachedCache::new(
-        MemcachedConfig::from_backend_url(url)?,
-    )?))
+    NearFront::from_url(url, |url| {
+        MemcachedCache::new(MemcachedConfig::from_backend_url(url)?)
+    })
 }
 
 easy_cache_registry::register_backend!(SCHEME, from_url);

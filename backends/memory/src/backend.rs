@@ -3,7 +3,7 @@
 use crate::MemoryConfig;
 use async_trait::async_trait;
 use bytes::Bytes;
-use easy_cache_core::{CacheInstance, InProcess, Result, Timeout};
+use easy_cache_core::{CacheInstance, InProcess, NearCache, NearConfig, Result, Timeout};
 use moka::Expiry;
 use moka::ops::compute::{CompResult, Op};
 use moka::sync::Cache;
@@ -59,6 +59,8 @@ const ENTRY_OVERHEAD_BYTES: usize = 96;
 pub struct MemoryCache {
     entries: Cache<String, Stored, foldhash::fast::RandomState>,
     default_timeout: Option<Duration>,
+    /// Decoded values in front of `entries`; told of every set and delete.
+    near: Option<NearCache>,
 }
 
 impl MemoryCache {
@@ -83,10 +85,16 @@ impl MemoryCache {
         } else if let Some(entries) = config.max_capacity {
             builder = builder.max_capacity(entries);
         }
+        let near = Some(config.near_entries())
+            .filter(|&n| n > 0)
+            .map(|entries| {
+                NearCache::new(NearConfig::new(entries).default_timeout(config.default_timeout))
+            });
         MemoryCache {
             // foldhash: a fraction of SipHash's cost per lookup, still randomly seeded.
             entries: builder.build_with_hasher(foldhash::fast::RandomState::default()),
             default_timeout: config.default_timeout,
+            near,
         }
     }
 
@@ -123,6 +131,13 @@ impl MemoryCache {
     /// ```
     pub fn run_pending_tasks(&self) {
         self.entries.run_pending_tasks();
+    }
+
+    /// Tells the near cache that `key` was written or deleted.
+    fn changed(&self, key: &str) {
+        if let Some(near) = &self.near {
+            near.changed(key);
+        }
     }
 
     fn stored(&self, value: Bytes, timeout: Timeout) -> Stored {
@@ -173,6 +188,10 @@ impl CacheInstance for MemoryCache {
         Some(self)
     }
 
+    fn near_cache(&self) -> Option<&NearCache> {
+        self.near.as_ref()
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Bytes>> {
         Ok(self.entries.get(key).map(|stored| stored.bytes))
     }
@@ -191,6 +210,7 @@ impl CacheInstance for MemoryCache {
             self.entries
                 .insert(key.to_owned(), self.stored(value, timeout));
         }
+        self.changed(key);
         Ok(())
     }
 
@@ -216,6 +236,7 @@ impl CacheInstance for MemoryCache {
                 Some(_) => Op::Remove,
                 None => Op::Nop,
             });
+        self.changed(key);
         Ok(matches!(removed, CompResult::Removed(_)))
     }
 

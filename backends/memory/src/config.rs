@@ -22,6 +22,10 @@ pub struct MemoryConfig {
     /// Lifetime of values stored with `Timeout::Default`; `None` keeps them until evicted.
     #[serde(with = "easy_cache_core::optional_seconds")]
     pub default_timeout: Option<Duration>,
+    /// The near cache: how many decoded values each decorated function keeps in front of
+    /// the stored bytes (a hit then decodes nothing). `None`: [`DEFAULT_NEAR_CAPACITY`], or
+    /// `max_capacity` when smaller; `Some(0)`: no near cache.
+    pub near_capacity: Option<u64>,
 }
 
 /// Bound used when a URL names none: generous, but never unbounded.
@@ -33,8 +37,22 @@ pub struct MemoryConfig {
 /// ```
 pub const DEFAULT_MAX_CAPACITY: u64 = 100_000;
 
+/// Decoded values each function keeps in the near cache when the config names no
+/// `near_capacity`: the hot set; the others are decoded from the stored bytes on a hit.
+///
+/// ```
+/// use easy_cache_memory::{DEFAULT_NEAR_CAPACITY, MemoryConfig};
+/// assert_eq!(MemoryConfig::default().near_entries(), DEFAULT_NEAR_CAPACITY);
+/// ```
+pub const DEFAULT_NEAR_CAPACITY: u64 = 10_000;
+
 /// The options a `memory://` URL takes.
-const OPTIONS: [&str; 3] = ["max_capacity", "max_bytes", "default_timeout"];
+const OPTIONS: [&str; 4] = [
+    "max_capacity",
+    "max_bytes",
+    "default_timeout",
+    "near_capacity",
+];
 
 impl Default for MemoryConfig {
     fn default() -> Self {
@@ -42,6 +60,7 @@ impl Default for MemoryConfig {
             max_capacity: Some(DEFAULT_MAX_CAPACITY),
             max_bytes: None,
             default_timeout: None,
+            near_capacity: None,
         }
     }
 }
@@ -95,6 +114,7 @@ impl MemoryConfig {
             None => {}
         }
         config.default_timeout = options.seconds("default_timeout")?;
+        config.near_capacity = options.u64("near_capacity")?;
         options.finish(&OPTIONS)?;
         if config.max_capacity == Some(0) || config.max_bytes == Some(0) {
             return Err(Error::new(
@@ -123,6 +143,28 @@ impl MemoryConfig {
     pub fn default_timeout(mut self, timeout: Duration) -> Self {
         self.default_timeout = Some(timeout);
         self
+    }
+
+    /// Sets how many decoded values each function keeps in the near cache (0: none).
+    pub fn near_capacity(mut self, entries: u64) -> Self {
+        self.near_capacity = Some(entries);
+        self
+    }
+
+    /// The near cache's entries per function: see [`near_capacity`](Self::near_capacity).
+    ///
+    /// ```
+    /// use easy_cache_memory::MemoryConfig;
+    /// assert_eq!(MemoryConfig::default().max_capacity(500).near_entries(), 500);
+    /// assert_eq!(MemoryConfig::default().near_capacity(50_000).near_entries(), 50_000);
+    /// let off = MemoryConfig::from_url("memory://?near_capacity=0").unwrap();
+    /// assert_eq!(off.near_entries(), 0);
+    /// ```
+    pub fn near_entries(&self) -> u64 {
+        self.near_capacity.unwrap_or_else(|| {
+            let bound = self.max_capacity.unwrap_or(DEFAULT_NEAR_CAPACITY);
+            bound.min(DEFAULT_NEAR_CAPACITY)
+        })
     }
 }
 

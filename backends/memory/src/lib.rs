@@ -11,7 +11,7 @@ mod backend;
 mod config;
 
 pub use backend::MemoryCache;
-pub use config::{DEFAULT_MAX_CAPACITY, MemoryConfig};
+pub use config::{DEFAULT_MAX_CAPACITY, DEFAULT_NEAR_CAPACITY, MemoryConfig};
 
 use easy_cache_core::{BackendUrl, CacheInstance, Result};
 use std::sync::Arc;

@@ -55,6 +55,23 @@ const OPTIONS: [&str; 11] = [
     "wait_timeout_ms",
 ];
 
+/// Refuses `near_capacity` (above 0) and `near_ttl`: a near cache in front of Redis stays
+/// coherent across processes only once the server's invalidation pushes reach it, which
+/// this backend does not do yet. Served without them, another process's invalidation would
+/// go unseen here: refused rather than silently stale.
+fn refuse_near_cache(options: &mut easy_cache_core::Options) -> Result<()> {
+    let capacity = options.u64("near_capacity")?.unwrap_or(0);
+    if capacity > 0 || options.seconds("near_ttl")?.is_some() {
+        return Err(Error::new(
+            ErrorKind::Config,
+            "redis: no near cache yet (`near_capacity`, `near_ttl`): it needs the server's \
+             invalidation pushes to stay coherent with other processes, which this backend \
+             does not follow yet",
+        ));
+    }
+    Ok(())
+}
+
 /// How the Redis deployment is reached.
 ///
 /// ```
@@ -343,6 +360,7 @@ impl RedisConfig {
         config.wait_replicas = options.u32("wait_replicas")?.unwrap_or_default();
         let wait = options.millis("wait_timeout_ms")?;
         config.wait_timeout_ms = wait.unwrap_or(config.wait_timeout_ms);
+        refuse_near_cache(&mut options)?;
         options.finish(&OPTIONS)?;
         config.validate()?;
         Ok(config)
@@ -844,5 +862,20 @@ mod tests {
         assert_eq!(partial.timeout_ms, DEFAULT_TIMEOUT_MS);
         assert_eq!(partial.nodes.len(), 2);
         assert!(serde_json::from_str::<RedisConfig>(r#"{"colour":1}"#).is_err());
+    }
+
+    #[test]
+    fn a_near_cache_is_refused_until_invalidation_pushes_are_followed() {
+        for url in [
+            "redis://h?near_capacity=10000",
+            "redis://h?near_ttl=5",
+            "redis+cluster://a:1,b:2?near_capacity=10",
+        ] {
+            let err = RedisConfig::from_url(url).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Config, "{url}");
+            assert!(err.message().contains("near cache"), "{url}: {err}");
+        }
+        // Saying "none" is fine.
+        RedisConfig::from_url("redis://h?near_capacity=0").unwrap();
     }
 }

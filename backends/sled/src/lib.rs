@@ -34,7 +34,7 @@ pub use config::{
 /// The sled version this backend uses, for [`SledCache::tree`].
 pub use sled;
 
-use easy_cache_core::{BackendUrl, CacheInstance, Result};
+use easy_cache_core::{BackendUrl, CacheInstance, NearFront, Result};
 use std::sync::Arc;
 
 /// The URL scheme of this backend.
@@ -46,10 +46,11 @@ use std::sync::Arc;
 /// ```
 pub const SCHEME: &str = "sled";
 
+/// A near cache in front when the URL asks for one (`near_capacity`, `near_ttl`).
 fn from_url(url: &BackendUrl) -> Result<Arc<dyn CacheInstance>> {
-    Ok(Arc::new(SledCache::new(SledConfig::from_backend_url(
-        url,
-    )?)?))
+    NearFront::from_url(url, |url| {
+        SledCache::new(SledConfig::from_backend_url(url)?)
+    })
 }
 
 easy_cache_registry::register_backend!(SCHEME, from_url);

@@ -7,6 +7,7 @@ pub(crate) mod url;
 
 use self::in_process::InProcess;
 use self::timeout::Timeout;
+use crate::engine::near::NearCache;
 use crate::error::Result;
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -142,6 +143,14 @@ pub trait CacheInstance: Send + Sync + 'static {
     /// [`get`](Self::get) or [`get_many`](Self::get_many): it spares an in-memory hit the
     /// boxed future of an async trait method. A wrapper backend forwards it (or wraps it).
     fn in_process(&self) -> Option<&dyn InProcess> {
+        None
+    }
+
+    /// The near cache of this backend, when it has one: decoded values kept in process in
+    /// front of it (see [`NearCache`]). A backend that returns one calls
+    /// [`NearCache::changed`] after each of its writes and deletes, so that no value it
+    /// replaced or removed is served from there afterwards.
+    fn near_cache(&self) -> Option<&NearCache> {
         None
     }
 

@@ -4,6 +4,7 @@
 
 use crate::backend::timeout::Timeout;
 use crate::backend::{CacheInstance, Write};
+use crate::engine::near::NearCache;
 use crate::error::{Error, ErrorKind, Result};
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -89,6 +90,11 @@ fn borrowed(keys: &[String]) -> Vec<&str> {
 impl CacheInstance for Background {
     fn name(&self) -> &str {
         self.0.name()
+    }
+
+    // The wrapped instance's, so a sync call fills it as an async call does.
+    fn near_cache(&self) -> Option<&NearCache> {
+        self.0.near_cache()
     }
 
     async fn get(&self, key: &str) -> Result<Option<Bytes>> {

@@ -3,6 +3,8 @@
 use super::FnCache;
 use super::entry::{self, Stamp};
 use super::inflight::{self, Leader, Outcome, Role, WriteGate};
+use super::near::fill::{NearRead, NearStart};
+use super::near::probe::NearOps;
 use super::pin::{Pinned, pin_versions};
 use super::read::{Read, ReadNow};
 use super::refresh;
@@ -20,11 +22,13 @@ use std::future::Future;
 use std::ops::ControlFlow;
 
 /// A call past its start (see [`FnCache::begin`]) that did not hit.
-pub(super) struct Begun {
+pub(super) struct Begun<T> {
     refreshing: bool,
     stamp: Stamp,
     /// The miss of the read that needed no waiting, when the instance could answer it.
     known_miss: Option<Vec<Option<Token>>>,
+    /// How to fill the near cache after the backend answers (`None`: no near cache).
+    near: Option<NearRead<T>>,
 }
 
 impl FnCache {
@@ -32,11 +36,13 @@ impl FnCache {
     /// returns its result and stores what the policy `P` allows, encoded with `C`.
     ///
     /// Never fails because of the cache: a failing backend or undecodable stored bytes
-    /// lead to running `compute` (logged, rate-limited).
+    /// lead to running `compute` (logged, rate-limited). With `near` (the value type can
+    /// live in a near cache) and an instance that has one, a hit there returns at once.
     pub async fn call<C, P, R, Fut>(
         &'static self,
         spec: CallSpec<'_>,
         value_tags: Option<ValueTags<'_, P::Value>>,
+        near: Option<NearOps<P::Value>>,
         compute: Fut,
     ) -> R
     where
@@ -44,7 +50,7 @@ impl FnCache {
         P: ReturnPolicy<R>,
         Fut: Future<Output = R>,
     {
-        let begun = match self.begin::<C, P::Value>(&spec) {
+        let begun = match self.begin::<C, P::Value>(&spec, value_tags.is_some(), near) {
             ControlFlow::Break(value) => return P::from_value(value),
             ControlFlow::Continue(begun) => begun,
         };
@@ -55,18 +61,29 @@ impl FnCache {
             .await
     }
 
-    /// The start of every call: takes the refresh mark, and reads where the instance
-    /// answers without waiting (in-process stores: a hit returns here, within the poll).
+    /// The start of every call: takes the refresh mark, looks in the near cache, and
+    /// reads where the instance answers without waiting (in-process stores: a hit returns
+    /// here, within the poll). `value_tagged`: the function has tags of its value.
     pub(super) fn begin<C: Codec, T: DeserializeOwned>(
         &self,
         spec: &CallSpec<'_>,
-    ) -> ControlFlow<T, Begun> {
+        value_tagged: bool,
+        near: Option<NearOps<T>>,
+    ) -> ControlFlow<T, Begun<T>> {
         let refreshing = refresh::take(self.id());
+        let versioned = !spec.versions.is_empty() || value_tagged;
+        let near = match self.near_start(near, spec, versioned, refreshing) {
+            NearStart::Hit(value) => return ControlFlow::Break(value),
+            NearStart::Read(near) => near,
+        };
         let stamp = self.stamp::<C, T>(spec.stamp);
         let mut known_miss = None;
         if !refreshing {
             match self.read_now::<C, T>(spec, stamp) {
-                ReadNow::Done(Read::Hit(value)) => return ControlFlow::Break(value),
+                ReadNow::Done(Read::Hit(value)) => {
+                    self.near_fill_read(near.as_ref(), None, spec, &value);
+                    return ControlFlow::Break(value);
+                }
                 ReadNow::Done(Read::Miss(snapshot)) => known_miss = Some(snapshot),
                 ReadNow::Unavailable => {}
             }
@@ -75,6 +92,7 @@ impl FnCache {
             refreshing,
             stamp,
             known_miss,
+            near,
         })
     }
 
@@ -85,7 +103,7 @@ impl FnCache {
         &self,
         instance: &dyn CacheInstance,
         spec: CallSpec<'_>,
-        begun: Begun,
+        begun: Begun<P::Value>,
         value_tags: Option<ValueTags<'_, P::Value>>,
         compute: Fut,
     ) -> R
@@ -98,7 +116,9 @@ impl FnCache {
             refreshing,
             stamp,
             mut known_miss,
+            near,
         } = begun;
+        let near = near.as_ref();
         let mut wait = WaitBound::new(self.single_flight_wait());
         // Leaders seen to panic: after a waiter's take-over panics too, the remaining
         // waiters compute side by side instead of taking over one at a time.
@@ -112,7 +132,10 @@ impl FnCache {
                 }
             };
             let snapshot = match read {
-                Ok(Read::Hit(value)) => return P::from_value(value),
+                Ok(Read::Hit(value)) => {
+                    self.near_fill_read(near, Some(instance), &spec, &value);
+                    return P::from_value(value);
+                }
                 Ok(Read::Miss(snapshot)) => snapshot,
                 Err(err) => {
                     self.warn.warn(
@@ -164,7 +187,7 @@ impl FnCache {
             };
             return self
                 .compute_and_store::<C, P, R, Fut>(
-                    instance, &spec, stamp, snapshot, value_tags, compute, leader,
+                    instance, &spec, stamp, snapshot, value_tags, near, compute, leader,
                 )
                 .await;
         }
@@ -178,6 +201,7 @@ impl FnCache {
         stamp: Stamp,
         snapshot: Vec<Option<Token>>,
         value_tags: Option<ValueTags<'_, P::Value>>,
+        near: Option<&NearRead<P::Value>>,
         compute: Fut,
         leader: Option<Leader>,
     ) -> R
@@ -206,8 +230,10 @@ impl FnCache {
         let result = compute.await;
         let stored = match (P::cacheable(&result), pinned) {
             (Some(value), Some(pinned)) => {
-                self.store::<C, P::Value>(instance, spec, stamp, pinned, value_tags, value, &gate)
-                    .await
+                self.store::<C, P::Value>(
+                    instance, spec, stamp, pinned, value_tags, near, value, &gate,
+                )
+                .await
             }
             _ => None,
         };
@@ -227,6 +253,7 @@ impl FnCache {
         stamp: Stamp,
         pinned: Pinned,
         value_tags: Option<ValueTags<'_, T>>,
+        near: Option<&NearRead<T>>,
         value: &T,
         gate: &WriteGate,
     ) -> Option<Bytes> {
@@ -271,11 +298,12 @@ impl FnCache {
         let entry = Bytes::from(buf);
         if !spec.timeout.is_zero() && gate.begin_write() {
             ops.push(Write::set(spec.key, entry.clone(), spec.timeout));
-            if let Err(err) = instance.write_batch(&ops).await {
-                self.warn.warn(
+            match instance.write_batch(&ops).await {
+                Ok(()) => self.near_fill_written(near, instance, spec, value),
+                Err(err) => self.warn.warn(
                     self.name(),
                     format_args!("cache write failed on {}: {err}", instance.name()),
-                );
+                ),
             }
         }
         Some(entry.slice(header_len..))
@@ -351,7 +379,7 @@ mod tests {
             stamp: 7,
         };
         SQUARE
-            .call::<DefaultCodec, OkOnly, _, _>(spec, None, async move {
+            .call::<DefaultCodec, OkOnly, _, _>(spec, None, None, async move {
                 RUNS.fetch_add(1, Ordering::SeqCst);
                 Ok(n * n)
             })

@@ -17,7 +17,9 @@ pub(crate) async fn key(instance: &dyn CacheInstance, key: &str) -> Result<bool>
     // A computation of this key that is writing right now finishes first: the delete
     // must land after it, and the others will not write at all.
     inflight::invalidate_key(key).await;
-    instance.delete(key).await
+    let deleted = instance.delete(key).await;
+    forget_near(instance, &[key]);
+    deleted
 }
 
 /// Invalidates every entry tagged with any of `tags` on `instance`: one delete.
@@ -25,6 +27,17 @@ pub(crate) async fn tags(instance: &dyn CacheInstance, tags: Vec<String>) -> Res
     let keys: Vec<String> = tags.iter().map(|t| tag_version_key(t)).collect();
     inflight::invalidate_versions(&keys, true);
     delete_versions(instance, keys).await
+}
+
+/// Tells the instance's near cache, if any, that `keys` changed. Its backend does so on
+/// each delete already; said again here so that an invalidation through easy-cache
+/// reaches the near cache even when the delete failed half-way.
+fn forget_near(instance: &dyn CacheInstance, keys: &[&str]) {
+    if let Some(near) = instance.near_cache() {
+        for key in keys {
+            near.changed(key);
+        }
+    }
 }
 
 /// Invalidates every entry stored under `prefix` on `instance`: one delete.
@@ -35,14 +48,14 @@ pub(crate) async fn prefix(instance: &dyn CacheInstance, prefix: &str) -> Result
 }
 
 async fn delete_versions(instance: &dyn CacheInstance, keys: Vec<String>) -> Result<()> {
-    match keys.as_slice() {
+    let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let deleted = match refs.as_slice() {
         [] => Ok(()),
         [key] => instance.delete(key).await.map(drop),
-        _ => {
-            let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
-            instance.delete_many(&refs).await
-        }
-    }
+        _ => instance.delete_many(&refs).await,
+    };
+    forget_near(instance, &refs);
+    deleted
 }
 
 #[cfg(test)]

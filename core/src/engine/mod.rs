@@ -7,6 +7,7 @@ mod call;
 pub(crate) mod entry;
 mod inflight;
 pub(crate) mod invalidate;
+pub(crate) mod near;
 mod path;
 mod pin;
 pub(crate) mod rate_limited_warn;
@@ -60,6 +61,8 @@ pub struct FnCache {
     /// path string (address, length) of the first call and its normalized form (see
     /// [`function_path`](Self::function_path)).
     path: [OnceLock<(usize, usize, &'static str)>; 2],
+    /// The function's typed store in its instance's near cache (see `near`).
+    near: near::store::StoreCell,
     pub(crate) warn: RateLimitedWarn,
 }
 
@@ -85,6 +88,7 @@ impl FnCache {
             fixed_may_lend: AtomicBool::new(true),
             layout_stamp: OnceLock::new(),
             path: [OnceLock::new(), OnceLock::new()],
+            near: near::store::StoreCell::new(),
             warn: RateLimitedWarn::new(),
         }
     }

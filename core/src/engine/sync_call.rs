@@ -4,6 +4,7 @@
 use super::FnCache;
 use super::background::Background;
 use super::blocking::block_on;
+use super::near::probe::NearOps;
 use super::spec::{CallSpec, ValueTags};
 use crate::codec::Codec;
 use crate::policy::ReturnPolicy;
@@ -18,18 +19,19 @@ impl FnCache {
     /// an in-process store is read and written right here (a hit takes no executor at
     /// all), a network backend's operations run on a background runtime. Never fails
     /// because of the cache, and waits for another thread computing the same key at most
-    /// [`single_flight_wait`](Self::single_flight_wait).
+    /// [`single_flight_wait`](Self::single_flight_wait). `near`: as for `call`.
     pub fn call_blocking<C, P, R>(
         &'static self,
         spec: CallSpec<'_>,
         value_tags: Option<ValueTags<'_, P::Value>>,
+        near: Option<NearOps<P::Value>>,
         compute: impl FnOnce() -> R,
     ) -> R
     where
         C: Codec,
         P: ReturnPolicy<R>,
     {
-        let begun = match self.begin::<C, P::Value>(&spec) {
+        let begun = match self.begin::<C, P::Value>(&spec, value_tags.is_some(), near) {
             ControlFlow::Break(value) => return P::from_value(value),
             ControlFlow::Continue(begun) => begun,
         };
@@ -91,7 +93,7 @@ mod tests {
         static RUNS: AtomicU32 = AtomicU32::new(0);
         let double = |n: u64| {
             let key = format!("double:{n}");
-            DOUBLE.call_blocking::<DefaultCodec, AnyValue, u64>(spec(&key), None, || {
+            DOUBLE.call_blocking::<DefaultCodec, AnyValue, u64>(spec(&key), None, None, || {
                 RUNS.fetch_add(1, Ordering::SeqCst);
                 n * 2
             })
@@ -110,7 +112,7 @@ mod tests {
             &NoAliases,
             true,
         );
-        let got = FAILING.call_blocking::<DefaultCodec, AnyValue, u64>(spec("f"), None, || 5);
+        let got = FAILING.call_blocking::<DefaultCodec, AnyValue, u64>(spec("f"), None, None, || 5);
         assert_eq!(got, 5);
     }
 
@@ -128,7 +130,7 @@ mod tests {
         let leader = {
             let started = Arc::clone(&started);
             std::thread::spawn(move || {
-                SLOW.call_blocking::<DefaultCodec, AnyValue, u64>(spec("slow"), None, || {
+                SLOW.call_blocking::<DefaultCodec, AnyValue, u64>(spec("slow"), None, None, || {
                     started.wait();
                     std::thread::sleep(Duration::from_secs(2));
                     1
@@ -137,7 +139,7 @@ mod tests {
         };
         started.wait();
         let waited = Instant::now();
-        let got = SLOW.call_blocking::<DefaultCodec, AnyValue, u64>(spec("slow"), None, || 2);
+        let got = SLOW.call_blocking::<DefaultCodec, AnyValue, u64>(spec("slow"), None, None, || 2);
         assert_eq!(got, 2, "computed on its own after the wait");
         let waited = waited.elapsed();
         assert!(

@@ -32,6 +32,7 @@ mod keep_alive;
 mod key_prefix;
 mod keys;
 mod many_keys;
+mod near_cache;
 mod private_server;
 mod restart;
 mod single_keys;
@@ -49,6 +50,7 @@ pub use keep_alive::keep_alive;
 pub use key_prefix::key_prefix_isolates_caches;
 pub use keys::keys;
 pub use many_keys::many_keys;
+pub use near_cache::near_cache;
 pub use private_server::{PrivateServer, RunningServer};
 pub use restart::recovers_after_a_restart_and_times_out_when_frozen;
 pub use single_keys::single_keys;
@@ -78,6 +80,7 @@ pub struct Backend {
     in_process: bool,
     concurrency_options: &'static str,
     network_scheme: Option<&'static str>,
+    near_options: &'static str,
     private_server: Option<PrivateServer>,
     _dir: Option<TempDir>,
 }
@@ -91,6 +94,7 @@ impl Backend {
             in_process: false,
             concurrency_options: "",
             network_scheme: None,
+            near_options: "",
             private_server: None,
             _dir: None,
         }
@@ -122,6 +126,18 @@ impl Backend {
     pub fn network(mut self, scheme: &'static str) -> Self {
         self.network_scheme = Some(scheme);
         self
+    }
+
+    /// The options that put a near cache in front of the backend (empty when it has one
+    /// by default), for the `near` topic.
+    pub fn near(mut self, options: &'static str) -> Self {
+        self.near_options = options;
+        self
+    }
+
+    /// See [`near`](Self::near).
+    fn near_options(&self) -> &'static str {
+        self.near_options
     }
 
     /// The `restartable` topic starts a private server of this kind.
@@ -196,7 +212,8 @@ pub async fn run(backend: &Backend) {
 /// - `unreachable`: a network server ([`Backend::network`]) whose calls fail quickly when
 ///   nothing listens ([`an_unreachable_server_errors_quickly`]);
 /// - `restartable`: a private server can be stopped, restarted and frozen
-///   ([`Backend::restartable`], [`recovers_after_a_restart_and_times_out_when_frozen`]).
+///   ([`Backend::restartable`], [`recovers_after_a_restart_and_times_out_when_frozen`]);
+/// - `near`: a near cache in front of it ([`Backend::near`], [`near_cache`]).
 ///
 /// An unknown capability does not compile.
 #[macro_export]
@@ -236,6 +253,9 @@ macro_rules! behaviour_suite {
     };
     (@capability unreachable $make:expr) => {
         $crate::behaviour_suite!(@tests $make; an_unreachable_server_errors_quickly);
+    };
+    (@capability near $make:expr) => {
+        $crate::behaviour_suite!(@tests $make; near_cache);
     };
     (@capability restartable $make:expr) => {
         $crate::behaviour_suite!(@tests $make; recovers_after_a_restart_and_times_out_when_frozen);

@@ -20,11 +20,12 @@ pub const GROUPS: [&str; 9] = [
 ];
 
 /// The extra files the examples and benches write (`<name>.json`).
-const EXTRA_FILES: [&str; 6] = [
+const EXTRA_FILES: [&str; 7] = [
     "instructions",
     "allocations",
     "round_trips",
     "resident_ours",
+    "resident_ecached",
     "resident_moka",
     "stampede",
 ];

@@ -95,7 +95,7 @@ pub async fn run(mode: ServerMode, quick: bool) -> Result<(), String> {
     }
     if failures.is_empty() && !process::is_interrupted() {
         // After the servers are gone: this row needs none, and a quieter machine.
-        for store in ["ours", "moka"] {
+        for store in ["ours", "ecached", "moka"] {
             let args = example_args("resident", &[store, RESIDENT_ENTRIES]);
             record(&mut failures, process::cargo(&args, &vars, RUN_LIMIT).await);
         }

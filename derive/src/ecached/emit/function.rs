@@ -94,7 +94,7 @@ impl Emitter<'_> {
                 quote!(let __ec_prefix: ::std::string::String = #code;)
             }
         });
-        let key = self.key_code();
+        let key = self.key_code(true);
         let (version_keys, versions) = self.version_keys();
         let timeout = self.timeout_code();
         let (codec, policy, output) = (self.codec(), self.policy(), &self.sig.output);
@@ -113,6 +113,15 @@ impl Emitter<'_> {
             }
             _ => quote!(::std::option::Option::None),
         };
+        // A near cache for value types that can live in one (`Clone + Send + Sync`), picked
+        // by autoref: no bound is added to the user's type.
+        let near = quote!({
+            #[allow(unused_imports)]
+            use #private::{NearViaClone as _, NearViaNothing as _};
+            #[allow(clippy::needless_borrow)]
+            let __ec_near = (&#private::NearProbe::<<#policy as #private::ReturnPolicy<#output>>::Value>::new()).near_ops();
+            __ec_near
+        });
         let spec = quote!(#private::CallSpec {
             key: &__ec_key,
             versions: &__ec_versions,
@@ -125,6 +134,7 @@ impl Emitter<'_> {
                     __ec_cache,
                     #spec,
                     #value_tags,
+                    #near,
                     async move {
                         // Fixes the async block's output to the declared return type, so a
                         // `return` or `?` in the body converts as in the original function.
@@ -139,7 +149,7 @@ impl Emitter<'_> {
                 .await
             }
         } else {
-            self.blocking_call(&spec, &value_tags)
+            self.blocking_call(&spec, &value_tags, &near)
         };
         quote! {
             #(#attrs)*
@@ -154,7 +164,7 @@ impl Emitter<'_> {
                     #views
                     #meta
                     #prefix
-                    let __ec_key: ::std::string::String = #key;
+                    let __ec_key: #private::PooledKey = #key;
                     (__ec_key, #version_keys, #timeout)
                 };
                 let __ec_versions = #versions;

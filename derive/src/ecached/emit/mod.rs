@@ -204,8 +204,10 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// An expression building the full key `String` (views, meta and `__ec_prefix` bound).
-    fn key_code(&self) -> TokenStream {
+    /// An expression building the full key (views, meta and `__ec_prefix` bound): a
+    /// `String`, or with `pooled` a `PooledKey` (a call's key: its buffer is reused by the
+    /// next call on the thread, so a hit allocates no key).
+    fn key_code(&self, pooled: bool) -> TokenStream {
         let private = self.paths.private();
         let out = out_ident();
         let prefix = self
@@ -219,13 +221,25 @@ impl<'a> Emitter<'a> {
                 let args = self.sig.view_tuple(&self.sig.everything());
                 let produced = quote!(#private::produce_key(&(#expr), #args, &__ec_meta));
                 if prefix.is_none() {
-                    return produced;
+                    return match pooled {
+                        true => quote!(#private::PooledKey::from(#produced)),
+                        false => produced,
+                    };
                 }
                 (quote!(#out.push_str(&#produced);), 32)
             }
             KeyPlan::Auto => (self.auto_key(&out), 48),
         };
-        build_string(quote!(#prefix #body), hint + 16)
+        let writes = quote!(#prefix #body);
+        if !pooled {
+            return build_string(writes, hint + 16);
+        }
+        let capacity = hint + 16;
+        quote!({
+            let mut #out = #private::PooledKey::with_capacity(#capacity);
+            #writes
+            #out
+        })
     }
 
     /// Module (or type) path, function name, then every argument.

@@ -7,11 +7,13 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 impl Emitter<'_> {
-    /// The call of a sync function, given its `CallSpec` and value tags expressions.
+    /// The call of a sync function, given its `CallSpec`, value tags and near cache
+    /// expressions.
     pub(super) fn blocking_call(
         &self,
         spec: &TokenStream,
         value_tags: &TokenStream,
+        near: &TokenStream,
     ) -> TokenStream {
         let private = self.paths.private();
         let (codec, policy, output) = (self.codec(), self.policy(), &self.sig.output);
@@ -23,6 +25,7 @@ impl Emitter<'_> {
                 __ec_cache,
                 #spec,
                 #value_tags,
+                #near,
                 move || -> #output #block,
             )
         }
