@@ -24,7 +24,7 @@ use crate::alias_lookup::InstanceLookup;
 use crate::backend::CacheInstance;
 use crate::codec::Codec;
 use arc_swap::ArcSwapOption;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -63,6 +63,9 @@ pub struct FnCache {
     path: [OnceLock<(usize, usize, &'static str)>; 2],
     /// The function's typed store in its instance's near cache (see `near`).
     near: near::store::StoreCell,
+    /// Whether the instance last resolved has a near cache (true until one is resolved):
+    /// a call on an instance without one skips the near lookup without reaching it.
+    near_possible: AtomicBool,
     pub(crate) warn: RateLimitedWarn,
 }
 
@@ -89,6 +92,7 @@ impl FnCache {
             layout_stamp: OnceLock::new(),
             path: [OnceLock::new(), OnceLock::new()],
             near: near::store::StoreCell::new(),
+            near_possible: AtomicBool::new(true),
             warn: RateLimitedWarn::new(),
         }
     }
@@ -192,7 +196,11 @@ impl FnCache {
     /// The instance this function uses now; `None` (logged) when its alias is unknown.
     pub fn instance(&self) -> Option<Arc<dyn CacheInstance>> {
         match self.target {
-            CacheTarget::Instance(build) => Some(Arc::clone(self.fixed.get_or_init(build))),
+            CacheTarget::Instance(build) => {
+                let instance = self.fixed.get_or_init(build);
+                self.resolved_near(&**instance);
+                Some(Arc::clone(instance))
+            }
             CacheTarget::Alias(alias) => {
                 let generation = self.lookup.generation();
                 if let Some(resolved) = &*self.resolved.load() {
@@ -202,6 +210,7 @@ impl FnCache {
                 }
                 match self.lookup.lookup(alias) {
                     Some(instance) => {
+                        self.resolved_near(&*instance);
                         self.resolved.store(Some(Arc::new(Resolved {
                             generation,
                             instance: Arc::clone(&instance),
@@ -219,6 +228,20 @@ impl FnCache {
                 }
             }
         }
+    }
+}
+
+impl FnCache {
+    /// Notes whether `instance`, just resolved, has a near cache.
+    fn resolved_near(&self, instance: &dyn CacheInstance) {
+        self.near_possible
+            .store(instance.near_cache().is_some(), Ordering::Relaxed);
+    }
+
+    /// False when the instance last resolved has no near cache (see `near_possible`).
+    #[inline]
+    pub(crate) fn near_possible(&self) -> bool {
+        self.near_possible.load(Ordering::Relaxed)
     }
 }
 

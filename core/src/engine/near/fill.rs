@@ -38,7 +38,7 @@ impl FnCache {
         versioned: bool,
         refreshing: bool,
     ) -> NearStart<T> {
-        let Some(ops) = ops else {
+        let Some(ops) = ops.filter(|_| self.near_possible()) else {
             return NearStart::Read(None);
         };
         let start = |instance: &dyn CacheInstance| {
@@ -83,6 +83,9 @@ impl FnCache {
         spec: &CallSpec<'_>,
         value: &T,
     ) {
+        if read.is_none() {
+            return;
+        }
         let Some(instance) = instance else {
             // An in-process read: the instance is borrowed again, without waiting.
             self.with_instance(|instance, _| {
@@ -428,5 +431,56 @@ mod tests {
         };
         assert!(matches!(fill_after(false), Lookup::Hit(7)), "kept");
         assert!(matches!(fill_after(true), Lookup::Miss), "dropped");
+    }
+
+    /// Resolves `near` to a map without a near cache, then (generation 1) to one with.
+    struct GainsANearCache(std::sync::atomic::AtomicU64, OneInstance);
+
+    impl InstanceLookup for GainsANearCache {
+        fn generation(&self) -> u64 {
+            self.0.load(Ordering::SeqCst)
+        }
+        fn lookup(&self, _: &str) -> Option<Arc<dyn CacheInstance>> {
+            match self.generation() {
+                0 => Some(Arc::new(MapCache::default())),
+                _ => Some(self.1.get()),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn an_alias_rebound_to_an_instance_with_a_near_cache_uses_it() {
+        static LOOKUP: GainsANearCache =
+            GainsANearCache(std::sync::atomic::AtomicU64::new(0), OneInstance::new(NEAR));
+        static CACHE: FnCache = FnCache::new(
+            "near::tests::rebound",
+            "near::tests::rebound",
+            CacheTarget::Alias("near"),
+            &LOOKUP,
+            true,
+        );
+        static RUNS: AtomicU32 = AtomicU32::new(0);
+        let call = || {
+            let spec = CallSpec {
+                key: "k",
+                versions: &[],
+                // Never expires: a value read from the backend is kept near.
+                timeout: Timeout::Never,
+                stamp: 3,
+            };
+            CACHE.call::<DefaultCodec, AnyValue, _, _>(
+                spec,
+                None,
+                NearProbe::<u32>::new().near_ops(),
+                async { RUNS.fetch_add(1, Ordering::SeqCst) + 1 },
+            )
+        };
+        assert_eq!(call().await, 1);
+        assert!(!CACHE.near_possible(), "the map has no near cache");
+        LOOKUP.0.store(1, Ordering::SeqCst);
+        assert_eq!(call().await, 2, "computed on the new instance");
+        assert_eq!(call().await, 2, "read from it, and kept near");
+        LOOKUP.1.get().map.delete("k").await.unwrap();
+        assert_eq!(call().await, 2, "a near hit: the stored bytes are gone");
     }
 }
