@@ -5,8 +5,6 @@
 use super::blocking::{self, Deadline};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::time::{Instant, Sleep};
 
@@ -39,16 +37,30 @@ impl WaitBound {
 
     /// `wait`'s output, or `None` when the budget ran out first.
     pub(crate) async fn wait<F: Future>(&mut self, wait: F) -> Option<F::Output> {
-        let deadline = *self.deadline.get_or_insert_with(|| {
+        let (on_tokio, on_system) = *self.deadline.get_or_insert_with(|| {
             (
                 Instant::now() + self.limit,
                 std::time::Instant::now() + self.limit,
             )
         });
-        let Some(timer) = timer(deadline) else {
+        // In a sync call, a timer its executor honours: a tokio timer would wait for a
+        // runtime this thread may be blocking.
+        if blocking::active() {
+            return self.race(wait, Deadline::new(on_system)).await;
+        }
+        match tokio_timer(on_tokio) {
+            Some(sleep) => self.race(wait, sleep).await,
             // No tokio timer here: wait as long as it takes.
-            return Some(wait.await);
-        };
+            None => Some(wait.await),
+        }
+    }
+
+    /// `wait`'s output, or `None` (the budget spent) when `timer` ends first.
+    async fn race<F: Future>(
+        &mut self,
+        wait: F,
+        timer: impl Future<Output = ()>,
+    ) -> Option<F::Output> {
         tokio::select! {
             biased;
             output = wait => Some(output),
@@ -60,35 +72,12 @@ impl WaitBound {
     }
 }
 
-/// A timer ending at `deadline`: in a sync call, one its executor honours (a tokio timer
-/// would wait for a runtime this thread may be blocking); else a tokio timer, when this
-/// task runs on a tokio runtime with timers enabled. Another executor, or a runtime built
-/// without `enable_time`, has none: tokio panics when a timer is created there, and a
-/// cache must not take the caller down for it.
-fn timer((on_tokio, on_system): (Instant, std::time::Instant)) -> Option<Timer> {
-    if blocking::active() {
-        return Some(Timer::Parked(Deadline::new(on_system)));
-    }
+/// A tokio timer ending at `deadline`, when this task runs on a tokio runtime with timers
+/// enabled. Another executor, or a runtime built without `enable_time`, has none: tokio
+/// panics when a timer is created there, and a cache must not take the caller down for it.
+fn tokio_timer(deadline: Instant) -> Option<Sleep> {
     tokio::runtime::Handle::try_current().ok()?;
-    catch_unwind(AssertUnwindSafe(|| tokio::time::sleep_until(on_tokio)))
-        .ok()
-        .map(|sleep| Timer::Tokio(Box::pin(sleep)))
-}
-
-enum Timer {
-    Tokio(Pin<Box<Sleep>>),
-    Parked(Deadline),
-}
-
-impl Future for Timer {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        match self.get_mut() {
-            Timer::Tokio(sleep) => sleep.as_mut().poll(cx),
-            Timer::Parked(deadline) => Pin::new(deadline).poll(cx),
-        }
-    }
+    catch_unwind(AssertUnwindSafe(|| tokio::time::sleep_until(deadline))).ok()
 }
 
 #[cfg(test)]
@@ -134,7 +123,6 @@ mod tests {
         let mut bound = WaitBound::new(Duration::from_millis(1));
         let got = runtime.block_on(bound.wait(async { 7 }));
         assert_eq!(got, Some(7));
-        let now = (Instant::now(), std::time::Instant::now());
-        assert!(timer(now).is_none(), "outside a runtime");
+        assert!(tokio_timer(Instant::now()).is_none(), "outside a runtime");
     }
 }
