@@ -572,6 +572,10 @@ impl CacheInstance for RedisCache {
         &self.name
     }
 
+    fn default_timeout(&self) -> Option<Duration> {
+        self.default_timeout
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Bytes>> {
         self.query("GET", self.read_cmd("GET", std::iter::once(key)))
             .await

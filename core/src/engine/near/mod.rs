@@ -29,12 +29,13 @@ pub(crate) mod store;
 
 use crate::backend::timeout::Timeout;
 use crate::backend::url::Options;
+use crate::engine::clock;
 use crate::error::Result;
 use crate::keys::versions::{PREFIX_VERSION_PREFIX, TAG_VERSION_PREFIX};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How many counters share the keys (a changed key moves one; a fill from a backend
 /// read of another key on the same stripe is dropped needlessly, which costs a later
@@ -231,9 +232,21 @@ impl NearCache {
         if bound.is_zero() {
             return Keep::No;
         }
-        Instant::now()
-            .checked_add(bound)
-            .map_or(Keep::Forever, Keep::Until)
+        Keep::Until(clock::ms_after(clock::now_ms(), bound))
+    }
+
+    /// How long an entry known fresh until `fresh_until` (engine clock) may stay here: as
+    /// long as that, within `near_ttl`.
+    pub(crate) fn keep_until(&self, fresh_until: Option<u64>) -> Keep {
+        let bound = self
+            .config
+            .near_ttl
+            .map(|ttl| clock::ms_after(clock::now_ms(), ttl));
+        match (fresh_until, bound) {
+            (None, None) => Keep::Forever,
+            (Some(until), None) | (None, Some(until)) => Keep::Until(until),
+            (Some(until), Some(bound)) => Keep::Until(until.min(bound)),
+        }
     }
 }
 
@@ -241,7 +254,8 @@ impl NearCache {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Keep {
     Forever,
-    Until(Instant),
+    /// Until then, on the engine clock (milliseconds).
+    Until(u64),
     /// Not at all.
     No,
 }
@@ -278,7 +292,7 @@ mod tests {
         let hour = Duration::from_secs(3600);
         let plain = NearCache::new(NearConfig::new(10));
         let until = |keep: Keep| match keep {
-            Keep::Until(until) => until.saturating_duration_since(Instant::now()),
+            Keep::Until(until) => Duration::from_millis(until.saturating_sub(clock::now_ms())),
             other => panic!("{other:?}"),
         };
         assert!(until(plain.keep(Timeout::After(hour), true)) > hour - Duration::from_secs(60));
