@@ -119,6 +119,9 @@ impl FnCache {
         let Some((read, near)) = self.near_target(read, Some(instance)) else {
             return;
         };
+        if !near.config().keeps_writes() {
+            return;
+        }
         let keep = near.keep(spec.timeout, true);
         (read.ops.put)(&self.near, near, spec.key, value, keep, read.checked_at());
     }
