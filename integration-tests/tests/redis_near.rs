@@ -194,7 +194,7 @@ async fn near_redis_another_instances_invalidation_reaches_it_by_key_tag_and_pre
             };
             let before = runs.get();
             match kind {
-                Kind::Key => invalidator.invalidate_key("k").await.unwrap(),
+                Kind::Key => drop(invalidator.invalidate_key("k").await.unwrap()),
                 Kind::Tag => invalidator.invalidate_tags("near-tag").await.unwrap(),
                 Kind::Prefix => invalidator.invalidate_prefix("near-prefix").await.unwrap(),
             }
@@ -234,11 +234,12 @@ async fn near_redis_raw_writes_of_another_client_reach_it() {
                 .unwrap();
         } else {
             // Junk in place of the entry: B must not keep serving what it held.
-            let junk = redis::cmd("SET")
+            redis::cmd("SET")
                 .arg("raw")
                 .arg("junk")
-                .exec_async(&mut other);
-            junk.await.unwrap();
+                .exec_async(&mut other)
+                .await
+                .unwrap();
         }
         round_trip(&b).await;
         assert!(fb.call("raw").await > before, "round {round}: served stale");
@@ -389,11 +390,12 @@ async fn near_redis_no_entry_survives_a_lost_connection() {
     server.stop().await.unwrap();
     server.start().await.unwrap();
     let mut admin = raw(&url).await;
-    let junk = redis::cmd("SET")
+    redis::cmd("SET")
         .arg("lost")
         .arg("junk")
-        .exec_async(&mut admin);
-    junk.await.unwrap();
+        .exec_async(&mut admin)
+        .await
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     while b.get("near-test:probe").await.is_err() {
         assert!(Instant::now() < deadline, "no connection after the restart");
