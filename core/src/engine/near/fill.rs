@@ -128,6 +128,9 @@ impl FnCache {
         let Some((read, near)) = self.near_target(read, Some(instance)) else {
             return;
         };
+        if !near.config().keeps_writes() {
+            return;
+        }
         let keep = near.keep_until(lifetime.fresh_until);
         let fill = Fill {
             refresh_at: lifetime

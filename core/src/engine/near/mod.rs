@@ -55,6 +55,7 @@ pub struct NearConfig {
     capacity: u64,
     near_ttl: Option<Duration>,
     default_timeout: Option<Duration>,
+    keeps_writes: bool,
 }
 
 impl NearConfig {
@@ -65,6 +66,7 @@ impl NearConfig {
             capacity,
             near_ttl: None,
             default_timeout: None,
+            keeps_writes: true,
         }
     }
 
@@ -80,6 +82,27 @@ impl NearConfig {
     pub const fn default_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.default_timeout = timeout;
         self
+    }
+
+    /// Whether a value this process just computed and wrote is kept (`true`, the default),
+    /// or only values read back from the backend (`false`). A backend whose server tells
+    /// of changes only for keys read on a connection (Redis client tracking: its own
+    /// write ends the tracking of the key) turns it off: a value kept from a write would
+    /// hear of no later change.
+    ///
+    /// ```
+    /// use easy_cache_core::NearConfig;
+    /// assert!(NearConfig::new(10).keeps_writes());
+    /// assert!(!NearConfig::new(10).keep_writes(false).keeps_writes());
+    /// ```
+    pub const fn keep_writes(mut self, keep: bool) -> Self {
+        self.keeps_writes = keep;
+        self
+    }
+
+    /// Whether values just written are kept (see [`NearConfig::keep_writes`]).
+    pub const fn keeps_writes(&self) -> bool {
+        self.keeps_writes
     }
 
     /// The most entries one function keeps.
