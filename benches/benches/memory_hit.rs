@@ -1,7 +1,8 @@
 //! The `memory_hit_*` lines of the bench report (see docs/guide/performance.md): an
 //! `#[ecached]` hit in memory against the same lookup written by hand, a raw moka get, and
 //! the `cached` crate, on one thread and two (and, for reference, raw moka with two threads);
-//! and a sync function's hit against the `cached` crate's sync `#[cached]`.
+//! a sync function's hit against the `cached` crate's sync `#[cached]`; and a hit inside
+//! the refresh window of `refresh_ahead` against a plain hit.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use easy_cache::{caches, ecached};
@@ -43,6 +44,45 @@ fn ecached_square_sync(n: u64) -> u64 {
 #[cached::proc_macro::cached]
 fn cached_square_sync(n: u64) -> u64 {
     n * n
+}
+
+/// Due for refresh from its first hit on (`refresh_ahead = 0.0`); every refresh after the
+/// first call waits forever: the refresh stays under way while the hits are measured.
+#[ecached("bench_refreshing:{n}", 600, refresh_ahead = 0.0)]
+async fn refreshing_square(n: u64) -> u64 {
+    static FIRST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+    if !FIRST.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        std::future::pending::<()>().await;
+    }
+    n * n
+}
+
+/// The same shape (a template key, a timeout), without refresh.
+#[ecached("bench_plain:{n}", 600)]
+async fn plain_square(n: u64) -> u64 {
+    n * n
+}
+
+/// Hits inside the refresh window, the refresh under way, against plain hits.
+fn refresh_window_hits(c: &mut Criterion) {
+    let rt = current_thread_runtime();
+    rt.block_on(async {
+        plain_square(7).await;
+        refreshing_square(7).await;
+        // This hit is due: it starts the refresh (which never ends) in a task.
+        refreshing_square(7).await;
+        tokio::task::yield_now().await;
+    });
+    let mut group = c.benchmark_group("memory_hit_refresh");
+    group.bench_function("refreshing", |b| {
+        b.to_async(&rt)
+            .iter(|| async { black_box(refreshing_square(black_box(7)).await) })
+    });
+    group.bench_function("plain", |b| {
+        b.to_async(&rt)
+            .iter(|| async { black_box(plain_square(black_box(7)).await) })
+    });
+    group.finish();
 }
 
 fn single_thread_hits(c: &mut Criterion) {
@@ -152,5 +192,11 @@ fn sync_hits(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, single_thread_hits, two_thread_hits, sync_hits);
+criterion_group!(
+    benches,
+    single_thread_hits,
+    two_thread_hits,
+    sync_hits,
+    refresh_window_hits
+);
 criterion_main!(benches);

@@ -17,7 +17,9 @@ use proc_macro::TokenStream;
 /// in and out of a tokio runtime. Arguments, all optional: `key` (template,
 /// list of parameter names, or function), `timeout`, `tags`, `prefix` (the first four may be
 /// positional), `cache_alias` or `cache_instance`, `single_flight`, `single_flight_wait`,
-/// `cache_none`, `codec`, `version`, and `crate = "path"`: where generated code finds
+/// `cache_none`, `codec`, `version`, the resilience options `fail_safe`,
+/// `fail_safe_throttle`, `refresh_ahead`, `jitter`, `soft_timeout`, `hard_timeout` (the
+/// guide's "Fail-safe and refresh" chapter), and `crate = "path"`: where generated code finds
 /// easy-cache (default `::easy_cache`), for a renamed dependency or a crate that re-exports
 /// easy-cache. The guide's "Getting started" chapter covers each.
 ///

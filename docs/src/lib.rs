@@ -21,6 +21,9 @@ pub mod configuration {}
 #[doc = include_str!("../guide/06-sync-functions.md")]
 pub mod sync_functions {}
 
+#[doc = include_str!("../guide/07-fail-safe-and-refresh.md")]
+pub mod fail_safe_and_refresh {}
+
 #[doc = include_str!("../guide/near-cache.md")]
 pub mod near_cache {}
 

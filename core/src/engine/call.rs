@@ -1,10 +1,10 @@
 //! One call of a cached function: read, validate, maybe compute once, store.
 
 use super::FnCache;
-use super::compute::Fallback;
+use super::compute::{Fallback, Mover};
 use super::detach::{Job, Spawner};
 use super::entry::Stamp;
-use super::inflight::{self, Outcome, Role};
+use super::inflight::{self, Outcome, Role, WriteGate};
 use super::near::fill::{NearRead, NearStart};
 use super::near::probe::NearOps;
 use super::read::{Read, ReadNow, Stale};
@@ -208,7 +208,17 @@ impl FnCache {
                     spec.versions,
                     value_tags.is_some(),
                 ) {
-                    Role::Leader(leader) => Some(leader),
+                    Role::Leader(leader) => {
+                        if stale.is_some() {
+                            if let Some(value) = self
+                                .stored_meanwhile::<C, P::Value>(instance, &spec, stamp)
+                                .await
+                            {
+                                return P::from_value(value);
+                            }
+                        }
+                        Some(leader)
+                    }
                     Role::Waiter(waiter) => match wait.wait(waiter.outcome()).await {
                         Some(Outcome::Value(bytes)) => match C::decode::<P::Value>(&bytes) {
                             Ok(value) => return P::from_value(value),
@@ -243,7 +253,10 @@ impl FnCache {
                 stale,
                 mover: spawner
                     .filter(|_| value_tags.is_none())
-                    .map(|spawner| (spawner, Arc::clone(instance))),
+                    .map(|spawner| Mover {
+                        spawner,
+                        instance: Arc::clone(instance),
+                    }),
             });
             return self
                 .compute_and_store::<C, P, R, Fut>(
@@ -290,6 +303,12 @@ impl FnCache {
         else {
             return P::from_value(value);
         };
+        if let Some(value) = self
+            .stored_meanwhile::<C, P::Value>(instance, spec, stamp)
+            .await
+        {
+            return P::from_value(value);
+        }
         if let Some(spawner) = spawner.filter(|_| value_tags.is_none()) {
             let job = Job {
                 cache: self,
@@ -301,7 +320,8 @@ impl FnCache {
                 snapshot,
                 near,
                 compute: Box::pin(compute),
-                gate: None,
+                // Opened now: a write or invalidation from this point on wins over it.
+                gate: Some(WriteGate::open(spec.key)),
                 leader: Some(leader),
                 codec: PhantomData,
             };
@@ -322,6 +342,23 @@ impl FnCache {
             None,
         )
         .await
+    }
+}
+
+impl FnCache {
+    /// Read again by a call that found its value stale or due and then took the lead: a
+    /// flight that ended between its read and its lead stored a fresh value, which it
+    /// returns instead of computing again. (Dropping the lead lets any waiter read it too.)
+    async fn stored_meanwhile<C: Codec, T: DeserializeOwned>(
+        &self,
+        instance: &Arc<dyn CacheInstance>,
+        spec: &CallSpec<'_>,
+        stamp: Stamp,
+    ) -> Option<T> {
+        match self.read::<C, T>(&**instance, spec, stamp, false).await {
+            Ok(Read::Hit(value)) => Some(value),
+            _ => None,
+        }
     }
 }
 

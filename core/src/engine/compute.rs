@@ -28,10 +28,16 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 /// A fail-safe call's fallback: the stale value its read found, and how to move its
-/// computation to a task at the soft timeout (with the instance the task stores to).
+/// computation to a task at the soft timeout.
 pub(crate) struct Fallback<C, P: ReturnPolicy<R>, R, Fut> {
     pub stale: Stale<P::Value>,
-    pub mover: Option<(Spawner<C, P, R, Fut>, Arc<dyn CacheInstance>)>,
+    pub mover: Option<Mover<C, P, R, Fut>>,
+}
+
+/// How to move a computation to a task, and the instance the task stores to.
+pub(crate) struct Mover<C, P: ReturnPolicy<R>, R, Fut> {
+    pub spawner: Spawner<C, P, R, Fut>,
+    pub instance: Arc<dyn CacheInstance>,
 }
 
 impl FnCache {
@@ -78,7 +84,7 @@ impl FnCache {
                     // Past the soft timeout: the stale value now, the computation in a task.
                     let job = Job {
                         cache: self,
-                        instance: mover.1,
+                        instance: mover.instance,
                         key: spec.key.to_owned(),
                         versions: spec.versions.iter().map(|v| (*v).to_owned()).collect(),
                         timeout: spec.timeout,
@@ -90,7 +96,7 @@ impl FnCache {
                         leader,
                         codec: PhantomData,
                     };
-                    return match mover.0.spawn(job) {
+                    return match mover.spawner.spawn(job) {
                         Ok(()) => P::from_value(stale.value),
                         // No runtime to move to: finish here.
                         Err(job) => job.run().await,

@@ -43,13 +43,18 @@ pub(crate) struct Job<C, P: ReturnPolicy<R>, R, F> {
     pub codec: PhantomData<fn() -> C>,
 }
 
+/// Whether a job went to a task (`Err`: no runtime here, the job given back).
+pub(crate) type Spawned<C, P, R, F> = Result<(), Box<Job<C, P, R, F>>>;
+
+/// What starts a job of one function, monomorphized where `#[ecached]` expands.
+type SpawnFn<C, P, R, F> = fn(Job<C, P, R, F>) -> Spawned<C, P, R, F>;
+
 /// Starts jobs of one function on the caller's runtime (see the module docs).
 pub struct Spawner<C, P, R, F>
 where
     P: ReturnPolicy<R>,
 {
-    #[allow(clippy::type_complexity)]
-    spawn: fn(Job<C, P, R, F>) -> Result<(), Job<C, P, R, F>>,
+    spawn: SpawnFn<C, P, R, F>,
 }
 
 impl<C, P: ReturnPolicy<R>, R, F> Clone for Spawner<C, P, R, F> {
@@ -61,7 +66,7 @@ impl<C, P: ReturnPolicy<R>, R, F> Copy for Spawner<C, P, R, F> {}
 
 impl<C, P: ReturnPolicy<R>, R, F> Spawner<C, P, R, F> {
     /// Runs `job` in a task of the current tokio runtime; gives it back when there is none.
-    pub(crate) fn spawn(&self, job: Job<C, P, R, F>) -> Result<(), Job<C, P, R, F>> {
+    pub(crate) fn spawn(&self, job: Job<C, P, R, F>) -> Spawned<C, P, R, F> {
         (self.spawn)(job)
     }
 }
@@ -73,7 +78,10 @@ impl<C, P: ReturnPolicy<R>, R, F> std::fmt::Debug for Spawner<C, P, R, F> {
 }
 
 /// Asks whether a call's computation can move to a task (see the module docs).
-pub struct SpawnProbe<C, P, R, F>(PhantomData<fn() -> (C, P, R, F)>);
+pub struct SpawnProbe<C, P, R, F>(PhantomData<Types<C, P, R, F>>);
+
+/// The types a probe is about (no value of them is held).
+type Types<C, P, R, F> = fn() -> (C, P, R, F);
 
 impl<C, P, R, F> SpawnProbe<C, P, R, F> {
     /// The probe for the computation `_compute`.
@@ -115,7 +123,7 @@ impl<C, P: ReturnPolicy<R>, R, F> ViaNoSpawn<C, P, R, F> for &SpawnProbe<C, P, R
     }
 }
 
-fn spawn_job<C, P, R, F>(job: Job<C, P, R, F>) -> Result<(), Job<C, P, R, F>>
+fn spawn_job<C, P, R, F>(job: Job<C, P, R, F>) -> Spawned<C, P, R, F>
 where
     C: Codec,
     P: ReturnPolicy<R> + 'static,
@@ -124,9 +132,9 @@ where
     F: Future<Output = R> + Send + 'static,
 {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-        return Err(job);
+        return Err(Box::new(job));
     };
-    runtime.spawn(job.run());
+    runtime.spawn(Box::new(job).run());
     Ok(())
 }
 
@@ -137,7 +145,7 @@ where
     F: Future<Output = R>,
 {
     /// Computes and stores; returns the computation's output.
-    pub(crate) async fn run(self) -> R {
+    pub(crate) async fn run(self: Box<Self>) -> R {
         let Job {
             cache,
             instance,
@@ -151,7 +159,7 @@ where
             gate,
             leader,
             codec: _,
-        } = self;
+        } = *self;
         let versions: Vec<&str> = versions.iter().map(String::as_str).collect();
         let spec = CallSpec {
             key: &key,

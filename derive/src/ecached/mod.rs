@@ -1,10 +1,12 @@
 //! `#[ecached]`: parse the arguments and the function (or the methods of an `impl`
 //! block), plan, emit.
 
+mod duration;
 mod emit;
 mod impl_block;
 mod options;
 mod plan;
+mod resilience;
 mod signature;
 mod template;
 

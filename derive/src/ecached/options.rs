@@ -1,6 +1,8 @@
 //! Parsing `#[ecached(...)]` arguments, positional as in the seed
 //! (`key, timeout, tags, prefix`) and by name.
 
+use super::duration::duration;
+use super::resilience::ResilienceOptions;
 use crate::errors::Errors;
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
@@ -56,9 +58,11 @@ pub(crate) struct Options {
     pub version: u64,
     /// The root of emitted paths (`crate = "..."`); `None` is `::easy_cache`.
     pub krate: Option<syn::Path>,
+    /// Fail-safe, refresh ahead, jitter, soft and hard timeouts.
+    pub resilience: ResilienceOptions,
 }
 
-const KNOWN: &str = "key, timeout, tags, prefix, cache_alias, cache_instance, single_flight, single_flight_wait, cache_none, codec, version, crate";
+const KNOWN: &str = "key, timeout, tags, prefix, cache_alias, cache_instance, single_flight, single_flight_wait, cache_none, codec, version, fail_safe, fail_safe_throttle, refresh_ahead, jitter, soft_timeout, hard_timeout, crate";
 const POSITIONAL: [&str; 4] = ["key", "timeout", "tags", "prefix"];
 
 enum Arg {
@@ -101,6 +105,7 @@ impl Default for Options {
             codec: None,
             version: 0,
             krate: None,
+            resilience: ResilienceOptions::default(),
         }
     }
 }
@@ -154,6 +159,9 @@ impl Options {
         let mut value = value;
         while let Expr::Group(group) = value {
             value = *group.expr;
+        }
+        if self.resilience.set(name, span, &value)? {
+            return Ok(());
         }
         match name {
             "key" => {
@@ -211,7 +219,9 @@ impl Options {
                 });
             }
             "single_flight" => self.single_flight = bool_literal(&value)?,
-            "single_flight_wait" => self.single_flight_wait = Some(wait_duration(&value)?),
+            "single_flight_wait" => {
+                self.single_flight_wait = Some(duration(&value, "single_flight_wait")?)
+            }
             "cache_none" => self.cache_none = bool_literal(&value)?,
             "codec" => match value {
                 Expr::Path(path) => self.codec = Some(path.path),
@@ -252,35 +262,6 @@ fn string_literal(expr: &Expr) -> syn::Result<LitStr> {
         }) => Ok(s.clone()),
         Expr::Group(group) => string_literal(&group.expr),
         other => Err(syn::Error::new_spanned(other, "expected a string literal")),
-    }
-}
-
-/// Seconds as an integer or float literal, or a const `Duration` expression.
-fn wait_duration(expr: &Expr) -> syn::Result<proc_macro2::TokenStream> {
-    let span = syn::spanned::Spanned::span(expr);
-    match expr {
-        Expr::Lit(ExprLit {
-            lit: Lit::Int(int), ..
-        }) => {
-            let secs: u64 = int.base10_parse()?;
-            Ok(quote::quote_spanned!(span=> ::std::time::Duration::from_secs(#secs)))
-        }
-        Expr::Lit(ExprLit {
-            lit: Lit::Float(float),
-            ..
-        }) => {
-            let secs: f64 = float.base10_parse()?;
-            if !(secs.is_finite() && secs >= 0.0) {
-                return Err(syn::Error::new(
-                    span,
-                    "`single_flight_wait` takes a duration of zero or more seconds",
-                ));
-            }
-            // Whole microseconds: a `const` Duration without float arithmetic at run time.
-            let micros = (secs * 1e6).round() as u64;
-            Ok(quote::quote_spanned!(span=> ::std::time::Duration::from_micros(#micros)))
-        }
-        other => Ok(quote::quote_spanned!(span=> #other)),
     }
 }
 

@@ -41,6 +41,7 @@ impl Plan {
     /// made of the rest (a broken template keys as the automatic key would), so the
     /// caller can shape a stand-in handle.
     pub(crate) fn new(options: &Options, sig: &Signature, errors: &Errors) -> Self {
+        options.resilience.check(sig.is_async, errors);
         let everything = sig.everything();
         let parse = |lit: &LitStr| errors.ok(Template::parse(lit));
         let key = match &options.key {

@@ -34,6 +34,10 @@ pub(crate) struct Signature {
     /// method written inside a wrapper macro still finds its receiver (hygiene).
     self_token: Option<syn::token::SelfValue>,
     pub params: Vec<Param>,
+    /// Whether the call's computation can move to a task (refresh ahead, soft timeout): no
+    /// receiver, no generics, every parameter of a `'static` type. Decided from the
+    /// tokens: a `'static` bound cannot be probed (borrowck checks it after dispatch).
+    pub movable: bool,
     /// Parameters whose pattern is not a plain name (usable only where not referenced).
     pub unnamed: Vec<TokenStream>,
     pub output: Type,
@@ -104,11 +108,16 @@ impl Signature {
             ReturnType::Default => syn::parse_quote!(()),
             ReturnType::Type(_, ty) => (**ty).clone(),
         };
+        let movable = receiver.is_none()
+            && sig.generics.params.is_empty()
+            && unnamed.is_empty()
+            && params.iter().all(|p| p.is_static);
         Signature {
             name: sig.ident.clone(),
             is_async: sig.asyncness.is_some(),
             receiver,
             self_token,
+            movable,
             params,
             unnamed,
             output,

@@ -163,7 +163,9 @@ impl Property {
                     }
                 }
                 "timeout" | "cache_alias" | "cache_instance" | "single_flight"
-                | "single_flight_wait" | "cache_none" | "codec" | "version" => {
+                | "single_flight_wait" | "cache_none" | "codec" | "version" | "fail_safe"
+                | "fail_safe_throttle" | "refresh_ahead" | "jitter" | "soft_timeout"
+                | "hard_timeout" => {
                     let (n, v) = (option.name, option.value);
                     passed.push(quote!(#n = #v));
                 }

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The criterion groups the report reads (also cleared before a run).
-pub const GROUPS: [&str; 10] = [
+pub const GROUPS: [&str; 11] = [
     "memory_hit",
     "memory_hit_2_threads",
     "memory_hit_sync",
+    "memory_hit_refresh",
     "invalidate_tag",
     "cold_key_1000_callers",
     "redis_hit_c1",

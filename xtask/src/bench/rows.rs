@@ -224,6 +224,14 @@ pub fn all(f: &Figures) -> Vec<Row> {
             "`cached` crate's sync `#[cached]`",
             1.0,
         ),
+        time_ratio(
+            f,
+            "memory_hit_refreshing_vs_plain",
+            "`#[ecached]` hit in memory inside the refresh window (`refresh_ahead`), the refresh under way",
+            ("memory_hit_refresh/refreshing", "memory_hit_refresh/plain"),
+            "a plain hit of the same function shape",
+            1.1,
+        ),
     ]
 }
 
@@ -724,7 +732,7 @@ mod tests {
     #[test]
     fn every_target_has_a_line_with_its_own_id() {
         let ids: Vec<String> = all(&Figures::default()).into_iter().map(|r| r.id).collect();
-        assert_eq!(ids.len(), 20);
+        assert_eq!(ids.len(), 21);
         let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
         assert_eq!(unique.len(), ids.len(), "{ids:?}");
         // The history follows a line by its id: an id is a name, never a tracker's number.

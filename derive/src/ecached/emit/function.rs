@@ -5,7 +5,7 @@ use super::{Emitter, PREFIX_VERSION_PREFIX_LEN, build_string, out_ident};
 use crate::ecached::options::TimeoutSpec;
 use crate::ecached::plan::{PrefixPlan, TagsPlan};
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::{ItemFn, Type};
 
 impl Emitter<'_> {
@@ -129,24 +129,55 @@ impl Emitter<'_> {
             stamp: #stamp,
         });
         let call = if self.sig.is_async {
-            quote! {
-                #private::FnCache::call::<#codec, #policy, #output, _>(
-                    __ec_cache,
-                    #spec,
-                    #value_tags,
-                    #near,
-                    async move {
-                        // Fixes the async block's output to the declared return type, so a
-                        // `return` or `?` in the body converts as in the original function.
-                        #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::let_unit_value, clippy::needless_return)]
-                        if false {
-                            let __ec_never: #output = loop {};
-                            return __ec_never;
-                        }
-                        #block
-                    },
-                )
-                .await
+            let mut compute = quote! {
+                async move {
+                    // Fixes the async block's output to the declared return type, so a
+                    // `return` or `?` in the body converts as in the original function.
+                    #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::let_unit_value, clippy::needless_return)]
+                    if false {
+                        let __ec_never: #output = loop {};
+                        return __ec_never;
+                    }
+                    #block
+                }
+            };
+            if let Some((limit, span)) = self.options.resilience.hard_timeout() {
+                // Spanned on the option: a return type that cannot carry the timeout error
+                // is reported there.
+                let paths = self.paths.spanned(*span);
+                let private = paths.private();
+                compute = quote_spanned!(*span=> #private::hard_timeout(#limit, #compute));
+            }
+            if self.options.resilience.may_move() && self.sig.movable {
+                // Whether the computation can move to a task (refresh ahead, soft timeout),
+                // picked by autoref: no bound is added to the user's types.
+                quote! {{
+                    let __ec_compute = #compute;
+                    #[allow(unused_imports)]
+                    use #private::{ViaSpawn as _, ViaNoSpawn as _};
+                    #[allow(clippy::needless_borrow)]
+                    let __ec_spawner = (&#private::SpawnProbe::<#codec, #policy, #output, _>::of(&__ec_compute)).spawner();
+                    #private::FnCache::call_with::<#codec, #policy, #output, _>(
+                        __ec_cache,
+                        #spec,
+                        #value_tags,
+                        #near,
+                        __ec_compute,
+                        __ec_spawner,
+                    )
+                    .await
+                }}
+            } else {
+                quote! {
+                    #private::FnCache::call::<#codec, #policy, #output, _>(
+                        __ec_cache,
+                        #spec,
+                        #value_tags,
+                        #near,
+                        #compute,
+                    )
+                    .await
+                }
             }
         } else {
             self.blocking_call(&spec, &value_tags, &near)

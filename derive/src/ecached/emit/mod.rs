@@ -145,6 +145,7 @@ impl<'a> Emitter<'a> {
             .single_flight_wait
             .as_ref()
             .map(|wait| quote!(.with_single_flight_wait(#wait)));
+        let resilience = self.options.resilience.builders(&self.paths);
         quote! {
             static __EC_CACHE: #private::FnCache = #private::FnCache::new(
                 #id,
@@ -152,7 +153,7 @@ impl<'a> Emitter<'a> {
                 #target,
                 &#private::CACHES,
                 #single_flight,
-            )#wait;
+            )#wait #resilience;
         }
     }
 

@@ -1,0 +1,131 @@
+//! The fail-safe, refresh, jitter and timeout options of `#[ecached]`: parsed from their
+//! literals, checked against the signature, emitted as const builders of the `FnCache`.
+
+use super::duration::duration;
+use crate::errors::Errors;
+use crate::paths::Paths;
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::{Expr, ExprLit, Lit};
+
+/// The options as given (each a const expression, and where it was written).
+#[derive(Default)]
+pub(crate) struct ResilienceOptions {
+    fail_safe: Option<TokenStream>,
+    fail_safe_throttle: Option<TokenStream>,
+    refresh_ahead: Option<Share>,
+    jitter: Option<Share>,
+    soft_timeout: Option<(TokenStream, Span)>,
+    hard_timeout: Option<(TokenStream, Span)>,
+}
+
+/// A fraction of the lifetime, or a duration.
+enum Share {
+    Fraction(f64),
+    Duration(TokenStream),
+}
+
+impl ResilienceOptions {
+    /// Reads option `name`; `false` when it is not one of these.
+    pub(crate) fn set(&mut self, name: &str, span: Span, value: &Expr) -> syn::Result<bool> {
+        match name {
+            "fail_safe" => self.fail_safe = Some(duration(value, name)?),
+            "fail_safe_throttle" => self.fail_safe_throttle = Some(duration(value, name)?),
+            "refresh_ahead" => self.refresh_ahead = Some(share(value, name)?),
+            "jitter" => self.jitter = Some(share(value, name)?),
+            "soft_timeout" => self.soft_timeout = Some((duration(value, name)?, span)),
+            "hard_timeout" => self.hard_timeout = Some((duration(value, name)?, span)),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Whether a call may move its computation to a task (refresh ahead, soft timeout).
+    pub(crate) fn may_move(&self) -> bool {
+        self.refresh_ahead.is_some() || self.soft_timeout.is_some()
+    }
+
+    /// The hard timeout, when set.
+    pub(crate) fn hard_timeout(&self) -> Option<&(TokenStream, Span)> {
+        self.hard_timeout.as_ref()
+    }
+
+    /// Refuses what the function cannot have: timeouts on a sync `fn` (its computation
+    /// cannot be interrupted), a soft timeout without fail-safe (it serves the stale value
+    /// fail-safe keeps).
+    pub(crate) fn check(&self, is_async: bool, errors: &Errors) {
+        for (option, name) in [
+            (&self.soft_timeout, "soft_timeout"),
+            (&self.hard_timeout, "hard_timeout"),
+        ] {
+            if let (Some((_, span)), false) = (option, is_async) {
+                errors.push(syn::Error::new(
+                    *span,
+                    format!(
+                        "`{name}` needs an `async fn`: a sync computation cannot be interrupted"
+                    ),
+                ));
+            }
+        }
+        if let (Some((_, span)), None) = (&self.soft_timeout, &self.fail_safe) {
+            errors.push(syn::Error::new(
+                *span,
+                "`soft_timeout` serves the stale value that `fail_safe` keeps: add `fail_safe = <max stale>`",
+            ));
+        }
+    }
+
+    /// The `FnCache` builder calls.
+    pub(crate) fn builders(&self, paths: &Paths) -> TokenStream {
+        let private = paths.private();
+        let mut out = TokenStream::new();
+        if let Some(d) = &self.fail_safe {
+            out.extend(quote!(.with_fail_safe(#d)));
+        }
+        if let Some(d) = &self.fail_safe_throttle {
+            out.extend(quote!(.with_fail_safe_throttle(#d)));
+        }
+        if let Some(share) = &self.refresh_ahead {
+            let when = match share {
+                Share::Fraction(f) => quote!(#private::RefreshAhead::Fraction(#f)),
+                Share::Duration(d) => quote!(#private::RefreshAhead::After(#d)),
+            };
+            out.extend(quote!(.with_refresh_ahead(#when)));
+        }
+        if let Some(share) = &self.jitter {
+            let jitter = match share {
+                Share::Fraction(f) => quote!(#private::Jitter::Fraction(#f)),
+                Share::Duration(d) => quote!(#private::Jitter::UpTo(#d)),
+            };
+            out.extend(quote!(.with_jitter(#jitter)));
+        }
+        if let Some((d, _)) = &self.soft_timeout {
+            out.extend(quote!(.with_soft_timeout(#d)));
+        }
+        if let Some((d, _)) = &self.hard_timeout {
+            out.extend(quote!(.with_hard_timeout(#d)));
+        }
+        out
+    }
+}
+
+/// A float literal from 0 to 1 is a fraction of the lifetime; anything else a duration.
+fn share(value: &Expr, name: &str) -> syn::Result<Share> {
+    if let Expr::Lit(ExprLit {
+        lit: Lit::Float(float),
+        ..
+    }) = value
+    {
+        let fraction: f64 = float.base10_parse()?;
+        if !(0.0..=1.0).contains(&fraction) {
+            return Err(syn::Error::new(
+                float.span(),
+                format!(
+                    "`{name}` takes a fraction of the lifetime from 0.0 to 1.0, or a duration (whole seconds, or a `Duration`)"
+                ),
+            ));
+        }
+        return Ok(Share::Fraction(fraction));
+    }
+    Ok(Share::Duration(duration(value, name)?))
+}

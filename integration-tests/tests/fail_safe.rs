@@ -1,0 +1,335 @@
+//! Fail-safe, refresh ahead, jitter, soft and hard timeouts, end to end on the memory
+//! backend and a real Redis. Entry lifetimes are moved with the cache's test clock
+//! (`easy_cache::test_clock::advance`, per thread: each `#[tokio::test]` runs on its own
+//! current-thread runtime), so expiry and fail-safe windows pass at once and
+//! deterministically, while the backends keep the entries physically. The soft and hard
+//! timeouts are real time, short, and only their outcome is checked.
+
+use easy_cache::{caches, ecached, test_clock};
+use easy_cache_integration_tests::env::{self, require_url};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, Once};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+/// A random namespace per test: the tests of a backend share its functions.
+fn namespace(topic: &str) -> String {
+    format!("{}{:016x}", topic.replace('_', ""), fastrand::u64(..))
+}
+
+/// What the computation of a namespace does next.
+#[derive(Clone)]
+enum Behave {
+    Value(u64),
+    Fail,
+    Panic,
+    /// Waits for the notification, then returns the value.
+    Block(Arc<Notify>, u64),
+}
+
+#[derive(Default)]
+struct Upstream {
+    behave: Mutex<HashMap<String, Behave>>,
+    runs: Mutex<HashMap<String, usize>>,
+}
+
+impl Upstream {
+    fn set(&self, ns: &str, behave: Behave) {
+        self.behave.lock().unwrap().insert(ns.to_owned(), behave);
+    }
+
+    fn runs(&self, ns: &str) -> usize {
+        self.runs.lock().unwrap().get(ns).copied().unwrap_or(0)
+    }
+
+    async fn compute(&self, ns: &str) -> Result<u64, String> {
+        *self.runs.lock().unwrap().entry(ns.to_owned()).or_default() += 1;
+        let behave = self.behave.lock().unwrap().get(ns).cloned();
+        match behave.unwrap_or(Behave::Value(1)) {
+            Behave::Value(value) => Ok(value),
+            Behave::Fail => Err("upstream down".to_owned()),
+            Behave::Panic => panic!("upstream panicked (expected by the test)"),
+            Behave::Block(release, value) => {
+                release.notified().await;
+                Ok(value)
+            }
+        }
+    }
+}
+
+/// Calls `get` until it returns `want` (a moved computation stores in a task of this
+/// runtime: it runs while this one waits); panics after 10 s.
+async fn eventually<F, Fut>(want: u64, mut get: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<u64, String>>,
+{
+    for _ in 0..1000 {
+        if get().await == Ok(want) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("never got {want}");
+}
+
+macro_rules! resilience_backend {
+    ($module:ident, $alias:literal, $url:expr) => {
+        mod $module {
+            use super::*;
+
+            static UPSTREAM: LazyLock<Upstream> = LazyLock::new(Upstream::default);
+
+            fn register() {
+                static ONCE: Once = Once::new();
+                ONCE.call_once(|| caches::insert($alias, caches::from_url($url.as_ref()).unwrap()));
+            }
+
+            #[ecached("{ns}:guarded:{id}", 60, tags = ["{ns}:guarded"], prefix = "{ns}:p", fail_safe = 600, cache_alias = $alias)]
+            async fn guarded(ns: &str, id: u64) -> Result<u64, String> {
+                UPSTREAM.compute(ns).await
+            }
+
+            #[ecached("{ns}:early", 60, refresh_ahead = 0.5, cache_alias = $alias)]
+            async fn early(ns: String) -> Result<u64, String> {
+                UPSTREAM.compute(&ns).await
+            }
+
+            /// Borrows its argument: its computation cannot move to a task.
+            #[ecached("{ns}:early_here", 60, refresh_ahead = 0.5, cache_alias = $alias)]
+            async fn early_here(ns: &str) -> Result<u64, String> {
+                UPSTREAM.compute(ns).await
+            }
+
+            #[ecached("{ns}:spread:{id}", 60, jitter = 0.5, fail_safe = 600, cache_alias = $alias)]
+            async fn spread(ns: &str, id: u64) -> Result<u64, String> {
+                UPSTREAM.compute(ns).await
+            }
+
+            #[ecached("{ns}:patient", 60, fail_safe = 600, soft_timeout = Duration::from_millis(200), cache_alias = $alias)]
+            async fn patient(ns: String) -> Result<u64, String> {
+                UPSTREAM.compute(&ns).await
+            }
+
+            #[ecached("{ns}:bounded", 60, fail_safe = 600, hard_timeout = Duration::from_millis(200), cache_alias = $alias)]
+            async fn bounded(ns: String) -> Result<u64, easy_cache::Error> {
+                UPSTREAM
+                    .compute(&ns)
+                    .await
+                    .map_err(|e| easy_cache::Error::new(easy_cache::ErrorKind::Backend, e))
+            }
+
+            #[tokio::test]
+            async fn fail_safe_serves_the_last_good_value_after_an_err_then_throttles() {
+                register();
+                let ns = namespace("fs_err");
+                assert_eq!(guarded(&ns, 1).await, Ok(1));
+                test_clock::advance(MINUTE + Duration::from_secs(1));
+                UPSTREAM.set(&ns, Behave::Fail);
+                assert_eq!(guarded(&ns, 1).await, Ok(1), "stale value served");
+                assert_eq!(UPSTREAM.runs(&ns), 2);
+                assert_eq!(guarded(&ns, 1).await, Ok(1));
+                assert_eq!(UPSTREAM.runs(&ns), 2, "throttled: the failing upstream is not asked");
+                test_clock::advance(Duration::from_secs(31));
+                assert_eq!(guarded(&ns, 1).await, Ok(1));
+                assert_eq!(UPSTREAM.runs(&ns), 3, "asked again after the throttle");
+                UPSTREAM.set(&ns, Behave::Value(2));
+                test_clock::advance(Duration::from_secs(31));
+                assert_eq!(guarded(&ns, 1).await, Ok(2), "a success replaces the stale value");
+                assert_eq!(guarded(&ns, 1).await, Ok(2));
+                assert_eq!(UPSTREAM.runs(&ns), 4);
+            }
+
+            #[tokio::test]
+            async fn fail_safe_serves_the_last_good_value_after_a_panic() {
+                register();
+                let ns = namespace("fs_panic");
+                assert_eq!(guarded(&ns, 1).await, Ok(1));
+                test_clock::advance(MINUTE + Duration::from_secs(1));
+                UPSTREAM.set(&ns, Behave::Panic);
+                assert_eq!(guarded(&ns, 1).await, Ok(1));
+                assert_eq!(UPSTREAM.runs(&ns), 2);
+            }
+
+            #[tokio::test]
+            async fn fail_safe_ends_after_its_max_stale() {
+                register();
+                let ns = namespace("fs_end");
+                assert_eq!(guarded(&ns, 1).await, Ok(1));
+                UPSTREAM.set(&ns, Behave::Fail);
+                test_clock::advance(MINUTE + Duration::from_secs(601));
+                assert_eq!(guarded(&ns, 1).await, Err("upstream down".to_owned()));
+            }
+
+            #[tokio::test]
+            async fn fail_safe_never_serves_a_value_invalidated_by_key() {
+                register();
+                let ns = namespace("fs_key");
+                assert_eq!(guarded(&ns, 1).await, Ok(1));
+                assert!(guarded_cache().invalidate_cache_by_key(&ns, &1).await.unwrap());
+                test_clock::advance(MINUTE + Duration::from_secs(1));
+                UPSTREAM.set(&ns, Behave::Fail);
+                assert_eq!(guarded(&ns, 1).await, Err("upstream down".to_owned()));
+            }
+
+            #[tokio::test]
+            async fn fail_safe_never_serves_a_value_invalidated_by_tag() {
+                register();
+                let ns = namespace("fs_tag");
+                assert_eq!(guarded(&ns, 1).await, Ok(1));
+                guarded_cache().invalidate_cache_by_tags(&ns).await.unwrap();
+                UPSTREAM.set(&ns, Behave::Fail);
+                assert_eq!(
+                    guarded(&ns, 1).await,
+                    Err("upstream down".to_owned()),
+                    "fresh but invalidated"
+                );
+                test_clock::advance(MINUTE + Duration::from_secs(1));
+                assert_eq!(guarded(&ns, 1).await, Err("upstream down".to_owned()));
+            }
+
+            #[tokio::test]
+            async fn fail_safe_never_serves_a_value_invalidated_by_prefix() {
+                register();
+                let ns = namespace("fs_prefix");
+                assert_eq!(guarded(&ns, 1).await, Ok(1));
+                guarded_cache().invalidate_cache_by_prefix(&ns).await.unwrap();
+                test_clock::advance(MINUTE + Duration::from_secs(1));
+                UPSTREAM.set(&ns, Behave::Fail);
+                assert_eq!(guarded(&ns, 1).await, Err("upstream down".to_owned()));
+            }
+
+            #[tokio::test]
+            async fn refresh_ahead_returns_the_cached_value_and_refreshes_once_in_the_background() {
+                register();
+                let ns = namespace("ra_bg");
+                assert_eq!(early(ns.clone()).await, Ok(1));
+                let release = Arc::new(Notify::new());
+                UPSTREAM.set(&ns, Behave::Block(Arc::clone(&release), 2));
+                test_clock::advance(Duration::from_secs(31));
+                assert_eq!(early(ns.clone()).await, Ok(1), "the cached value, at once");
+                assert_eq!(early(ns.clone()).await, Ok(1));
+                tokio::task::yield_now().await;
+                assert_eq!(UPSTREAM.runs(&ns), 2, "one refresh");
+                release.notify_one();
+                eventually(2, || early(ns.clone())).await;
+                assert_eq!(UPSTREAM.runs(&ns), 2);
+            }
+
+            #[tokio::test]
+            async fn refresh_ahead_of_a_borrowing_function_refreshes_in_the_call() {
+                register();
+                let ns = namespace("ra_here");
+                assert_eq!(early_here(&ns).await, Ok(1));
+                UPSTREAM.set(&ns, Behave::Value(2));
+                test_clock::advance(Duration::from_secs(29));
+                assert_eq!(early_here(&ns).await, Ok(1), "before the refresh point");
+                test_clock::advance(Duration::from_secs(2));
+                assert_eq!(early_here(&ns).await, Ok(2), "the call that found it due refreshed it");
+                assert_eq!(early_here(&ns).await, Ok(2));
+                assert_eq!(UPSTREAM.runs(&ns), 2);
+            }
+
+            #[tokio::test]
+            async fn refresh_ahead_an_invalidation_during_the_refresh_discards_its_result() {
+                register();
+                let ns = namespace("ra_inv");
+                assert_eq!(early(ns.clone()).await, Ok(1));
+                let release = Arc::new(Notify::new());
+                UPSTREAM.set(&ns, Behave::Block(Arc::clone(&release), 2));
+                test_clock::advance(Duration::from_secs(31));
+                assert_eq!(early(ns.clone()).await, Ok(1));
+                tokio::task::yield_now().await;
+                assert!(early_cache().invalidate_cache_by_key(&ns).await.unwrap());
+                release.notify_one();
+                // Let the refresh finish (it must not store), then read: a miss computes 3.
+                for _ in 0..20 {
+                    tokio::task::yield_now().await;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                UPSTREAM.set(&ns, Behave::Value(3));
+                assert_eq!(early(ns.clone()).await, Ok(3), "the refresh's 2 was not stored");
+            }
+
+            #[tokio::test]
+            async fn refresh_ahead_a_write_during_the_refresh_discards_its_result() {
+                register();
+                let ns = namespace("ra_write");
+                assert_eq!(early(ns.clone()).await, Ok(1));
+                let release = Arc::new(Notify::new());
+                UPSTREAM.set(&ns, Behave::Block(Arc::clone(&release), 2));
+                test_clock::advance(Duration::from_secs(31));
+                assert_eq!(early(ns.clone()).await, Ok(1));
+                tokio::task::yield_now().await;
+                // A forced refresh writes 3 while the refresh ahead still computes 2.
+                UPSTREAM.set(&ns, Behave::Value(3));
+                assert_eq!(early_cache().refresh_cache(early(ns.clone())).await, Ok(3));
+                release.notify_one();
+                for _ in 0..20 {
+                    tokio::task::yield_now().await;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                assert_eq!(early(ns.clone()).await, Ok(3), "the older refresh did not overwrite");
+            }
+
+            #[tokio::test]
+            async fn jitter_spreads_the_expiry_of_entries_written_together() {
+                register();
+                let ns = namespace("jitter");
+                for id in 0..200 {
+                    assert_eq!(spread(&ns, id).await, Ok(1));
+                }
+                // Lifetimes are 60 s plus up to 30 s: at 75 s about half have expired.
+                test_clock::advance(Duration::from_secs(75));
+                for id in 0..200 {
+                    assert_eq!(spread(&ns, id).await, Ok(1));
+                }
+                let recomputed = UPSTREAM.runs(&ns) - 200;
+                assert!((40..=160).contains(&recomputed), "{recomputed} of 200 expired");
+                test_clock::advance(Duration::from_secs(16));
+                for id in 0..200 {
+                    assert_eq!(spread(&ns, id).await, Ok(1));
+                }
+                assert_eq!(UPSTREAM.runs(&ns) - 200, 200, "all expired past 90 s");
+            }
+
+            #[tokio::test]
+            async fn soft_timeout_serves_the_stale_value_and_the_computation_updates_the_cache() {
+                register();
+                let ns = namespace("soft");
+                assert_eq!(patient(ns.clone()).await, Ok(1));
+                test_clock::advance(MINUTE + Duration::from_secs(1));
+                let release = Arc::new(Notify::new());
+                UPSTREAM.set(&ns, Behave::Block(Arc::clone(&release), 2));
+                assert_eq!(patient(ns.clone()).await, Ok(1), "stale after the soft timeout");
+                release.notify_one();
+                eventually(2, || patient(ns.clone())).await;
+                assert_eq!(UPSTREAM.runs(&ns), 2, "the slow computation was kept, not restarted");
+            }
+
+            #[tokio::test]
+            async fn hard_timeout_gives_the_timeout_error_without_a_stale_value() {
+                register();
+                let ns = namespace("hard");
+                UPSTREAM.set(&ns, Behave::Block(Arc::new(Notify::new()), 2));
+                let err = bounded(ns.clone()).await.unwrap_err();
+                assert_eq!(err.kind(), easy_cache::ErrorKind::Timeout);
+            }
+
+            #[tokio::test]
+            async fn hard_timeout_serves_the_stale_value_with_fail_safe() {
+                register();
+                let ns = namespace("hard_stale");
+                assert_eq!(bounded(ns.clone()).await.unwrap(), 1);
+                test_clock::advance(MINUTE + Duration::from_secs(1));
+                UPSTREAM.set(&ns, Behave::Block(Arc::new(Notify::new()), 2));
+                assert_eq!(bounded(ns.clone()).await.unwrap(), 1);
+            }
+        }
+    };
+}
+
+resilience_backend!(memory, "resilience_memory", "memory://");
+resilience_backend!(redis, "resilience_redis", require_url(env::REDIS_URL));
