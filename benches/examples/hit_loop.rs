@@ -1,8 +1,11 @@
 //! Loops of in-memory hits for profilers: callgrind counts instructions, which stay
-//! comparable on a loaded machine. `hit_loop <ecached|hand|moka|cached|sled|sled_raw> [calls]`.
+//! comparable on a loaded machine. `hit_loop <ecached|hand|moka|cached|sled|sled_raw|redb|redb_raw>
+//! [calls]`.
 
 use easy_cache::{caches, ecached};
-use easy_cache_benches::functions::{decoded, encoded, install_sled, sled_plain};
+use easy_cache_benches::functions::{
+    decoded, encoded, install_redb, install_sled, redb_plain, redb_raw_get, sled_plain,
+};
 use easy_cache_benches::hand_written;
 use std::hint::black_box;
 
@@ -31,8 +34,10 @@ fn main() {
     let moka_key = "loop:7".to_owned();
     let tree = install_sled();
     tree.insert("sled_raw:7", encoded(49)).expect("raw insert");
+    let redb = install_redb();
     rt.block_on(async {
         sled_plain(7).await;
+        redb_plain(7).await;
         square(7).await;
         cached_square(7).await;
         for _ in 0..calls {
@@ -47,6 +52,8 @@ fn main() {
                         &tree.get(key.as_bytes()).ok().flatten().unwrap_or_default(),
                     ))
                 }
+                "redb" => black_box(redb_plain(black_box(7)).await),
+                "redb_raw" => black_box(redb_raw_get(&redb, black_box(7))),
                 _ => black_box(moka.get(black_box(&moka_key)).unwrap_or_default()),
             };
         }
