@@ -109,7 +109,10 @@ pub fn install_redb() -> Arc<RedbCache> {
         .insert(&b"redb_raw:7"[..], encoded(49).as_slice())
         .expect("raw insert");
     txn.commit().expect("commit");
-    caches::insert(REDB, Arc::clone(&cache) as Arc<dyn easy_cache::CacheInstance>);
+    caches::insert(
+        REDB,
+        Arc::clone(&cache) as Arc<dyn easy_cache::CacheInstance>,
+    );
     cache
 }
 
@@ -128,7 +131,10 @@ pub fn redb_raw_get(cache: &RedbCache, n: u64) -> u64 {
         .begin_read()
         .expect("a read transaction");
     let table = txn.open_table(redb_table(cache)).expect("the table");
-    let value = table.get(key.as_bytes()).expect("redb get").expect("stored");
+    let value = table
+        .get(key.as_bytes())
+        .expect("redb get")
+        .expect("stored");
     decoded(value.value())
 }
 

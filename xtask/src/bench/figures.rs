@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The criterion groups the report reads (also cleared before a run).
-pub const GROUPS: [&str; 9] = [
+pub const GROUPS: [&str; 10] = [
     "memory_hit",
     "memory_hit_2_threads",
     "memory_hit_sync",
@@ -17,6 +17,7 @@ pub const GROUPS: [&str; 9] = [
     "redis_hit_c64",
     "memcached_hit",
     "sled_hit",
+    "redb_hit",
 ];
 
 /// The extra files the examples and benches write (`<name>.json`).
