@@ -48,15 +48,15 @@ impl Drop for OpenDb {
         // Closed under the registry lock: a cache opening the same file meanwhile waits until
         // redb has released its lock, instead of failing on it.
         let _open = registry();
-        if let Some(db) = self.db.take() {
-            if let Err(e) = db.close() {
-                tracing::warn!(error = %e, "closing the redb database failed");
-            }
+        if let Some(db) = self.db.take()
+            && let Err(e) = db.close()
+        {
+            tracing::warn!(error = %e, "closing the redb database failed");
         }
-        if let Some(file) = self.temporary.take() {
-            if let Err(e) = std::fs::remove_file(&file) {
-                tracing::debug!(file = %file.display(), error = %e, "cannot remove a temporary redb file");
-            }
+        if let Some(file) = self.temporary.take()
+            && let Err(e) = std::fs::remove_file(&file)
+        {
+            tracing::debug!(file = %file.display(), error = %e, "cannot remove a temporary redb file");
         }
     }
 }

@@ -142,10 +142,11 @@ impl Drop for Purger {
         drop(self.wake.take());
         // Joined so the database is closed (unlocked) once the cache is gone: a reopen right
         // after a drop must not find the purge thread still holding it.
-        if let Some(thread) = self.thread.take() {
-            if thread.thread().id() != thread::current().id() && thread.join().is_err() {
-                tracing::warn!("the redb purge thread panicked");
-            }
+        if let Some(thread) = self.thread.take()
+            && thread.thread().id() != thread::current().id()
+            && thread.join().is_err()
+        {
+            tracing::warn!("the redb purge thread panicked");
         }
     }
 }
