@@ -19,6 +19,7 @@ const ROOTS: &[&str] = &[
     "backends/memcached/src",
     "backends/sled/src",
     "backends/redb/src",
+    "backends/disk/src",
     "integration-tests/src",
     "integration-tests/src/bin/soak",
     "integration-tests/test-support/src",

@@ -6,7 +6,7 @@
 //! stored without a lifetime go last. Ties go in key order. The bound is the table's:
 //! caches sharing a table (other key prefixes) share it.
 
-use crate::record;
+use easy_cache_disk::record;
 use redb::{ReadableTable, ReadableTableMetadata, StorageError, Table};
 use std::collections::BinaryHeap;
 
@@ -68,7 +68,7 @@ fn soonest_to_go(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::encode;
+    use easy_cache_disk::record::encode;
 
     #[test]
     fn ranks_expired_then_soonest_then_never() {

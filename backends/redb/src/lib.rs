@@ -28,7 +28,6 @@ mod config;
 mod evict;
 mod open;
 mod purge;
-mod record;
 mod store;
 
 pub use backend::RedbCache;

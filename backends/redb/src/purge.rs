@@ -5,23 +5,14 @@
 //! runtime needed) finds the expired records of the cache's key range in a read transaction
 //! every `purge_interval_secs`, then removes them [`PURGE_BATCH`] at a time, one write
 //! transaction per batch, so writers wait for one short batch at most. It holds only a
-//! `Weak` reference to the store and stops when the cache is dropped.
+//! `Weak` reference to the store and stops when the cache is dropped
+//! ([`Purger`](easy_cache_disk::Purger)).
 
-use crate::{
-    record::{self, HEADER_LEN},
-    store::Store,
-};
+use crate::store::Store;
 use easy_cache_core::Result;
+use easy_cache_disk::record::{self, HEADER_LEN};
 use redb::ReadableTable;
-use std::{
-    sync::{
-        Arc, Weak,
-        atomic::{AtomicBool, Ordering},
-        mpsc::{self, RecvTimeoutError},
-    },
-    thread::{self, JoinHandle},
-    time::Duration,
-};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Records removed per write transaction.
 const PURGE_BATCH: usize = 512;
@@ -83,70 +74,4 @@ fn dead_keys(store: &Store, now: u64) -> Result<Vec<Vec<u8>>> {
         }
         Ok(dead)
     })
-}
-
-/// The background purge thread of one cache; dropping it stops and joins the thread.
-pub(crate) struct Purger {
-    stop: Arc<AtomicBool>,
-    /// Dropping the sender wakes the thread at once.
-    wake: Option<mpsc::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Purger {
-    /// Starts purging `store` every `interval`; `None` (logged) if no thread can be started,
-    /// in which case expired records stay until overwritten or evicted.
-    pub(crate) fn spawn(store: Weak<Store>, interval: Duration, name: &str) -> Option<Purger> {
-        let (wake, sleeper) = mpsc::channel();
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread_stop = Arc::clone(&stop);
-        let spawned = thread::Builder::new()
-            .name("easy-cache-redb-purge".to_owned())
-            .spawn(move || run(&store, interval, &sleeper, &thread_stop));
-        match spawned {
-            Ok(thread) => Some(Purger {
-                stop,
-                wake: Some(wake),
-                thread: Some(thread),
-            }),
-            Err(e) => {
-                tracing::warn!(
-                    cache = %name,
-                    error = %e,
-                    "cannot start the redb purge thread; expired records stay on disk \
-                     until overwritten"
-                );
-                None
-            }
-        }
-    }
-}
-
-fn run(store: &Weak<Store>, interval: Duration, sleeper: &mpsc::Receiver<()>, stop: &AtomicBool) {
-    // Sleeps `interval` unless woken: the sender is dropped when the cache is.
-    while let Err(RecvTimeoutError::Timeout) = sleeper.recv_timeout(interval) {
-        let Some(store) = store.upgrade() else {
-            return;
-        };
-        match purge_expired(&store, stop) {
-            Ok(0) => {}
-            Ok(removed) => tracing::debug!(cache = %store.name, removed, "purged expired records"),
-            Err(e) => tracing::warn!(cache = %store.name, error = %e, "redb purge failed"),
-        }
-    }
-}
-
-impl Drop for Purger {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        drop(self.wake.take());
-        // Joined so the database is closed (unlocked) once the cache is gone: a reopen right
-        // after a drop must not find the purge thread still holding it.
-        if let Some(thread) = self.thread.take()
-            && thread.thread().id() != thread::current().id()
-            && thread.join().is_err()
-        {
-            tracing::warn!("the redb purge thread panicked");
-        }
-    }
 }

@@ -2,13 +2,10 @@
 //! waiting for the writer); each write call is one write transaction, committed durably
 //! before it returns. redb calls run on the caller's thread.
 
-use crate::{
-    evict,
-    open::OpenDb,
-    record::{self, State},
-};
+use crate::{evict, open::OpenDb};
 use bytes::Bytes;
 use easy_cache_core::{Error, Result, Timeout, Write, WriteMode};
+use easy_cache_disk::record::{self, State};
 use redb::{ReadOnlyTable, ReadableDatabase, ReadableTable, Table, TableDefinition};
 use std::{borrow::Cow, cell::OnceCell, sync::Arc, time::Duration};
 

@@ -1,17 +1,25 @@
-//! The stored record: an 8-byte big-endian expiry (Unix milliseconds, 0 = never) followed
-//! by the value bytes (the format of the sled backend, so tools can read either).
+//! The stored record of the on-disk backends: an 8-byte big-endian expiry (Unix
+//! milliseconds, 0 = never) followed by the value bytes.
+//!
+//! ```
+//! use easy_cache_disk::record::{self, State};
+//! use std::time::Duration;
+//! let record = record::encode(record::expiry_at(1_000, Some(Duration::from_secs(2))), b"v");
+//! assert_eq!(record::state(&record, || 2_999), State::Live(b"v"));
+//! assert_eq!(record::state(&record, || 3_000), State::Expired);
+//! ```
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Bytes of the expiry header.
-pub(crate) const HEADER_LEN: usize = 8;
+pub const HEADER_LEN: usize = 8;
 
 /// The expiry value meaning "never expires".
-pub(crate) const NEVER: u64 = 0;
+pub const NEVER: u64 = 0;
 
 /// What a stored record says about its key.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum State<'a> {
+pub enum State<'a> {
     /// A live value: the record's bytes after the header.
     Live(&'a [u8]),
     /// Expired at or before `now`: reads as absent.
@@ -21,7 +29,7 @@ pub(crate) enum State<'a> {
 }
 
 /// The current time in Unix milliseconds (0 if the clock is before 1970).
-pub(crate) fn now_millis() -> u64 {
+pub fn now_millis() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
@@ -29,7 +37,7 @@ pub(crate) fn now_millis() -> u64 {
 
 /// The expiry of a value stored at `now` for `ttl` (`None` = never), rounded up to the
 /// next millisecond so a sub-millisecond lifetime still stores.
-pub(crate) fn expiry_at(now: u64, ttl: Option<Duration>) -> u64 {
+pub fn expiry_at(now: u64, ttl: Option<Duration>) -> u64 {
     match ttl {
         None => NEVER,
         Some(ttl) => {
@@ -40,7 +48,7 @@ pub(crate) fn expiry_at(now: u64, ttl: Option<Duration>) -> u64 {
 }
 
 /// A record of `value` expiring at `expiry`.
-pub(crate) fn encode(expiry: u64, value: &[u8]) -> Vec<u8> {
+pub fn encode(expiry: u64, value: &[u8]) -> Vec<u8> {
     let mut record = Vec::with_capacity(HEADER_LEN + value.len());
     record.extend_from_slice(&expiry.to_be_bytes());
     record.extend_from_slice(value);
@@ -48,7 +56,7 @@ pub(crate) fn encode(expiry: u64, value: &[u8]) -> Vec<u8> {
 }
 
 /// The expiry of `record`, or `None` when it is corrupt.
-pub(crate) fn expiry(record: &[u8]) -> Option<u64> {
+pub fn expiry(record: &[u8]) -> Option<u64> {
     record
         .first_chunk::<HEADER_LEN>()
         .map(|h| u64::from_be_bytes(*h))
@@ -56,7 +64,7 @@ pub(crate) fn expiry(record: &[u8]) -> Option<u64> {
 
 /// The state of `record` at the time `now` gives, which is asked only for a record that
 /// can expire: a record stored without a lifetime is read without a clock read.
-pub(crate) fn state(record: &[u8], now: impl FnOnce() -> u64) -> State<'_> {
+pub fn state(record: &[u8], now: impl FnOnce() -> u64) -> State<'_> {
     let Some((header, value)) = record.split_first_chunk::<HEADER_LEN>() else {
         return State::Corrupt;
     };
@@ -69,7 +77,7 @@ pub(crate) fn state(record: &[u8], now: impl FnOnce() -> u64) -> State<'_> {
 
 /// `record` with its expiry moved to `wanted` when that is later (0 = never is latest), or
 /// `None` when the record is not live at `now` or already lives long enough.
-pub(crate) fn lengthened(record: &[u8], wanted: u64, now: u64) -> Option<Vec<u8>> {
+pub fn lengthened(record: &[u8], wanted: u64, now: u64) -> Option<Vec<u8>> {
     let (header, value) = record.split_first_chunk::<HEADER_LEN>()?;
     let expiry = u64::from_be_bytes(*header);
     let live = expiry == NEVER || expiry > now;
@@ -78,7 +86,7 @@ pub(crate) fn lengthened(record: &[u8], wanted: u64, now: u64) -> Option<Vec<u8>
 }
 
 /// Whether `record` holds a live value at `now` (false for expired and corrupt records).
-pub(crate) fn is_live(record: &[u8], now: u64) -> bool {
+pub fn is_live(record: &[u8], now: u64) -> bool {
     expiry(record).is_some_and(|expiry| expiry == NEVER || expiry > now)
 }
 
