@@ -1,6 +1,7 @@
 //! Configuration of the redb backend, parsed from `redb://` URLs.
 
 use easy_cache_core::{BackendUrl, Error, ErrorKind, Result};
+use easy_cache_disk::location;
 use serde::{Deserialize, Serialize};
 use std::{path::PathBuf, time::Duration};
 
@@ -26,6 +27,9 @@ pub const DEFAULT_CACHE_SIZE_BYTES: u64 = 1024 * 1024 * 1024;
 /// assert_eq!(RedbConfig::from_url("redb://?temporary=true").unwrap().table, DEFAULT_TABLE);
 /// ```
 pub const DEFAULT_TABLE: &str = "easy_cache";
+
+/// A `redb://` URL, for errors.
+const EXAMPLE: &str = "redb:///var/lib/myapp/cache.redb";
 
 /// The options a `redb://` URL takes.
 const OPTIONS: [&str; 7] = [
@@ -163,20 +167,10 @@ impl RedbConfig {
     /// ```
     pub fn from_backend_url(url: &BackendUrl) -> Result<Self> {
         url.expect_scheme(&[crate::SCHEME])?;
-        if url.userinfo.is_some() || !url.hosts.is_empty() {
-            return Err(Error::new(
-                ErrorKind::Config,
-                format!(
-                    "redb:// URLs take an absolute file path after `redb://`, as in \
-                     `redb:///var/lib/myapp/cache.redb` (three slashes); got `{}`",
-                    url.redacted()
-                ),
-            ));
-        }
-        let mut config = RedbConfig::default();
-        if !url.path.is_empty() {
-            config.path = Some(PathBuf::from(&url.path));
-        }
+        let mut config = RedbConfig {
+            path: location::path_from_url(url, EXAMPLE)?,
+            ..RedbConfig::default()
+        };
         let mut options = url.options.clone();
         config.temporary = options.bool("temporary")?.unwrap_or(config.temporary);
         config.default_timeout = options.seconds("default_timeout")?;
@@ -205,24 +199,13 @@ impl RedbConfig {
     /// ```
     pub fn validate(&self) -> Result<()> {
         let bad = |message: &str| Err(Error::new(ErrorKind::Config, message));
-        match (&self.path, self.temporary) {
-            (None, false) => {
-                return bad(
-                    "redb:// needs a `path` (`redb:///var/lib/myapp/cache.redb`) or \
-                     `temporary=true`",
-                );
-            }
-            // A temporary database is deleted on drop: never let that hit a named file.
-            (Some(_), true) => {
-                return bad("redb:// `temporary=true` takes no `path`: it picks its own file");
-            }
-            (Some(path), false) if !path.is_absolute() => {
-                return bad("redb:// `path` must be absolute");
-            }
-            (Some(path), false) if path.file_name().is_none() => {
-                return bad("redb:// `path` must name a file, not end in `/` or `..`");
-            }
-            _ => {}
+        location::check(crate::SCHEME, self.path.as_deref(), self.temporary, EXAMPLE)?;
+        if self
+            .path
+            .as_deref()
+            .is_some_and(|path| path.file_name().is_none())
+        {
+            return bad("redb:// `path` must name a file, not end in `/` or `..`");
         }
         if self.table.is_empty() {
             return bad("redb:// option `table` must not be empty");
@@ -292,10 +275,7 @@ impl RedbConfig {
     /// assert_eq!(RedbConfig::temporary().display_url(), "redb://?temporary=true");
     /// ```
     pub fn display_url(&self) -> String {
-        match &self.path {
-            Some(path) if !self.temporary => format!("redb://{}", path.display()),
-            _ => "redb://?temporary=true".to_owned(),
-        }
+        location::display_url(crate::SCHEME, self.path.as_deref(), self.temporary)
     }
 }
 
