@@ -41,6 +41,10 @@ pub use easy_cache_registry::{
 // Errors.
 pub use easy_cache_core::{Error, ErrorKind, Result};
 
+/// The cache's clock, as tests move it (feature `test-clock`).
+#[cfg(feature = "test-clock")]
+pub use easy_cache_core::test_clock;
+
 /// Helpers for writing a backend: reading URL options, hiding secrets in what a config
 /// shows, the setters network backends share.
 pub mod for_backends {

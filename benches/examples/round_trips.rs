@@ -6,6 +6,8 @@
 //!   `GET` baseline is counted the same way, which checks the method (it must show 1);
 //! - `redis_miss_round_trips`: a miss then store with tags: the same server counts, and the backend calls
 //!   the engine made, counted by a [`CountingCache`](easy_cache_benches::counting) front;
+//! - `redis_near_hit_commands`: the same hit on a cache with a near cache: server commands
+//!   over 10 000 hits (0 expected);
 //! - `memcached_requests_per_server`: hits on two Memcached servers: keys (`cmd_get`) and `get` request lines
 //!   (derived from `bytes_read`) per hit, per server.
 //!
@@ -13,8 +15,9 @@
 //! `target/bench-extra/round_trips.json`.
 
 use easy_cache_benches::functions::{
-    self, install_memcached, install_redis, install_redis_counted, memcached_plain,
-    memcached_tagged, redis_raw_get, redis_raw_set, redis_tagged, redis_tagged_counted,
+    self, install_memcached, install_redis, install_redis_counted, install_redis_near,
+    memcached_plain, memcached_tagged, redis_near_tagged, redis_raw_get, redis_raw_set,
+    redis_tagged, redis_tagged_counted, warm_redis_near,
 };
 use easy_cache_benches::memcached_side::{self, STATS_REQUEST_LEN, get_lines, raw_connection};
 use easy_cache_benches::redis_side::{self, Counters};
@@ -23,6 +26,9 @@ use serde_json::{Value, json};
 use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Near-cache hits counted (`redis_near_hit_commands`), quick run or not.
+const NEAR_HITS: u64 = 10_000;
 
 fn calls() -> u64 {
     if env::quick() { 200 } else { 2_000 }
@@ -48,9 +54,18 @@ fn main() {
 async fn redis_per_call<Fut: Future>(
     conn: &mut redis::aio::ConnectionManager,
     overhead: &Counters,
+    call: impl FnMut(u64) -> Fut,
+) -> Value {
+    redis_per_n_calls(conn, overhead, calls(), call).await
+}
+
+/// Per-call server counts of `calls` sequential calls of `call`, and the total.
+async fn redis_per_n_calls<Fut: Future>(
+    conn: &mut redis::aio::ConnectionManager,
+    overhead: &Counters,
+    calls: u64,
     mut call: impl FnMut(u64) -> Fut,
 ) -> Value {
-    let calls = calls();
     let before = redis_side::counters(conn).await;
     for i in 0..calls {
         call(i).await;
@@ -66,6 +81,8 @@ async fn redis_per_call<Fut: Future>(
         .map(|(name, n)| (name.clone(), json!(per_call(*n))))
         .collect();
     json!({
+        "calls": calls,
+        "commands_total": delta.total_commands(),
         "commands_per_call": per_call(delta.total_commands()),
         "commands": commands,
         "reads_per_call": per_call(delta.reads),
@@ -97,6 +114,10 @@ async fn redis_counts() -> Value {
     })
     .await;
     let hit = redis_per_call(&mut conn, &overhead, |_| redis_tagged(7)).await;
+    install_redis_near();
+    warm_redis_near(7).await;
+    let near_hit =
+        redis_per_n_calls(&mut conn, &overhead, NEAR_HITS, |_| redis_near_tagged(7)).await;
 
     let runs_before = functions::COUNTED_RUNS.load(Ordering::SeqCst);
     let backend_before = counts.snapshot();
@@ -107,6 +128,7 @@ async fn redis_counts() -> Value {
     json!({
         "raw_get": raw_get,
         "tagged_hit": hit,
+        "near_hit": near_hit,
         "tagged_miss": miss,
         "tagged_miss_computations_per_call": per_call(runs),
         "tagged_miss_backend_calls_per_call": {

@@ -16,6 +16,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub const REDIS: &str = "bench_redis";
 /// Alias of the Redis cache behind a [`CountingCache`] (`redis_miss_round_trips`).
 pub const REDIS_COUNTED: &str = "bench_redis_counted";
+/// Alias of the Redis cache with a near cache (the `redis_near_*` lines).
+pub const REDIS_NEAR: &str = "bench_redis_near";
 /// Alias of the two-server Memcached cache (the `memcached_*` lines).
 pub const MEMCACHED: &str = "bench_memcached";
 /// Alias of the sled cache (`sled_hit_vs_raw_get`).
@@ -27,6 +29,12 @@ pub const REDB: &str = "bench_redb";
 /// `MGET` (or one `GET` with the versions tracked in memory).
 #[ecached("redis_hit:{n}", tags = ["bench", "bench:{n}"], prefix = "bench_prefix:{n}", cache_alias = "bench_redis")]
 pub async fn redis_tagged(n: u64) -> u64 {
+    n * n
+}
+
+/// The same tagged Redis hit on a cache with a near cache: served in process, no command.
+#[ecached("redis_near:{n}", tags = ["bench", "bench:{n}"], prefix = "bench_prefix:{n}", cache_alias = "bench_redis_near")]
+pub async fn redis_near_tagged(n: u64) -> u64 {
     n * n
 }
 
@@ -70,6 +78,28 @@ pub fn install_redis() -> String {
     let url = env::url(env::REDIS_URL);
     caches::insert(REDIS, caches::from_url(&url).expect("a Redis cache"));
     url
+}
+
+/// Registers the Redis of `$EASY_CACHE_TEST_REDIS_URL` with a near cache
+/// (`near_capacity=10000`) as [`REDIS_NEAR`]; returns the URL it used.
+pub fn install_redis_near() -> String {
+    let url = with_near(&env::url(env::REDIS_URL));
+    caches::insert(REDIS_NEAR, caches::from_url(&url).expect("a Redis cache"));
+    url
+}
+
+/// `url` with `near_capacity=10000` added.
+pub fn with_near(url: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}near_capacity=10000")
+}
+
+/// Calls [`redis_near_tagged`]`(n)` until it is served by the near cache: a miss stores
+/// (a value just written is not kept near), the next call reads it back and keeps it.
+pub async fn warm_redis_near(n: u64) {
+    for _ in 0..3 {
+        redis_near_tagged(n).await;
+    }
 }
 
 /// Registers the same Redis behind a counting front as [`REDIS_COUNTED`].

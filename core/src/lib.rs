@@ -29,6 +29,11 @@ mod visitor_forward;
 #[doc(hidden)]
 pub mod __private;
 pub mod testing;
+/// The cache's clock, as tests move it (feature `test-clock`).
+#[cfg(any(test, feature = "test-clock"))]
+pub mod test_clock {
+    pub use crate::engine::clock::advance;
+}
 
 // What a decorated function's options name.
 #[cfg(feature = "bincode")]
@@ -38,6 +43,7 @@ pub use codec::Codec;
 pub use codec::DefaultCodec;
 #[cfg(feature = "json")]
 pub use codec::Json;
+pub use engine::resilience::{DEFAULT_FAIL_SAFE_THROTTLE, Jitter, RefreshAhead};
 pub use engine::wait::DEFAULT_SINGLE_FLIGHT_WAIT;
 pub use meta::Meta;
 

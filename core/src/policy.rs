@@ -13,6 +13,12 @@ pub trait ReturnPolicy<R> {
     fn cacheable(result: &R) -> Option<&Self::Value>;
     /// Rebuilds a return value from a cached one.
     fn from_value(value: Self::Value) -> R;
+    /// Whether `result` is a failure (an `Err`): a fail-safe function then serves its last
+    /// good value instead. Not caching a value (a `None`) is no failure.
+    fn failed(result: &R) -> bool {
+        let _ = result;
+        false
+    }
 }
 
 /// Cache every returned value.
@@ -38,6 +44,9 @@ impl<T: Serialize + DeserializeOwned, E> ReturnPolicy<Result<T, E>> for OkOnly {
     }
     fn from_value(value: T) -> Result<T, E> {
         Ok(value)
+    }
+    fn failed(result: &Result<T, E>) -> bool {
+        result.is_err()
     }
 }
 

@@ -320,6 +320,10 @@ impl CacheInstance for MemcachedCache {
         &self.name
     }
 
+    fn default_timeout(&self) -> Option<Duration> {
+        self.default_timeout
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Bytes>> {
         let key = self.keys.map(key);
         let server = self.ring.server_for(&key);

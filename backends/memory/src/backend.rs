@@ -184,6 +184,10 @@ impl CacheInstance for MemoryCache {
         "memory"
     }
 
+    fn default_timeout(&self) -> Option<Duration> {
+        self.default_timeout
+    }
+
     fn in_process(&self) -> Option<&dyn InProcess> {
         Some(self)
     }

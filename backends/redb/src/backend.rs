@@ -174,6 +174,10 @@ impl CacheInstance for RedbCache {
         &self.name
     }
 
+    fn default_timeout(&self) -> Option<std::time::Duration> {
+        self.config.default_timeout
+    }
+
     fn in_process(&self) -> Option<&dyn InProcess> {
         Some(self)
     }
@@ -219,6 +223,15 @@ impl CacheInstance for RedbCache {
 mod tests {
     use super::*;
     use std::time::{Duration, Instant};
+
+    #[test]
+    fn the_engine_is_told_the_default_timeout() {
+        let config = RedbConfig::temporary().default_timeout(Duration::from_secs(9));
+        let cache = RedbCache::new(config).unwrap();
+        assert_eq!(cache.default_timeout(), Some(Duration::from_secs(9)));
+        let cache = RedbCache::new(RedbConfig::temporary()).unwrap();
+        assert_eq!(cache.default_timeout(), None);
+    }
 
     #[test]
     fn nothing_touches_the_disk_before_first_use() {

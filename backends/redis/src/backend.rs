@@ -10,7 +10,9 @@ use crate::{
 };
 use async_trait::async_trait;
 use bytes::Bytes;
-use easy_cache_core::{CacheInstance, Error, ErrorKind, Result, Timeout, Write, WriteMode};
+use easy_cache_core::{
+    CacheInstance, Error, ErrorKind, NearCache, Result, Timeout, Write, WriteMode,
+};
 use redis::{
     Cmd, FromRedisValue, RedisError, RedisResult, RedisWrite, ToRedisArgs,
     aio::MultiplexedConnection,
@@ -19,7 +21,10 @@ use std::{
     fmt,
     future::Future,
     io::Write as _,
-    sync::atomic::{AtomicBool, AtomicU8, Ordering},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU8, Ordering},
+    },
     time::Duration,
 };
 use tokio::time::timeout;
@@ -127,6 +132,9 @@ pub struct RedisCache {
     /// Replicas that must acknowledge an invalidation (0: none), and for how long to wait.
     wait_replicas: u32,
     wait_timeout_ms: u64,
+    /// The near cache (`near_capacity`), kept coherent by the tracked connection's pushes
+    /// and by this cache's own writes.
+    near: Option<Arc<NearCache>>,
 }
 
 impl RedisCache {
@@ -146,8 +154,12 @@ impl RedisCache {
     pub fn new(config: RedisConfig) -> Result<Self> {
         config.validate()?;
         let name = config.display_url();
+        let near = config
+            .near_config()
+            .map(|near| Arc::new(NearCache::new(near)));
         Ok(RedisCache {
-            connector: Connector::new(&config, name.clone())?,
+            connector: Connector::new(&config, name.clone(), near.clone())?,
+            near,
             name,
             topology: config.topology,
             prefix: config.key_prefix,
@@ -426,6 +438,25 @@ impl RedisCache {
         }
     }
 
+    /// `keys` were written or deleted (or may have been: a failed write may have landed):
+    /// the near cache drops them before the write returns. The server's pushes for our own
+    /// writes come only after their replies (redis#9422), too late for a read that follows.
+    fn changed<'k>(&self, keys: impl IntoIterator<Item = &'k str>) {
+        if let Some(near) = &self.near {
+            for key in keys {
+                near.changed(key);
+            }
+        }
+    }
+
+    /// `keys` were read on a connection that does not report their changes (tracking off
+    /// for now): a near-cache fill from this read is dropped (its keys count as changed).
+    fn read_untracked<'k>(&self, conn: &Conn, keys: impl IntoIterator<Item = &'k str>) {
+        if self.near.is_some() && !matches!(conn, Conn::Tracked { .. }) {
+            self.changed(keys);
+        }
+    }
+
     /// A read on a tracked connection: the entry (and any version not kept) from the
     /// server in one command, kept versions from memory, looked up after the reply.
     async fn read_tracked(
@@ -572,9 +603,22 @@ impl CacheInstance for RedisCache {
         &self.name
     }
 
+    fn default_timeout(&self) -> Option<Duration> {
+        self.default_timeout
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Bytes>> {
-        self.query("GET", self.read_cmd("GET", std::iter::once(key)))
-            .await
+        let cmd = self.read_cmd("GET", std::iter::once(key));
+        self.run("GET", |mut conn| async move {
+            let value = cmd.query_async(&mut conn).await;
+            self.read_untracked(&conn, [key]);
+            value
+        })
+        .await
+    }
+
+    fn near_cache(&self) -> Option<&NearCache> {
+        self.near.as_deref()
     }
 
     async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Bytes>>> {
@@ -589,7 +633,11 @@ impl CacheInstance for RedisCache {
                 Conn::Tracked { conn, generation } if keys.iter().any(|k| is_version_key(k)) => {
                     self.read_tracked(conn, generation, keys).await
                 }
-                mut conn => self.fetch(&mut conn, keys.iter().copied()).await,
+                mut conn => {
+                    let values = self.fetch(&mut conn, keys.iter().copied()).await;
+                    self.read_untracked(&conn, keys.iter().copied());
+                    values
+                }
             }
         })
         .await
@@ -597,11 +645,13 @@ impl CacheInstance for RedisCache {
 
     async fn set(&self, key: &str, value: Bytes, timeout: Timeout) -> Result<()> {
         self.forget(key);
-        let key = self.key(key);
-        match self.set_cmd(key.clone(), &value, timeout, false) {
+        let stored = self.key(key);
+        let set = match self.set_cmd(stored.clone(), &value, timeout, false) {
             Some(cmd) => self.query::<()>("SET", cmd).await,
-            None => self.query::<()>("DEL", Self::del_cmd(key)).await,
-        }
+            None => self.query::<()>("DEL", Self::del_cmd(stored)).await,
+        };
+        self.changed([key]);
+        set
     }
 
     async fn set_many(&self, entries: &[(&str, Bytes)], timeout: Timeout) -> Result<()> {
@@ -614,7 +664,9 @@ impl CacheInstance for RedisCache {
                 .unwrap_or_else(|| Self::del_cmd(key.clone()));
             batch.push(key, cmd);
         }
-        self.send("SET pipeline", batch, &[]).await
+        let set = self.send("SET pipeline", batch, &[]).await;
+        self.changed(entries.iter().map(|(key, _)| *key));
+        set
     }
 
     async fn add(&self, key: &str, value: Bytes, timeout: Timeout) -> Result<bool> {
@@ -629,8 +681,9 @@ impl CacheInstance for RedisCache {
 
     async fn delete(&self, key: &str) -> Result<bool> {
         self.forget(key);
-        let removed = self.invalidate(vec![self.key(key)]).await?;
-        Ok(removed > 0)
+        let removed = self.invalidate(vec![self.key(key)]).await;
+        self.changed([key]);
+        Ok(removed? > 0)
     }
 
     async fn keep_alive(&self, key: &str, timeout: Timeout) -> Result<()> {
@@ -652,7 +705,9 @@ impl CacheInstance for RedisCache {
                 self.key(key)
             })
             .collect();
-        self.invalidate(stored).await.map(drop)
+        let deleted = self.invalidate(stored).await.map(drop);
+        self.changed(keys.iter().copied());
+        deleted
     }
 
     async fn write_batch(&self, writes: &[Write]) -> Result<()> {
@@ -684,7 +739,11 @@ impl CacheInstance for RedisCache {
                 None => {}
             }
         }
-        self.send("write pipeline", batch, &keep_alives).await
+        let written = self.send("write pipeline", batch, &keep_alives).await;
+        // An add stores only where nothing is stored: no value it could hide.
+        let sets = writes.iter().filter(|w| w.mode == WriteMode::Set);
+        self.changed(sets.map(|w| w.key.as_str()));
+        written
     }
 }
 

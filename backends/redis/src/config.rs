@@ -41,7 +41,7 @@ pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 250;
 pub const DEFAULT_WAIT_TIMEOUT_MS: u64 = 100;
 
 /// The options a redis URL takes.
-const OPTIONS: [&str; 11] = [
+const OPTIONS: [&str; 13] = [
     "timeout_ms",
     "connect_timeout_ms",
     "default_timeout",
@@ -53,24 +53,25 @@ const OPTIONS: [&str; 11] = [
     "client_tracking",
     "wait_replicas",
     "wait_timeout_ms",
+    "near_capacity",
+    "near_ttl",
 ];
 
-/// Refuses `near_capacity` (above 0) and `near_ttl`: a near cache in front of Redis stays
-/// coherent across processes only once the server's invalidation pushes reach it, which
-/// this backend does not do yet. Served without them, another process's invalidation would
-/// go unseen here: refused rather than silently stale.
-fn refuse_near_cache(options: &mut easy_cache_core::Options) -> Result<()> {
-    let capacity = options.u64("near_capacity")?.unwrap_or(0);
-    if capacity > 0 || options.seconds("near_ttl")?.is_some() {
-        return Err(Error::new(
-            ErrorKind::Config,
-            "redis: no near cache yet (`near_capacity`, `near_ttl`): it needs the server's \
-             invalidation pushes to stay coherent with other processes, which this backend \
-             does not follow yet",
-        ));
-    }
-    Ok(())
-}
+/// How long a near-cache entry read from Redis is kept when `near_ttl` is not given, in
+/// seconds. A read does not tell how long the entry has left on the server, and Redis
+/// reports an expiry only once its expiry cycle deletes the key (soon on a small keyspace,
+/// later on a large one): this bounds how long past its expiry an entry may be served here.
+///
+/// ```
+/// use easy_cache_redis::{DEFAULT_NEAR_TTL_SECS, RedisConfig};
+/// use std::time::Duration;
+/// let config = RedisConfig::from_url("redis://h?near_capacity=1000").unwrap();
+/// let near = config.near_config().expect("asked for");
+/// assert_eq!(near.capacity(), 1000);
+/// assert_eq!(config.near_ttl, None);
+/// assert_eq!(DEFAULT_NEAR_TTL_SECS, 5);
+/// ```
+pub const DEFAULT_NEAR_TTL_SECS: u64 = 5;
 
 /// How the Redis deployment is reached.
 ///
@@ -103,7 +104,8 @@ pub enum Topology {
 ///
 /// Options: `timeout_ms`, `connect_timeout_ms`, `default_timeout` (seconds), `key_prefix`,
 /// `client_tracking`, `wait_replicas` and `wait_timeout_ms` (invalidations acknowledged by
-/// replicas), and `db`, `username`, `password` for configurations that keep them out of
+/// replicas), `near_capacity` and `near_ttl` (seconds: a near cache, see
+/// [`near_capacity`](RedisConfig::near_capacity)), and `db`, `username`, `password` for configurations that keep them out of
 /// the userinfo.
 /// The password is never printed by `Debug`.
 ///
@@ -167,6 +169,16 @@ pub struct RedisConfig {
     pub wait_replicas: u32,
     /// Bound of that wait, in milliseconds (added to `timeout_ms` for invalidations).
     pub wait_timeout_ms: u64,
+    /// A near cache of decoded values in this process, at most this many entries per
+    /// decorated function; 0 (the default): none. Kept coherent with every process by the
+    /// server's invalidation pushes (RESP3 client tracking of the keys read on the cache's
+    /// connection): needs `client_tracking`, and a standalone or unix server (a cluster is
+    /// refused).
+    pub near_capacity: u64,
+    /// How long a near-cache entry read from the server is kept at most; `None`:
+    /// [`DEFAULT_NEAR_TTL_SECS`].
+    #[serde(with = "easy_cache_core::optional_seconds")]
+    pub near_ttl: Option<Duration>,
 }
 
 impl Default for RedisConfig {
@@ -202,6 +214,8 @@ impl RedisConfig {
             client_tracking: true,
             wait_replicas: 0,
             wait_timeout_ms: DEFAULT_WAIT_TIMEOUT_MS,
+            near_capacity: 0,
+            near_ttl: None,
         }
     }
 
@@ -360,7 +374,8 @@ impl RedisConfig {
         config.wait_replicas = options.u32("wait_replicas")?.unwrap_or_default();
         let wait = options.millis("wait_timeout_ms")?;
         config.wait_timeout_ms = wait.unwrap_or(config.wait_timeout_ms);
-        refuse_near_cache(&mut options)?;
+        config.near_capacity = options.u64("near_capacity")?.unwrap_or_default();
+        config.near_ttl = options.seconds("near_ttl")?;
         options.finish(&OPTIONS)?;
         config.validate()?;
         Ok(config)
@@ -432,6 +447,22 @@ impl RedisConfig {
             // `WAIT n 0` blocks until n replicas answer, however long that takes.
             return bad("redis:// option `wait_timeout_ms` must be above zero".into());
         }
+        if self.near_capacity > 0 && self.topology == Topology::Cluster {
+            return bad(
+                "redis+cluster:// `near_capacity`: no near cache on a cluster (each node \
+                 reports only its own keys' changes, on its own connection, which this \
+                 backend does not follow): it could serve values changed elsewhere"
+                    .into(),
+            );
+        }
+        if self.near_capacity > 0 && !self.client_tracking {
+            return bad(
+                "redis:// `near_capacity` needs `client_tracking`: without the server's \
+                 invalidation pushes the near cache would serve values changed by other \
+                 processes"
+                    .into(),
+            );
+        }
         if self.password.is_none() && self.username.is_some() {
             return bad("redis:// `username` needs a `password` too".into());
         }
@@ -494,6 +525,39 @@ impl RedisConfig {
         self
     }
 
+    /// Puts a near cache of at most `capacity` entries per function in front of the server
+    /// (0: none), entries read from the server kept at most `near_ttl` (`None`:
+    /// [`DEFAULT_NEAR_TTL_SECS`]); see [`near_capacity`](RedisConfig::near_capacity).
+    ///
+    /// ```
+    /// use easy_cache_redis::RedisConfig;
+    /// use std::time::Duration;
+    /// let config = RedisConfig::new("h:6379").near_cache(10_000, Some(Duration::from_secs(2)));
+    /// assert_eq!(config, RedisConfig::from_url("redis://h?near_capacity=10000&near_ttl=2").unwrap());
+    /// assert!(RedisConfig::cluster(["a:1"]).near_cache(10, None).validate().is_err());
+    /// ```
+    pub fn near_cache(mut self, capacity: u64, near_ttl: Option<Duration>) -> Self {
+        self.near_capacity = capacity;
+        self.near_ttl = near_ttl;
+        self
+    }
+
+    /// The near cache this configuration asks for, if any: `near_capacity` entries per
+    /// function, `near_ttl` (or its default) for entries read from the server, values just
+    /// written not kept (the server's tracking of a key ends with this process's own write
+    /// of it, so a kept written value would hear of no later change).
+    pub fn near_config(&self) -> Option<easy_cache_core::NearConfig> {
+        let ttl = self
+            .near_ttl
+            .unwrap_or(Duration::from_secs(DEFAULT_NEAR_TTL_SECS));
+        (self.near_capacity > 0).then(|| {
+            easy_cache_core::NearConfig::new(self.near_capacity)
+                .near_ttl(Some(ttl))
+                .default_timeout(self.default_timeout)
+                .keep_writes(false)
+        })
+    }
+
     /// The longest a reply may take: `timeout_ms`, plus `wait_timeout_ms` when
     /// invalidations wait for replicas (their `WAIT` holds the reply that long).
     pub(crate) fn response_timeout(&self) -> Duration {
@@ -547,6 +611,8 @@ impl fmt::Debug for RedisConfig {
             .field("client_tracking", &self.client_tracking)
             .field("wait_replicas", &self.wait_replicas)
             .field("wait_timeout_ms", &self.wait_timeout_ms)
+            .field("near_capacity", &self.near_capacity)
+            .field("near_ttl", &self.near_ttl)
             .finish()
     }
 }
@@ -865,17 +931,36 @@ mod tests {
     }
 
     #[test]
-    fn a_near_cache_is_refused_until_invalidation_pushes_are_followed() {
-        for url in [
-            "redis://h?near_capacity=10000",
-            "redis://h?near_ttl=5",
-            "redis+cluster://a:1,b:2?near_capacity=10",
+    fn near_cache_options_parse_and_a_cluster_or_untracked_server_is_refused() {
+        let c = RedisConfig::from_url("redis://h?near_capacity=10000&near_ttl=2").unwrap();
+        assert_eq!(
+            (c.near_capacity, c.near_ttl),
+            (10_000, Some(Duration::from_secs(2)))
+        );
+        let near = c.near_config().unwrap();
+        assert_eq!(near.capacity(), 10_000);
+        assert!(!near.keeps_writes(), "written values are not tracked");
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(json.contains("\"near_capacity\":10000") && json.contains("\"near_ttl\":2"));
+        assert_eq!(serde_json::from_str::<RedisConfig>(&json).unwrap(), c);
+        assert!(format!("{c:?}").contains("near_capacity: 10000"));
+        // Off by default, and 0 says "none".
+        assert_eq!(RedisConfig::default().near_config(), None);
+        let c = RedisConfig::from_url("redis://h?near_capacity=0&near_ttl=3").unwrap();
+        assert_eq!(c.near_config(), None);
+        for (url, says) in [
+            ("redis+cluster://a:1,b:2?near_capacity=10", "cluster"),
+            (
+                "redis://h?near_capacity=10&client_tracking=false",
+                "client_tracking",
+            ),
         ] {
             let err = RedisConfig::from_url(url).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Config, "{url}");
-            assert!(err.message().contains("near cache"), "{url}: {err}");
+            assert!(err.message().contains("near_capacity"), "{url}: {err}");
+            assert!(err.message().contains(says), "{url}: {err}");
         }
-        // Saying "none" is fine.
-        RedisConfig::from_url("redis://h?near_capacity=0").unwrap();
+        RedisConfig::from_url("redis+unix:///tmp/r.sock?near_capacity=10").unwrap();
+        assert!(config_error("redis://h?near_capacity=x").contains("near_capacity"));
     }
 }

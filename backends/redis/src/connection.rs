@@ -3,7 +3,7 @@
 
 use crate::config::{RedisConfig, Topology, split_node};
 use crate::tracking::VersionTracker;
-use easy_cache_core::{Error, ErrorKind, Result};
+use easy_cache_core::{Error, ErrorKind, NearCache, Result};
 use redis::{
     AsyncConnectionConfig, Client, Cmd, ConnectionAddr, ConnectionInfo, IntoConnectionInfo,
     Pipeline, ProtocolVersion, RedisFuture, RedisResult, Value,
@@ -160,8 +160,13 @@ pub(crate) struct Connector {
 }
 
 impl Connector {
-    /// A connector for `config` (already validated); `name` is the password-free address.
-    pub(crate) fn new(config: &RedisConfig, name: String) -> Result<Self> {
+    /// A connector for `config` (already validated); `name` is the password-free address;
+    /// `near`, the near cache its tracked connections keep coherent.
+    pub(crate) fn new(
+        config: &RedisConfig,
+        name: String,
+        near: Option<Arc<NearCache>>,
+    ) -> Result<Self> {
         let connect_timeout = Duration::from_millis(config.connect_timeout_ms);
         // An invalidation's `WAIT` holds its reply up to `wait_timeout_ms` longer.
         let op_timeout = config.response_timeout();
@@ -209,7 +214,8 @@ impl Connector {
                             .clone()
                             .set_protocol(ProtocolVersion::RESP3);
                         let client = client(info.clone().set_redis_settings(resp3))?;
-                        Some((client, Arc::new(VersionTracker::new(&config.key_prefix))))
+                        let tracker = VersionTracker::new(&config.key_prefix, near);
+                        Some((client, Arc::new(tracker)))
                     }
                     false => None,
                 };

@@ -3,7 +3,7 @@
 //! URLs (options after `?`: `timeout_ms` (250), `connect_timeout_ms` (250),
 //! `default_timeout` (seconds; none = never expire), `key_prefix`, `db`, `username`,
 //! `password`, `tls_ca_file`, `client_tracking` (true), `wait_replicas` (0), `wait_timeout_ms`
-//! (100)):
+//! (100), `near_capacity` (0: no near cache), `near_ttl` (seconds, 5)):
 //! - `redis://[user:password@]host[:port][/db]`: one server over TCP;
 //! - `rediss://...`: the same over TLS (rustls, Mozilla's roots or the PEM file of
 //!   `tls_ca_file`; the `tls` feature, on by default);
@@ -23,6 +23,12 @@
 //!   prefix versions read once are kept in memory and kept current by the server's RESP3
 //!   invalidation pushes (`CLIENT TRACKING ON BCAST`), so a tagged hit sends one `GET`. A
 //!   server that refuses it gets the versions read in each `MGET`.
+//! - Near cache (`near_capacity` above 0; standalone and unix servers, refused on a cluster):
+//!   decoded values kept in process, coherent with every other process through the
+//!   server's invalidation pushes. The cache's connection then asks for `CLIENT TRACKING
+//!   ON` (the keys it reads, instead of `BCAST` on the version prefixes): the server tells
+//!   it of every later change of a key it read, before any later reply on that connection.
+//!   Its own writes reach the near cache before they return; a lost connection empties it.
 //! - Lifetimes are milliseconds (`PX`), at most 100 years (a longer one, up to
 //!   `Duration::MAX`, is stored as 100 years); a zero lifetime stores nothing (and a `set`
 //!   with it removes the old value).
@@ -44,8 +50,8 @@ mod tracking;
 
 pub use backend::RedisCache;
 pub use config::{
-    DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_PORT, DEFAULT_TIMEOUT_MS, DEFAULT_WAIT_TIMEOUT_MS,
-    RedisConfig, Topology,
+    DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_NEAR_TTL_SECS, DEFAULT_PORT, DEFAULT_TIMEOUT_MS,
+    DEFAULT_WAIT_TIMEOUT_MS, RedisConfig, Topology,
 };
 
 use easy_cache_core::{BackendUrl, CacheInstance, Result};

@@ -12,9 +12,20 @@
 //!
 //! A version read from the server is kept only if nothing changed while it was read (see
 //! [`Ticket`]); a lost connection drops every kept version.
+//!
+//! With a near cache, the connection tracks every key it reads instead (`CLIENT TRACKING
+//! ON`, the server's default mode): the server tells it of each later change of a key it
+//! read (version keys included), in the same order. Each reported key is passed on to the
+//! near cache ([`NearCache::changed`]) after the versions here were updated (so an entry
+//! checked because a version moved reads the new version); a flush of the server, a lost
+//! connection or a new one empties the near cache ([`NearCache::flush`]). Default mode
+//! rather than `BCAST` on the key prefix: a write is reported only to the connections that
+//! read the key (a broadcast would reach every process for every write under the prefix,
+//! cached or not); the server's tracking table is bounded (`tracking-table-max-keys`), and
+//! a key it drops is reported as changed.
 
 use bytes::Bytes;
-use easy_cache_core::{PREFIX_VERSION_PREFIX, TAG_VERSION_PREFIX};
+use easy_cache_core::{NearCache, PREFIX_VERSION_PREFIX, TAG_VERSION_PREFIX};
 use redis::{
     PushInfo, PushKind, Value,
     aio::{AsyncPushSender, SendError},
@@ -39,6 +50,8 @@ pub(crate) fn is_version_key(key: &str) -> bool {
 /// The versions this process has read, kept current by the server's pushes.
 pub(crate) struct VersionTracker {
     key_prefix: String,
+    /// The near cache the pushes keep coherent, if the cache has one.
+    near: Option<Arc<NearCache>>,
     state: Mutex<State>,
     /// `State::live`, readable without the lock: every call asks whether its connection
     /// is still tracking before it uses it.
@@ -97,10 +110,11 @@ pub(crate) struct Settled {
 }
 
 impl VersionTracker {
-    /// A tracker for keys stored under `key_prefix`.
-    pub(crate) fn new(key_prefix: &str) -> Self {
+    /// A tracker for keys stored under `key_prefix`, keeping `near` coherent too.
+    pub(crate) fn new(key_prefix: &str, near: Option<Arc<NearCache>>) -> Self {
         VersionTracker {
             key_prefix: key_prefix.to_owned(),
+            near,
             state: Mutex::new(State::default()),
             live: AtomicU64::new(0),
         }
@@ -111,10 +125,15 @@ impl VersionTracker {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The `CLIENT TRACKING` command that subscribes a connection to version changes.
+    /// The `CLIENT TRACKING` command that subscribes a connection to version changes (and,
+    /// with a near cache, to changes of every key it reads).
     pub(crate) fn tracking_cmd(&self) -> redis::Cmd {
         let mut cmd = redis::cmd("CLIENT");
-        cmd.arg("TRACKING").arg("ON").arg("BCAST");
+        cmd.arg("TRACKING").arg("ON");
+        if self.near.is_some() {
+            return cmd;
+        }
+        cmd.arg("BCAST");
         for namespace in [TAG_VERSION_PREFIX, PREFIX_VERSION_PREFIX] {
             cmd.arg("PREFIX")
                 .arg(format!("{}{namespace}", self.key_prefix));
@@ -129,9 +148,19 @@ impl VersionTracker {
         state.opened += 1;
         self.set_live(&mut state, 0);
         state.drop_all();
+        let generation = state.opened;
+        drop(state);
+        self.flush_near();
         PushHandler {
             tracker: Arc::clone(self),
-            generation: state.opened,
+            generation,
+        }
+    }
+
+    /// Empties the near cache: what the connections vouched for is no longer known.
+    fn flush_near(&self) {
+        if let Some(near) = &self.near {
+            near.flush();
         }
     }
 
@@ -227,40 +256,71 @@ impl VersionTracker {
     }
 
     /// The server's `invalidate` push: the keys changed, or `None` for all (a flush).
+    /// Versions are updated first, then the near cache is told.
     fn invalidated(&self, keys: Option<&[Value]>) {
-        let mut state = self.state();
-        match keys {
-            Some(keys) => {
-                for key in keys {
-                    let stored = match key {
-                        Value::BulkString(bytes) => bytes.as_slice(),
-                        Value::SimpleString(text) => text.as_bytes(),
-                        // Not a key we can name: forget them all rather than guess.
-                        _ => {
-                            state.versions.clear();
-                            continue;
+        let mut flush = keys.is_none();
+        {
+            let mut state = self.state();
+            match keys {
+                Some(keys) => {
+                    for key in keys {
+                        match self.logical_key(key) {
+                            Some(key) => {
+                                state.versions.remove(key);
+                            }
+                            // Not a key we can name: forget them all rather than guess.
+                            None if !matches!(
+                                key,
+                                Value::BulkString(_) | Value::SimpleString(_)
+                            ) =>
+                            {
+                                state.versions.clear();
+                                flush = true;
+                            }
+                            None => {}
                         }
-                    };
-                    let logical = stored
-                        .strip_prefix(self.key_prefix.as_bytes())
-                        .and_then(|k| std::str::from_utf8(k).ok());
-                    if let Some(key) = logical {
-                        state.versions.remove(key);
                     }
+                    state.changed();
                 }
-                state.changed();
+                None => state.drop_all(),
             }
-            None => state.drop_all(),
         }
+        let Some(near) = &self.near else { return };
+        if flush {
+            near.flush();
+            return;
+        }
+        for key in keys.unwrap_or_default() {
+            if let Some(key) = self.logical_key(key) {
+                near.changed(key);
+            }
+        }
+    }
+
+    /// The key as the engine names it (without `key_prefix`), if `stored` is one of ours.
+    fn logical_key<'v>(&self, stored: &'v Value) -> Option<&'v str> {
+        let stored = match stored {
+            Value::BulkString(bytes) => bytes.as_slice(),
+            Value::SimpleString(text) => text.as_bytes(),
+            _ => return None,
+        };
+        stored
+            .strip_prefix(self.key_prefix.as_bytes())
+            .and_then(|k| std::str::from_utf8(k).ok())
     }
 
     /// The connection of `generation` is gone: its pushes will not come any more.
     fn lost(&self, generation: u64) {
-        let mut state = self.state();
-        if state.live == generation {
-            self.set_live(&mut state, 0);
-            state.drop_all();
+        {
+            let mut state = self.state();
+            if state.live == generation {
+                self.set_live(&mut state, 0);
+                state.drop_all();
+            }
         }
+        // Whichever connection: a read it answered may have filled the near cache, and
+        // the changes after it will not be reported any more.
+        self.flush_near();
     }
 }
 
@@ -323,7 +383,7 @@ mod tests {
 
     /// A tracker whose connection of generation 1 is tracking, with `ec:t:a` kept.
     fn tracked() -> (Arc<VersionTracker>, PushHandler) {
-        let tracker = Arc::new(VersionTracker::new("app:"));
+        let tracker = Arc::new(VersionTracker::new("app:", None));
         let handler = tracker.opening();
         tracker.tracking(handler.generation());
         let keys = ["entry", "ec:t:a"];

@@ -224,6 +224,10 @@ impl CacheInstance for SledCache {
         &self.name
     }
 
+    fn default_timeout(&self) -> Option<std::time::Duration> {
+        self.config.default_timeout
+    }
+
     fn in_process(&self) -> Option<&dyn InProcess> {
         Some(self)
     }

@@ -154,6 +154,13 @@ pub trait CacheInstance: Send + Sync + 'static {
         None
     }
 
+    /// The lifetime of values stored with [`Timeout::Default`] (`None`: kept until evicted,
+    /// or unknown). The engine reads it to know when such a value stops being fresh, for
+    /// fail-safe and refresh ahead; a wrapper backend forwards it.
+    fn default_timeout(&self) -> Option<std::time::Duration> {
+        None
+    }
+
     /// The values stored under `keys`, in the same order (`None` where absent).
     async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Bytes>>> {
         let mut out = Vec::with_capacity(keys.len());

@@ -97,6 +97,10 @@ impl CacheInstance for Background {
         self.0.near_cache()
     }
 
+    fn default_timeout(&self) -> Option<std::time::Duration> {
+        self.0.default_timeout()
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Bytes>> {
         let key = key.to_owned();
         self.run(|i| async move { i.get(&key).await }).await

@@ -1,32 +1,32 @@
 //! One call of a cached function: read, validate, maybe compute once, store.
 
 use super::FnCache;
-use super::entry::{self, Stamp};
-use super::inflight::{self, Leader, Outcome, Role, WriteGate};
+use super::compute::Fallback;
+use super::detach::{Job, Spawner};
+use super::entry::Stamp;
+use super::inflight::{self, Outcome, Role};
 use super::near::fill::{NearRead, NearStart};
 use super::near::probe::NearOps;
-use super::pin::{Pinned, pin_versions};
-use super::read::{Read, ReadNow};
+use super::read::{Read, ReadNow, Stale};
 use super::refresh;
 use super::spec::{CallSpec, ValueTags};
 use super::wait::WaitBound;
-use crate::backend::timeout::Timeout;
-use crate::backend::{CacheInstance, Write};
+use crate::backend::CacheInstance;
 use crate::codec::Codec;
-use crate::error::Result;
-use crate::keys::versions::{Token, tag_version_key};
+use crate::keys::versions::Token;
 use crate::policy::ReturnPolicy;
-use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 /// A call past its start (see [`FnCache::begin`]) that did not hit.
 pub(super) struct Begun<T> {
     refreshing: bool,
     stamp: Stamp,
-    /// The miss of the read that needed no waiting, when the instance could answer it.
-    known_miss: Option<Vec<Option<Token>>>,
+    /// What the read that needed no waiting found, when the instance could answer it.
+    known: Option<Read<T>>,
     /// How to fill the near cache after the backend answers (`None`: no near cache).
     near: Option<NearRead<T>>,
 }
@@ -50,6 +50,27 @@ impl FnCache {
         P: ReturnPolicy<R>,
         Fut: Future<Output = R>,
     {
+        self.call_with::<C, P, R, Fut>(spec, value_tags, near, compute, None)
+            .await
+    }
+
+    /// [`call`](Self::call), with a way to move the computation to a task (what
+    /// `#[ecached]` passes, see `SpawnProbe`): a refresh ahead of expiry then runs there
+    /// while the caller gets the cached value, and a computation past its soft timeout
+    /// goes on there while the caller gets the stale value.
+    pub async fn call_with<C, P, R, Fut>(
+        &'static self,
+        spec: CallSpec<'_>,
+        value_tags: Option<ValueTags<'_, P::Value>>,
+        near: Option<NearOps<P::Value>>,
+        compute: Fut,
+        spawner: Option<Spawner<C, P, R, Fut>>,
+    ) -> R
+    where
+        C: Codec,
+        P: ReturnPolicy<R>,
+        Fut: Future<Output = R>,
+    {
         let begun = match self.begin::<C, P::Value>(&spec, value_tags.is_some(), near) {
             ControlFlow::Break(value) => return P::from_value(value),
             ControlFlow::Continue(begun) => begun,
@@ -57,7 +78,7 @@ impl FnCache {
         let Some(instance) = self.instance() else {
             return compute.await;
         };
-        self.call_on::<C, P, R, Fut>(&*instance, spec, begun, value_tags, compute)
+        self.call_on::<C, P, R, Fut>(&instance, spec, begun, value_tags, compute, spawner)
             .await
     }
 
@@ -72,40 +93,46 @@ impl FnCache {
     ) -> ControlFlow<T, Begun<T>> {
         let refreshing = refresh::take(self.id());
         let versioned = !spec.versions.is_empty() || value_tagged;
-        let near = match self.near_start(near, spec, versioned, refreshing) {
+        let (near, known) = match self.near_start(near, spec, versioned, refreshing) {
             NearStart::Hit(value) => return ControlFlow::Break(value),
-            NearStart::Read(near) => near,
+            // The versions were valid when the entry was filled; the refresh reads them.
+            NearStart::Due(value) => (
+                None,
+                Some(Read::Due(value, vec![None; spec.versions.len()])),
+            ),
+            NearStart::Read(near) => (near, None),
         };
         let stamp = self.stamp::<C, T>(spec.stamp);
-        let mut known_miss = None;
-        if !refreshing {
+        let mut begun = Begun {
+            refreshing,
+            stamp,
+            known,
+            near,
+        };
+        if !refreshing && begun.known.is_none() {
             match self.read_now::<C, T>(spec, stamp) {
                 ReadNow::Done(Read::Hit(value)) => {
-                    self.near_fill_read(near.as_ref(), None, spec, &value);
+                    self.near_fill_read(begun.near.as_ref(), None, spec, &value);
                     return ControlFlow::Break(value);
                 }
-                ReadNow::Done(Read::Miss(snapshot)) => known_miss = Some(snapshot),
+                ReadNow::Done(read) => begun.known = Some(read),
                 ReadNow::Unavailable => {}
             }
         }
-        ControlFlow::Continue(Begun {
-            refreshing,
-            stamp,
-            known_miss,
-            near,
-        })
+        ControlFlow::Continue(begun)
     }
 
     /// The rest of a call on `instance`, after [`begin`](Self::begin): read, join or lead
     /// the single flight, compute, store. The async and the sync call (`call_blocking`)
     /// both end here.
     pub(super) async fn call_on<C, P, R, Fut>(
-        &self,
-        instance: &dyn CacheInstance,
+        &'static self,
+        instance: &Arc<dyn CacheInstance>,
         spec: CallSpec<'_>,
         begun: Begun<P::Value>,
         value_tags: Option<ValueTags<'_, P::Value>>,
         compute: Fut,
+        spawner: Option<Spawner<C, P, R, Fut>>,
     ) -> R
     where
         C: Codec,
@@ -115,28 +142,50 @@ impl FnCache {
         let Begun {
             refreshing,
             stamp,
-            mut known_miss,
+            mut known,
             near,
         } = begun;
-        let near = near.as_ref();
         let mut wait = WaitBound::new(self.single_flight_wait());
         // Leaders seen to panic: after a waiter's take-over panics too, the remaining
         // waiters compute side by side instead of taking over one at a time.
         let mut panicked_leaders = 0;
         loop {
-            let read = match known_miss.take() {
-                Some(snapshot) => Ok(Read::Miss(snapshot)),
+            let read = match known.take() {
+                Some(read) => Ok(read),
                 None => {
-                    self.read::<C, P::Value>(instance, &spec, stamp, refreshing)
+                    self.read::<C, P::Value>(&**instance, &spec, stamp, refreshing)
                         .await
                 }
             };
-            let snapshot = match read {
+            let (snapshot, stale) = match read {
                 Ok(Read::Hit(value)) => {
-                    self.near_fill_read(near, Some(instance), &spec, &value);
+                    self.near_fill_read(near.as_ref(), Some(&**instance), &spec, &value);
                     return P::from_value(value);
                 }
-                Ok(Read::Miss(snapshot)) => snapshot,
+                Ok(Read::Due(value, snapshot)) => {
+                    let refreshed = Refresh {
+                        instance,
+                        spec: &spec,
+                        stamp,
+                        snapshot,
+                        near,
+                        value_tags,
+                    };
+                    return self.refresh_ahead(refreshed, value, compute, spawner).await;
+                }
+                Ok(Read::Miss(snapshot)) => (snapshot, None),
+                Ok(Read::Stale(Stale {
+                    value,
+                    times,
+                    snapshot,
+                })) => {
+                    let stale = Stale {
+                        value,
+                        times,
+                        snapshot: Vec::new(),
+                    };
+                    (snapshot, Some(stale))
+                }
                 Err(err) => {
                     self.warn.warn(
                         self.name(),
@@ -165,8 +214,13 @@ impl FnCache {
                             Ok(value) => return P::from_value(value),
                             Err(_) => return compute.await,
                         },
-                        // Errors are not shared: each caller gets its own function's result.
-                        Some(Outcome::Uncacheable) => None,
+                        // The leader's computation failed: a fail-safe caller serves its
+                        // stale value, as the leader did. Errors are not shared: each
+                        // other caller gets its own function's result.
+                        Some(Outcome::Uncacheable) => match stale {
+                            Some(stale) => return P::from_value(stale.value),
+                            None => None,
+                        },
                         // The leader went away: look again at once, and one waiter leads.
                         Some(Outcome::Abandoned { panicked }) => {
                             panicked_leaders += usize::from(panicked);
@@ -185,170 +239,106 @@ impl FnCache {
                     },
                 }
             };
+            let fallback = stale.map(|stale| Fallback {
+                stale,
+                mover: spawner
+                    .filter(|_| value_tags.is_none())
+                    .map(|spawner| (spawner, Arc::clone(instance))),
+            });
             return self
                 .compute_and_store::<C, P, R, Fut>(
-                    instance, &spec, stamp, snapshot, value_tags, near, compute, leader,
+                    &**instance,
+                    &spec,
+                    stamp,
+                    snapshot,
+                    value_tags,
+                    near,
+                    compute,
+                    leader,
+                    fallback,
                 )
                 .await;
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn compute_and_store<C, P, R, Fut>(
-        &self,
-        instance: &dyn CacheInstance,
-        spec: &CallSpec<'_>,
-        stamp: Stamp,
-        snapshot: Vec<Option<Token>>,
-        value_tags: Option<ValueTags<'_, P::Value>>,
-        near: Option<&NearRead<P::Value>>,
+    /// A hit past its refresh point: one recomputation of the key at a time in this
+    /// process. Moved to a task when it can be (the caller gets `value` at once), else run
+    /// here (the caller gets the fresh result). Any other call finding the key being
+    /// computed gets `value`.
+    async fn refresh_ahead<C, P, R, Fut>(
+        &'static self,
+        refresh: Refresh<'_, '_, P::Value>,
+        value: P::Value,
         compute: Fut,
-        leader: Option<Leader>,
+        spawner: Option<Spawner<C, P, R, Fut>>,
     ) -> R
     where
         C: Codec,
         P: ReturnPolicy<R>,
         Fut: Future<Output = R>,
     {
-        // Open before the computation starts: a key invalidation from now on keeps its
-        // value out of the cache.
-        let gate = WriteGate::open(spec.key);
-        let pinned = if spec.timeout.is_zero() {
-            None
-        } else {
-            match pin_versions(instance, spec.versions, snapshot, spec.timeout).await {
-                Ok(pinned) => pinned,
-                Err(err) => {
-                    self.warn.warn(
-                        self.name(),
-                        format_args!("creating tag versions failed on {}: {err}", instance.name()),
-                    );
-                    None
-                }
-            }
+        let Refresh {
+            instance,
+            spec,
+            stamp,
+            snapshot,
+            near,
+            value_tags,
+        } = refresh;
+        let Role::Leader(leader) =
+            inflight::join_or_lead(self.id(), spec.key, spec.versions, value_tags.is_some())
+        else {
+            return P::from_value(value);
         };
-        let result = compute.await;
-        let stored = match (P::cacheable(&result), pinned) {
-            (Some(value), Some(pinned)) => {
-                self.store::<C, P::Value>(
-                    instance, spec, stamp, pinned, value_tags, near, value, &gate,
-                )
-                .await
-            }
-            _ => None,
-        };
-        drop(gate);
-        if let Some(leader) = leader {
-            leader.finish(stored.map_or(Outcome::Uncacheable, Outcome::Value));
+        if let Some(spawner) = spawner.filter(|_| value_tags.is_none()) {
+            let job = Job {
+                cache: self,
+                instance: Arc::clone(instance),
+                key: spec.key.to_owned(),
+                versions: spec.versions.iter().map(|v| (*v).to_owned()).collect(),
+                timeout: spec.timeout,
+                stamp,
+                snapshot,
+                near,
+                compute: Box::pin(compute),
+                gate: None,
+                leader: Some(leader),
+                codec: PhantomData,
+            };
+            return match spawner.spawn(job) {
+                Ok(()) => P::from_value(value),
+                Err(job) => job.run().await,
+            };
         }
-        result
-    }
-
-    /// Encodes and writes one entry; returns the encoded value for single-flight waiters.
-    #[allow(clippy::too_many_arguments)]
-    async fn store<C: Codec, T: serde::Serialize>(
-        &self,
-        instance: &dyn CacheInstance,
-        spec: &CallSpec<'_>,
-        stamp: Stamp,
-        pinned: Pinned,
-        value_tags: Option<ValueTags<'_, T>>,
-        near: Option<&NearRead<T>>,
-        value: &T,
-        gate: &WriteGate,
-    ) -> Option<Bytes> {
-        let mut ops = Vec::new();
-        // Version keys live as long as the longest-lived entry that needs them.
-        for (key, _) in spec
-            .versions
-            .iter()
-            .zip(&pinned.existed)
-            .filter(|(_, e)| **e)
-        {
-            ops.push(Write::keep_alive(*key, spec.timeout));
-        }
-        let tokens = pinned.tokens;
-        let value_tag_versions = match value_tags {
-            Some(tags_of) => {
-                match value_tag_versions_of(instance, tags_of(value), spec.timeout, &mut ops).await
-                {
-                    Ok(versions) => versions,
-                    Err(err) => {
-                        self.warn.warn(
-                            self.name(),
-                            format_args!(
-                                "reading tag versions failed on {}: {err}",
-                                instance.name()
-                            ),
-                        );
-                        return None;
-                    }
-                }
-            }
-            None => Vec::new(),
-        };
-        let mut buf = Vec::new();
-        entry::encode_header(stamp, &tokens, &value_tag_versions, &mut buf);
-        let header_len = buf.len();
-        if let Err(err) = C::encode(value, &mut buf) {
-            self.warn
-                .warn(self.name(), format_args!("value not cached: {err}"));
-            return None;
-        }
-        let entry = Bytes::from(buf);
-        if !spec.timeout.is_zero() && gate.begin_write() {
-            ops.push(Write::set(spec.key, entry.clone(), spec.timeout));
-            match instance.write_batch(&ops).await {
-                Ok(()) => self.near_fill_written(near, instance, spec, value),
-                Err(err) => self.warn.warn(
-                    self.name(),
-                    format_args!("cache write failed on {}: {err}", instance.name()),
-                ),
-            }
-        }
-        Some(entry.slice(header_len..))
+        self.compute_plain::<C, P, R, Fut>(
+            &**instance,
+            spec,
+            stamp,
+            snapshot,
+            value_tags,
+            near,
+            compute,
+            Some(leader),
+            None,
+        )
+        .await
     }
 }
 
-/// Versions of tags known only after the call. Read now: an invalidation of these tags
-/// during the computation cannot be detected (documented limit of value tags).
-/// An absent one is created with `add`, so a concurrent invalidation's token wins over
-/// ours; a present one is kept alive as long as the entry.
-async fn value_tag_versions_of(
-    instance: &dyn CacheInstance,
-    tags: Vec<String>,
-    timeout: Timeout,
-    ops: &mut Vec<Write>,
-) -> Result<Vec<(String, Token)>> {
-    if tags.is_empty() {
-        return Ok(Vec::new());
-    }
-    let keys: Vec<String> = tags.iter().map(|t| tag_version_key(t)).collect();
-    let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let current = instance.get_many(&refs).await?;
-    Ok(keys
-        .into_iter()
-        .zip(current)
-        .map(|(key, now)| {
-            let token = match now.as_deref().and_then(Token::from_stored) {
-                Some(token) => {
-                    ops.push(Write::keep_alive(key.clone(), timeout));
-                    token
-                }
-                None => {
-                    let token = Token::fresh();
-                    ops.push(Write::add(key.clone(), token.to_bytes(), timeout));
-                    token
-                }
-            };
-            (key, token)
-        })
-        .collect())
+/// What a refresh ahead of expiry needs of its call.
+struct Refresh<'a, 'b, T> {
+    instance: &'a Arc<dyn CacheInstance>,
+    spec: &'a CallSpec<'b>,
+    stamp: Stamp,
+    snapshot: Vec<Option<Token>>,
+    near: Option<NearRead<T>>,
+    value_tags: Option<ValueTags<'a, T>>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::timeout::Timeout;
     use crate::codec::DefaultCodec;
     use crate::engine::CacheTarget;
     use crate::policy::OkOnly;

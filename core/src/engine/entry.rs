@@ -2,9 +2,13 @@
 //! codec, the versions of its tags when it was computed, then the encoded value.
 //!
 //! ```text
-//! 0xEC | format | codec | type stamp: u64 LE | n: u8 | n × token (8 bytes)
-//!      | m: u8 | m × (len: u16 LE, tag version key, token) | value bytes
+//! 0xEC | format | codec | type stamp: u64 LE | [times: 3 × u64 LE, format 2 only]
+//!      | n: u8 | n × token (8 bytes) | m: u8 | m × (len: u16 LE, tag version key, token)
+//!      | value bytes
 //! ```
+//! Format 2 carries the entry's logical lifetime ([`Times`]), for functions with
+//! `fail_safe` or `refresh_ahead`: the backend keeps such an entry past its freshness, and
+//! the reader decides what it may still be used for. Other functions write format 1.
 //! The `n` tokens belong to the version keys the caller computed from the arguments (in
 //! order); the `m` others to value tags, known only after the call (from the returned value).
 //!
@@ -22,7 +26,19 @@ mod explore;
 
 const MAGIC: u8 = 0xEC;
 const FORMAT: u8 = 1;
-const FIXED_HEADER: usize = 1 + 1 + 1 + 8 + 1;
+const FORMAT_WITH_TIMES: u8 = 2;
+const FIXED_HEADER: usize = 1 + 1 + 1 + 8 + 24 + 1;
+
+/// An entry's logical lifetime, in the engine clock's milliseconds (0: none).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Times {
+    /// A hit until then.
+    pub fresh_until: u64,
+    /// Past freshness, a fail-safe fallback until then (0: never one).
+    pub stale_until: u64,
+    /// From then on a hit also starts a refresh (0: never).
+    pub refresh_at: u64,
+}
 
 /// What identifies the producer of an entry: a value of another type or codec is a miss.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +54,8 @@ pub(crate) struct EntryView<'a> {
     pub tokens: &'a [u8],
     /// The version keys of the value tags, with their tokens.
     pub value_tags: Vec<(&'a str, Token)>,
+    /// Format 2's lifetime; `None` for format 1 (its backend lifetime is its only one).
+    pub times: Option<Times>,
     pub value: &'a [u8],
 }
 
@@ -45,6 +63,7 @@ pub(crate) struct EntryView<'a> {
 /// after the header, so the value is written once.
 pub(crate) fn encode_header(
     stamp: Stamp,
+    times: Option<Times>,
     tokens: &[Token],
     value_tags: &[(String, Token)],
     out: &mut Vec<u8>,
@@ -55,8 +74,18 @@ pub(crate) fn encode_header(
             + tokens.len() * 8
             + value_tags.iter().map(|(k, _)| k.len() + 10).sum::<usize>(),
     );
-    out.extend_from_slice(&[MAGIC, FORMAT, stamp.codec]);
+    let format = if times.is_some() {
+        FORMAT_WITH_TIMES
+    } else {
+        FORMAT
+    };
+    out.extend_from_slice(&[MAGIC, format, stamp.codec]);
     out.extend_from_slice(&stamp.hash.to_le_bytes());
+    if let Some(times) = times {
+        for ms in [times.fresh_until, times.stale_until, times.refresh_at] {
+            out.extend_from_slice(&ms.to_le_bytes());
+        }
+    }
     out.push(u8::try_from(tokens.len()).unwrap_or(u8::MAX));
     for token in tokens.iter().take(usize::from(u8::MAX)) {
         out.extend_from_slice(&token.0);
@@ -87,13 +116,23 @@ pub(crate) enum Rejected {
 pub(crate) fn decode(bytes: &[u8], expected: Stamp) -> Result<EntryView<'_>, Rejected> {
     let mut cursor = Cursor(bytes);
     let [magic, format, codec] = cursor.take_array::<3>()?;
-    if magic != MAGIC || format != FORMAT {
+    if magic != MAGIC || !(format == FORMAT || format == FORMAT_WITH_TIMES) {
         return Err(Rejected::Malformed);
     }
     let hash = u64::from_le_bytes(cursor.take_array::<8>()?);
     if codec != expected.codec || hash != expected.hash {
         return Err(Rejected::ForeignStamp);
     }
+    let times = if format == FORMAT_WITH_TIMES {
+        let mut ms = || cursor.take_array::<8>().map(u64::from_le_bytes);
+        Some(Times {
+            fresh_until: ms()?,
+            stale_until: ms()?,
+            refresh_at: ms()?,
+        })
+    } else {
+        None
+    };
     let [n] = cursor.take_array::<1>()?;
     let tokens = cursor.take(usize::from(n) * 8)?;
     let [m] = cursor.take_array::<1>()?;
@@ -107,6 +146,7 @@ pub(crate) fn decode(bytes: &[u8], expected: Stamp) -> Result<EntryView<'_>, Rej
     Ok(EntryView {
         tokens,
         value_tags,
+        times,
         value: cursor.0,
     })
 }
@@ -253,6 +293,7 @@ mod tests {
         let value_tags = vec![("ec:t:book:1".to_owned(), Token([9; 8]))];
         encode_header(
             STAMP,
+            None,
             &[Token([1; 8]), Token([2; 8])],
             &value_tags,
             &mut out,
@@ -270,7 +311,24 @@ mod tests {
         assert!(!view.token_matches(0, Some(&[2; 8])));
         assert!(!view.token_matches(0, None));
         assert_eq!(view.value_tags, [("ec:t:book:1", Token([9; 8]))]);
+        assert_eq!(view.times, None, "format 1 carries no lifetime");
         assert_eq!(view.value, b"value");
+    }
+
+    #[test]
+    fn format_2_round_trips_its_times() {
+        let times = Times {
+            fresh_until: 10,
+            stale_until: 20,
+            refresh_at: 5,
+        };
+        let mut bytes = Vec::new();
+        encode_header(STAMP, Some(times), &[Token([3; 8])], &[], &mut bytes);
+        bytes.extend_from_slice(b"v");
+        let view = decode(&bytes, STAMP).unwrap();
+        assert_eq!(view.times, Some(times));
+        assert!(view.token_matches(0, Some(&[3; 8])));
+        assert_eq!(view.value, b"v");
     }
 
     #[test]
@@ -313,9 +371,11 @@ mod tests {
             tokens in prop::collection::vec(any::<[u8; 8]>().prop_map(Token), 0..6),
             value_tags in value_tags(),
             value in prop::collection::vec(any::<u8>(), 0..64),
+            times in prop::option::of(any::<(u64, u64, u64)>()),
         ) {
+            let times = times.map(|(fresh_until, stale_until, refresh_at)| Times { fresh_until, stale_until, refresh_at });
             let mut bytes = Vec::new();
-            encode_header(STAMP, &tokens, &value_tags, &mut bytes);
+            encode_header(STAMP, times, &tokens, &value_tags, &mut bytes);
             let header_len = bytes.len();
             bytes.extend_from_slice(&value);
             let view = decode(&bytes, STAMP).expect("a fresh entry decodes");
@@ -325,6 +385,7 @@ mod tests {
             }
             let expected: Vec<(&str, Token)> = value_tags.iter().map(|(k, t)| (k.as_str(), *t)).collect();
             prop_assert_eq!(view.value_tags, expected);
+            prop_assert_eq!(view.times, times);
             prop_assert_eq!(view.value, &value[..]);
             for cut in 0..header_len {
                 prop_assert!(decode(&bytes[..cut], STAMP).is_err(), "cut at {}", cut);

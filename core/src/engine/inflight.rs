@@ -17,7 +17,7 @@
 
 use bytes::Bytes;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use tokio::sync::{Notify, watch};
 
@@ -68,6 +68,8 @@ const DONE: u8 = 2;
 const CLOSED: u8 = 3;
 
 struct Computation {
+    /// Its place in the order computations started (a write closes the earlier ones).
+    started: u64,
     state: AtomicU8,
     /// Woken when a write finishes (or its caller goes away).
     written: Notify,
@@ -253,7 +255,9 @@ pub(crate) struct WriteGate {
 impl WriteGate {
     /// Registers a computation of `key` that is about to start.
     pub(crate) fn open(key: &str) -> Self {
+        static STARTED: AtomicU64 = AtomicU64::new(0);
         let computation = Arc::new(Computation {
+            started: STARTED.fetch_add(1, Ordering::Relaxed),
             state: AtomicU8::new(COMPUTING),
             written: Notify::new(),
         });
@@ -268,14 +272,40 @@ impl WriteGate {
         }
     }
 
-    /// Claims the right to write: false when the key was invalidated since the gate opened
-    /// (then the value must not be stored). An invalidation arriving during the write waits
-    /// until this gate is dropped.
+    /// Claims the right to write: false when the key was invalidated since the gate opened,
+    /// or a computation of the key that started later has written (then the value must not
+    /// be stored: it is older than what is there). An invalidation arriving during the write
+    /// waits until this gate is dropped. Claiming closes the gates of the computations of
+    /// the key that started earlier and have not written yet: their values are older.
     pub(crate) fn begin_write(&self) -> bool {
-        self.computation
+        let claimed = self
+            .computation
             .state
             .compare_exchange(COMPUTING, WRITING, Ordering::SeqCst, Ordering::SeqCst)
-            .is_ok()
+            .is_ok();
+        if claimed {
+            if let Some(slot) = table().get(&self.key) {
+                for earlier in slot
+                    .gates
+                    .iter()
+                    .filter(|c| c.started < self.computation.started)
+                {
+                    let _ = earlier.state.compare_exchange(
+                        COMPUTING,
+                        CLOSED,
+                        Ordering::SeqCst,
+                        Ordering::SeqCst,
+                    );
+                }
+            }
+        }
+        claimed
+    }
+
+    /// Whether the gate is still open: no invalidation of the key and no later write since
+    /// it opened.
+    pub(crate) fn is_open(&self) -> bool {
+        self.computation.state.load(Ordering::SeqCst) == COMPUTING
     }
 }
 

@@ -4,7 +4,11 @@
 pub(crate) mod background;
 pub(crate) mod blocking;
 mod call;
+pub(crate) mod clock;
+mod compute;
+pub(crate) mod detach;
 pub(crate) mod entry;
+pub(crate) mod hard_timeout;
 mod inflight;
 pub(crate) mod invalidate;
 pub(crate) mod near;
@@ -13,12 +17,14 @@ mod pin;
 pub(crate) mod rate_limited_warn;
 mod read;
 pub(crate) mod refresh;
+pub(crate) mod resilience;
 pub(crate) mod shared_instance;
 pub(crate) mod spec;
 mod sync_call;
 pub(crate) mod wait;
 
 use self::rate_limited_warn::RateLimitedWarn;
+use self::resilience::{Jitter, RefreshAhead, Resilience};
 use self::wait::DEFAULT_SINGLE_FLIGHT_WAIT;
 use crate::alias_lookup::InstanceLookup;
 use crate::backend::CacheInstance;
@@ -66,6 +72,8 @@ pub struct FnCache {
     /// Whether the instance last resolved has a near cache (true until one is resolved):
     /// a call on an instance without one skips the near lookup without reaching it.
     near_possible: AtomicBool,
+    /// Fail-safe, refresh ahead, jitter and computation timeouts.
+    resilience: Resilience,
     pub(crate) warn: RateLimitedWarn,
 }
 
@@ -93,8 +101,58 @@ impl FnCache {
             path: [OnceLock::new(), OnceLock::new()],
             near: near::store::StoreCell::new(),
             near_possible: AtomicBool::new(true),
+            resilience: Resilience::NONE,
             warn: RateLimitedWarn::new(),
         }
+    }
+
+    /// Serves the last good value when the computation fails (`Err` of a `Result` fn, a
+    /// panic, the hard timeout), if it expired at most `max_stale` ago
+    /// (`#[ecached(fail_safe = 600)]`). Entries are then kept `timeout + max_stale` by the
+    /// backend. An invalidated value is never served.
+    pub const fn with_fail_safe(mut self, max_stale: Duration) -> Self {
+        self.resilience.fail_safe = Some(max_stale);
+        self
+    }
+
+    /// How long a stale value served after a failure is served again before the
+    /// computation is retried (`fail_safe_throttle`; default
+    /// [`DEFAULT_FAIL_SAFE_THROTTLE`](resilience::DEFAULT_FAIL_SAFE_THROTTLE)).
+    pub const fn with_fail_safe_throttle(mut self, throttle: Duration) -> Self {
+        self.resilience.throttle = throttle;
+        self
+    }
+
+    /// A hit past this point of its entry's life returns the value and starts one
+    /// recomputation (`refresh_ahead = 0.8` or a duration).
+    pub const fn with_refresh_ahead(mut self, when: RefreshAhead) -> Self {
+        self.resilience.refresh_ahead = Some(when);
+        self
+    }
+
+    /// Lengthens each stored lifetime by a random amount within `jitter`.
+    pub const fn with_jitter(mut self, jitter: Jitter) -> Self {
+        self.resilience.jitter = Some(jitter);
+        self
+    }
+
+    /// With a stale value at hand, a computation slower than this returns it and goes on in
+    /// the background to update the cache (`soft_timeout`).
+    pub const fn with_soft_timeout(mut self, after: Duration) -> Self {
+        self.resilience.soft_timeout = Some(after);
+        self
+    }
+
+    /// A computation slower than this is abandoned: the stale value is returned if there is
+    /// one, else the timeout error (`hard_timeout`).
+    pub const fn with_hard_timeout(mut self, after: Duration) -> Self {
+        self.resilience.hard_timeout = Some(after);
+        self
+    }
+
+    /// The function's fail-safe, refresh, jitter and timeout options.
+    pub(crate) fn resilience(&self) -> &Resilience {
+        &self.resilience
     }
 
     /// The stamp entries of this function carry: the codec, and the macro's stamp (type

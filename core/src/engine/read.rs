@@ -6,7 +6,9 @@
 //! and [`FnCache::read`] for the others.
 
 use super::FnCache;
-use super::entry::{self, EntryView, Stamp};
+use super::clock;
+use super::entry::{self, EntryView, Stamp, Times};
+use super::resilience::Age;
 use super::spec::CallSpec;
 use crate::backend::CacheInstance;
 use crate::backend::in_process::InProcess;
@@ -21,8 +23,21 @@ use std::sync::atomic::Ordering;
 /// The outcome of a read.
 pub(crate) enum Read<T> {
     Hit(T),
+    /// A hit past its refresh point: serve it, and recompute; with the current versions.
+    Due(T, Vec<Option<Token>>),
     /// The current versions (`None` = absent), in `CallSpec::versions` order.
     Miss(Vec<Option<Token>>),
+    /// A miss holding a value past its freshness, still inside its fail-safe window: the
+    /// fallback should the computation fail.
+    Stale(Stale<T>),
+}
+
+/// A value past its freshness, kept for fail-safe.
+pub(crate) struct Stale<T> {
+    pub value: T,
+    pub times: Times,
+    /// The current versions, as a miss has them.
+    pub snapshot: Vec<Option<Token>>,
 }
 
 /// The outcome of a read that must not wait.
@@ -47,7 +62,8 @@ enum Lent<T> {
 
 /// What the synchronous part of validation found.
 enum Checked<'a> {
-    Valid(&'a [u8]),
+    /// The value, and its logical lifetime (format 2).
+    Valid(&'a [u8], Option<Times>),
     /// Valid so far; the value tags of the entry must still be checked.
     NeedsValueTags(EntryView<'a>),
     Invalid,
@@ -75,7 +91,9 @@ impl FnCache {
                 return match now.get_now(spec.key) {
                     Ok(None) => ReadNow::Done(Read::Miss(Vec::new())),
                     Ok(Some(entry)) => match self.check(&entry, &[], stamp) {
-                        Checked::Valid(value) => ReadNow::Done(self.decode::<C, T>(value, &[])),
+                        Checked::Valid(value, times) => {
+                            ReadNow::Done(self.decode::<C, T>(value, times, &[]))
+                        }
                         Checked::Invalid => ReadNow::Done(Read::Miss(Vec::new())),
                         Checked::NeedsValueTags(view) => {
                             self.value_tags_now::<C, T>(now, &view, &[])
@@ -97,7 +115,9 @@ impl FnCache {
                 return ReadNow::Done(Read::Miss(snapshot(versions)));
             };
             match self.check(entry, versions, stamp) {
-                Checked::Valid(value) => ReadNow::Done(self.decode::<C, T>(value, versions)),
+                Checked::Valid(value, times) => {
+                    ReadNow::Done(self.decode::<C, T>(value, times, versions))
+                }
                 Checked::Invalid => ReadNow::Done(Read::Miss(snapshot(versions))),
                 Checked::NeedsValueTags(view) => self.value_tags_now::<C, T>(now, &view, versions),
             }
@@ -117,7 +137,9 @@ impl FnCache {
             outcome = match entry {
                 None => Some(ReadNow::Done(Read::Miss(Vec::new()))),
                 Some(entry) => match self.check(entry, &[], stamp) {
-                    Checked::Valid(value) => Some(ReadNow::Done(self.decode::<C, T>(value, &[]))),
+                    Checked::Valid(value, times) => {
+                        Some(ReadNow::Done(self.decode::<C, T>(value, times, &[])))
+                    }
                     Checked::Invalid => Some(ReadNow::Done(Read::Miss(Vec::new()))),
                     Checked::NeedsValueTags(_) => None,
                 },
@@ -140,7 +162,7 @@ impl FnCache {
         let keys: Vec<&str> = view.value_tags.iter().map(|(key, _)| *key).collect();
         match now.get_many_now(&keys) {
             Ok(current) if value_tags_match(view, &current) => {
-                ReadNow::Done(self.decode::<C, T>(view.value, versions))
+                ReadNow::Done(self.decode::<C, T>(view.value, view.times, versions))
             }
             Ok(_) => ReadNow::Done(Read::Miss(snapshot(versions))),
             Err(_) => ReadNow::Unavailable,
@@ -190,8 +212,8 @@ impl FnCache {
         let Some(entry) = entry else {
             return Ok(Read::Miss(snapshot(versions)));
         };
-        let value = match self.check(entry, versions, stamp) {
-            Checked::Valid(value) => value,
+        let (value, times) = match self.check(entry, versions, stamp) {
+            Checked::Valid(value, times) => (value, times),
             Checked::Invalid => return Ok(Read::Miss(snapshot(versions))),
             Checked::NeedsValueTags(view) => {
                 let keys: Vec<&str> = view.value_tags.iter().map(|(key, _)| *key).collect();
@@ -199,10 +221,10 @@ impl FnCache {
                 if !value_tags_match(&view, &current) {
                     return Ok(Read::Miss(snapshot(versions)));
                 }
-                view.value
+                (view.value, view.times)
             }
         };
-        Ok(self.decode::<C, T>(value, versions))
+        Ok(self.decode::<C, T>(value, times, versions))
     }
 
     /// Checks a stored entry's stamp and argument-derived versions.
@@ -219,24 +241,50 @@ impl FnCache {
                 .iter()
                 .enumerate()
                 .all(|(i, v)| view.token_matches(i, v.as_deref()));
-        match (current, view.value_tags.is_empty()) {
+        // Past every use (or stale, for a function without fail-safe): a miss, before
+        // any value tag is read.
+        let usable = view
+            .times
+            .is_none_or(|times| match times.age(clock::now_ms()) {
+                Age::Fresh | Age::RefreshDue => true,
+                Age::Stale => self.resilience().fail_safe.is_some(),
+                Age::Dead => false,
+            });
+        match (current && usable, view.value_tags.is_empty()) {
             (false, _) => Checked::Invalid,
-            (true, true) => Checked::Valid(view.value),
+            (true, true) => Checked::Valid(view.value, view.times),
             (true, false) => Checked::NeedsValueTags(view),
         }
     }
 
+    /// Decodes a valid entry's value: a hit, a hit due for refresh, or (past freshness) a
+    /// fail-safe fallback.
     fn decode<C: Codec, T: DeserializeOwned>(
         &self,
         value: &[u8],
+        times: Option<Times>,
         versions: &[Option<Bytes>],
     ) -> Read<T> {
-        match C::decode::<T>(value) {
-            Ok(value) => Read::Hit(value),
+        let value = match C::decode::<T>(value) {
+            Ok(value) => value,
             Err(err) => {
                 tracing::debug!(target: "easy_cache", function = self.name(), error = %err, "stored value undecodable: recomputing");
-                Read::Miss(snapshot(versions))
+                return Read::Miss(snapshot(versions));
             }
+        };
+        let Some(times) = times else {
+            return Read::Hit(value);
+        };
+        match times.age(clock::now_ms()) {
+            Age::Fresh => Read::Hit(value),
+            Age::RefreshDue => Read::Due(value, snapshot(versions)),
+            // Checked as usable a moment ago: a stale value of a fail-safe function.
+            Age::Stale => Read::Stale(Stale {
+                value,
+                times,
+                snapshot: snapshot(versions),
+            }),
+            Age::Dead => Read::Miss(snapshot(versions)),
         }
     }
 }

@@ -39,15 +39,14 @@ impl FnCache {
             return compute();
         };
         let instance = Background::driven_here(instance);
-        block_on(
-            self.call_on::<C, P, R, _>(
-                &*instance,
-                spec,
-                begun,
-                value_tags,
-                async move { compute() },
-            ),
-        )
+        block_on(self.call_on::<C, P, R, _>(
+            &instance,
+            spec,
+            begun,
+            value_tags,
+            async move { compute() },
+            None,
+        ))
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The criterion groups the report reads (also cleared before a run).
-pub const GROUPS: [&str; 10] = [
+pub const GROUPS: [&str; 11] = [
     "memory_hit",
     "memory_hit_2_threads",
     "memory_hit_sync",
@@ -15,13 +15,14 @@ pub const GROUPS: [&str; 10] = [
     "cold_key_1000_callers",
     "redis_hit_c1",
     "redis_hit_c64",
+    "redis_near_hit",
     "memcached_hit",
     "sled_hit",
     "redb_hit",
 ];
 
 /// The extra files the examples and benches write (`<name>.json`).
-const EXTRA_FILES: [&str; 7] = [
+const EXTRA_FILES: [&str; 8] = [
     "instructions",
     "allocations",
     "round_trips",
@@ -29,6 +30,7 @@ const EXTRA_FILES: [&str; 7] = [
     "resident_ecached",
     "resident_moka",
     "stampede",
+    "near_invalidation",
 ];
 
 /// Every figure of one run.

@@ -167,6 +167,16 @@ pub fn all(f: &Figures) -> Vec<Row> {
         .with_reference(f, REDIS_MGET, "redis_hit_c64/raw_mget_same_keys"),
         redis_hit_round_trips(f),
         redis_miss_round_trips(f),
+        time_ratio(
+            f,
+            "redis_near_hit_vs_memory_hit",
+            "`#[ecached]` hit on Redis, two tags + prefix, served by the near cache, one thread",
+            ("redis_near_hit/ecached", "memory_hit/ecached"),
+            "`#[ecached]` hit in memory (`memory_hit_vs_cached_crate`)",
+            2.0,
+        ),
+        redis_near_hit_commands(f),
+        redis_near_invalidation_delay(f),
         throughput(
             f,
             "memcached_hit_1_caller",
@@ -377,6 +387,58 @@ fn redis_miss_round_trips(f: &Figures) -> Row {
         "—".to_owned(),
         "—".to_owned(),
         reads == 2.0 && calls == 2.0 && runs == 1.0,
+    )
+}
+
+/// Server commands over 10 000 near-cache hits on Redis.
+fn redis_near_hit_commands(f: &Figures) -> Row {
+    let line = Line {
+        id: "redis_near_hit_commands",
+        what: "Redis near-cache hits, two tags + prefix: server commands (`INFO commandstats`)",
+        target: "0 commands per hit",
+    };
+    let hit = "round_trips/redis/near_hit";
+    let (Some(total), Some(calls)) = (
+        f.number(&format!("{hit}/commands_total")),
+        f.number(&format!("{hit}/calls")),
+    ) else {
+        return line.missing();
+    };
+    line.row(
+        format!("{total} commands over {calls} hits"),
+        "—".to_owned(),
+        "—".to_owned(),
+        total == 0.0,
+    )
+}
+
+/// Cross-process invalidation: from A's invalidation returning to B's near entry gone.
+fn redis_near_invalidation_delay(f: &Figures) -> Row {
+    let line = Line {
+        id: "redis_near_invalidation_delay",
+        what: "Redis near cache: delay from another process's invalidation returning to the \
+               entry being gone (upper bound: includes one read)",
+        target: "p99 ≤ 5 ms",
+    };
+    let base = "near_invalidation";
+    let (Some(p50), Some(p99), Some(rounds)) = (
+        f.number(&format!("{base}/p50_us")),
+        f.number(&format!("{base}/p99_us")),
+        f.number(&format!("{base}/rounds")),
+    ) else {
+        return line.missing();
+    };
+    let max = f.number(&format!("{base}/max_us")).unwrap_or(f64::NAN);
+    line.row(
+        format!(
+            "p99 {}, p50 {}, max {} ({rounds} rounds)",
+            time(p99 * 1e3),
+            time(p50 * 1e3),
+            time(max * 1e3)
+        ),
+        "—".to_owned(),
+        "—".to_owned(),
+        p99 <= 5_000.0,
     )
 }
 
@@ -676,7 +738,7 @@ mod tests {
     #[test]
     fn every_target_has_a_line_with_its_own_id() {
         let ids: Vec<String> = all(&Figures::default()).into_iter().map(|r| r.id).collect();
-        assert_eq!(ids.len(), 18);
+        assert_eq!(ids.len(), 21);
         let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
         assert_eq!(unique.len(), ids.len(), "{ids:?}");
         // The history follows a line by its id: an id is a name, never a tracker's number.

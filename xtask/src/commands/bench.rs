@@ -25,10 +25,11 @@ const BUILD_LIMIT: Duration = Duration::from_secs(30 * 60);
 const RUN_LIMIT: Duration = Duration::from_secs(20 * 60);
 
 /// The criterion bench targets of the `benches` package.
-const BENCHES: [&str; 6] = [
+const BENCHES: [&str; 7] = [
     "memory_hit",
     "invalidation",
     "redis_hit",
+    "redis_near",
     "memcached_hit",
     "sled_hit",
     "redb_hit",
@@ -203,7 +204,7 @@ async fn measure_with_servers(
     args.push("--");
     args.extend(criterion_flags(quick));
     record(failures, process::cargo(&args, &vars, RUN_LIMIT).await);
-    for example in ["allocations", "round_trips"] {
+    for example in ["allocations", "round_trips", "near_invalidation"] {
         if process::is_interrupted() {
             break;
         }

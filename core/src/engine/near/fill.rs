@@ -2,15 +2,18 @@
 //! fills after a backend hit or a stored computation.
 
 use super::probe::NearOps;
-use super::store::Lookup;
+use super::store::{Fill, Lookup};
 use super::{Keep, NearCache, Watch};
 use crate::backend::CacheInstance;
 use crate::engine::FnCache;
+use crate::engine::resilience::Lifetime;
 use crate::engine::spec::CallSpec;
 
 /// What the near cache said before a call asked the backend.
 pub(crate) enum NearStart<T> {
     Hit(T),
+    /// A hit past its refresh point: serve it and start the refresh.
+    Due(T),
     /// Ask the backend; fill through this afterwards (`None`: no near cache).
     Read(Option<NearRead<T>>),
 }
@@ -50,6 +53,7 @@ impl FnCache {
             } else {
                 match (ops.lookup)(&self.near, near, spec.key) {
                     Lookup::Hit(value) => return NearStart::Hit(value),
+                    Lookup::Due(value) => return NearStart::Due(value),
                     Lookup::Check(keep) => Some(keep),
                     Lookup::Miss => None,
                 }
@@ -99,7 +103,11 @@ impl FnCache {
         let keep = read
             .recheck
             .unwrap_or_else(|| near.keep(spec.timeout, false));
-        (read.ops.put)(&self.near, near, spec.key, value, keep, read.checked_at());
+        let fill = Fill {
+            checked_at: read.checked_at(),
+            ..Fill::default()
+        };
+        (read.ops.put)(&self.near, near, spec.key, value, keep, fill);
         // Counted after the insert: a change that landed during the read either moved
         // the count already, or removes this entry after it.
         if near.key_changed_since(spec.key, read.watch) {
@@ -107,20 +115,32 @@ impl FnCache {
         }
     }
 
-    /// Keeps `value`, just computed and written to the backend, while its write gate is
-    /// held (a key invalidation waits for it, then removes the entry).
+    /// Keeps `value`, just computed and written to the backend with `lifetime`, while its
+    /// write gate is held (a key invalidation waits for it, then removes the entry).
     pub(crate) fn near_fill_written<T>(
         &self,
         read: Option<&NearRead<T>>,
         instance: &dyn CacheInstance,
         spec: &CallSpec<'_>,
         value: &T,
+        lifetime: &Lifetime,
     ) {
         let Some((read, near)) = self.near_target(read, Some(instance)) else {
             return;
         };
-        let keep = near.keep(spec.timeout, true);
-        (read.ops.put)(&self.near, near, spec.key, value, keep, read.checked_at());
+        if !near.config().keeps_writes() {
+            return;
+        }
+        let keep = near.keep_until(lifetime.fresh_until);
+        let fill = Fill {
+            refresh_at: lifetime
+                .times
+                .map(|times| times.refresh_at)
+                .filter(|&at| at != 0),
+            checked_at: read.checked_at(),
+            ..Fill::default()
+        };
+        (read.ops.put)(&self.near, near, spec.key, value, keep, fill);
     }
 
     fn near_target<'a, T>(

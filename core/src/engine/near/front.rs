@@ -86,6 +86,10 @@ impl<B: CacheInstance> CacheInstance for NearFront<B> {
         Some(&self.near)
     }
 
+    fn default_timeout(&self) -> Option<std::time::Duration> {
+        self.inner.default_timeout()
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Bytes>> {
         self.inner.get(key).await
     }

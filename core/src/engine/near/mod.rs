@@ -29,12 +29,13 @@ pub(crate) mod store;
 
 use crate::backend::timeout::Timeout;
 use crate::backend::url::Options;
+use crate::engine::clock;
 use crate::error::Result;
 use crate::keys::versions::{PREFIX_VERSION_PREFIX, TAG_VERSION_PREFIX};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How many counters share the keys (a changed key moves one; a fill from a backend
 /// read of another key on the same stripe is dropped needlessly, which costs a later
@@ -54,6 +55,7 @@ pub struct NearConfig {
     capacity: u64,
     near_ttl: Option<Duration>,
     default_timeout: Option<Duration>,
+    keeps_writes: bool,
 }
 
 impl NearConfig {
@@ -64,6 +66,7 @@ impl NearConfig {
             capacity,
             near_ttl: None,
             default_timeout: None,
+            keeps_writes: true,
         }
     }
 
@@ -79,6 +82,27 @@ impl NearConfig {
     pub const fn default_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.default_timeout = timeout;
         self
+    }
+
+    /// Whether a value this process just computed and wrote is kept (`true`, the default),
+    /// or only values read back from the backend (`false`). A backend whose server tells
+    /// of changes only for keys read on a connection (Redis client tracking: its own
+    /// write ends the tracking of the key) turns it off: a value kept from a write would
+    /// hear of no later change.
+    ///
+    /// ```
+    /// use easy_cache_core::NearConfig;
+    /// assert!(NearConfig::new(10).keeps_writes());
+    /// assert!(!NearConfig::new(10).keep_writes(false).keeps_writes());
+    /// ```
+    pub const fn keep_writes(mut self, keep: bool) -> Self {
+        self.keeps_writes = keep;
+        self
+    }
+
+    /// Whether values just written are kept (see [`NearConfig::keep_writes`]).
+    pub const fn keeps_writes(&self) -> bool {
+        self.keeps_writes
     }
 
     /// The most entries one function keeps.
@@ -231,9 +255,21 @@ impl NearCache {
         if bound.is_zero() {
             return Keep::No;
         }
-        Instant::now()
-            .checked_add(bound)
-            .map_or(Keep::Forever, Keep::Until)
+        Keep::Until(clock::ms_after(clock::now_ms(), bound))
+    }
+
+    /// How long an entry known fresh until `fresh_until` (engine clock) may stay here: as
+    /// long as that, within `near_ttl`.
+    pub(crate) fn keep_until(&self, fresh_until: Option<u64>) -> Keep {
+        let bound = self
+            .config
+            .near_ttl
+            .map(|ttl| clock::ms_after(clock::now_ms(), ttl));
+        match (fresh_until, bound) {
+            (None, None) => Keep::Forever,
+            (Some(until), None) | (None, Some(until)) => Keep::Until(until),
+            (Some(until), Some(bound)) => Keep::Until(until.min(bound)),
+        }
     }
 }
 
@@ -241,7 +277,8 @@ impl NearCache {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Keep {
     Forever,
-    Until(Instant),
+    /// Until then, on the engine clock (milliseconds).
+    Until(u64),
     /// Not at all.
     No,
 }
@@ -278,7 +315,7 @@ mod tests {
         let hour = Duration::from_secs(3600);
         let plain = NearCache::new(NearConfig::new(10));
         let until = |keep: Keep| match keep {
-            Keep::Until(until) => until.saturating_duration_since(Instant::now()),
+            Keep::Until(until) => Duration::from_millis(until.saturating_sub(clock::now_ms())),
             other => panic!("{other:?}"),
         };
         assert!(until(plain.keep(Timeout::After(hour), true)) > hour - Duration::from_secs(60));

@@ -6,7 +6,7 @@
 //! `&NearProbe<T>`, one autoref further). Inside a generic function whose `T` is not known
 //! to qualify, the second one is chosen: that function simply has no near cache.
 
-use super::store::{self, Lookup, StoreCell};
+use super::store::{self, Fill, Lookup, StoreCell};
 use super::{Keep, NearCache};
 use std::marker::PhantomData;
 
@@ -14,7 +14,7 @@ use std::marker::PhantomData;
 /// by value so the engine's generic code needs no `'static` bound.
 pub struct NearOps<T> {
     pub(crate) lookup: fn(&StoreCell, &NearCache, &str) -> Lookup<T>,
-    pub(crate) put: fn(&StoreCell, &NearCache, &str, &T, Keep, Option<u64>),
+    pub(crate) put: fn(&StoreCell, &NearCache, &str, &T, Keep, Fill),
     pub(crate) remove: fn(&StoreCell, &NearCache, &str),
 }
 
@@ -57,13 +57,13 @@ impl<T: Clone + Send + Sync + 'static> NearViaClone<T> for NearProbe<T> {
     fn near_ops(&self) -> Option<NearOps<T>> {
         Some(NearOps {
             lookup: store::lookup::<T>,
-            put: |cell, near, key, value, keep, checked_at| {
+            put: |cell, near, key, value, keep, fill| {
                 let until = match keep {
                     Keep::Forever => None,
                     Keep::Until(until) => Some(until),
                     Keep::No => return,
                 };
-                store::put::<T>(cell, near, key, value, until, checked_at);
+                store::put::<T>(cell, near, key, value, Fill { until, ..fill });
             },
             remove: store::remove::<T>,
         })

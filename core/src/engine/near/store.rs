@@ -2,23 +2,38 @@
 //! each with its own lifetime and the versions count it was filled under.
 
 use super::{Forget, Keep, NearCache};
+use crate::engine::clock;
 use arc_swap::ArcSwapOption;
 use std::any::Any;
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
 
-/// One entry: the value, when it expires, and, when it carries tag or prefix versions,
-/// the versions count of its near cache when it was known current.
+/// One entry: the value, when it expires and when a hit should start its refresh (engine
+/// clock), and, when it carries tag or prefix versions, the versions count of its near
+/// cache when it was known current.
 #[derive(Clone)]
 struct Slot<T> {
     value: T,
-    until: Option<Instant>,
+    until: Option<u64>,
+    refresh_at: Option<u64>,
     checked_at: Option<u64>,
+}
+
+/// What a fill stores with a value (see [`put`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Fill {
+    /// When the entry expires (`None`: never).
+    pub until: Option<u64>,
+    /// When a hit should start a refresh (`None`: never).
+    pub refresh_at: Option<u64>,
+    /// The versions count the entry is known current at (`None`: it carries none).
+    pub checked_at: Option<u64>,
 }
 
 /// What a lookup found.
 pub(crate) enum Lookup<T> {
     Hit(T),
+    /// A hit past its refresh point (the slot no longer says so: one hit starts the refresh).
+    Due(T),
     /// An entry whose versions changed since it was filled: valid only if the backend
     /// still says so; a refill keeps this lifetime.
     Check(Keep),
@@ -42,22 +57,38 @@ impl<T: Clone + Send + Sync + 'static> Store<T> {
         let Some(slot) = self.entries.get(key) else {
             return Lookup::Miss;
         };
+        // One clock read, only for entries that need it.
+        let now = (slot.until.is_some() || slot.refresh_at.is_some()).then(clock::now_ms);
         let keep = match slot.until {
             None => Keep::Forever,
-            Some(until) if until > Instant::now() => Keep::Until(until),
+            Some(until) if Some(until) > now => Keep::Until(until),
             Some(_) => return Lookup::Miss,
         };
         match slot.checked_at {
             Some(count) if count != near.versions_count() => Lookup::Check(keep),
-            _ => Lookup::Hit(slot.value),
+            _ => match slot.refresh_at {
+                Some(at) if Some(at) <= now => {
+                    // Later hits are plain ones: the refresh this hit starts replaces the
+                    // entry, or it expires as it would have.
+                    let fill = Fill {
+                        refresh_at: None,
+                        until: slot.until,
+                        checked_at: slot.checked_at,
+                    };
+                    self.put(key, &slot.value, fill);
+                    Lookup::Due(slot.value)
+                }
+                _ => Lookup::Hit(slot.value),
+            },
         }
     }
 
-    fn put(&self, key: &str, value: &T, until: Option<Instant>, checked_at: Option<u64>) {
+    fn put(&self, key: &str, value: &T, fill: Fill) {
         let slot = Slot {
             value: value.clone(),
-            until,
-            checked_at,
+            until: fill.until,
+            refresh_at: fill.refresh_at,
+            checked_at: fill.checked_at,
         };
         self.entries.insert(key.to_owned(), slot);
     }
@@ -159,10 +190,9 @@ pub(crate) fn put<T: Clone + Send + Sync + 'static>(
     near: &NearCache,
     key: &str,
     value: &T,
-    until: Option<Instant>,
-    checked_at: Option<u64>,
+    fill: Fill,
 ) {
-    let put = |store: &Store<T>| store.put(key, value, until, checked_at);
+    let put = |store: &Store<T>| store.put(key, value, fill);
     let first = cell.first.get_or_init(|| new_cell::<T>(near));
     match found::<T>(first, near) {
         Found::Store(store) => return put(store),
@@ -204,11 +234,11 @@ mod tests {
         let cell = StoreCell::new();
         let a = NearCache::new(NearConfig::new(10));
         let b = NearCache::new(NearConfig::new(10));
-        put::<u32>(&cell, &a, "k", &1, None, None);
-        put::<u32>(&cell, &b, "k", &2, None, None);
+        put::<u32>(&cell, &a, "k", &1, Fill::default());
+        put::<u32>(&cell, &b, "k", &2, Fill::default());
         assert!(matches!(lookup::<u32>(&cell, &a, "k"), Lookup::Hit(1)));
         assert!(matches!(lookup::<u32>(&cell, &b, "k"), Lookup::Hit(2)));
-        put::<String>(&cell, &a, "s", &"x".to_owned(), None, None);
+        put::<String>(&cell, &a, "s", &"x".to_owned(), Fill::default());
         assert!(
             matches!(lookup::<String>(&cell, &a, "s"), Lookup::Miss),
             "another type"
@@ -228,7 +258,7 @@ mod tests {
         let cell = StoreCell::new();
         let near = NearCache::new(NearConfig::new(100));
         for i in 0..1000u32 {
-            put::<u32>(&cell, &near, &format!("k{i}"), &i, None, None);
+            put::<u32>(&cell, &near, &format!("k{i}"), &i, Fill::default());
         }
         let held = (0..1000u32)
             .filter(|i| {
@@ -239,11 +269,32 @@ mod tests {
             })
             .count();
         assert!(held <= 110, "{held} entries held, bound 100");
-        let past = Instant::now().checked_sub(std::time::Duration::from_millis(1));
-        put::<u32>(&cell, &near, "old", &1, past, None);
+        let past = Fill {
+            until: Some(clock::now_ms() - 1),
+            ..Fill::default()
+        };
+        put::<u32>(&cell, &near, "old", &1, past);
         assert!(
             matches!(lookup::<u32>(&cell, &near, "old"), Lookup::Miss),
             "expired"
         );
+    }
+
+    #[test]
+    fn one_hit_past_the_refresh_point_is_due_the_next_ones_plain() {
+        let cell = StoreCell::new();
+        let near = NearCache::new(NearConfig::new(10));
+        let fill = Fill {
+            until: Some(clock::now_ms() + 60_000),
+            refresh_at: Some(clock::now_ms() + 1_000),
+            checked_at: None,
+        };
+        put::<u32>(&cell, &near, "k", &1, fill);
+        assert!(matches!(lookup::<u32>(&cell, &near, "k"), Lookup::Hit(1)));
+        clock::advance(std::time::Duration::from_secs(2));
+        assert!(matches!(lookup::<u32>(&cell, &near, "k"), Lookup::Due(1)));
+        assert!(matches!(lookup::<u32>(&cell, &near, "k"), Lookup::Hit(1)));
+        clock::advance(std::time::Duration::from_secs(60));
+        assert!(matches!(lookup::<u32>(&cell, &near, "k"), Lookup::Miss));
     }
 }
