@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use easy_cache_core::{CacheInstance, ErrorKind, Result, Timeout, Write};
 use easy_cache_integration_tests::{
-    behaviour_suite,
+    behaviour_suite, disk,
     suite::Backend,
     support::{TempDir, bytes, from_url, owned, strings},
 };
@@ -16,8 +16,7 @@ use easy_cache_redb::{
 use std::{
     collections::BTreeMap,
     io::{BufRead, BufReader},
-    path::Path,
-    process::{Command, Stdio},
+    process::Stdio,
     time::{Duration, Instant},
 };
 
@@ -286,71 +285,11 @@ const CRASH_TEST: &str = "redb_crash_kill_9_mid_writes_keeps_every_returned_inva
 /// What the crash child prints before each report, to tell it from the test harness.
 const REPORT: &str = "REPORT ";
 
-/// Runs this test binary again, only `test`, as the child in `mode` with `arg`.
-fn child_command(test: &str, mode: &str, arg: &str) -> Command {
-    let exe = std::env::current_exe().expect("the test binary");
-    let mut command = Command::new(exe);
-    command
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, format!("{mode} {arg}"));
-    command
-}
-
-/// Runs the child in `mode` on `file` to its end; it must pass.
-fn run_child(mode: &str, file: &Path) {
-    let output = child_command(PROCESS_TEST, mode, &file.display().to_string())
-        .output()
-        .expect("run the test binary again");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stdout.contains("1 passed"),
-        "child `{mode}` failed:\n{stdout}\n{stderr}"
-    );
-}
-
-/// The child's side of [`PROCESS_TEST`]: `locked` expects the file to be held by the
-/// parent, `reopen` reads what the parent wrote and writes an answer.
-async fn process_child(spec: &str) {
-    let (mode, path) = spec.split_once(' ').expect("mode and path");
-    let cache = from_url(&format!("redb://{path}"));
-    match mode {
-        "locked" => {
-            let err = cache.get("parent").await.unwrap_err();
-            assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
-            assert!(std::error::Error::source(&err).is_some(), "{err}");
-        }
-        "reopen" => {
-            let got = cache.get("parent").await.unwrap();
-            assert_eq!(got, Some(bytes("from the parent")));
-            let answer = bytes("from the child");
-            cache.set("child", answer, Timeout::Never).await.unwrap();
-        }
-        _ => panic!("unknown child mode {mode}"),
-    }
-}
-
 #[tokio::test]
-async fn redb_entries_survive_a_process_restart_and_the_file_is_locked() -> Result<()> {
-    if let Ok(spec) = std::env::var(CHILD_ENV) {
-        process_child(&spec).await;
-        return Ok(());
-    }
+async fn redb_entries_survive_a_process_restart_and_the_file_is_locked() {
     let file = TempDir::new("redb-process");
     let url = file_url(&file, "");
-    {
-        let cache = from_url(&url);
-        cache
-            .set("parent", bytes("from the parent"), Timeout::Never)
-            .await?;
-        // While this process holds the file, another one gets a Backend error.
-        run_child("locked", file.path());
-    }
-    run_child("reopen", file.path());
-    let cache = from_url(&url);
-    assert_eq!(cache.get("child").await?, Some(bytes("from the child")));
-    assert_eq!(cache.get("parent").await?, Some(bytes("from the parent")));
-    Ok(())
+    disk::entries_survive_a_process_restart(PROCESS_TEST, CHILD_ENV, &url).await;
 }
 
 /// The value the crash child stores under key number `n` in round `round`.
@@ -505,7 +444,7 @@ async fn redb_crash_kill_9_mid_writes_keeps_every_returned_invalidation() -> Res
     ];
     for (round, kill_after, idle_at) in rounds {
         let arg = format!("{round}:{idle_at}:{}", file.path().display());
-        let mut child = child_command(CRASH_TEST, "crash", &arg)
+        let mut child = disk::this_test_again(CRASH_TEST, CHILD_ENV, &format!("crash {arg}"))
             .stdout(Stdio::piped())
             .spawn()
             .expect("start the crash child");
@@ -585,27 +524,15 @@ async fn redb_crash_kill_9_mid_writes_keeps_every_returned_invalidation() -> Res
 }
 
 #[tokio::test]
-async fn redb_an_unopenable_file_is_a_backend_error_until_it_is_fixed() -> Result<()> {
+async fn redb_an_unopenable_file_is_a_backend_error_until_it_is_fixed() {
     let file = TempDir::new("redb-unopenable");
     // A directory where the database file should be.
     std::fs::create_dir(file.path()).unwrap();
-    // Building does not open: an application starts anyway.
-    let cache = from_url(&file_url(&file, ""));
-    let err = cache.get("k").await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
-    assert!(std::error::Error::source(&err).is_some(), "{err}");
-    assert!(err.to_string().contains(&file.path().display().to_string()));
-    let err = cache
-        .set("k", bytes("v"), Timeout::Never)
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
-
-    // Once the path is usable the next call opens it.
-    std::fs::remove_dir(file.path()).unwrap();
-    cache.set("k", bytes("v"), Timeout::Never).await?;
-    assert_eq!(cache.get("k").await?, Some(bytes("v")));
-    Ok(())
+    let shown = file.path().display().to_string();
+    disk::unopenable_until_fixed(&file_url(&file, ""), &shown, || {
+        std::fs::remove_dir(file.path()).unwrap()
+    })
+    .await;
 }
 
 #[test]
