@@ -9,7 +9,10 @@
 //! assert_eq!(record::state(&record, || 3_000), State::Expired);
 //! ```
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::{
+    borrow::Cow,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
 
 /// Bytes of the expiry header.
 pub const HEADER_LEN: usize = 8;
@@ -26,6 +29,26 @@ pub enum State<'a> {
     Expired,
     /// Shorter than the header: not written by this backend, reads as absent.
     Corrupt,
+}
+
+/// The stored key of a cache key: `prefix` then the key's bytes (borrowed when there is
+/// no prefix).
+///
+/// ```
+/// use easy_cache_disk::record::prefixed;
+/// assert_eq!(prefixed(b"app:", "k").as_ref(), b"app:k");
+/// assert!(matches!(prefixed(b"", "k"), std::borrow::Cow::Borrowed(b"k")));
+/// ```
+#[inline]
+pub fn prefixed<'a>(prefix: &[u8], key: &'a str) -> Cow<'a, [u8]> {
+    if prefix.is_empty() {
+        Cow::Borrowed(key.as_bytes())
+    } else {
+        let mut full = Vec::with_capacity(prefix.len() + key.len());
+        full.extend_from_slice(prefix);
+        full.extend_from_slice(key.as_bytes());
+        Cow::Owned(full)
+    }
 }
 
 /// The current time in Unix milliseconds (0 if the clock is before 1970).
