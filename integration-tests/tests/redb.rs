@@ -99,6 +99,7 @@ async fn redb_expired_records_read_as_absent_and_purge_removes_them() -> Result<
     let short = Timeout::secs(1);
     let keys: Vec<String> = (0..1500).map(|i| format!("short-{i}")).collect();
     let entries: Vec<(&str, Bytes)> = keys.iter().map(|k| (k.as_str(), bytes(k))).collect();
+    let before_the_writes = Instant::now();
     cache.set_many(&entries, short).await?;
     assert!(cache.add("added", bytes("a"), short).await?);
     cache
@@ -107,7 +108,12 @@ async fn redb_expired_records_read_as_absent_and_purge_removes_them() -> Result<
     cache.set("default", bytes("d"), Timeout::Default).await?;
     cache.set("kept", bytes("v"), Timeout::Never).await?;
     assert_eq!(record_count(&cache), 1504);
-    assert_eq!(cache.purge_expired()?, 0, "nothing has expired yet");
+    let removed = cache.purge_expired()?;
+    // Judged only when the purge surely ran before the first write's second was up (a
+    // loaded machine may take longer to get here): never a timing-dependent failure.
+    if before_the_writes.elapsed() < Duration::from_secs(1) {
+        assert_eq!(removed, 0, "nothing has expired yet");
+    }
 
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let got = cache
@@ -117,9 +123,10 @@ async fn redb_expired_records_read_as_absent_and_purge_removes_them() -> Result<
         strings(&got),
         owned(&[None, None, None, Some("d"), Some("v")])
     );
-    assert_eq!(record_count(&cache), 1504, "reads remove nothing");
+    let left = 1504 - u64::try_from(removed).unwrap();
+    assert_eq!(record_count(&cache), left, "reads remove nothing");
     // More than one batch of removals (512 a write transaction).
-    assert_eq!(cache.purge_expired()?, 1502);
+    assert_eq!(removed + cache.purge_expired()?, 1502);
     assert_eq!(record_count(&cache), 2);
     assert_eq!(cache.get("kept").await?, Some(bytes("v")));
     Ok(())
