@@ -65,6 +65,9 @@ pub use easy_cache_memcached as memcached;
 /// The in-memory backend (feature `memory`).
 #[cfg(feature = "memory")]
 pub use easy_cache_memory as memory;
+/// The redb on-disk backend (feature `redb`).
+#[cfg(feature = "redb")]
+pub use easy_cache_redb as redb;
 /// The Redis and Redis Cluster backend (feature `redis`).
 #[cfg(feature = "redis")]
 pub use easy_cache_redis as redis;

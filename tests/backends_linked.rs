@@ -19,6 +19,9 @@ fn enabled_backends_register_their_schemes() {
     if cfg!(feature = "sled") {
         expected.push("sled");
     }
+    if cfg!(feature = "redb") {
+        expected.push("redb");
+    }
     for scheme in expected {
         assert!(
             schemes.contains(&scheme),

@@ -1,9 +1,11 @@
 //! Loops of in-memory hits for profilers: callgrind counts instructions, which stay
 //! comparable on a loaded machine.
-//! `hit_loop <ecached|hand|moka|cached|sled|sled_raw|sync|cached_sync> [calls]`.
+//! `hit_loop <ecached|hand|moka|cached|sled|sled_raw|redb|redb_raw|sync|cached_sync> [calls]`.
 
 use easy_cache::{caches, ecached};
-use easy_cache_benches::functions::{decoded, encoded, install_sled, sled_plain};
+use easy_cache_benches::functions::{
+    decoded, encoded, install_redb, install_sled, redb_plain, redb_raw_get, sled_plain,
+};
 use easy_cache_benches::hand_written;
 use std::hint::black_box;
 
@@ -40,15 +42,19 @@ fn main() {
     let moka: moka::sync::Cache<String, u64> = moka::sync::Cache::new(10_000);
     moka.insert("loop:7".to_owned(), 49);
     let moka_key = "loop:7".to_owned();
-    // sled's threads would count too: opened only when measured.
+    // sled's and redb's threads would count too: each opened only when measured.
     let tree = mode.starts_with("sled").then(|| {
         let tree = install_sled();
         tree.insert("sled_raw:7", encoded(49)).expect("raw insert");
         tree
     });
+    let redb = mode.starts_with("redb").then(install_redb);
     rt.block_on(async {
         if tree.is_some() {
             sled_plain(7).await;
+        }
+        if redb.is_some() {
+            redb_plain(7).await;
         }
         square(7).await;
         cached_square(7).await;
@@ -68,6 +74,11 @@ fn main() {
                     black_box(decoded(
                         &tree.get(key.as_bytes()).ok().flatten().unwrap_or_default(),
                     ))
+                }
+                "redb" => black_box(redb_plain(black_box(7)).await),
+                "redb_raw" => {
+                    let redb = redb.as_ref().expect("opened for redb modes");
+                    black_box(redb_raw_get(redb, black_box(7)))
                 }
                 _ => black_box(moka.get(black_box(&moka_key)).unwrap_or_default()),
             };

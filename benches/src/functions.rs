@@ -4,6 +4,8 @@
 use crate::counting::{CountingCache, Counts};
 use crate::{env, memcached_side};
 use easy_cache::memcached::MemcachedCache;
+use easy_cache::redb::redb::{ReadableDatabase, ReadableTable, TableDefinition};
+use easy_cache::redb::{RedbCache, RedbConfig};
 use easy_cache::sled::{SledCache, SledConfig};
 use easy_cache::{Codec, DefaultCodec, caches, ecached};
 use redis::aio::ConnectionManager;
@@ -20,6 +22,8 @@ pub const REDIS_NEAR: &str = "bench_redis_near";
 pub const MEMCACHED: &str = "bench_memcached";
 /// Alias of the sled cache (`sled_hit_vs_raw_get`).
 pub const SLED: &str = "bench_sled";
+/// Alias of the redb cache (`redb_hit_vs_raw_get`).
+pub const REDB: &str = "bench_redb";
 
 /// A tagged Redis hit: it reads the entry, two tag versions and a prefix version, in one
 /// `MGET` (or one `GET` with the versions tracked in memory).
@@ -60,6 +64,12 @@ pub async fn memcached_tagged(n: u64) -> u64 {
 /// A plain hit on sled.
 #[ecached("sled_hit:{n}", cache_alias = "bench_sled")]
 pub async fn sled_plain(n: u64) -> u64 {
+    n * n
+}
+
+/// A plain hit on redb.
+#[ecached("redb_hit:{n}", cache_alias = "bench_redb")]
+pub async fn redb_plain(n: u64) -> u64 {
     n * n
 }
 
@@ -116,6 +126,46 @@ pub fn install_sled() -> easy_cache::sled::sled::Tree {
     let tree = cache.tree().expect("the sled tree");
     caches::insert(SLED, Arc::new(cache));
     tree
+}
+
+/// Registers a temporary redb database as [`REDB`], with the raw baseline's record
+/// `redb_raw:7` = 49 written in its table; returns the cache, for the raw baseline.
+pub fn install_redb() -> Arc<RedbCache> {
+    let cache = Arc::new(RedbCache::new(RedbConfig::temporary()).expect("a redb cache"));
+    let db = cache.database().expect("the redb database");
+    let txn = db.begin_write().expect("a write transaction");
+    txn.open_table(redb_table(&cache))
+        .expect("the table")
+        .insert(&b"redb_raw:7"[..], encoded(49).as_slice())
+        .expect("raw insert");
+    txn.commit().expect("commit");
+    caches::insert(
+        REDB,
+        Arc::clone(&cache) as Arc<dyn easy_cache::CacheInstance>,
+    );
+    cache
+}
+
+/// The table of `cache`'s records.
+fn redb_table(cache: &RedbCache) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
+    TableDefinition::new(&cache.config().table)
+}
+
+/// The raw redb baseline: format the key (as the decorated function does), a read
+/// transaction, open the table, get, decode.
+pub fn redb_raw_get(cache: &RedbCache, n: u64) -> u64 {
+    let key = format!("redb_raw:{n}");
+    let txn = cache
+        .database()
+        .expect("open")
+        .begin_read()
+        .expect("a read transaction");
+    let table = txn.open_table(redb_table(cache)).expect("the table");
+    let value = table
+        .get(key.as_bytes())
+        .expect("redb get")
+        .expect("stored");
+    decoded(value.value())
 }
 
 /// A `u64` in the default codec, as a raw baseline stores it.

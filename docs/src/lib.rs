@@ -36,6 +36,9 @@ pub mod backend_memcached {}
 #[doc = include_str!("../guide/backend-sled.md")]
 pub mod backend_sled {}
 
+#[doc = include_str!("../guide/backend-redb.md")]
+pub mod backend_redb {}
+
 #[doc = include_str!("../guide/testing.md")]
 pub mod testing {}
 

@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod disk;
 pub mod env;
 pub mod redis_stats;
 pub mod servers;

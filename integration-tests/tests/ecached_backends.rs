@@ -246,10 +246,12 @@ backend_e2e!(on_redis, "e2e_redis");
 backend_e2e!(on_redis_cluster, "e2e_redis_cluster");
 backend_e2e!(on_memcached, "e2e_memcached");
 backend_e2e!(on_sled, "e2e_sled");
+backend_e2e!(on_redb, "e2e_redb");
 // The same with the near cache turned off (memory) or on (the others).
 backend_e2e!(on_memory_without_near, "e2e_memory_without_near");
 backend_e2e!(on_memcached_near, "e2e_memcached_near");
 backend_e2e!(on_sled_near, "e2e_sled_near");
+backend_e2e!(on_redb_near, "e2e_redb_near");
 
 #[tokio::test]
 async fn ecached_on_memory() {
@@ -278,6 +280,11 @@ async fn ecached_on_sled() {
 }
 
 #[tokio::test]
+async fn ecached_on_redb() {
+    on_redb::exercise(caches::from_url("redb://?temporary=true").unwrap()).await;
+}
+
+#[tokio::test]
 async fn ecached_on_memory_without_near() {
     let instance = caches::from_url("memory://?near_capacity=0").unwrap();
     assert!(instance.near_cache().is_none());
@@ -300,6 +307,13 @@ async fn ecached_on_sled_near() {
     let instance = caches::from_url("sled://?temporary=true&near_capacity=1000").unwrap();
     assert!(instance.near_cache().is_some());
     on_sled_near::exercise(instance).await;
+}
+
+#[tokio::test]
+async fn ecached_on_redb_near() {
+    let instance = caches::from_url("redb://?temporary=true&near_capacity=1000").unwrap();
+    assert!(instance.near_cache().is_some());
+    on_redb_near::exercise(instance).await;
 }
 
 /// Calls `call` until two calls in a row cost one run (caching works), or fails after 15 s.

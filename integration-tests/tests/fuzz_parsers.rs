@@ -9,6 +9,7 @@
 use easy_cache::{CachesConfig, ErrorKind, caches};
 use easy_cache_memcached::MemcachedConfig;
 use easy_cache_memory::MemoryConfig;
+use easy_cache_redb::RedbConfig;
 use easy_cache_redis::RedisConfig;
 use easy_cache_sled::SledConfig;
 use proptest::prelude::*;
@@ -23,6 +24,7 @@ const SCHEMES: &[&str] = &[
     "memcache",
     "memcached",
     "sled",
+    "redb",
     "example-map",
     "nosuch",
     "",
@@ -45,6 +47,9 @@ const OPTIONS: &[&str] = &[
     "purge_interval_secs",
     "cache_capacity_bytes",
     "tree",
+    "table",
+    "max_entries",
+    "cache_size_bytes",
 ];
 
 /// Text that tends to break parsers: separators, percent escapes (valid and not),
@@ -186,9 +191,10 @@ fn parse_everywhere(url: &str, password: &str) -> Result<(), TestCaseError> {
     check("RedisConfig", RedisConfig::from_url(url), password)?;
     check("MemcachedConfig", MemcachedConfig::from_url(url), password)?;
     check("SledConfig", SledConfig::from_url(url), password)?;
-    // Building an instance connects nothing; sled would open a directory, so its URLs
-    // stop at the parser above.
-    if !url.starts_with("sled:") {
+    check("RedbConfig", RedbConfig::from_url(url), password)?;
+    // Building an instance connects nothing; sled and redb would open a directory or file,
+    // so their URLs stop at the parsers above.
+    if !url.starts_with("sled:") && !url.starts_with("redb:") {
         match caches::from_url(url) {
             Ok(instance) => assert_hidden("instance name", instance.name(), password)?,
             Err(e) => {

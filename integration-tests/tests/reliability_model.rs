@@ -269,6 +269,10 @@ fn sled(ns: &str) -> String {
     format!("sled://?temporary=true&key_prefix={ns}:")
 }
 
+fn redb(ns: &str) -> String {
+    format!("redb://?temporary=true&key_prefix={ns}:")
+}
+
 fn redis(ns: &str) -> String {
     with_option(
         &require_url(env::REDIS_URL),
@@ -303,6 +307,14 @@ model_test!(
     sled
 );
 model_test!(
+    redb_model,
+    "rel_model_redb",
+    cases = 60,
+    timeout = Timeout::Never,
+    expiry = NEVER,
+    redb
+);
+model_test!(
     redis_model,
     "rel_model_redis",
     cases = 40,
@@ -333,6 +345,14 @@ model_test!(
     timeout = TTL,
     expiry = PRECISE,
     sled
+);
+model_test!(
+    redb_expiring,
+    "rel_model_redb_exp",
+    cases = 6,
+    timeout = TTL,
+    expiry = PRECISE,
+    redb
 );
 model_test!(
     redis_expiring,

@@ -4,16 +4,12 @@
 use bytes::Bytes;
 use easy_cache_core::{CacheInstance, ErrorKind, Result, Timeout, Write};
 use easy_cache_integration_tests::{
-    behaviour_suite,
+    behaviour_suite, disk,
     suite::Backend,
     support::{TempDir, bytes, from_url, owned, strings},
 };
 use easy_cache_sled::{SledCache, SledConfig};
-use std::{
-    path::Path,
-    process::Command,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 /// `sled://<dir>?<options>`.
 fn dir_url(dir: &TempDir, options: &str) -> String {
@@ -210,92 +206,27 @@ async fn entries_survive_reopening_the_directory() -> Result<()> {
     Ok(())
 }
 
-/// Set in the child process of [`entries_survive_a_process_restart`]: `mode path`.
+/// Set in the child process of [`entries_survive_a_process_restart`].
 const CHILD_ENV: &str = "EASY_CACHE_SLED_TEST_CHILD";
-const PROCESS_TEST: &str = "entries_survive_a_process_restart";
-
-/// The child's side: `locked` expects the directory to be held by the parent, `reopen`
-/// reads what the parent wrote and writes an answer.
-async fn child(spec: &str) {
-    let (mode, path) = spec.split_once(' ').expect("mode and path");
-    let cache = from_url(&format!("sled://{path}"));
-    match mode {
-        "locked" => {
-            let err = cache.get("parent").await.unwrap_err();
-            assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
-            assert!(std::error::Error::source(&err).is_some(), "{err}");
-        }
-        "reopen" => {
-            let got = cache.get("parent").await.unwrap();
-            assert_eq!(got, Some(bytes("from the parent")));
-            let answer = bytes("from the child");
-            cache.set("child", answer, Timeout::Never).await.unwrap();
-        }
-        _ => panic!("unknown child mode {mode}"),
-    }
-}
-
-/// Runs this test binary again, only [`PROCESS_TEST`], as the child in `mode`.
-fn run_child(mode: &str, dir: &Path) {
-    let exe = std::env::current_exe().expect("the test binary");
-    let output = Command::new(exe)
-        .args([PROCESS_TEST, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, format!("{mode} {}", dir.display()))
-        .output()
-        .expect("run the test binary again");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stdout.contains("1 passed"),
-        "child `{mode}` failed:\n{stdout}\n{stderr}"
-    );
-}
 
 #[tokio::test]
-async fn entries_survive_a_process_restart() -> Result<()> {
-    if let Ok(spec) = std::env::var(CHILD_ENV) {
-        child(&spec).await;
-        return Ok(());
-    }
+async fn entries_survive_a_process_restart() {
     let dir = TempDir::new("sled-process");
     let url = dir_url(&dir, "");
-    {
-        let cache = from_url(&url);
-        cache
-            .set("parent", bytes("from the parent"), Timeout::Never)
-            .await?;
-        // While this process holds the directory, another one gets a Backend error.
-        run_child("locked", dir.path());
-    }
-    run_child("reopen", dir.path());
-    let cache = from_url(&url);
-    assert_eq!(cache.get("child").await?, Some(bytes("from the child")));
-    assert_eq!(cache.get("parent").await?, Some(bytes("from the parent")));
-    Ok(())
+    disk::entries_survive_a_process_restart("entries_survive_a_process_restart", CHILD_ENV, &url)
+        .await;
 }
 
 #[tokio::test]
-async fn an_unopenable_directory_is_a_backend_error_until_it_is_fixed() -> Result<()> {
+async fn an_unopenable_directory_is_a_backend_error_until_it_is_fixed() {
     let dir = TempDir::new("sled-unopenable");
     // A regular file where the database directory should be.
     std::fs::write(dir.path(), b"not a directory").unwrap();
-    // Building does not open: an application starts anyway.
-    let cache = from_url(&dir_url(&dir, ""));
-    let err = cache.get("k").await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
-    assert!(std::error::Error::source(&err).is_some(), "{err}");
-    assert!(err.to_string().contains(&dir.path().display().to_string()));
-    let err = cache
-        .set("k", bytes("v"), Timeout::Never)
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
-
-    // Once the path is usable the next call opens it.
-    std::fs::remove_file(dir.path()).unwrap();
-    cache.set("k", bytes("v"), Timeout::Never).await?;
-    assert_eq!(cache.get("k").await?, Some(bytes("v")));
-    Ok(())
+    let shown = dir.path().display().to_string();
+    disk::unopenable_until_fixed(&dir_url(&dir, ""), &shown, || {
+        std::fs::remove_file(dir.path()).unwrap()
+    })
+    .await;
 }
 
 #[test]

@@ -335,6 +335,7 @@ macro_rules! sync_backend {
 
 sync_backend!(sync_memory, "sync_memory", "memory://");
 sync_backend!(sync_sled, "sync_sled", "sled://?temporary=true");
+sync_backend!(sync_redb, "sync_redb", "redb://?temporary=true");
 // Generous timeouts: 1000 threads' reads queue for the connections on a loaded machine,
 // and a read that timed out would compute on its own.
 sync_backend!(

@@ -18,6 +18,8 @@ const ROOTS: &[&str] = &[
     "backends/redis/src",
     "backends/memcached/src",
     "backends/sled/src",
+    "backends/redb/src",
+    "backends/disk/src",
     "integration-tests/src",
     "integration-tests/src/bin/soak",
     "integration-tests/test-support/src",

@@ -1,19 +1,16 @@
 //! The sled [`CacheInstance`]: opens its database on first use, purges in the background.
 
 use crate::{
-    SledConfig, open,
-    purge::{self, Purger},
+    SledConfig, open, purge,
     store::{Store, backend_error},
 };
 use async_trait::async_trait;
 use bytes::Bytes;
 use easy_cache_core::{CacheInstance, InProcess, Result, Timeout, Write};
+use easy_cache_disk::{LazyOpen, Purger};
 use std::{
     fmt,
-    sync::{
-        Arc, Mutex, OnceLock, PoisonError,
-        atomic::{AtomicBool, Ordering},
-    },
+    sync::{Arc, atomic::AtomicBool},
 };
 
 /// A cache in a sled database on local disk: survives restarts, per-entry lifetimes
@@ -38,11 +35,7 @@ use std::{
 pub struct SledCache {
     config: SledConfig,
     name: String,
-    opened: OnceLock<Opened>,
-    /// Serializes opening, so concurrent first calls open once.
-    opening: Mutex<()>,
-    /// Set while opening fails, so an outage is logged once, not on every call.
-    open_failing: AtomicBool,
+    opened: LazyOpen<Opened>,
 }
 
 /// The open store and its purge thread.
@@ -70,9 +63,7 @@ impl SledCache {
         Ok(SledCache {
             name: config.display_url(),
             config,
-            opened: OnceLock::new(),
-            opening: Mutex::new(()),
-            open_failing: AtomicBool::new(false),
+            opened: LazyOpen::new("sled"),
         })
     }
 
@@ -176,35 +167,8 @@ impl SledCache {
     /// The open store, opening it on first use.
     #[inline]
     fn store(&self) -> Result<&Store> {
-        match self.opened.get() {
-            Some(opened) => Ok(&opened.store),
-            None => self.store_opening(),
-        }
-    }
-
-    /// [`store`](Self::store) before the database is open: out of the hit's line.
-    #[cold]
-    fn store_opening(&self) -> Result<&Store> {
-        let _opening = self.opening.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(opened) = self.opened.get() {
-            return Ok(&opened.store);
-        }
-        match self.open() {
-            Ok(opened) => {
-                if self.open_failing.swap(false, Ordering::Relaxed) {
-                    tracing::info!(cache = %self.name, "sled database opened");
-                }
-                Ok(&self.opened.get_or_init(|| opened).store)
-            }
-            Err(e) => {
-                if self.open_failing.swap(true, Ordering::Relaxed) {
-                    tracing::debug!(cache = %self.name, error = %e, "sled database still not open");
-                } else {
-                    tracing::warn!(cache = %self.name, error = %e, "cannot open the sled database");
-                }
-                Err(e)
-            }
-        }
+        let opened = self.opened.get(&self.name, || self.open())?;
+        Ok(&opened.store)
     }
 
     fn open(&self) -> Result<Opened> {
@@ -216,10 +180,10 @@ impl SledCache {
             self.config.default_timeout,
             self.name.clone(),
         )?);
-        let purger = self
-            .config
-            .purge_interval_duration()
-            .and_then(|every| Purger::spawn(Arc::downgrade(&store), every, &self.name));
+        let purger = self.config.purge_interval_duration().and_then(|every| {
+            let store = Arc::downgrade(&store);
+            Purger::spawn(store, every, &self.name, "sled", purge::purge_expired)
+        });
         Ok(Opened {
             _purger: purger,
             store,
@@ -233,7 +197,7 @@ impl fmt::Debug for SledCache {
             .field("name", &self.name)
             .field("tree", &self.config.tree)
             .field("key_prefix", &self.config.key_prefix)
-            .field("open", &self.opened.get().is_some())
+            .field("open", &self.opened.is_open())
             .finish()
     }
 }

@@ -1,6 +1,7 @@
 //! Configuration of the sled backend, parsed from `sled://` URLs.
 
 use easy_cache_core::{BackendUrl, Error, ErrorKind, Result};
+use easy_cache_disk::location;
 use serde::{Deserialize, Serialize};
 use std::{path::PathBuf, time::Duration};
 
@@ -34,6 +35,9 @@ pub const DEFAULT_FLUSH_EVERY_MS: u64 = 500;
 /// assert_eq!(SledConfig::from_url("sled://?temporary=true").unwrap().tree, DEFAULT_TREE);
 /// ```
 pub const DEFAULT_TREE: &str = "easy_cache";
+
+/// A `sled://` URL, for errors.
+const EXAMPLE: &str = "sled:///var/lib/myapp/cache";
 
 /// The options a `sled://` URL takes.
 const OPTIONS: [&str; 7] = [
@@ -168,20 +172,10 @@ impl SledConfig {
     /// ```
     pub fn from_backend_url(url: &BackendUrl) -> Result<Self> {
         url.expect_scheme(&[crate::SCHEME])?;
-        if url.userinfo.is_some() || !url.hosts.is_empty() {
-            return Err(Error::new(
-                ErrorKind::Config,
-                format!(
-                    "sled:// URLs take an absolute path after `sled://`, as in \
-                     `sled:///var/lib/myapp/cache` (three slashes); got `{}`",
-                    url.redacted()
-                ),
-            ));
-        }
-        let mut config = SledConfig::default();
-        if !url.path.is_empty() {
-            config.path = Some(PathBuf::from(&url.path));
-        }
+        let mut config = SledConfig {
+            path: location::path_from_url(url, EXAMPLE)?,
+            ..SledConfig::default()
+        };
         let mut options = url.options.clone();
         config.temporary = options.bool("temporary")?.unwrap_or(config.temporary);
         config.default_timeout = options.seconds("default_timeout")?;
@@ -212,20 +206,7 @@ impl SledConfig {
     /// ```
     pub fn validate(&self) -> Result<()> {
         let bad = |message: &str| Err(Error::new(ErrorKind::Config, message));
-        match (&self.path, self.temporary) {
-            (None, false) => {
-                return bad("sled:// needs a `path` (`sled:///var/lib/myapp/cache`) or \
-                     `temporary=true`");
-            }
-            // A temporary database is deleted on drop: never let that hit a named directory.
-            (Some(_), true) => {
-                return bad("sled:// `temporary=true` takes no `path`: it picks its own directory");
-            }
-            (Some(path), false) if !path.is_absolute() => {
-                return bad("sled:// `path` must be absolute");
-            }
-            _ => {}
-        }
+        location::check(crate::SCHEME, self.path.as_deref(), self.temporary, EXAMPLE)?;
         if self.tree.is_empty() {
             return bad("sled:// option `tree` must not be empty");
         }
@@ -293,10 +274,7 @@ impl SledConfig {
     /// assert_eq!(SledConfig::temporary().display_url(), "sled://?temporary=true");
     /// ```
     pub fn display_url(&self) -> String {
-        match &self.path {
-            Some(path) if !self.temporary => format!("sled://{}", path.display()),
-            _ => "sled://?temporary=true".to_owned(),
-        }
+        location::display_url(crate::SCHEME, self.path.as_deref(), self.temporary)
     }
 }
 

@@ -1,77 +1,11 @@
-//! The stored record: an 8-byte big-endian expiry (Unix milliseconds, 0 = never) followed
-//! by the value bytes.
+//! The stored record (the format every on-disk backend shares: see
+//! [`easy_cache_disk::record`]), and what only sled needs of it: a live record's value owned
+//! without a copy.
+
+pub(crate) use easy_cache_disk::record::*;
 
 use bytes::Bytes;
 use sled::IVec;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-/// Bytes of the expiry header.
-pub(crate) const HEADER_LEN: usize = 8;
-
-/// The expiry value meaning "never expires".
-const NEVER: u64 = 0;
-
-/// What a stored record says about its key.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum State<'a> {
-    /// A live value: the record's bytes after the header.
-    Live(&'a [u8]),
-    /// Expired at or before `now`: reads as absent.
-    Expired,
-    /// Shorter than the header: not written by this backend, reads as absent.
-    Corrupt,
-}
-
-/// The current time in Unix milliseconds (0 if the clock is before 1970).
-pub(crate) fn now_millis() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-/// The expiry of a value stored at `now` for `ttl` (`None` = never), rounded up to the
-/// next millisecond so a sub-millisecond lifetime still stores.
-pub(crate) fn expiry_at(now: u64, ttl: Option<Duration>) -> u64 {
-    match ttl {
-        None => NEVER,
-        Some(ttl) => {
-            let millis = u64::try_from(ttl.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX);
-            now.saturating_add(millis.max(1))
-        }
-    }
-}
-
-/// A record of `value` expiring at `expiry`.
-pub(crate) fn encode(expiry: u64, value: &[u8]) -> Vec<u8> {
-    let mut record = Vec::with_capacity(HEADER_LEN + value.len());
-    record.extend_from_slice(&expiry.to_be_bytes());
-    record.extend_from_slice(value);
-    record
-}
-
-/// The state of `record` at the time `now` gives, which is asked only for a record that
-/// can expire: a record stored without a lifetime is read without a clock read (a
-/// measurable share of a hit).
-pub(crate) fn state(record: &[u8], now: impl FnOnce() -> u64) -> State<'_> {
-    let Some((header, value)) = record.split_first_chunk::<HEADER_LEN>() else {
-        return State::Corrupt;
-    };
-    let expiry = u64::from_be_bytes(*header);
-    if expiry != NEVER && expiry <= now() {
-        return State::Expired;
-    }
-    State::Live(value)
-}
-
-/// `record` with its expiry moved to `wanted` when that is later (0 = never is latest), or
-/// `None` when the record is not live at `now` or already lives long enough.
-pub(crate) fn lengthened(record: &[u8], wanted: u64, now: u64) -> Option<Vec<u8>> {
-    let (header, value) = record.split_first_chunk::<HEADER_LEN>()?;
-    let expiry = u64::from_be_bytes(*header);
-    let live = expiry == NEVER || expiry > now;
-    let later = expiry != NEVER && (wanted == NEVER || wanted > expiry);
-    (live && later).then(|| encode(wanted, value))
-}
 
 /// The value of a live record, owned: small values are copied, larger ones share the
 /// record's memory.
@@ -98,38 +32,16 @@ impl AsRef<[u8]> for Value {
     }
 }
 
-/// Whether `record` holds a live value at `now` (false for expired and corrupt records).
-pub(crate) fn is_live(record: &[u8], now: u64) -> bool {
-    match record.first_chunk::<HEADER_LEN>() {
-        None => false,
-        Some(header) => {
-            let expiry = u64::from_be_bytes(*header);
-            expiry == NEVER || expiry > now
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
-    fn round_trips_and_expires() {
+    fn small_values_are_copied_out_of_their_record() {
         let record = encode(expiry_at(1_000, Some(Duration::from_secs(2))), b"value");
-        assert_eq!(&record[..HEADER_LEN], &3_000u64.to_be_bytes());
-        assert_eq!(state(&record, || 2_999), State::Live(b"value"));
-        assert_eq!(state(&record, || 3_000), State::Expired);
-        assert!(!is_live(&record, 3_001));
         assert_eq!(value(IVec::from(record)), Bytes::from_static(b"value"));
-    }
-
-    #[test]
-    fn never_expires_and_empty_values_are_live() {
-        let record = encode(expiry_at(5, None), b"");
-        assert_eq!(&record[..], &[0u8; HEADER_LEN]);
-        let never = || -> u64 { panic!("a record that never expires needs no clock") };
-        assert_eq!(state(&record, never), State::Live(b""));
-        assert_eq!(value(IVec::from(record)), Bytes::new());
+        assert_eq!(value(IVec::from(encode(NEVER, b""))), Bytes::new());
     }
 
     #[test]
@@ -137,38 +49,5 @@ mod tests {
         let big = vec![7u8; COPY_MAX + 1];
         let record = encode(expiry_at(5, None), &big);
         assert_eq!(value(IVec::from(record)), Bytes::from(big));
-    }
-
-    #[test]
-    fn lengthening_only_moves_a_live_expiry_later() {
-        let record = encode(1_000, b"v");
-        let longer = lengthened(&record, 5_000, 500).unwrap();
-        assert_eq!(state(&longer, || 4_000), State::Live(b"v"));
-        assert_eq!(lengthened(&record, 800, 500), None, "never shortened");
-        assert_eq!(
-            lengthened(&record, 5_000, 1_000),
-            None,
-            "an expired record stays expired"
-        );
-        let forever = lengthened(&record, NEVER, 500).unwrap();
-        assert_eq!(
-            lengthened(&forever, 9_000, 500),
-            None,
-            "never is the longest"
-        );
-        assert_eq!(state(&forever, || u64::MAX), State::Live(b"v"));
-    }
-
-    #[test]
-    fn short_records_are_corrupt() {
-        assert_eq!(state(b"1234567", || 0), State::Corrupt);
-        assert_eq!(state(b"", || 0), State::Corrupt);
-    }
-
-    #[test]
-    fn sub_millisecond_lifetimes_round_up_and_huge_ones_saturate() {
-        assert_eq!(expiry_at(10, Some(Duration::from_micros(1))), 11);
-        assert_eq!(expiry_at(10, Some(Duration::from_micros(1_500))), 12);
-        assert_eq!(expiry_at(10, Some(Duration::MAX)), u64::MAX);
     }
 }

@@ -56,14 +56,7 @@ impl Store {
     /// The tree key of a cache key.
     #[inline]
     fn key<'a>(&self, key: &'a str) -> Cow<'a, [u8]> {
-        if self.prefix.is_empty() {
-            Cow::Borrowed(key.as_bytes())
-        } else {
-            let mut full = Vec::with_capacity(self.prefix.len() + key.len());
-            full.extend_from_slice(&self.prefix);
-            full.extend_from_slice(key.as_bytes());
-            Cow::Owned(full)
-        }
+        record::prefixed(&self.prefix, key)
     }
 
     /// The record of `value` stored now for `timeout`.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The criterion groups the report reads (also cleared before a run).
-pub const GROUPS: [&str; 11] = [
+pub const GROUPS: [&str; 12] = [
     "memory_hit",
     "memory_hit_2_threads",
     "memory_hit_sync",
@@ -19,6 +19,7 @@ pub const GROUPS: [&str; 11] = [
     "redis_near_hit",
     "memcached_hit",
     "sled_hit",
+    "redb_hit",
 ];
 
 /// The extra files the examples and benches write (`<name>.json`).

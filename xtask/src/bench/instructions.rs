@@ -1,10 +1,9 @@
 //! Instructions per call of the in-process hits (`memory_hit_vs_hand_written`,
-//! `memory_hit_vs_moka_get`, `memory_hit_vs_cached_crate`, `sled_hit_vs_raw_get`), counted
-//! by callgrind:
-//! unlike times, these do not move with the load of a shared machine, so they back the
-//! timed ratios up. Each mode of the `hit_loop` example runs twice with different call
-//! counts, counting only inside its loop; the difference divided by the extra calls is
-//! the cost of one call, setup excluded.
+//! `memory_hit_vs_moka_get`, `memory_hit_vs_cached_crate`, `sled_hit_vs_raw_get`,
+//! `redb_hit_vs_raw_get`), counted by callgrind: unlike times, these do not move with the
+//! load of a shared machine, so they back the timed ratios up. Each mode of the `hit_loop`
+//! example runs twice with different call counts, counting only inside its loop; the
+//! difference divided by the extra calls is the cost of one call, setup excluded.
 
 use serde_json::{Map, Value, json};
 use std::path::Path;
@@ -12,7 +11,9 @@ use std::time::Duration;
 use tokio::process::Command;
 
 /// The `hit_loop` modes counted.
-pub const MODES: [&str; 6] = ["ecached", "hand", "moka", "cached", "sled", "sled_raw"];
+pub const MODES: [&str; 8] = [
+    "ecached", "hand", "moka", "cached", "sled", "sled_raw", "redb", "redb_raw",
+];
 const CALLS: (u64, u64) = (20_000, 60_000);
 const LIMIT: Duration = Duration::from_secs(120);
 

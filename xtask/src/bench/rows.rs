@@ -101,7 +101,7 @@ impl Line<'_> {
     }
 }
 
-/// Every line: in memory, Redis, Memcached, sled, invalidation, single flight, memory, and
+/// Every line: in memory, Redis, Memcached, sled, redb, invalidation, single flight, memory, and
 /// a sync function's hit in memory.
 pub fn all(f: &Figures) -> Vec<Row> {
     vec![
@@ -190,6 +190,14 @@ pub fn all(f: &Figures) -> Vec<Row> {
             "`#[ecached]` hit on sled",
             ("sled_hit/ecached", "sled_hit/raw_get"),
             "raw `Tree::get` + decode",
+            1.3,
+        ),
+        time_ratio(
+            f,
+            "redb_hit_vs_raw_get",
+            "`#[ecached]` hit on redb",
+            ("redb_hit/ecached", "redb_hit/raw_get"),
+            "raw read transaction + `get` + decode",
             1.3,
         ),
         time_ratio(
@@ -581,6 +589,12 @@ pub fn instructions(f: &Figures) -> String {
             "sled",
             "sled_raw",
         ),
+        (
+            "redb_hit_vs_raw_get",
+            "`#[ecached]` hit on redb / raw read transaction + `get` + decode",
+            "redb",
+            "redb_raw",
+        ),
     ];
     let mut out =
         String::from("| line | what | ours | baseline | ratio |\n|---|---|---|---|---|\n");
@@ -732,7 +746,7 @@ mod tests {
     #[test]
     fn every_target_has_a_line_with_its_own_id() {
         let ids: Vec<String> = all(&Figures::default()).into_iter().map(|r| r.id).collect();
-        assert_eq!(ids.len(), 21);
+        assert_eq!(ids.len(), 22);
         let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
         assert_eq!(unique.len(), ids.len(), "{ids:?}");
         // The history follows a line by its id: an id is a name, never a tracker's number.

@@ -25,13 +25,14 @@ const BUILD_LIMIT: Duration = Duration::from_secs(30 * 60);
 const RUN_LIMIT: Duration = Duration::from_secs(20 * 60);
 
 /// The criterion bench targets of the `benches` package.
-const BENCHES: [&str; 6] = [
+const BENCHES: [&str; 7] = [
     "memory_hit",
     "invalidation",
     "redis_hit",
     "redis_near",
     "memcached_hit",
     "sled_hit",
+    "redb_hit",
 ];
 
 /// Entries of the resident-memory line.
