@@ -59,6 +59,14 @@ impl Upstream {
     }
 }
 
+/// Lets a released refresh finish in its task (its store, if it made one, lands).
+async fn settle() {
+    for _ in 0..20 {
+        tokio::task::yield_now().await;
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+}
+
 /// Calls `get` until it returns `want` (a moved computation stores in a task of this
 /// runtime: it runs while this one waits); panics after 10 s.
 async fn eventually<F, Fut>(want: u64, mut get: F)
@@ -232,23 +240,27 @@ macro_rules! resilience_backend {
                 assert_eq!(UPSTREAM.runs(&ns), 2);
             }
 
+            /// Stores 1, then makes the next computation wait for the returned notification,
+            /// and starts a refresh ahead of expiry with a hit that gets 1.
+            async fn refresh_under_way(ns: &str) -> Arc<Notify> {
+                assert_eq!(early(ns.to_owned()).await, Ok(1));
+                let release = Arc::new(Notify::new());
+                UPSTREAM.set(ns, Behave::Block(Arc::clone(&release), 2));
+                test_clock::advance(Duration::from_secs(31));
+                assert_eq!(early(ns.to_owned()).await, Ok(1), "the cached value, at once");
+                tokio::task::yield_now().await;
+                release
+            }
+
             #[tokio::test]
             async fn refresh_ahead_an_invalidation_during_the_refresh_discards_its_result() {
                 register();
                 let ns = namespace("ra_inv");
-                assert_eq!(early(ns.clone()).await, Ok(1));
-                let release = Arc::new(Notify::new());
-                UPSTREAM.set(&ns, Behave::Block(Arc::clone(&release), 2));
-                test_clock::advance(Duration::from_secs(31));
-                assert_eq!(early(ns.clone()).await, Ok(1));
-                tokio::task::yield_now().await;
+                let release = refresh_under_way(&ns).await;
                 assert!(early_cache().invalidate_cache_by_key(&ns).await.unwrap());
                 release.notify_one();
                 // Let the refresh finish (it must not store), then read: a miss computes 3.
-                for _ in 0..20 {
-                    tokio::task::yield_now().await;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                settle().await;
                 UPSTREAM.set(&ns, Behave::Value(3));
                 assert_eq!(early(ns.clone()).await, Ok(3), "the refresh's 2 was not stored");
             }
@@ -257,20 +269,12 @@ macro_rules! resilience_backend {
             async fn refresh_ahead_a_write_during_the_refresh_discards_its_result() {
                 register();
                 let ns = namespace("ra_write");
-                assert_eq!(early(ns.clone()).await, Ok(1));
-                let release = Arc::new(Notify::new());
-                UPSTREAM.set(&ns, Behave::Block(Arc::clone(&release), 2));
-                test_clock::advance(Duration::from_secs(31));
-                assert_eq!(early(ns.clone()).await, Ok(1));
-                tokio::task::yield_now().await;
+                let release = refresh_under_way(&ns).await;
                 // A forced refresh writes 3 while the refresh ahead still computes 2.
                 UPSTREAM.set(&ns, Behave::Value(3));
                 assert_eq!(early_cache().refresh_cache(early(ns.clone())).await, Ok(3));
                 release.notify_one();
-                for _ in 0..20 {
-                    tokio::task::yield_now().await;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                settle().await;
                 assert_eq!(early(ns.clone()).await, Ok(3), "the older refresh did not overwrite");
             }
 

@@ -130,18 +130,12 @@ impl FnCache {
             )
             .await
         {
-            drop(gate);
-            if let Some(leader) = leader {
-                leader.finish(Outcome::Uncacheable);
-            }
+            release(gate, leader, Outcome::Uncacheable);
             return P::from_value(stale.value);
         }
         match failure {
             Ok(result) => {
-                drop(gate);
-                if let Some(leader) = leader {
-                    leader.finish(Outcome::Uncacheable);
-                }
+                release(gate, leader, Outcome::Uncacheable);
                 result
             }
             // Re-raised while the leader guard lives: its waiters see a panicked leader.
@@ -236,10 +230,11 @@ impl FnCache {
             }
             _ => None,
         };
-        drop(gate);
-        if let Some(leader) = leader {
-            leader.finish(stored.map_or(Outcome::Uncacheable, Outcome::Value));
-        }
+        release(
+            gate,
+            leader,
+            stored.map_or(Outcome::Uncacheable, Outcome::Value),
+        );
         result
     }
 
@@ -362,6 +357,15 @@ impl FnCache {
             }
         }
         Some(entry.slice(header_len..))
+    }
+}
+
+/// Ends a computation: its gate closes (a waiting invalidation goes on), then its waiters
+/// get `outcome`.
+fn release(gate: WriteGate, leader: Option<Leader>, outcome: Outcome) {
+    drop(gate);
+    if let Some(leader) = leader {
+        leader.finish(outcome);
     }
 }
 
