@@ -314,6 +314,22 @@ macro_rules! resilience_backend {
             }
 
             #[tokio::test]
+            async fn soft_timeout_a_caller_waiting_for_the_slow_computation_gets_the_stale_value_too() {
+                register();
+                let ns = namespace("soft_wait");
+                assert_eq!(patient(ns.clone()).await, Ok(1));
+                test_clock::advance(MINUTE + Duration::from_secs(1));
+                UPSTREAM.set(&ns, Behave::Block(Arc::new(Notify::new()), 2));
+                // The second call joins the first one's computation (single flight): it
+                // waits no longer than the soft timeout, not the 30 s single-flight bound.
+                let both = tokio::time::timeout(Duration::from_secs(10), async {
+                    tokio::join!(patient(ns.clone()), patient(ns.clone()))
+                });
+                assert_eq!(both.await.expect("within the soft timeout"), (Ok(1), Ok(1)));
+                assert_eq!(UPSTREAM.runs(&ns), 2, "one computation");
+            }
+
+            #[tokio::test]
             async fn hard_timeout_gives_the_timeout_error_without_a_stale_value() {
                 register();
                 let ns = namespace("hard");

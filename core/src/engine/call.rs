@@ -96,8 +96,8 @@ impl FnCache {
         let (near, known) = match self.near_start(near, spec, versioned, refreshing) {
             NearStart::Hit(value) => return ControlFlow::Break(value),
             // The versions were valid when the entry was filled; the refresh reads them.
-            NearStart::Due(value) => (
-                None,
+            NearStart::Due(value, near) => (
+                Some(near),
                 Some(Read::Due(value, vec![None; spec.versions.len()])),
             ),
             NearStart::Read(near) => (near, None),
@@ -157,7 +157,7 @@ impl FnCache {
                         .await
                 }
             };
-            let (snapshot, stale) = match read {
+            let (snapshot, mut stale) = match read {
                 Ok(Read::Hit(value)) => {
                     self.near_fill_read(near.as_ref(), Some(&**instance), &spec, &value);
                     return P::from_value(value);
@@ -219,7 +219,10 @@ impl FnCache {
                         }
                         Some(leader)
                     }
-                    Role::Waiter(waiter) => match wait.wait(waiter.outcome()).await {
+                    Role::Waiter(waiter) => match self
+                        .wait_for_leader(&mut wait, waiter, stale.is_some())
+                        .await
+                    {
                         Some(Outcome::Value(bytes)) => match C::decode::<P::Value>(&bytes) {
                             Ok(value) => return P::from_value(value),
                             Err(_) => return compute.await,
@@ -237,6 +240,12 @@ impl FnCache {
                             continue;
                         }
                         None => {
+                            // Past the soft timeout (or the whole waiting budget): a fail-safe
+                            // caller serves its stale value rather than compute beside a
+                            // leader that hangs.
+                            if let Some(stale) = stale.take() {
+                                return P::from_value(stale.value);
+                            }
                             self.warn.warn(
                                 self.name(),
                                 format_args!(
@@ -346,6 +355,24 @@ impl FnCache {
 }
 
 impl FnCache {
+    /// The outcome of the single flight `waiter` joined, within the call's waiting budget
+    /// (`None`: spent); with a stale value at hand, within the soft timeout too.
+    async fn wait_for_leader(
+        &self,
+        wait: &mut WaitBound,
+        waiter: inflight::Waiter,
+        stale: bool,
+    ) -> Option<Outcome> {
+        match self.resilience().soft_timeout.filter(|_| stale) {
+            Some(soft) => {
+                WaitBound::new(soft.min(self.single_flight_wait()))
+                    .wait(waiter.outcome())
+                    .await
+            }
+            None => wait.wait(waiter.outcome()).await,
+        }
+    }
+
     /// Read again by a call that found its value stale or due and then took the lead: a
     /// flight that ended between its read and its lead stored a fresh value, which it
     /// returns instead of computing again. (Dropping the lead lets any waiter read it too.)

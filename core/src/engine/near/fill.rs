@@ -12,8 +12,9 @@ use crate::engine::spec::CallSpec;
 /// What the near cache said before a call asked the backend.
 pub(crate) enum NearStart<T> {
     Hit(T),
-    /// A hit past its refresh point: serve it and start the refresh.
-    Due(T),
+    /// A hit past its refresh point: serve it and start the refresh, which fills the
+    /// near cache through this.
+    Due(T, NearRead<T>),
     /// Ask the backend; fill through this afterwards (`None`: no near cache).
     Read(Option<NearRead<T>>),
 }
@@ -48,25 +49,33 @@ impl FnCache {
             let Some(near) = instance.near_cache() else {
                 return NearStart::Read(None);
             };
+            let mut due = None;
             let recheck = if refreshing {
                 None
             } else {
                 match (ops.lookup)(&self.near, near, spec.key) {
                     Lookup::Hit(value) => return NearStart::Hit(value),
-                    Lookup::Due(value) => return NearStart::Due(value),
+                    Lookup::Due(value) => {
+                        due = Some(value);
+                        None
+                    }
                     Lookup::Check(keep) => Some(keep),
                     Lookup::Miss => None,
                 }
             };
             // Taken before the backend is read (a hit needs none).
             let watch = near.watch(spec.key);
-            NearStart::Read(Some(NearRead {
+            let read = NearRead {
                 ops,
                 near: near.id(),
                 watch,
                 recheck,
                 versioned,
-            }))
+            };
+            match due {
+                Some(value) => NearStart::Due(value, read),
+                None => NearStart::Read(Some(read)),
+            }
         };
         match self.with_instance(|instance, _| start(instance)) {
             Some(started) => started,
