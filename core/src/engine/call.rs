@@ -15,8 +15,9 @@ use crate::backend::CacheInstance;
 use crate::codec::Codec;
 use crate::keys::versions::Token;
 use crate::policy::ReturnPolicy;
+use futures::future::Either;
 use serde::de::DeserializeOwned;
-use std::future::Future;
+use std::future::{Future, ready};
 use std::marker::PhantomData;
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -38,48 +39,55 @@ impl FnCache {
     /// Never fails because of the cache: a failing backend or undecodable stored bytes
     /// lead to running `compute` (logged, rate-limited). With `near` (the value type can
     /// live in a near cache) and an instance that has one, a hit there returns at once.
-    pub async fn call<C, P, R, Fut>(
+    pub fn call<C, P, R, Fut>(
         &'static self,
         spec: CallSpec<'_>,
         value_tags: Option<ValueTags<'_, P::Value>>,
         near: Option<NearOps<P::Value>>,
         compute: Fut,
-    ) -> R
+    ) -> impl Future<Output = R>
     where
         C: Codec,
         P: ReturnPolicy<R>,
         Fut: Future<Output = R>,
     {
         self.call_with::<C, P, R, Fut>(spec, value_tags, near, compute, None)
-            .await
     }
 
     /// [`call`](Self::call), with a way to move the computation to a task (what
     /// `#[ecached]` passes, see `SpawnProbe`): a refresh ahead of expiry then runs there
     /// while the caller gets the cached value, and a computation past its soft timeout
     /// goes on there while the caller gets the stale value.
-    pub async fn call_with<C, P, R, Fut>(
+    ///
+    /// The call starts (refresh mark, near cache, in-process read) when this is called, not
+    /// at the first poll: a hit is a ready future, with no state machine to run or drop.
+    /// Generated code calls it from the decorated function's body, inside its task.
+    pub fn call_with<C, P, R, Fut>(
         &'static self,
         spec: CallSpec<'_>,
         value_tags: Option<ValueTags<'_, P::Value>>,
         near: Option<NearOps<P::Value>>,
         compute: Fut,
         spawner: Option<Spawner<C, P, R, Fut>>,
-    ) -> R
+    ) -> impl Future<Output = R>
     where
         C: Codec,
         P: ReturnPolicy<R>,
         Fut: Future<Output = R>,
     {
         let begun = match self.begin::<C, P::Value>(&spec, value_tags.is_some(), near) {
-            ControlFlow::Break(value) => return P::from_value(value),
+            ControlFlow::Break(value) => return Either::Left(ready(P::from_value(value))),
             ControlFlow::Continue(begun) => begun,
         };
-        let Some(instance) = self.instance() else {
-            return compute.await;
-        };
-        self.call_on::<C, P, R, Fut>(&instance, spec, begun, value_tags, compute, spawner)
-            .await
+        // Boxed: the rest of a call is a large state machine, which a hit would otherwise
+        // copy into the caller's future (one allocation per miss instead).
+        Either::Right(Box::pin(async move {
+            let Some(instance) = self.instance() else {
+                return compute.await;
+            };
+            self.call_on::<C, P, R, Fut>(&instance, spec, begun, value_tags, compute, spawner)
+                .await
+        }))
     }
 
     /// The start of every call: takes the refresh mark, looks in the near cache, and

@@ -13,10 +13,15 @@ use std::sync::{Arc, OnceLock};
 #[derive(Clone)]
 struct Slot<T> {
     value: T,
-    until: Option<u64>,
-    refresh_at: Option<u64>,
+    /// [`NEVER`] for no end (a plain `u64` keeps the slot small: it is cloned on every hit).
+    until: u64,
+    /// [`NEVER`] for no refresh.
+    refresh_at: u64,
     checked_at: Option<u64>,
 }
+
+/// A time that never comes.
+const NEVER: u64 = u64::MAX;
 
 /// What a fill stores with a value (see [`put`]).
 #[derive(Debug, Clone, Copy, Default)]
@@ -57,37 +62,51 @@ impl<T: Clone + Send + Sync + 'static> Store<T> {
         let Some(slot) = self.entries.get(key) else {
             return Lookup::Miss;
         };
-        // One clock read, only for entries that need it.
-        let now = (slot.until.is_some() || slot.refresh_at.is_some()).then(clock::now_ms);
-        let keep = match slot.until {
-            None => Keep::Forever,
-            Some(until) if Some(until) > now => Keep::Until(until),
-            Some(_) => return Lookup::Miss,
+        // One clock read, only for entries that need it (0 is before every time).
+        let now = if slot.until != NEVER || slot.refresh_at != NEVER {
+            clock::now_ms()
+        } else {
+            0
         };
-        match slot.checked_at {
-            Some(count) if count != near.versions_count() => Lookup::Check(keep),
-            _ => match slot.refresh_at {
-                Some(at) if Some(at) <= now => {
-                    // Later hits are plain ones: the refresh this hit starts replaces the
-                    // entry, or it expires as it would have.
-                    let fill = Fill {
-                        refresh_at: None,
-                        until: slot.until,
-                        checked_at: slot.checked_at,
-                    };
-                    self.put(key, &slot.value, fill);
-                    Lookup::Due(slot.value)
-                }
-                _ => Lookup::Hit(slot.value),
-            },
+        if now >= slot.until {
+            return Lookup::Miss;
         }
+        if slot
+            .checked_at
+            .is_some_and(|count| count != near.versions_count())
+        {
+            let keep = match slot.until {
+                NEVER => Keep::Forever,
+                until => Keep::Until(until),
+            };
+            return Lookup::Check(keep);
+        }
+        if now >= slot.refresh_at {
+            return self.due(key, slot);
+        }
+        Lookup::Hit(slot.value)
+    }
+
+    /// A hit past the refresh point. Later hits are plain ones: the refresh this hit starts
+    /// replaces the entry, or it expires as it would have.
+    #[cold]
+    #[inline(never)]
+    fn due(&self, key: &str, slot: Slot<T>) -> Lookup<T> {
+        self.entries.insert(
+            key.to_owned(),
+            Slot {
+                refresh_at: NEVER,
+                ..slot.clone()
+            },
+        );
+        Lookup::Due(slot.value)
     }
 
     fn put(&self, key: &str, value: &T, fill: Fill) {
         let slot = Slot {
             value: value.clone(),
-            until: fill.until,
-            refresh_at: fill.refresh_at,
+            until: fill.until.unwrap_or(NEVER),
+            refresh_at: fill.refresh_at.unwrap_or(NEVER),
             checked_at: fill.checked_at,
         };
         self.entries.insert(key.to_owned(), slot);
