@@ -353,3 +353,46 @@ macro_rules! resilience_backend {
 
 resilience_backend!(memory, "resilience_memory", "memory://");
 resilience_backend!(redis, "resilience_redis", require_url(env::REDIS_URL));
+
+/// A `#[derive(ECached)]` property takes the same options.
+mod property {
+    use super::*;
+    use easy_cache::ECached;
+
+    static UPSTREAM: LazyLock<Upstream> = LazyLock::new(Upstream::default);
+
+    #[derive(ECached)]
+    #[ecached(property = price, returns = Result<u64, String>, key = "{self.ns}:price:{self.id}", timeout = 60, fail_safe = 600, cache_alias = "resilience_property")]
+    struct Item {
+        ns: String,
+        id: u64,
+    }
+
+    impl Item {
+        async fn compute_price(&self) -> Result<u64, String> {
+            UPSTREAM.compute(&self.ns).await
+        }
+    }
+
+    #[tokio::test]
+    async fn fail_safe_of_a_derived_property_serves_the_last_good_value() {
+        static ONCE: Once = Once::new();
+        ONCE.call_once(|| {
+            caches::insert(
+                "resilience_property",
+                caches::from_url("memory://").unwrap(),
+            )
+        });
+        let item = Item {
+            ns: namespace("fs_property"),
+            id: 1,
+        };
+        assert_eq!(item.price().await, Ok(1));
+        test_clock::advance(MINUTE + Duration::from_secs(1));
+        UPSTREAM.set(&item.ns, Behave::Fail);
+        assert_eq!(item.price().await, Ok(1), "stale value served");
+        assert_eq!(UPSTREAM.runs(&item.ns), 2);
+        test_clock::advance(Duration::from_secs(601));
+        assert_eq!(item.price().await, Err("upstream down".to_owned()));
+    }
+}
