@@ -18,7 +18,6 @@ use crate::policy::ReturnPolicy;
 use futures::future::Either;
 use serde::de::DeserializeOwned;
 use std::future::{Future, ready};
-use std::marker::PhantomData;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
@@ -327,21 +326,19 @@ impl FnCache {
             return P::from_value(value);
         }
         if let Some(spawner) = spawner.filter(|_| value_tags.is_none()) {
-            let job = Job {
-                cache: self,
-                instance: Arc::clone(instance),
-                key: spec.key.to_owned(),
-                versions: spec.versions.iter().map(|v| (*v).to_owned()).collect(),
-                timeout: spec.timeout,
+            // The gate opens now: a write or invalidation from this point on wins over it.
+            let gate = WriteGate::open(spec.key);
+            let job = Job::new(
+                self,
+                Arc::clone(instance),
+                spec,
                 stamp,
                 snapshot,
                 near,
-                compute: Box::pin(compute),
-                // Opened now: a write or invalidation from this point on wins over it.
-                gate: Some(WriteGate::open(spec.key)),
-                leader: Some(leader),
-                codec: PhantomData,
-            };
+                Box::pin(compute),
+                Some(gate),
+                Some(leader),
+            );
             return match spawner.spawn(job) {
                 Ok(()) => P::from_value(value),
                 Err(job) => job.run().await,

@@ -23,7 +23,6 @@ use crate::policy::ReturnPolicy;
 use bytes::Bytes;
 use futures::FutureExt;
 use std::future::Future;
-use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
@@ -82,20 +81,17 @@ impl FnCache {
                 Some(outcome) => outcome,
                 None => {
                     // Past the soft timeout: the stale value now, the computation in a task.
-                    let job = Job {
-                        cache: self,
-                        instance: mover.instance,
-                        key: spec.key.to_owned(),
-                        versions: spec.versions.iter().map(|v| (*v).to_owned()).collect(),
-                        timeout: spec.timeout,
+                    let job = Job::new(
+                        self,
+                        mover.instance,
+                        spec,
                         stamp,
-                        snapshot: moved_snapshot,
+                        moved_snapshot,
                         near,
-                        compute: running,
-                        gate: Some(gate),
+                        running,
+                        Some(gate),
                         leader,
-                        codec: PhantomData,
-                    };
+                    );
                     return match mover.spawner.spawn(job) {
                         Ok(()) => P::from_value(stale.value),
                         // No runtime to move to: finish here.

@@ -138,6 +138,38 @@ where
     Ok(())
 }
 
+impl<C, P: ReturnPolicy<R>, R, F> Job<C, P, R, F> {
+    /// The rest of the call `spec` of `cache`, owned, with its computation (maybe under way,
+    /// then with its `gate`) and its single-flight lead.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        cache: &'static FnCache,
+        instance: Arc<dyn CacheInstance>,
+        spec: &CallSpec<'_>,
+        stamp: Stamp,
+        snapshot: Vec<Option<Token>>,
+        near: Option<NearRead<P::Value>>,
+        compute: Pin<Box<F>>,
+        gate: Option<WriteGate>,
+        leader: Option<Leader>,
+    ) -> Self {
+        Job {
+            cache,
+            instance,
+            key: spec.key.to_owned(),
+            versions: spec.versions.iter().map(|v| (*v).to_owned()).collect(),
+            timeout: spec.timeout,
+            stamp,
+            snapshot,
+            near,
+            compute,
+            gate,
+            leader,
+            codec: PhantomData,
+        }
+    }
+}
+
 impl<C, P, R, F> Job<C, P, R, F>
 where
     C: Codec,

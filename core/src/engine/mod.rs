@@ -143,13 +143,6 @@ impl FnCache {
         self
     }
 
-    /// A computation slower than this is abandoned: the stale value is returned if there is
-    /// one, else the timeout error (`hard_timeout`).
-    pub const fn with_hard_timeout(mut self, after: Duration) -> Self {
-        self.resilience.hard_timeout = Some(after);
-        self
-    }
-
     /// The function's fail-safe, refresh, jitter and timeout options.
     pub(crate) fn resilience(&self) -> &Resilience {
         &self.resilience

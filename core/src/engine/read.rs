@@ -62,8 +62,8 @@ enum Lent<T> {
 
 /// What the synchronous part of validation found.
 enum Checked<'a> {
-    /// The value, and its logical lifetime (format 2).
-    Valid(&'a [u8], Option<Times>),
+    /// The value, and its logical lifetime (format 2) with its age when checked.
+    Valid(&'a [u8], Option<(Times, Age)>),
     /// Valid so far; the value tags of the entry must still be checked.
     NeedsValueTags(EntryView<'a>),
     Invalid,
@@ -91,8 +91,8 @@ impl FnCache {
                 return match now.get_now(spec.key) {
                     Ok(None) => ReadNow::Done(Read::Miss(Vec::new())),
                     Ok(Some(entry)) => match self.check(&entry, &[], stamp) {
-                        Checked::Valid(value, times) => {
-                            ReadNow::Done(self.decode::<C, T>(value, times, &[]))
+                        Checked::Valid(value, aged) => {
+                            ReadNow::Done(self.decode::<C, T>(value, aged, &[]))
                         }
                         Checked::Invalid => ReadNow::Done(Read::Miss(Vec::new())),
                         Checked::NeedsValueTags(view) => {
@@ -115,8 +115,8 @@ impl FnCache {
                 return ReadNow::Done(Read::Miss(snapshot(versions)));
             };
             match self.check(entry, versions, stamp) {
-                Checked::Valid(value, times) => {
-                    ReadNow::Done(self.decode::<C, T>(value, times, versions))
+                Checked::Valid(value, aged) => {
+                    ReadNow::Done(self.decode::<C, T>(value, aged, versions))
                 }
                 Checked::Invalid => ReadNow::Done(Read::Miss(snapshot(versions))),
                 Checked::NeedsValueTags(view) => self.value_tags_now::<C, T>(now, &view, versions),
@@ -137,8 +137,8 @@ impl FnCache {
             outcome = match entry {
                 None => Some(ReadNow::Done(Read::Miss(Vec::new()))),
                 Some(entry) => match self.check(entry, &[], stamp) {
-                    Checked::Valid(value, times) => {
-                        Some(ReadNow::Done(self.decode::<C, T>(value, times, &[])))
+                    Checked::Valid(value, aged) => {
+                        Some(ReadNow::Done(self.decode::<C, T>(value, aged, &[])))
                     }
                     Checked::Invalid => Some(ReadNow::Done(Read::Miss(Vec::new()))),
                     Checked::NeedsValueTags(_) => None,
@@ -162,7 +162,7 @@ impl FnCache {
         let keys: Vec<&str> = view.value_tags.iter().map(|(key, _)| *key).collect();
         match now.get_many_now(&keys) {
             Ok(current) if value_tags_match(view, &current) => {
-                ReadNow::Done(self.decode::<C, T>(view.value, view.times, versions))
+                ReadNow::Done(self.decode::<C, T>(view.value, aged(view.times), versions))
             }
             Ok(_) => ReadNow::Done(Read::Miss(snapshot(versions))),
             Err(_) => ReadNow::Unavailable,
@@ -212,8 +212,8 @@ impl FnCache {
         let Some(entry) = entry else {
             return Ok(Read::Miss(snapshot(versions)));
         };
-        let (value, times) = match self.check(entry, versions, stamp) {
-            Checked::Valid(value, times) => (value, times),
+        let (value, aged) = match self.check(entry, versions, stamp) {
+            Checked::Valid(value, aged) => (value, aged),
             Checked::Invalid => return Ok(Read::Miss(snapshot(versions))),
             Checked::NeedsValueTags(view) => {
                 let keys: Vec<&str> = view.value_tags.iter().map(|(key, _)| *key).collect();
@@ -221,10 +221,11 @@ impl FnCache {
                 if !value_tags_match(&view, &current) {
                     return Ok(Read::Miss(snapshot(versions)));
                 }
-                (view.value, view.times)
+                // Aged again: time passed while the value tags were read.
+                (view.value, aged(view.times))
             }
         };
-        Ok(self.decode::<C, T>(value, times, versions))
+        Ok(self.decode::<C, T>(value, aged, versions))
     }
 
     /// Checks a stored entry's stamp and argument-derived versions.
@@ -243,16 +244,15 @@ impl FnCache {
                 .all(|(i, v)| view.token_matches(i, v.as_deref()));
         // Past every use (or stale, for a function without fail-safe): a miss, before
         // any value tag is read.
-        let usable = view
-            .times
-            .is_none_or(|times| match times.age(clock::now_ms()) {
-                Age::Fresh | Age::RefreshDue => true,
-                Age::Stale => self.resilience().fail_safe.is_some(),
-                Age::Dead => false,
-            });
+        let aged = aged(view.times);
+        let usable = aged.is_none_or(|(_, age)| match age {
+            Age::Fresh | Age::RefreshDue => true,
+            Age::Stale => self.resilience().fail_safe.is_some(),
+            Age::Dead => false,
+        });
         match (current && usable, view.value_tags.is_empty()) {
             (false, _) => Checked::Invalid,
-            (true, true) => Checked::Valid(view.value, view.times),
+            (true, true) => Checked::Valid(view.value, aged),
             (true, false) => Checked::NeedsValueTags(view),
         }
     }
@@ -262,7 +262,7 @@ impl FnCache {
     fn decode<C: Codec, T: DeserializeOwned>(
         &self,
         value: &[u8],
-        times: Option<Times>,
+        aged: Option<(Times, Age)>,
         versions: &[Option<Bytes>],
     ) -> Read<T> {
         let value = match C::decode::<T>(value) {
@@ -272,13 +272,13 @@ impl FnCache {
                 return Read::Miss(snapshot(versions));
             }
         };
-        let Some(times) = times else {
+        let Some((times, age)) = aged else {
             return Read::Hit(value);
         };
-        match times.age(clock::now_ms()) {
+        match age {
             Age::Fresh => Read::Hit(value),
             Age::RefreshDue => Read::Due(value, snapshot(versions)),
-            // Checked as usable a moment ago: a stale value of a fail-safe function.
+            // Checked as usable: a stale value of a fail-safe function.
             Age::Stale => Read::Stale(Stale {
                 value,
                 times,
@@ -287,6 +287,11 @@ impl FnCache {
             Age::Dead => Read::Miss(snapshot(versions)),
         }
     }
+}
+
+/// An entry's logical lifetime and its age now (one clock read; none for format 1).
+fn aged(times: Option<Times>) -> Option<(Times, Age)> {
+    times.map(|times| (times, times.age(clock::now_ms())))
 }
 
 /// Whether the value tags of an entry still have the versions it was stored with.

@@ -1,7 +1,8 @@
 //! What a function does when its value ages or its computation fails: fail-safe (serve
 //! the last good value when the computation fails), refresh ahead of expiry, jittered
-//! lifetimes, soft and hard timeouts of the computation. Set per function (`#[ecached(...)]`
-//! options, const builders of [`FnCache`](super::FnCache)).
+//! lifetimes, the soft timeout of the computation. Set per function (`#[ecached(...)]`
+//! options, const builders of [`FnCache`](super::FnCache)); the hard timeout wraps the
+//! computation where `#[ecached]` expands (see `hard_timeout.rs`).
 //!
 //! Only an entry's *time* can make it stale. An entry whose key was invalidated is gone; one
 //! whose tag or prefix was invalidated fails its versions check; neither is ever served,
@@ -43,7 +44,6 @@ pub struct Resilience {
     pub(crate) refresh_ahead: Option<RefreshAhead>,
     pub(crate) jitter: Option<Jitter>,
     pub(crate) soft_timeout: Option<Duration>,
-    pub(crate) hard_timeout: Option<Duration>,
 }
 
 /// How one value is written: the backend lifetime, and the logical one stored with it.
@@ -65,7 +65,6 @@ impl Resilience {
         refresh_ahead: None,
         jitter: None,
         soft_timeout: None,
-        hard_timeout: None,
     };
 
     /// Whether entries carry their logical lifetime (format 2).

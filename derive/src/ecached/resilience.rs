@@ -102,9 +102,6 @@ impl ResilienceOptions {
         if let Some((d, _)) = &self.soft_timeout {
             out.extend(quote!(.with_soft_timeout(#d)));
         }
-        if let Some((d, _)) = &self.hard_timeout {
-            out.extend(quote!(.with_hard_timeout(#d)));
-        }
         out
     }
 }
