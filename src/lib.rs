@@ -14,6 +14,11 @@ pub use easy_cache_core::DefaultCodec;
 #[cfg(feature = "json")]
 pub use easy_cache_core::Json;
 pub use easy_cache_core::{CacheHandle, Codec, DEFAULT_SINGLE_FLIGHT_WAIT, Meta, Timeout};
+// Fail-safe, refresh, jitter and timeouts: per function, or as an instance's defaults.
+pub use easy_cache_core::{
+    DEFAULT_FAIL_SAFE_THROTTLE, Jitter, RESILIENCE_OPTIONS, RefreshAhead, Resilience,
+    ResilienceOption, ResilientInstance,
+};
 #[cfg(feature = "derive")]
 pub use easy_cache_derive::{ECached, ecached};
 

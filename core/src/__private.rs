@@ -4,10 +4,14 @@
 //! built from `ArgsN` builders; the registry implements `InstanceLookup`.
 
 pub use crate::alias_lookup::InstanceLookup;
-pub use crate::engine::detach::{SpawnProbe, Spawner, ViaNoSpawn, ViaSpawn};
-pub use crate::engine::hard_timeout::{TimedOut, hard_timeout};
+pub use crate::engine::detach::{
+    IntoSpawner, NoSpawner, SpawnProbe, Spawner, ViaNoSpawn, ViaSpawn,
+};
+pub use crate::engine::hard_timeout::{
+    TimedOut, TimedOutProbe, ViaNoTimedOut, ViaTimedOut, default_hard_timeout, hard_timeout,
+};
 pub use crate::engine::near::probe::{NearOps, NearProbe, NearViaClone, NearViaNothing};
-pub use crate::engine::resilience::{Jitter, RefreshAhead};
+pub use crate::engine::resilience::{Jitter, RefreshAhead, ResilienceOption};
 pub use crate::engine::shared_instance::{IntoInstance, shared_instance};
 pub use crate::engine::spec::{CallSpec, ValueTags};
 pub use crate::engine::{CacheTarget, FnCache};

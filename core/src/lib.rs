@@ -43,7 +43,9 @@ pub use codec::Codec;
 pub use codec::DefaultCodec;
 #[cfg(feature = "json")]
 pub use codec::Json;
-pub use engine::resilience::{DEFAULT_FAIL_SAFE_THROTTLE, Jitter, RefreshAhead};
+pub use engine::resilience::{
+    DEFAULT_FAIL_SAFE_THROTTLE, Jitter, RefreshAhead, Resilience, ResilienceOption,
+};
 pub use engine::wait::DEFAULT_SINGLE_FLIGHT_WAIT;
 pub use meta::Meta;
 
@@ -63,6 +65,7 @@ pub use keys::versions::{
 // Backends.
 pub use backend::in_process::InProcess;
 pub use backend::redact::{is_secret, redact_url, shown_from_url, shown_in_error};
+pub use backend::resilient::{RESILIENCE_OPTIONS, ResilientInstance};
 pub use backend::timeout::Timeout;
 pub use backend::url::{
     BackendUrl, Options, Userinfo, optional_seconds, percent_encode, split_host_port, whole_millis,

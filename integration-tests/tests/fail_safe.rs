@@ -5,83 +5,17 @@
 //! deterministically, while the backends keep the entries physically. The soft and hard
 //! timeouts are real time, short, and only their outcome is checked.
 
+mod resilience;
+
 use easy_cache::{caches, ecached, test_clock};
 use easy_cache_integration_tests::env::{self, require_url};
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex, Once};
+use resilience::{
+    Behave, MINUTE, Upstream, check_jitter_spreads_expiry, check_refresh_in_the_background,
+    check_soft_timeout_serves_stale, namespace, settle,
+};
+use std::sync::{Arc, LazyLock, Once};
 use std::time::Duration;
 use tokio::sync::Notify;
-
-const MINUTE: Duration = Duration::from_secs(60);
-
-/// A random namespace per test: the tests of a backend share its functions.
-fn namespace(topic: &str) -> String {
-    format!("{}{:016x}", topic.replace('_', ""), fastrand::u64(..))
-}
-
-/// What the computation of a namespace does next.
-#[derive(Clone)]
-enum Behave {
-    Value(u64),
-    Fail,
-    Panic,
-    /// Waits for the notification, then returns the value.
-    Block(Arc<Notify>, u64),
-}
-
-#[derive(Default)]
-struct Upstream {
-    behave: Mutex<HashMap<String, Behave>>,
-    runs: Mutex<HashMap<String, usize>>,
-}
-
-impl Upstream {
-    fn set(&self, ns: &str, behave: Behave) {
-        self.behave.lock().unwrap().insert(ns.to_owned(), behave);
-    }
-
-    fn runs(&self, ns: &str) -> usize {
-        self.runs.lock().unwrap().get(ns).copied().unwrap_or(0)
-    }
-
-    async fn compute(&self, ns: &str) -> Result<u64, String> {
-        *self.runs.lock().unwrap().entry(ns.to_owned()).or_default() += 1;
-        let behave = self.behave.lock().unwrap().get(ns).cloned();
-        match behave.unwrap_or(Behave::Value(1)) {
-            Behave::Value(value) => Ok(value),
-            Behave::Fail => Err("upstream down".to_owned()),
-            Behave::Panic => panic!("upstream panicked (expected by the test)"),
-            Behave::Block(release, value) => {
-                release.notified().await;
-                Ok(value)
-            }
-        }
-    }
-}
-
-/// Lets a released refresh finish in its task (its store, if it made one, lands).
-async fn settle() {
-    for _ in 0..20 {
-        tokio::task::yield_now().await;
-    }
-    tokio::time::sleep(Duration::from_millis(50)).await;
-}
-
-/// Calls `get` until it returns `want` (a moved computation stores in a task of this
-/// runtime: it runs while this one waits); panics after 10 s.
-async fn eventually<F, Fut>(want: u64, mut get: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<u64, String>>,
-{
-    for _ in 0..1000 {
-        if get().await == Ok(want) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("never got {want}");
-}
 
 macro_rules! resilience_backend {
     ($module:ident, $alias:literal, $url:expr) => {
@@ -213,17 +147,7 @@ macro_rules! resilience_backend {
             async fn refresh_ahead_returns_the_cached_value_and_refreshes_once_in_the_background() {
                 register();
                 let ns = namespace("ra_bg");
-                assert_eq!(early(ns.clone()).await, Ok(1));
-                let release = Arc::new(Notify::new());
-                UPSTREAM.set(&ns, Behave::Block(Arc::clone(&release), 2));
-                test_clock::advance(Duration::from_secs(31));
-                assert_eq!(early(ns.clone()).await, Ok(1), "the cached value, at once");
-                assert_eq!(early(ns.clone()).await, Ok(1));
-                tokio::task::yield_now().await;
-                assert_eq!(UPSTREAM.runs(&ns), 2, "one refresh");
-                release.notify_one();
-                eventually(2, || early(ns.clone())).await;
-                assert_eq!(UPSTREAM.runs(&ns), 2);
+                check_refresh_in_the_background(&UPSTREAM, &ns, || early(ns.clone())).await;
             }
 
             #[tokio::test]
@@ -282,16 +206,7 @@ macro_rules! resilience_backend {
             async fn jitter_spreads_the_expiry_of_entries_written_together() {
                 register();
                 let ns = namespace("jitter");
-                for id in 0..200 {
-                    assert_eq!(spread(&ns, id).await, Ok(1));
-                }
-                // Lifetimes are 60 s plus up to 30 s: at 75 s about half have expired.
-                test_clock::advance(Duration::from_secs(75));
-                for id in 0..200 {
-                    assert_eq!(spread(&ns, id).await, Ok(1));
-                }
-                let recomputed = UPSTREAM.runs(&ns) - 200;
-                assert!((40..=160).contains(&recomputed), "{recomputed} of 200 expired");
+                check_jitter_spreads_expiry(&UPSTREAM, &ns, |id| spread(&ns, id)).await;
                 test_clock::advance(Duration::from_secs(16));
                 for id in 0..200 {
                     assert_eq!(spread(&ns, id).await, Ok(1));
@@ -303,14 +218,7 @@ macro_rules! resilience_backend {
             async fn soft_timeout_serves_the_stale_value_and_the_computation_updates_the_cache() {
                 register();
                 let ns = namespace("soft");
-                assert_eq!(patient(ns.clone()).await, Ok(1));
-                test_clock::advance(MINUTE + Duration::from_secs(1));
-                let release = Arc::new(Notify::new());
-                UPSTREAM.set(&ns, Behave::Block(Arc::clone(&release), 2));
-                assert_eq!(patient(ns.clone()).await, Ok(1), "stale after the soft timeout");
-                release.notify_one();
-                eventually(2, || patient(ns.clone())).await;
-                assert_eq!(UPSTREAM.runs(&ns), 2, "the slow computation was kept, not restarted");
+                check_soft_timeout_serves_stale(&UPSTREAM, &ns, || patient(ns.clone())).await;
             }
 
             #[tokio::test]

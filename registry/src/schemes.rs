@@ -1,6 +1,8 @@
 //! Backend factories by URL scheme, collected through `inventory`.
 
-use easy_cache_core::{BackendUrl, CacheInstance, Error, ErrorKind, Result, shown_from_url};
+use easy_cache_core::{
+    BackendUrl, CacheInstance, Error, ErrorKind, ResilientInstance, Result, shown_from_url,
+};
 use std::sync::Arc;
 
 /// Builds a cache instance from a parsed URL of one scheme. Submitted by backend crates
@@ -85,7 +87,10 @@ pub fn schemes() -> Vec<&'static str> {
     schemes
 }
 
-/// Builds an instance from a URL such as `memory://?max_capacity=10000`.
+/// Builds an instance from a URL such as `memory://?max_capacity=10000`. Any backend also
+/// takes the fail-safe, refresh, jitter and timeout defaults of the functions caching in
+/// it (`fail_safe=3600&refresh_ahead=0.8&hard_timeout=2`: seconds, or a fraction of the
+/// lifetime with a decimal point; see `easy_cache_core::RESILIENCE_OPTIONS`).
 ///
 /// An unknown scheme is an [`ErrorKind::UnknownScheme`] error listing the available ones.
 ///
@@ -94,6 +99,8 @@ pub fn schemes() -> Vec<&'static str> {
 /// use easy_cache_registry::caches;
 /// use easy_cache_core::ErrorKind;
 /// assert_eq!(caches::from_url("memory://?max_capacity=10000")?.name(), "memory");
+/// let resilient = caches::from_url("memory://?fail_safe=3600&refresh_ahead=0.8")?;
+/// assert!(resilient.resilience().is_some());
 /// let err = caches::from_url("nosuch://user:hunter2@host").err().unwrap();
 /// assert_eq!(err.kind(), ErrorKind::UnknownScheme);
 /// assert!(err.message().contains("memory")); // lists the available schemes
@@ -105,7 +112,7 @@ pub fn from_url(url: &str) -> Result<Arc<dyn CacheInstance>> {
     // The scheme is looked up before the URL is parsed: a text that is no URL at all still
     // gets the list of available schemes.
     let factory = factory_for(scheme, url)?;
-    factory.build(&BackendUrl::parse_as(url, &[factory.scheme()])?)
+    build(factory, &BackendUrl::parse_as(url, &[factory.scheme()])?)
 }
 
 /// Builds an instance from a parsed URL, e.g. one whose options came from a TOML table.
@@ -120,7 +127,13 @@ pub fn from_url(url: &str) -> Result<Arc<dyn CacheInstance>> {
 /// # Ok::<(), easy_cache_core::Error>(())
 /// ```
 pub fn from_backend_url(url: &BackendUrl) -> Result<Arc<dyn CacheInstance>> {
-    factory_for(&url.scheme, &url.redacted())?.build(url)
+    build(factory_for(&url.scheme, &url.redacted())?, url)
+}
+
+/// Builds with `factory`; the fail-safe, refresh, jitter and timeout options of any backend
+/// (`RESILIENCE_OPTIONS`) become the instance's defaults (see `ResilientInstance`).
+fn build(factory: &BackendFactory, url: &BackendUrl) -> Result<Arc<dyn CacheInstance>> {
+    ResilientInstance::from_url(url, |url| factory.build(url))
 }
 
 /// The factory of `scheme`, or an [`ErrorKind::UnknownScheme`] error listing the

@@ -2,6 +2,7 @@
 
 pub(crate) mod in_process;
 pub(crate) mod redact;
+pub(crate) mod resilient;
 pub(crate) mod timeout;
 pub(crate) mod url;
 
@@ -158,6 +159,13 @@ pub trait CacheInstance: Send + Sync + 'static {
     /// or unknown). The engine reads it to know when such a value stops being fresh, for
     /// fail-safe and refresh ahead; a wrapper backend forwards it.
     fn default_timeout(&self) -> Option<std::time::Duration> {
+        None
+    }
+
+    /// Fail-safe, refresh, jitter and timeout defaults for the functions that cache here
+    /// (see [`ResilientInstance`](crate::ResilientInstance)); a function's own options win.
+    /// A wrapper backend forwards it.
+    fn resilience(&self) -> Option<&crate::Resilience> {
         None
     }
 

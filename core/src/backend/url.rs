@@ -393,6 +393,20 @@ impl Options {
         Ok(self.u64(name)?.map(Duration::from_secs))
     }
 
+    /// Takes the option `name` as seconds, whole or decimal (`0.25`), to the microsecond.
+    ///
+    /// ```
+    /// use easy_cache_core::BackendUrl;
+    /// use std::time::Duration;
+    /// let mut options = BackendUrl::parse("memory://?hard_timeout=0.25&x=-1")?.options;
+    /// assert_eq!(options.duration("hard_timeout")?, Some(Duration::from_millis(250)));
+    /// assert!(options.duration("x").unwrap_err().message().contains("seconds"));
+    /// # Ok::<(), easy_cache_core::Error>(())
+    /// ```
+    pub fn duration(&mut self, name: &str) -> Result<Option<Duration>> {
+        self.parsed(name, "a number of seconds (like `30` or `0.25`)", seconds)
+    }
+
     /// Takes the option `name` as a boolean: `true`, `1`, `on` or `false`, `0`, `off`.
     ///
     /// ```
@@ -434,7 +448,7 @@ impl Options {
     }
 
     /// Takes `name` and reads it with `read`; the error says it must be `expected`.
-    fn parsed<T>(
+    pub(crate) fn parsed<T>(
         &mut self,
         name: &str,
         expected: &str,
@@ -456,6 +470,17 @@ impl Options {
             ))
         })
     }
+}
+
+/// `text` as seconds: a whole or decimal number of zero or more (`None` otherwise).
+pub(crate) fn seconds(text: &str) -> Option<Duration> {
+    if let Ok(whole) = text.parse::<u64>() {
+        return Some(Duration::from_secs(whole));
+    }
+    let secs: f64 = text.parse().ok()?;
+    // Digits only (no `inf`, `NaN`, exponent or sign): what a person writes for seconds.
+    let plain = text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    (plain && secs.is_finite()).then(|| Duration::from_micros((secs * 1e6).round() as u64))
 }
 
 impl std::fmt::Debug for Options {

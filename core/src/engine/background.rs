@@ -101,6 +101,10 @@ impl CacheInstance for Background {
         self.0.default_timeout()
     }
 
+    fn resilience(&self) -> Option<&crate::Resilience> {
+        self.0.resilience()
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Bytes>> {
         let key = key.to_owned();
         self.run(|i| async move { i.get(&key).await }).await

@@ -2,7 +2,7 @@
 
 use super::FnCache;
 use super::compute::{Fallback, Mover};
-use super::detach::{Job, Spawner};
+use super::detach::{IntoSpawner, Job, NoSpawner, Spawner};
 use super::entry::Stamp;
 use super::inflight::{self, Outcome, Role, WriteGate};
 use super::near::fill::{NearRead, NearStart};
@@ -50,7 +50,7 @@ impl FnCache {
         P: ReturnPolicy<R>,
         Fut: Future<Output = R>,
     {
-        self.call_with::<C, P, R, Fut>(spec, value_tags, near, compute, None)
+        self.call_with::<C, P, R, Fut, _>(spec, value_tags, near, compute, NoSpawner)
     }
 
     /// [`call`](Self::call), with a way to move the computation to a task (what
@@ -61,19 +61,21 @@ impl FnCache {
     /// The call starts (refresh mark, near cache, in-process read) when this is called, not
     /// at the first poll: a hit is a ready future, with no state machine to run or drop.
     /// Generated code calls it from the decorated function's body, inside its task.
-    pub fn call_with<C, P, R, Fut>(
+    pub fn call_with<C, P, R, Fut, S>(
         &'static self,
         spec: CallSpec<'_>,
         value_tags: Option<ValueTags<'_, P::Value>>,
         near: Option<NearOps<P::Value>>,
         compute: Fut,
-        spawner: Option<Spawner<C, P, R, Fut>>,
+        spawner: S,
     ) -> impl Future<Output = R>
     where
         C: Codec,
         P: ReturnPolicy<R>,
         Fut: Future<Output = R>,
+        S: IntoSpawner<C, P, R, Fut>,
     {
+        let spawner = spawner.into_spawner();
         let begun = match self.begin::<C, P::Value>(&spec, value_tags.is_some(), near) {
             ControlFlow::Break(value) => return Either::Left(ready(P::from_value(value))),
             ControlFlow::Continue(begun) => begun,
@@ -227,7 +229,7 @@ impl FnCache {
                         Some(leader)
                     }
                     Role::Waiter(waiter) => match self
-                        .wait_for_leader(&mut wait, waiter, stale.is_some())
+                        .wait_for_leader(&**instance, &mut wait, waiter, stale.is_some())
                         .await
                     {
                         Some(Outcome::Value(bytes)) => match C::decode::<P::Value>(&bytes) {
@@ -364,11 +366,12 @@ impl FnCache {
     /// (`None`: spent); with a stale value at hand, within the soft timeout too.
     async fn wait_for_leader(
         &self,
+        instance: &dyn CacheInstance,
         wait: &mut WaitBound,
         waiter: inflight::Waiter,
         stale: bool,
     ) -> Option<Outcome> {
-        match self.resilience().soft_timeout.filter(|_| stale) {
+        match self.resilience(instance).soft_timeout.filter(|_| stale) {
             Some(soft) => {
                 WaitBound::new(soft.min(self.single_flight_wait()))
                     .wait(waiter.outcome())

@@ -76,7 +76,7 @@ impl FnCache {
         let Fallback { stale, mover } = fallback;
         let mut running = Box::pin(compute);
         let attempt = AssertUnwindSafe(running.as_mut()).catch_unwind();
-        let outcome = match (self.resilience().soft_timeout, mover) {
+        let outcome = match (self.resilience(instance).soft_timeout, mover) {
             (Some(soft), Some(mover)) => match WaitBound::new(soft).wait(attempt).await {
                 Some(outcome) => outcome,
                 None => {
@@ -261,7 +261,7 @@ impl FnCache {
                 now.saturating_sub(stale.times.fresh_until)
             ),
         );
-        let throttled = self.resilience().throttled(stale.times, now);
+        let throttled = self.resilience(instance).throttled(stale.times, now);
         if let (false, Some(pinned), Some((timeout, times))) = (value_tagged, pinned, throttled) {
             let lifetime = Lifetime {
                 physical: timeout,
@@ -293,9 +293,11 @@ impl FnCache {
         value: &T,
         gate: &WriteGate,
     ) -> Option<Bytes> {
-        let lifetime =
-            self.resilience()
-                .lifetime(spec.timeout, instance.default_timeout(), clock::now_ms());
+        let lifetime = self.resilience(instance).lifetime(
+            spec.timeout,
+            instance.default_timeout(),
+            clock::now_ms(),
+        );
         let mut ops = Vec::new();
         // Version keys live as long as the longest-lived entry that needs them.
         for (key, _) in spec

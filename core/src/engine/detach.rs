@@ -111,15 +111,43 @@ where
     }
 }
 
-/// Chosen otherwise: the computation stays with its caller.
-pub trait ViaNoSpawn<C, P: ReturnPolicy<R>, R, F> {
-    /// `None`.
-    fn spawner(&self) -> Option<Spawner<C, P, R, F>>;
+/// Chosen otherwise: the computation stays with its caller. Without bounds, so that a
+/// return type that cannot be cached at all is reported by the call's own bounds, not here.
+pub trait ViaNoSpawn {
+    /// [`NoSpawner`].
+    fn spawner(&self) -> NoSpawner;
 }
 
-impl<C, P: ReturnPolicy<R>, R, F> ViaNoSpawn<C, P, R, F> for &SpawnProbe<C, P, R, F> {
-    fn spawner(&self) -> Option<Spawner<C, P, R, F>> {
+impl<C, P, R, F> ViaNoSpawn for &SpawnProbe<C, P, R, F> {
+    fn spawner(&self) -> NoSpawner {
+        NoSpawner
+    }
+}
+
+/// What [`ViaNoSpawn`] gives: no way to move the computation.
+#[derive(Debug, Clone, Copy)]
+pub struct NoSpawner;
+
+/// What a call takes as its way to move the computation: a probe's answer.
+pub trait IntoSpawner<C, P, R, F> {
+    /// The spawner, if any.
+    fn into_spawner(self) -> Option<Spawner<C, P, R, F>>
+    where
+        P: ReturnPolicy<R>;
+}
+
+impl<C, P, R, F> IntoSpawner<C, P, R, F> for NoSpawner {
+    fn into_spawner(self) -> Option<Spawner<C, P, R, F>>
+    where
+        P: ReturnPolicy<R>,
+    {
         None
+    }
+}
+
+impl<C, P: ReturnPolicy<R>, R, F> IntoSpawner<C, P, R, F> for Option<Spawner<C, P, R, F>> {
+    fn into_spawner(self) -> Option<Spawner<C, P, R, F>> {
+        self
     }
 }
 

@@ -24,7 +24,7 @@ mod sync_call;
 pub(crate) mod wait;
 
 use self::rate_limited_warn::RateLimitedWarn;
-use self::resilience::{Jitter, RefreshAhead, Resilience};
+use self::resilience::{Jitter, RefreshAhead, Resilience, ResilienceOption};
 use self::wait::DEFAULT_SINGLE_FLIGHT_WAIT;
 use crate::alias_lookup::InstanceLookup;
 use crate::backend::CacheInstance;
@@ -119,7 +119,7 @@ impl FnCache {
     /// computation is retried (`fail_safe_throttle`; default
     /// [`DEFAULT_FAIL_SAFE_THROTTLE`](resilience::DEFAULT_FAIL_SAFE_THROTTLE)).
     pub const fn with_fail_safe_throttle(mut self, throttle: Duration) -> Self {
-        self.resilience.throttle = throttle;
+        self.resilience.throttle = Some(throttle);
         self
     }
 
@@ -143,9 +143,27 @@ impl FnCache {
         self
     }
 
-    /// The function's fail-safe, refresh, jitter and timeout options.
-    pub(crate) fn resilience(&self) -> &Resilience {
-        &self.resilience
+    /// Turns `option` off for this function, whatever its instance's defaults say
+    /// (`#[ecached(fail_safe = false)]`).
+    pub const fn without(mut self, option: ResilienceOption) -> Self {
+        self.resilience = self.resilience.without(option);
+        self
+    }
+
+    /// The function's fail-safe, refresh, jitter and timeout options on `instance`: its
+    /// own, then the instance's defaults.
+    pub(crate) fn resilience(&self, instance: &dyn CacheInstance) -> Resilience {
+        match instance.resilience() {
+            Some(defaults) => self.resilience.or(defaults),
+            None => self.resilience,
+        }
+    }
+
+    /// The hard timeout the instance in use sets for this function, when the function has
+    /// none of its own (see [`Resilience::hard_timeout`]).
+    pub(crate) fn default_hard_timeout(&self) -> Option<Duration> {
+        self.with_instance(|instance, _| self.resilience(instance).hard_timeout)
+            .flatten()
     }
 
     /// The stamp entries of this function carry: the codec, and the macro's stamp (type

@@ -82,7 +82,7 @@ impl FnCache {
             };
             if spec.versions.is_empty() {
                 if may_lend.load(Ordering::Relaxed) {
-                    match self.read_lent::<C, T>(now, spec, stamp) {
+                    match self.read_lent::<C, T>(instance, now, spec, stamp) {
                         Lent::Done(done) => return done,
                         Lent::Refused => may_lend.store(false, Ordering::Relaxed),
                         Lent::NeedsOwned => {}
@@ -90,7 +90,7 @@ impl FnCache {
                 }
                 return match now.get_now(spec.key) {
                     Ok(None) => ReadNow::Done(Read::Miss(Vec::new())),
-                    Ok(Some(entry)) => match self.check(&entry, &[], stamp) {
+                    Ok(Some(entry)) => match self.check(instance, &entry, &[], stamp) {
                         Checked::Valid(value, aged) => {
                             ReadNow::Done(self.decode::<C, T>(value, aged, &[]))
                         }
@@ -114,7 +114,7 @@ impl FnCache {
             let Some(entry) = &values[0] else {
                 return ReadNow::Done(Read::Miss(snapshot(versions)));
             };
-            match self.check(entry, versions, stamp) {
+            match self.check(instance, entry, versions, stamp) {
                 Checked::Valid(value, aged) => {
                     ReadNow::Done(self.decode::<C, T>(value, aged, versions))
                 }
@@ -128,6 +128,7 @@ impl FnCache {
     /// A read of one key on the bytes the store lends (see [`InProcess::lend`]).
     fn read_lent<C: Codec, T: DeserializeOwned>(
         &self,
+        instance: &dyn CacheInstance,
         now: &dyn InProcess,
         spec: &CallSpec<'_>,
         stamp: Stamp,
@@ -136,7 +137,7 @@ impl FnCache {
         let lent = now.lend(spec.key, &mut |entry| {
             outcome = match entry {
                 None => Some(ReadNow::Done(Read::Miss(Vec::new()))),
-                Some(entry) => match self.check(entry, &[], stamp) {
+                Some(entry) => match self.check(instance, entry, &[], stamp) {
                     Checked::Valid(value, aged) => {
                         Some(ReadNow::Done(self.decode::<C, T>(value, aged, &[])))
                     }
@@ -212,7 +213,7 @@ impl FnCache {
         let Some(entry) = entry else {
             return Ok(Read::Miss(snapshot(versions)));
         };
-        let (value, aged) = match self.check(entry, versions, stamp) {
+        let (value, aged) = match self.check(instance, entry, versions, stamp) {
             Checked::Valid(value, aged) => (value, aged),
             Checked::Invalid => return Ok(Read::Miss(snapshot(versions))),
             Checked::NeedsValueTags(view) => {
@@ -229,7 +230,13 @@ impl FnCache {
     }
 
     /// Checks a stored entry's stamp and argument-derived versions.
-    fn check<'a>(&self, entry: &'a [u8], versions: &[Option<Bytes>], stamp: Stamp) -> Checked<'a> {
+    fn check<'a>(
+        &self,
+        instance: &dyn CacheInstance,
+        entry: &'a [u8],
+        versions: &[Option<Bytes>],
+        stamp: Stamp,
+    ) -> Checked<'a> {
         let view = match entry::decode(entry, stamp) {
             Ok(view) => view,
             Err(rejected) => {
@@ -247,7 +254,7 @@ impl FnCache {
         let aged = aged(view.times);
         let usable = aged.is_none_or(|(_, age)| match age {
             Age::Fresh | Age::RefreshDue => true,
-            Age::Stale => self.resilience().fail_safe.is_some(),
+            Age::Stale => self.resilience(instance).fail_safe.is_some(),
             Age::Dead => false,
         });
         match (current && usable, view.value_tags.is_empty()) {

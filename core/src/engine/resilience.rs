@@ -36,16 +36,57 @@ pub enum Jitter {
     UpTo(Duration),
 }
 
-/// A function's fail-safe, refresh, jitter and timeout options (none by default).
+/// Fail-safe, refresh, jitter and timeout options (none by default): a function's own
+/// (`#[ecached(fail_safe = 300, ...)]`), or the defaults of a cache instance for every
+/// function caching in it ([`ResilientInstance`](crate::ResilientInstance), or the
+/// `fail_safe`, `refresh_ahead`, ... options of a backend URL). A function's own option
+/// wins over the instance's; an option the function turns off (`fail_safe = false`) stays
+/// off whatever the instance says.
+///
+/// ```
+/// use easy_cache_core::{Jitter, RefreshAhead, Resilience};
+/// use std::time::Duration;
+/// let defaults = Resilience::new()
+///     .fail_safe(Duration::from_secs(3600))
+///     .refresh_ahead(RefreshAhead::Fraction(0.8))
+///     .jitter(Jitter::Fraction(0.1))
+///     .hard_timeout(Duration::from_secs(2));
+/// assert_eq!(defaults.fail_safe_max_stale(), Some(Duration::from_secs(3600)));
+/// assert_eq!(Resilience::new().fail_safe_max_stale(), None);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Resilience {
     pub(crate) fail_safe: Option<Duration>,
-    pub(crate) throttle: Duration,
+    pub(crate) throttle: Option<Duration>,
     pub(crate) refresh_ahead: Option<RefreshAhead>,
     pub(crate) jitter: Option<Jitter>,
     pub(crate) soft_timeout: Option<Duration>,
+    pub(crate) hard_timeout: Option<Duration>,
+    /// The options turned off here, which no default turns on (bits of [`ResilienceOption`]).
+    off: u8,
 }
 
+impl Default for Resilience {
+    fn default() -> Self {
+        Self::NONE
+    }
+}
+
+/// One of the options of [`Resilience`], to turn off (see [`Resilience::without`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ResilienceOption {
+    /// `fail_safe` (and its throttle).
+    FailSafe = 1,
+    /// `refresh_ahead`.
+    RefreshAhead = 2,
+    /// `jitter`.
+    Jitter = 4,
+    /// `soft_timeout`.
+    SoftTimeout = 8,
+    /// `hard_timeout`.
+    HardTimeout = 16,
+}
 /// How one value is written: the backend lifetime, and the logical one stored with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Lifetime {
@@ -61,11 +102,110 @@ impl Resilience {
     /// No option set: entries live their timeout, failures reach the caller.
     pub const NONE: Resilience = Resilience {
         fail_safe: None,
-        throttle: DEFAULT_FAIL_SAFE_THROTTLE,
+        throttle: None,
         refresh_ahead: None,
         jitter: None,
         soft_timeout: None,
+        hard_timeout: None,
+        off: 0,
     };
+
+    /// No option set (see [`NONE`](Self::NONE)).
+    pub const fn new() -> Self {
+        Self::NONE
+    }
+
+    /// Serves the last good value when the computation fails (an `Err`, a panic, the hard
+    /// timeout), if it expired at most `max_stale` ago.
+    pub const fn fail_safe(mut self, max_stale: Duration) -> Self {
+        self.fail_safe = Some(max_stale);
+        self
+    }
+
+    /// How long a stale value served after a failure is served before the computation is
+    /// asked again (default [`DEFAULT_FAIL_SAFE_THROTTLE`]).
+    pub const fn fail_safe_throttle(mut self, throttle: Duration) -> Self {
+        self.throttle = Some(throttle);
+        self
+    }
+
+    /// Recomputes in the background when a hit finds its entry past this point.
+    pub const fn refresh_ahead(mut self, when: RefreshAhead) -> Self {
+        self.refresh_ahead = Some(when);
+        self
+    }
+
+    /// Lengthens each stored lifetime at random, within `jitter`.
+    pub const fn jitter(mut self, jitter: Jitter) -> Self {
+        self.jitter = Some(jitter);
+        self
+    }
+
+    /// With a stale value at hand, serves it once the computation has run this long, and
+    /// lets the computation finish in the background.
+    pub const fn soft_timeout(mut self, after: Duration) -> Self {
+        self.soft_timeout = Some(after);
+        self
+    }
+
+    /// Abandons a computation that runs this long: the stale value of a fail-safe
+    /// function, else the timeout error. As an instance default it applies to `async`
+    /// functions returning `Result<_, E>` with `E: From<easy_cache::Error>` (others have
+    /// no way to say "timed out" and are not interrupted).
+    pub const fn hard_timeout(mut self, limit: Duration) -> Self {
+        self.hard_timeout = Some(limit);
+        self
+    }
+
+    /// Turns `option` off: no default turns it back on.
+    pub const fn without(mut self, option: ResilienceOption) -> Self {
+        self.off |= option as u8;
+        match option {
+            ResilienceOption::FailSafe => {
+                self.fail_safe = None;
+                self.throttle = None;
+            }
+            ResilienceOption::RefreshAhead => self.refresh_ahead = None,
+            ResilienceOption::Jitter => self.jitter = None,
+            ResilienceOption::SoftTimeout => self.soft_timeout = None,
+            ResilienceOption::HardTimeout => self.hard_timeout = None,
+        }
+        self
+    }
+
+    /// The longest a value past its lifetime is served after a failure (`None`: no
+    /// fail-safe).
+    pub fn fail_safe_max_stale(&self) -> Option<Duration> {
+        self.fail_safe
+    }
+
+    /// These options, each one not set here taken from `defaults` (unless turned off here).
+    pub fn or(&self, defaults: &Resilience) -> Resilience {
+        let inherit = |option: ResilienceOption| self.off & option as u8 == 0;
+        let fail_safe = inherit(ResilienceOption::FailSafe);
+        Resilience {
+            fail_safe: self.fail_safe.or(defaults.fail_safe.filter(|_| fail_safe)),
+            throttle: self.throttle.or(defaults.throttle.filter(|_| fail_safe)),
+            refresh_ahead: self.refresh_ahead.or(defaults
+                .refresh_ahead
+                .filter(|_| inherit(ResilienceOption::RefreshAhead))),
+            jitter: self.jitter.or(defaults
+                .jitter
+                .filter(|_| inherit(ResilienceOption::Jitter))),
+            soft_timeout: self.soft_timeout.or(defaults
+                .soft_timeout
+                .filter(|_| inherit(ResilienceOption::SoftTimeout))),
+            hard_timeout: self.hard_timeout.or(defaults
+                .hard_timeout
+                .filter(|_| inherit(ResilienceOption::HardTimeout))),
+            off: self.off | defaults.off,
+        }
+    }
+
+    /// Whether this says nothing (no option set or turned off).
+    pub(crate) fn is_empty(&self) -> bool {
+        *self == Self::NONE
+    }
 
     /// Whether entries carry their logical lifetime (format 2).
     pub(crate) const fn needs_times(&self) -> bool {
@@ -120,7 +260,8 @@ impl Resilience {
     /// A stale value served after a failure, written again: fresh for the throttle (never
     /// past its fail-safe end), so the failing computation is not asked at every call.
     pub(crate) fn throttled(&self, stale: Times, now: u64) -> Option<(Timeout, Times)> {
-        let fresh_until = ms_after(now, self.throttle).min(stale.stale_until);
+        let throttle = self.throttle.unwrap_or(DEFAULT_FAIL_SAFE_THROTTLE);
+        let fresh_until = ms_after(now, throttle).min(stale.stale_until);
         let left = stale.stale_until.checked_sub(now).filter(|&ms| ms > 0)?;
         let times = Times {
             fresh_until,

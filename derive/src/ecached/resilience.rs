@@ -17,6 +17,8 @@ pub(crate) struct ResilienceOptions {
     jitter: Option<Share>,
     soft_timeout: Option<(TokenStream, Span)>,
     hard_timeout: Option<(TokenStream, Span)>,
+    /// The options turned off (`fail_safe = false`): the `ResilienceOption` variants.
+    off: Vec<&'static str>,
 }
 
 /// A fraction of the lifetime, or a duration.
@@ -28,6 +30,13 @@ enum Share {
 impl ResilienceOptions {
     /// Reads option `name`; `false` when it is not one of these.
     pub(crate) fn set(&mut self, name: &str, span: Span, value: &Expr) -> syn::Result<bool> {
+        if let Expr::Lit(ExprLit {
+            lit: Lit::Bool(flag),
+            ..
+        }) = value
+        {
+            return self.turn_off(name, flag);
+        }
         match name {
             "fail_safe" => self.fail_safe = Some(duration(value, name)?),
             "fail_safe_throttle" => self.fail_safe_throttle = Some(duration(value, name)?),
@@ -40,14 +49,54 @@ impl ResilienceOptions {
         Ok(true)
     }
 
-    /// Whether a call may move its computation to a task (refresh ahead, soft timeout).
+    /// `name = false`: the option stays off whatever the instance's defaults say.
+    fn turn_off(&mut self, name: &str, flag: &syn::LitBool) -> syn::Result<bool> {
+        let variant = match name {
+            "fail_safe" => "FailSafe",
+            "refresh_ahead" => "RefreshAhead",
+            "jitter" => "Jitter",
+            "soft_timeout" => "SoftTimeout",
+            "hard_timeout" => "HardTimeout",
+            "fail_safe_throttle" => {
+                return Err(syn::Error::new(
+                    flag.span(),
+                    "`fail_safe_throttle` takes a duration; `fail_safe = false` turns fail-safe off",
+                ));
+            }
+            _ => return Ok(false),
+        };
+        if flag.value {
+            return Err(syn::Error::new(
+                flag.span(),
+                format!(
+                    "`{name}` takes a duration{}, or `false` to turn off the instance's default",
+                    if matches!(name, "refresh_ahead" | "jitter") {
+                        " or a fraction of the lifetime"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+        self.off.push(variant);
+        Ok(true)
+    }
+
+    /// Whether a call may move its computation to a task (refresh ahead, soft timeout):
+    /// unless the function turns both off, the instance's defaults may ask for either.
     pub(crate) fn may_move(&self) -> bool {
-        self.refresh_ahead.is_some() || self.soft_timeout.is_some()
+        !(self.off.contains(&"RefreshAhead") && self.off.contains(&"SoftTimeout"))
     }
 
     /// The hard timeout, when set.
     pub(crate) fn hard_timeout(&self) -> Option<&(TokenStream, Span)> {
         self.hard_timeout.as_ref()
+    }
+
+    /// Whether the instance's default hard timeout may apply (the function neither sets
+    /// its own nor turns it off).
+    pub(crate) fn takes_default_hard_timeout(&self) -> bool {
+        self.hard_timeout.is_none() && !self.off.contains(&"HardTimeout")
     }
 
     /// Refuses what the function cannot have: timeouts on a sync `fn` (its computation
@@ -101,6 +150,10 @@ impl ResilienceOptions {
         }
         if let Some((d, _)) = &self.soft_timeout {
             out.extend(quote!(.with_soft_timeout(#d)));
+        }
+        for variant in &self.off {
+            let variant = syn::Ident::new(variant, Span::call_site());
+            out.extend(quote!(.without(#private::ResilienceOption::#variant)));
         }
         out
     }

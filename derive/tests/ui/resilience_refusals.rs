@@ -21,6 +21,12 @@ async fn fractions_above_one(n: u64) -> u64 {
     n
 }
 
+// `false` turns an instance default off; `true` and a throttle of `false` say nothing.
+#[ecached("e", 60, fail_safe = true, fail_safe_throttle = false)]
+async fn true_and_throttle_off(n: u64) -> u64 {
+    n
+}
+
 fn main() {
     let _ = sync_soft(1);
     let _ = sync_hard(1);

@@ -90,6 +90,10 @@ impl<B: CacheInstance> CacheInstance for NearFront<B> {
         self.inner.default_timeout()
     }
 
+    fn resilience(&self) -> Option<&crate::Resilience> {
+        self.inner.resilience()
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Bytes>> {
         self.inner.get(key).await
     }

@@ -147,6 +147,18 @@ impl Emitter<'_> {
                 let paths = self.paths.spanned(*span);
                 let private = paths.private();
                 compute = quote_spanned!(*span=> #private::hard_timeout(#limit, #compute));
+            } else if self.options.resilience.takes_default_hard_timeout()
+                && last_segment(output).as_deref() == Some("Result")
+            {
+                // The instance's default hard timeout, for a `Result` whose error can say
+                // "timed out" (picked by autoref: no bound is added to the user's types).
+                compute = quote! {{
+                    #[allow(unused_imports)]
+                    use #private::{ViaTimedOut as _, ViaNoTimedOut as _};
+                    #[allow(clippy::needless_borrow)]
+                    let __ec_timed_out = (&#private::TimedOutProbe::<#output>::new()).timed_out();
+                    #private::default_hard_timeout(__ec_cache, __ec_timed_out, #compute)
+                }};
             }
             if self.options.resilience.may_move() && self.sig.movable {
                 // Whether the computation can move to a task (refresh ahead, soft timeout),
@@ -157,7 +169,7 @@ impl Emitter<'_> {
                     use #private::{ViaSpawn as _, ViaNoSpawn as _};
                     #[allow(clippy::needless_borrow)]
                     let __ec_spawner = (&#private::SpawnProbe::<#codec, #policy, #output, _>::of(&__ec_compute)).spawner();
-                    #private::FnCache::call_with::<#codec, #policy, #output, _>(
+                    #private::FnCache::call_with::<#codec, #policy, #output, _, _>(
                         __ec_cache,
                         #spec,
                         #value_tags,
