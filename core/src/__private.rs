@@ -21,7 +21,7 @@ pub use crate::handle::arity::{
     MAX_ARITY, NoPrefix, NoTags,
 };
 pub use crate::keys::key::{KeyDisplay, KeyWriter, ViaDisplay, ViaKeyPart};
-pub use crate::keys::pooled::PooledKey;
+pub use crate::keys::pooled::{PooledKey, VersionKey, VersionKeyBuf};
 pub use crate::meta::MetaArg;
 pub use crate::option_fns::{
     Source, ValueTagsSource, ViaArgs, ViaMeta, ViaValue, produce_key, produce_tags,

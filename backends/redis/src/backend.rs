@@ -6,6 +6,7 @@ use crate::{
     config::Topology,
     connection::{Conn, Connector},
     pipeline::{Batch, Refused, delete_and_wait},
+    spare::SpareCmd,
     tracking::is_version_key,
 };
 use async_trait::async_trait;
@@ -283,13 +284,11 @@ impl RedisCache {
         Error::new(kind, format!("{} {what}: {e}", self.name)).with_source(e)
     }
 
-    /// `name key...` with the stored keys written straight into one buffer sized up
-    /// front: a read allocates no key of its own (hits are measured in allocations too).
-    fn read_cmd<'k>(&self, name: &str, keys: impl Iterator<Item = &'k str> + Clone) -> Cmd {
-        let (count, bytes) = keys.clone().fold((1, name.len()), |(n, b), k| {
-            (n + 1, b + self.prefix.len() + k.len())
-        });
-        let mut cmd = Cmd::with_capacity(count, bytes);
+    /// `name key...` with the stored keys written straight into the buffers of this
+    /// thread's spare command: a read allocates no key and no command buffer of its own
+    /// (hits are measured in allocations too).
+    fn read_cmd<'k>(&self, name: &str, keys: impl Iterator<Item = &'k str>) -> SpareCmd {
+        let mut cmd = SpareCmd::take();
         cmd.arg(name);
         for key in keys {
             cmd.arg(StoredKey {
@@ -481,8 +480,12 @@ impl RedisCache {
             0 => tracker.settle(ticket, keys, kept, std::iter::empty()),
             // The common hit: the entry alone, one GET, no vector of replies.
             1 => {
+                let cmd = self.read_cmd("GET", remote);
+                // The connection's own method: `query_async` goes through the
+                // `ConnectionLike` trait, which boxes the request's future.
+                let reply = conn.send_packed_command(&cmd).await?;
                 let value: Option<Bytes> =
-                    self.read_cmd("GET", remote).query_async(&mut conn).await?;
+                    FromRedisValue::from_redis_value(reply.extract_error()?)?;
                 tracker.settle(ticket, keys, kept, std::iter::once(value))
             }
             _ => {
@@ -509,7 +512,8 @@ impl RedisCache {
         keys: impl Iterator<Item = &'k str> + Clone,
     ) -> RedisResult<Vec<Option<Bytes>>> {
         let asked = keys.clone().count();
-        let values: Vec<Option<Bytes>> = self.read_cmd("MGET", keys).query_async(conn).await?;
+        let cmd = self.read_cmd("MGET", keys);
+        let values: Vec<Option<Bytes>> = cmd.query_async(conn).await?;
         if values.len() != asked {
             let detail = format!("{} values for {asked} keys", values.len());
             return Err(RedisError::from((

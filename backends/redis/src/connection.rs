@@ -252,6 +252,15 @@ impl Connector {
         if let Some(conn) = self.current_in(runtime) {
             return Ok(conn);
         }
+        // Boxed: opening is rare and its future large. Inline, every operation's future
+        // carries its space, and each hit copies that future into the box `async_trait`
+        // makes (a visible part of a hit's time with 64 callers).
+        Box::pin(self.open_in(runtime)).await
+    }
+
+    /// [`Connector::get`] when there is no connection for `runtime`: opens one, or waits for
+    /// the caller opening it.
+    async fn open_in(&self, runtime: Id) -> Result<(Conn, u64)> {
         let outcome = timeout(self.connect_timeout, async {
             let _opening = self.opening.lock().await;
             // Opened by the caller we waited for?

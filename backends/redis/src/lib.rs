@@ -46,6 +46,7 @@ mod backend;
 mod config;
 mod connection;
 mod pipeline;
+mod spare;
 mod tracking;
 
 pub use backend::RedisCache;

@@ -88,17 +88,22 @@ impl Store {
     /// out of its record.
     pub(crate) fn peek(&self, key: &str, read: &mut dyn FnMut(Option<&[u8]>)) -> Result<()> {
         let key = self.key(key);
-        let Some(record) = self.tree.get(&key).map_err(self.fail("get"))? else {
-            read(None);
-            return Ok(());
-        };
-        match record::state(&record, record::now_millis) {
-            State::Live(value) => read(Some(value)),
-            stale => {
-                self.remove_stale(&key, &record, &stale);
-                read(None);
+        // Matched where sled returned it: moving the record out of its `Result<Option<_>>`
+        // (`?`, `map_err`) copies its inline bytes between differently laid out enums, and
+        // those copies stalled on store forwarding as long as the rest of this function.
+        let found = self.tree.get(&key);
+        if let Ok(Some(record)) = &found {
+            match record::state(record, record::now_millis) {
+                State::Live(value) => read(Some(value)),
+                stale => {
+                    self.remove_stale(&key, record, &stale);
+                    read(None);
+                }
             }
+            return Ok(());
         }
+        found.map_err(self.fail("get"))?;
+        read(None);
         Ok(())
     }
 

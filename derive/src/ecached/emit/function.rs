@@ -1,7 +1,7 @@
 //! The cached function: the user's signature around a call of `FnCache::call` that builds
 //! the key, version keys and timeout, then runs the user's body on a miss.
 
-use super::{Emitter, PREFIX_VERSION_PREFIX_LEN, build_string, out_ident};
+use super::{Emitter, PREFIX_VERSION_PREFIX_LEN, build_version_key, out_ident};
 use crate::ecached::options::TimeoutSpec;
 use crate::ecached::plan::{PrefixPlan, TagsPlan};
 use proc_macro2::TokenStream;
@@ -80,12 +80,14 @@ impl Emitter<'_> {
             PrefixPlan::Template(t) => {
                 let out = out_ident();
                 let writes = t.write_into(&out, self.sig, &self.paths);
-                let built = build_string(
+                let private = self.paths.private();
+                let built = build_version_key(
+                    private,
                     quote!(#out.push_str(#krate::PREFIX_VERSION_PREFIX); #writes),
                     PREFIX_VERSION_PREFIX_LEN + t.capacity_hint(),
                 );
                 quote! {
-                    let __ec_prefix_vk: ::std::string::String = #built;
+                    let __ec_prefix_vk: #private::VersionKeyBuf = #built;
                     let __ec_prefix: &str = &__ec_prefix_vk[#krate::PREFIX_VERSION_PREFIX.len()..];
                 }
             }

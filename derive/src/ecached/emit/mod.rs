@@ -290,6 +290,17 @@ fn out_ident() -> syn::Ident {
     format_ident!("__ec_out")
 }
 
+/// [`build_string`] for a version key, in a spare buffer (`VersionKeyBuf`, through
+/// `private`): a tagged hit allocates no key.
+fn build_version_key(private: &TokenStream, writes: TokenStream, capacity: usize) -> TokenStream {
+    let out = out_ident();
+    quote!({
+        let mut #out = #private::VersionKeyBuf::with_capacity(#capacity);
+        #writes
+        #out
+    })
+}
+
 fn build_string(writes: TokenStream, capacity: usize) -> TokenStream {
     let out = out_ident();
     quote!({

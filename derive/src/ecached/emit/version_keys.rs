@@ -1,7 +1,7 @@
 //! The version keys a call reads: one per tag and one for the prefix. Invalidating a tag or
 //! a prefix deletes its version key, so entries stored under the old version miss.
 
-use super::{Emitter, build_string, out_ident};
+use super::{Emitter, build_version_key, out_ident};
 use crate::ecached::plan::{PrefixPlan, TagsPlan};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -45,28 +45,29 @@ impl Emitter<'_> {
                             Some(constant) => {
                                 let key =
                                     LitStr::new(&format!("{TAG_VERSION_PREFIX}{constant}"), t.span);
-                                quote!(#private::Cow::Borrowed(#key))
+                                quote!(#private::VersionKey::Static(#key))
                             }
                             None => {
                                 // The version key built in one string (not the tag, then a copy).
                                 let out = out_ident();
                                 let writes = t.write_into(&out, self.sig, &self.paths);
-                                let key = build_string(
+                                let key = build_version_key(
+                                    private,
                                     quote!(#out.push_str(#krate::TAG_VERSION_PREFIX); #writes),
                                     TAG_VERSION_PREFIX.len() + t.capacity_hint(),
                                 );
-                                quote!(#private::Cow::Owned(#key))
+                                quote!(#private::VersionKey::Built(#key))
                             }
                         });
                     }
                 }
                 if let Some(p) = prefix {
-                    items.push(quote!(#private::Cow::Owned(#p)));
+                    items.push(quote!(#private::VersionKey::from(#p)));
                 }
                 let count = items.len();
                 let indices = (0..count).map(syn::Index::from);
                 (
-                    quote!({ let __ec_vk: [#private::Cow<'static, str>; #count] = [#(#items),*]; __ec_vk }),
+                    quote!({ let __ec_vk: [#private::VersionKey; #count] = [#(#items),*]; __ec_vk }),
                     quote!({ let __ec_versions: [&str; #count] = [#(&*__ec_vk[#indices]),*]; __ec_versions }),
                 )
             }
