@@ -37,9 +37,15 @@ impl Observe {
 }
 
 impl FnCache {
-    /// A snapshot of this function's counters (see [`Stats`]).
+    /// A snapshot of this function's counters (see [`Stats`]): those of every state
+    /// with its id (its body's and its handle's).
     pub fn stats(&self) -> Stats {
-        self.observe.counters.snapshot()
+        let listed = crate::observe::function_stats(self.id);
+        if self.observe.listed.is_completed() {
+            listed
+        } else {
+            listed.merge(self.observe.counters.snapshot())
+        }
     }
 
     /// The `cache` label: the alias, or `instance` for a `cache_instance` target.
@@ -156,7 +162,7 @@ impl FnCache {
     /// `cache_stats` and makes its labels.
     pub(crate) fn observe_started(&'static self, instance: Option<&dyn CacheInstance>) {
         self.observe.listed.call_once(|| {
-            crate::observe::stats_list(self.cache_label(), &self.observe.counters);
+            crate::observe::stats_list(self.id, self.cache_label(), &self.observe.counters);
             self.labels(instance);
         });
     }

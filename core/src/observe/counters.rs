@@ -14,7 +14,8 @@ use std::time::Duration;
 /// Stripes per function: threads beyond this share them (still correct, a little slower).
 const STRIPES: usize = 8;
 
-/// One thread's hits (stripes are given out to threads in turn).
+/// One thread's hits (stripes are given out to threads in turn): near-cache hits, and
+/// the others.
 #[repr(align(64))]
 struct Stripe {
     hits: AtomicU64,
@@ -79,10 +80,13 @@ impl Counters {
     #[inline]
     pub(crate) fn hit(&self, near: bool) {
         let stripe = &self.stripes[stripe()];
-        stripe.hits.fetch_add(1, Ordering::Relaxed);
-        if near {
-            stripe.near_hits.fetch_add(1, Ordering::Relaxed);
-        }
+        // One add per hit: `hits` counts the others, the snapshot adds the two.
+        let counter = if near {
+            &stripe.near_hits
+        } else {
+            &stripe.hits
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A call's outcome, but a hit on the call's first poll (see [`hit`](Self::hit)).
@@ -110,10 +114,8 @@ impl Counters {
     /// may be off by those calls).
     pub(crate) fn snapshot(&self) -> Stats {
         let (hits, near_hits) = self.stripes.iter().fold((0, 0), |(h, n), s| {
-            (
-                h + s.hits.load(Ordering::Relaxed),
-                n + s.near_hits.load(Ordering::Relaxed),
-            )
+            let near = s.near_hits.load(Ordering::Relaxed);
+            (h + s.hits.load(Ordering::Relaxed) + near, n + near)
         });
         let outcome = |o: Outcome| self.outcomes[o.index()].load(Ordering::Relaxed);
         Stats {

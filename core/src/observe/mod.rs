@@ -16,8 +16,8 @@ pub(crate) mod slow;
 mod stats;
 
 pub use self::slow::{set_slow_threshold, slow_threshold};
-pub(crate) use self::stats::list as stats_list;
 pub use self::stats::{Stats, cache_stats};
+pub(crate) use self::stats::{function_stats, list as stats_list};
 
 /// What a call returned, as counted in [`series::CALLS`]'s `outcome` label.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

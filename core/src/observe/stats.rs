@@ -72,18 +72,48 @@ impl Stats {
     }
 }
 
-/// A function that was called, with the alias its stats are filed under.
-type Listed = (&'static str, &'static Counters);
+/// A function's state that was called: its id (a function's body and handle may have a
+/// state each, with one id), its cache alias, its counters.
+struct Listed {
+    id: &'static str,
+    cache: &'static str,
+    counters: &'static Counters,
+}
 
 /// The functions called so far (a function is listed on its first call past a hit).
 static LISTED: Mutex<Vec<Listed>> = Mutex::new(Vec::new());
 
-/// Lists a function whose stats [`cache_stats`] sums under `cache`.
-pub(crate) fn list(cache: &'static str, counters: &'static Counters) {
+/// Lists a function's state, whose stats [`cache_stats`] sums under `cache`.
+pub(crate) fn list(id: &'static str, cache: &'static str, counters: &'static Counters) {
+    listed().push(Listed {
+        id,
+        cache,
+        counters,
+    });
+}
+
+fn listed() -> std::sync::MutexGuard<'static, Vec<Listed>> {
     LISTED
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .push((cache, counters));
+}
+
+/// The stats of the listed states of the function `id`, added together.
+pub(crate) fn function_stats(id: &str) -> Stats {
+    sum(|listed| listed.id == id)
+}
+
+fn sum(mut pick: impl FnMut(&Listed) -> bool) -> Stats {
+    let counters: Vec<&'static Counters> = listed()
+        .iter()
+        .filter(|listed| pick(listed))
+        .map(|listed| listed.counters)
+        .collect();
+    counters
+        .into_iter()
+        .fold(Stats::default(), |sum, counters| {
+            sum.merge(counters.snapshot())
+        })
 }
 
 /// The stats of every function called so far that caches under the alias `cache`
@@ -96,16 +126,7 @@ pub(crate) fn list(cache: &'static str, counters: &'static Counters) {
 /// assert_eq!(stats.hit_ratio(), None);
 /// ```
 pub fn cache_stats(cache: &str) -> Stats {
-    let listed = LISTED
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clone();
-    listed
-        .iter()
-        .filter(|(alias, _)| *alias == cache)
-        .fold(Stats::default(), |sum, (_, counters)| {
-            sum.merge(counters.snapshot())
-        })
+    sum(|listed| listed.cache == cache)
 }
 
 #[cfg(test)]
@@ -124,12 +145,13 @@ mod tests {
             counters.outcome(Outcome::Miss);
         }
         ONE.computation(Duration::from_millis(5));
-        list("stats-test-cache", &ONE);
-        list("stats-test-cache", &TWO);
-        list("stats-test-other", &ONE);
+        list("one", "stats-test-cache", &ONE);
+        list("two", "stats-test-cache", &TWO);
+        list("one-again", "stats-test-other", &ONE);
         let sum = cache_stats("stats-test-cache");
         assert_eq!((sum.hits, sum.misses), (6, 2));
         assert_eq!(sum.max_compute_time, Duration::from_millis(5));
         assert_eq!(sum.hit_ratio(), Some(0.75));
+        assert_eq!(function_stats("two"), TWO.snapshot());
     }
 }
