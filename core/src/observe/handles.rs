@@ -10,6 +10,7 @@ use metrics::{Counter, Histogram, Label, counter, histogram};
 /// One function's series.
 pub(crate) struct Handles {
     calls: [Counter; 5],
+    /// `calls` with `outcome="near_hit"`: a hit increments one counter, this or `hit`.
     near_hits: Counter,
     computations: Counter,
     waits: Counter,
@@ -28,7 +29,7 @@ impl Handles {
         };
         Handles {
             calls: Outcome::ALL.map(|o| counter!(series::CALLS, with("outcome", o.as_str()))),
-            near_hits: counter!(series::NEAR_HITS, base.clone()),
+            near_hits: counter!(series::CALLS, with("outcome", "near_hit")),
             computations: counter!(series::COMPUTATIONS, base.clone()),
             waits: counter!(series::SINGLE_FLIGHT_WAITS, base.clone()),
             compute_seconds: histogram!(series::COMPUTATION_SECONDS, base.clone()),
@@ -39,10 +40,12 @@ impl Handles {
 
     #[inline]
     pub(crate) fn hit(&self, near: bool) {
-        self.calls[Outcome::Hit.index()].increment(1);
-        if near {
-            self.near_hits.increment(1);
-        }
+        let counter = if near {
+            &self.near_hits
+        } else {
+            &self.calls[Outcome::Hit.index()]
+        };
+        counter.increment(1);
     }
 
     pub(crate) fn outcome(&self, outcome: Outcome) {

@@ -66,14 +66,14 @@ impl Outcome {
 /// for `cache_instance = ...`) and `backend` (the scheme of the store: `memory`, `redis`,
 /// ...); some add one more, named below.
 pub mod series {
-    /// Counter: calls, by `outcome` (`hit`, `miss`, `stale`, `error`, `bypass`).
+    /// Counter: calls, by `outcome`: `hit`, `near_hit` (a hit answered by the near cache),
+    /// `miss`, `stale`, `error`, `bypass`. One counter per hit, whichever answered it: the
+    /// hit ratio is `(hit + near_hit) / all`.
     pub const CALLS: &str = "easy_cache_calls_total";
     /// Counter: computations run (a miss, a refresh ahead of expiry, a retry).
     pub const COMPUTATIONS: &str = "easy_cache_computations_total";
     /// Counter: calls that waited for another call computing the same key (single flight).
     pub const SINGLE_FLIGHT_WAITS: &str = "easy_cache_single_flight_waits_total";
-    /// Counter: hits answered by the near cache (also counted as `hit` calls).
-    pub const NEAR_HITS: &str = "easy_cache_near_hits_total";
     /// Counter: invalidations, by `kind` (`key`, `tags`, `prefix`). `function` is empty
     /// for invalidations that do not go through a function's handle.
     pub const INVALIDATIONS: &str = "easy_cache_invalidations_total";
