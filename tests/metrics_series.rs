@@ -210,7 +210,11 @@ async fn metrics_record_backend_operation_seconds() {
     let reads = histogram(series::BACKEND_SECONDS, "on_a_map", &[("op", "read")]);
     let writes = histogram(series::BACKEND_SECONDS, "on_a_map", &[("op", "write")]);
     assert_eq!((reads.len(), writes.len()), (2, 1), "{reads:?} {writes:?}");
-    assert_eq!(calls("on_a_map", "hit"), 1, "a hit of the store (no near cache)");
+    assert_eq!(
+        calls("on_a_map", "hit"),
+        1,
+        "a hit of the store (no near cache)"
+    );
     assert!(reads.iter().chain(&writes).all(|s| (0.0..1.0).contains(s)));
     let totals = totals();
     let (_, labels) = totals
