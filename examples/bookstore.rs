@@ -204,4 +204,23 @@ async fn main() {
         "\nkey of ann's favourites: {}",
         User::favorite_books_cache().cache_key(&ann)
     );
+
+    // Counted per function with or without the `metrics` feature (no exporter needed).
+    println!("\nhow the cache did:");
+    for (name, stats) in [
+        ("User::by_state", User::by_state_cache().stats()),
+        ("favorite_books", User::favorite_books_cache().stats()),
+        (
+            "every function",
+            easy_cache::observe::cache_stats("default"),
+        ),
+    ] {
+        println!(
+            "  {name:<16} {} hits, {} misses: hit ratio {:.0}%, slowest computation {:?}",
+            stats.hits,
+            stats.misses,
+            stats.hit_ratio().unwrap_or(0.0) * 100.0,
+            stats.max_compute_time,
+        );
+    }
 }

@@ -46,6 +46,11 @@ pub use easy_cache_registry::{
 // Errors.
 pub use easy_cache_core::{Error, ErrorKind, Result};
 
+/// Hit ratios, latency and errors: per-function [`Stats`](observe::Stats) (always), the
+/// `metrics` facade's series (feature `metrics`), tracing spans and the slow-operation
+/// warning. See the guide's chapter on observability.
+pub use easy_cache_core::observe;
+
 /// The cache's clock, as tests move it (feature `test-clock`).
 #[cfg(feature = "test-clock")]
 pub use easy_cache_core::test_clock;

@@ -35,6 +35,12 @@ fn main() {
         .nth(2)
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
+    // Built with `--features metrics`: hits record into a real recorder, installed before
+    // the first call (see the `metrics_hit` bench).
+    #[cfg(feature = "metrics")]
+    metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .expect("the only recorder");
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");

@@ -22,6 +22,7 @@ mod error;
 mod handle;
 mod keys;
 mod meta;
+pub mod observe;
 mod option_fns;
 mod policy;
 mod visitor_forward;

@@ -24,6 +24,9 @@ pub mod sync_functions {}
 #[doc = include_str!("../guide/07-fail-safe-and-refresh.md")]
 pub mod fail_safe_and_refresh {}
 
+#[doc = include_str!("../guide/08-observability.md")]
+pub mod observability {}
+
 #[doc = include_str!("../guide/near-cache.md")]
 pub mod near_cache {}
 

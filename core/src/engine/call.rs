@@ -14,12 +14,14 @@ use super::wait::WaitBound;
 use crate::backend::CacheInstance;
 use crate::codec::Codec;
 use crate::keys::versions::Token;
+use crate::observe::Outcome as Observed;
 use crate::policy::ReturnPolicy;
 use futures::future::Either;
 use serde::de::DeserializeOwned;
 use std::future::{Future, ready};
 use std::ops::ControlFlow;
 use std::sync::Arc;
+use tracing::Instrument;
 
 /// A call past its start (see [`FnCache::begin`]) that did not hit.
 pub(super) struct Begun<T> {
@@ -82,13 +84,15 @@ impl FnCache {
         };
         // Boxed: the rest of a call is a large state machine, which a hit would otherwise
         // copy into the caller's future (one allocation per miss instead).
-        Either::Right(Box::pin(async move {
+        let call = async move {
             let Some(instance) = self.instance() else {
+                self.observe_unresolved();
                 return compute.await;
             };
             self.call_on::<C, P, R, Fut>(&instance, spec, begun, value_tags, compute, spawner)
                 .await
-        }))
+        };
+        Either::Right(Box::pin(call.instrument(self.call_span())))
     }
 
     /// The start of every call: takes the refresh mark, looks in the near cache, and
@@ -103,7 +107,10 @@ impl FnCache {
         let refreshing = refresh::take(self.id());
         let versioned = !spec.versions.is_empty() || value_tagged;
         let (near, known) = match self.near_start(near, spec, versioned, refreshing) {
-            NearStart::Hit(value) => return ControlFlow::Break(value),
+            NearStart::Hit(value) => {
+                self.observe_hit(true);
+                return ControlFlow::Break(value);
+            }
             // The versions were valid when the entry was filled; the refresh reads them.
             NearStart::Due(value, near) => (
                 Some(near),
@@ -121,6 +128,7 @@ impl FnCache {
         if !refreshing && begun.known.is_none() {
             match self.read_now::<C, T>(spec, stamp) {
                 ReadNow::Done(Read::Hit(value)) => {
+                    self.observe_hit(false);
                     self.near_fill_read(begun.near.as_ref(), None, spec, &value);
                     return ControlFlow::Break(value);
                 }
@@ -154,6 +162,7 @@ impl FnCache {
             mut known,
             near,
         } = begun;
+        self.observe_started(Some(&**instance));
         let mut wait = WaitBound::new(self.single_flight_wait());
         // Leaders seen to panic: after a waiter's take-over panics too, the remaining
         // waiters compute side by side instead of taking over one at a time.
@@ -168,10 +177,12 @@ impl FnCache {
             };
             let (snapshot, mut stale) = match read {
                 Ok(Read::Hit(value)) => {
+                    self.observe_outcome(Observed::Hit);
                     self.near_fill_read(near.as_ref(), Some(&**instance), &spec, &value);
                     return P::from_value(value);
                 }
                 Ok(Read::Due(value, snapshot)) => {
+                    self.observe_outcome(Observed::Hit);
                     let refreshed = Refresh {
                         instance,
                         spec: &spec,
@@ -203,6 +214,7 @@ impl FnCache {
                             instance.name()
                         ),
                     );
+                    self.observe_outcome(Observed::Bypass);
                     return compute.await;
                 }
             };
@@ -223,6 +235,7 @@ impl FnCache {
                                 .stored_meanwhile::<C, P::Value>(instance, &spec, stamp)
                                 .await
                             {
+                                self.observe_outcome(Observed::Hit);
                                 return P::from_value(value);
                             }
                         }
@@ -233,14 +246,23 @@ impl FnCache {
                         .await
                     {
                         Some(Outcome::Value(bytes)) => match C::decode::<P::Value>(&bytes) {
-                            Ok(value) => return P::from_value(value),
-                            Err(_) => return compute.await,
+                            Ok(value) => {
+                                self.observe_outcome(Observed::Miss);
+                                return P::from_value(value);
+                            }
+                            Err(_) => {
+                                self.observe_outcome(Observed::Bypass);
+                                return compute.await;
+                            }
                         },
                         // The leader's computation failed: a fail-safe caller serves its
                         // stale value, as the leader did. Errors are not shared: each
                         // other caller gets its own function's result.
                         Some(Outcome::Uncacheable) => match stale {
-                            Some(stale) => return P::from_value(stale.value),
+                            Some(stale) => {
+                                self.observe_outcome(Observed::Stale);
+                                return P::from_value(stale.value);
+                            }
                             None => None,
                         },
                         // The leader went away: look again at once, and one waiter leads.
@@ -253,6 +275,7 @@ impl FnCache {
                             // caller serves its stale value rather than compute beside a
                             // leader that hangs.
                             if let Some(stale) = stale.take() {
+                                self.observe_outcome(Observed::Stale);
                                 return P::from_value(stale.value);
                             }
                             self.warn.warn(
@@ -371,6 +394,7 @@ impl FnCache {
         waiter: inflight::Waiter,
         stale: bool,
     ) -> Option<Outcome> {
+        self.observe_wait();
         match self.resilience(instance).soft_timeout.filter(|_| stale) {
             Some(soft) => {
                 WaitBound::new(soft.min(self.single_flight_wait()))

@@ -31,13 +31,13 @@ thread_local! {
 
 #[cfg(any(test, feature = "test-clock"))]
 #[inline]
-fn offset_ms() -> u64 {
+pub(crate) fn offset_ms() -> u64 {
     OFFSET_MS.with(std::cell::Cell::get)
 }
 
 #[cfg(not(any(test, feature = "test-clock")))]
 #[inline(always)]
-fn offset_ms() -> u64 {
+pub(crate) fn offset_ms() -> u64 {
     0
 }
 

@@ -19,6 +19,8 @@ use crate::backend::{CacheInstance, Write};
 use crate::codec::Codec;
 use crate::error::Result;
 use crate::keys::versions::{Token, tag_version_key};
+use crate::observe::slow::Stopwatch;
+use crate::observe::{BackendOp, Outcome as Observed};
 use crate::policy::ReturnPolicy;
 use bytes::Bytes;
 use futures::FutureExt;
@@ -62,11 +64,12 @@ impl FnCache {
         Fut: Future<Output = R>,
     {
         let Some(fallback) = fallback else {
-            return self
+            let result = self
                 .compute_plain::<C, P, R, Fut>(
                     instance, spec, stamp, snapshot, value_tags, near, compute, leader, None,
                 )
                 .await;
+            return self.observe_result::<P, R>(result);
         };
         // Open before the computation starts: a key invalidation from now on keeps its
         // value out of the cache.
@@ -75,6 +78,7 @@ impl FnCache {
         let pinned = self.pin(instance, spec, snapshot).await;
         let Fallback { stale, mover } = fallback;
         let mut running = Box::pin(compute);
+        let watch = Stopwatch::start();
         let attempt = AssertUnwindSafe(running.as_mut()).catch_unwind();
         let outcome = match (self.resilience(instance).soft_timeout, mover) {
             (Some(soft), Some(mover)) => match WaitBound::new(soft).wait(attempt).await {
@@ -93,16 +97,21 @@ impl FnCache {
                         leader,
                     );
                     return match mover.spawner.spawn(job) {
-                        Ok(()) => P::from_value(stale.value),
+                        Ok(()) => {
+                            self.observe_outcome(Observed::Stale);
+                            P::from_value(stale.value)
+                        }
                         // No runtime to move to: finish here.
-                        Err(job) => job.run().await,
+                        Err(job) => self.observe_result::<P, R>(job.run().await),
                     };
                 }
             },
             _ => attempt.await,
         };
+        self.observe_computation(watch.elapsed());
         let failure = match outcome {
             Ok(result) if !P::failed(&result) => {
+                self.observe_outcome(Observed::Miss);
                 return self
                     .finish::<C, P, R>(
                         instance, spec, stamp, pinned, value_tags, near, result, gate, leader,
@@ -127,8 +136,10 @@ impl FnCache {
             .await
         {
             release(gate, leader, Outcome::Uncacheable);
+            self.observe_outcome(Observed::Stale);
             return P::from_value(stale.value);
         }
+        self.observe_outcome(Observed::Error);
         match failure {
             Ok(result) => {
                 release(gate, leader, Outcome::Uncacheable);
@@ -163,7 +174,9 @@ impl FnCache {
         // value out of the cache.
         let gate = gate.unwrap_or_else(|| WriteGate::open(spec.key));
         let pinned = self.pin(instance, spec, snapshot).await;
+        let watch = Stopwatch::start();
         let result = compute.await;
+        self.observe_computation(watch.elapsed());
         self.finish::<C, P, R>(
             instance, spec, stamp, pinned, value_tags, near, result, gate, leader,
         )
@@ -346,7 +359,10 @@ impl FnCache {
         let entry = Bytes::from(buf);
         if !spec.timeout.is_zero() && gate.begin_write() {
             ops.push(Write::set(spec.key, entry.clone(), lifetime.physical));
-            match instance.write_batch(&ops).await {
+            let watch = self.backend_watch();
+            let written = instance.write_batch(&ops).await;
+            self.observe_backend(BackendOp::Write, watch);
+            match written {
                 Ok(()) => self.near_fill_written(near, instance, spec, value, &lifetime),
                 Err(err) => self.warn.warn(
                     self.name(),

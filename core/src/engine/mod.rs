@@ -12,6 +12,7 @@ pub(crate) mod hard_timeout;
 mod inflight;
 pub(crate) mod invalidate;
 pub(crate) mod near;
+mod observe;
 mod path;
 mod pin;
 pub(crate) mod rate_limited_warn;
@@ -75,6 +76,8 @@ pub struct FnCache {
     /// Fail-safe, refresh ahead, jitter and computation timeouts.
     resilience: Resilience,
     pub(crate) warn: RateLimitedWarn,
+    /// Counters, labels and metrics handles (see `crate::observe`).
+    observe: observe::Observe,
 }
 
 impl FnCache {
@@ -103,6 +106,7 @@ impl FnCache {
             near_possible: AtomicBool::new(true),
             resilience: Resilience::NONE,
             warn: RateLimitedWarn::new(),
+            observe: observe::Observe::new(),
         }
     }
 

@@ -15,6 +15,7 @@ use crate::backend::in_process::InProcess;
 use crate::codec::Codec;
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys::versions::Token;
+use crate::observe::BackendOp;
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use std::borrow::Cow;
@@ -178,15 +179,20 @@ impl FnCache {
         stamp: Stamp,
         refreshing: bool,
     ) -> Result<Read<T>> {
+        let watch = self.backend_watch();
         if spec.versions.is_empty() {
-            let entry = instance.get(spec.key).await?;
+            let entry = instance.get(spec.key).await;
+            self.observe_backend(BackendOp::Read, watch);
+            let entry = entry?;
             return self
                 .assess::<C, T>(instance, entry.as_ref().filter(|_| !refreshing), &[], stamp)
                 .await;
         }
         let mut stack = [""; STACK_KEYS + 1];
         let keys = gather_keys(spec, &mut stack);
-        let values = instance.get_many(&keys).await?;
+        let values = instance.get_many(&keys).await;
+        self.observe_backend(BackendOp::Read, watch);
+        let values = values?;
         if values.len() != keys.len() {
             return Err(Error::new(
                 ErrorKind::Backend,

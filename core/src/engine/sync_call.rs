@@ -9,6 +9,7 @@ use super::spec::{CallSpec, ValueTags};
 use crate::codec::Codec;
 use crate::policy::ReturnPolicy;
 use std::ops::ControlFlow;
+use tracing::Instrument;
 
 impl FnCache {
     /// Runs one call of a sync function, as [`call`](Self::call) does for an async one:
@@ -36,17 +37,19 @@ impl FnCache {
             ControlFlow::Continue(begun) => begun,
         };
         let Some(instance) = self.instance() else {
+            self.observe_unresolved();
             return compute();
         };
         let instance = Background::driven_here(instance);
-        block_on(self.call_on::<C, P, R, _>(
+        let call = self.call_on::<C, P, R, _>(
             &instance,
             spec,
             begun,
             value_tags,
             async move { compute() },
             None,
-        ))
+        );
+        block_on(call.instrument(self.call_span()))
     }
 }
 

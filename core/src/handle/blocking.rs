@@ -59,6 +59,7 @@ impl Invalidator {
     /// computation of that key running in this process will not store its value.
     pub fn invalidate_key(&self, key: &str) -> Result<bool> {
         let instance = Background::driven_here(self.instance()?);
+        self.inner.observe_invalidation(&*instance, "key");
         block_on(invalidate::key(&*instance, key))
     }
 
@@ -66,12 +67,14 @@ impl Invalidator {
     /// keys, whatever the number of entries.
     pub fn invalidate_tags(&self, tags: impl IntoTags) -> Result<()> {
         let instance = Background::driven_here(self.instance()?);
+        self.inner.observe_invalidation(&*instance, "tags");
         block_on(invalidate::tags(&*instance, tags.into_tags()))
     }
 
     /// Invalidates every entry stored under `prefix`: one delete of its version key.
     pub fn invalidate_prefix(&self, prefix: &str) -> Result<()> {
         let instance = Background::driven_here(self.instance()?);
+        self.inner.observe_invalidation(&*instance, "prefix");
         block_on(invalidate::prefix(&*instance, prefix))
     }
 }
@@ -123,6 +126,11 @@ impl<K, T, P> CacheHandle<K, T, P> {
     #[doc(hidden)]
     pub fn fn_cache(&self) -> &'static FnCache {
         self.handle.fn_cache()
+    }
+
+    /// What this function's cache did so far (see [`crate::CacheHandle::stats`]).
+    pub fn stats(&self) -> crate::observe::Stats {
+        self.handle.stats()
     }
 
     #[doc(hidden)]

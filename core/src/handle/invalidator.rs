@@ -134,18 +134,41 @@ impl Invalidator {
     /// Removes the entry stored under a full key; returns whether one was there. A
     /// computation of that key running in this process will not store its value.
     pub async fn invalidate_key(&self, key: &str) -> Result<bool> {
-        invalidate::key(&*self.instance()?, key).await
+        let instance = self.instance()?;
+        self.observe_invalidation(&*instance, "key");
+        invalidate::key(&*instance, key).await
     }
 
     /// Invalidates every entry stored under any of `tags`: one delete of their version
     /// keys, whatever the number of entries.
     pub async fn invalidate_tags(&self, tags: impl IntoTags) -> Result<()> {
-        invalidate::tags(&*self.instance()?, tags.into_tags()).await
+        let instance = self.instance()?;
+        self.observe_invalidation(&*instance, "tags");
+        invalidate::tags(&*instance, tags.into_tags()).await
     }
 
     /// Invalidates every entry stored under `prefix`: one delete of its version key.
     pub async fn invalidate_prefix(&self, prefix: &str) -> Result<()> {
-        invalidate::prefix(&*self.instance()?, prefix).await
+        let instance = self.instance()?;
+        self.observe_invalidation(&*instance, "prefix");
+        invalidate::prefix(&*instance, prefix).await
+    }
+
+    /// Counts an invalidation of `kind` on `instance` (feature `metrics`; see
+    /// [`series::INVALIDATIONS`](crate::observe::series::INVALIDATIONS)).
+    pub(crate) fn observe_invalidation(&self, instance: &dyn CacheInstance, kind: &'static str) {
+        #[cfg(feature = "metrics")]
+        {
+            let (function, cache) = match &self.target {
+                Target::Instance(_) => ("", "instance"),
+                Target::Alias { alias, .. } => ("", alias.as_str()),
+                Target::Function(function) => (function.name(), function.cache_label()),
+            };
+            let backend = crate::observe::labels::backend(instance.name());
+            crate::observe::handles::invalidated(function, cache, &backend, kind);
+        }
+        #[cfg(not(feature = "metrics"))]
+        let _ = (instance, kind);
     }
 }
 

@@ -15,6 +15,7 @@ pub(crate) mod invalidator;
 use self::invalidator::Invalidator;
 use crate::engine::FnCache;
 use crate::engine::refresh::refresh_scope;
+use crate::observe::Stats;
 use std::future::Future;
 use std::ops::Deref;
 
@@ -80,6 +81,27 @@ impl<K, T, P> CacheHandle<K, T, P> {
     #[doc(hidden)]
     pub fn prefix_builder(&self) -> &P {
         &self.prefix
+    }
+
+    /// What this function's cache did since the process started: hits, misses, stale
+    /// values served, errors, computations and their time (see [`Stats`]). Kept without
+    /// the `metrics` feature or any exporter.
+    ///
+    /// ```
+    /// use easy_cache_core::testing::*;
+    ///
+    /// run(async {
+    ///     let before = load_user_cache().stats();
+    ///     load_user(41).await;
+    ///     load_user(41).await;
+    ///     let after = load_user_cache().stats();
+    ///     assert_eq!(after.misses - before.misses, 1);
+    ///     assert_eq!(after.hits - before.hits, 1);
+    ///     Ok(())
+    /// });
+    /// ```
+    pub fn stats(&self) -> Stats {
+        self.cache.stats()
     }
 
     /// Runs `call` — a call of this function, e.g. `load_user(7)` — bypassing the cached

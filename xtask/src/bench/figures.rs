@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The criterion groups the report reads (also cleared before a run).
-pub const GROUPS: [&str; 12] = [
+pub const GROUPS: [&str; 13] = [
     "memory_hit",
+    "memory_hit_metrics",
     "memory_hit_2_threads",
     "memory_hit_sync",
     "memory_hit_refresh",

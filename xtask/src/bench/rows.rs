@@ -240,6 +240,14 @@ pub fn all(f: &Figures) -> Vec<Row> {
             "a plain hit of the same function shape",
             1.1,
         ),
+        time_ratio(
+            f,
+            "memory_hit_metrics_vs_plain",
+            "`#[ecached]` hit in memory built with the `metrics` feature, a Prometheus recorder installed",
+            ("memory_hit_metrics/on", "memory_hit_metrics/off"),
+            "the same hit built without it",
+            1.1,
+        ),
     ]
 }
 
@@ -746,7 +754,7 @@ mod tests {
     #[test]
     fn every_target_has_a_line_with_its_own_id() {
         let ids: Vec<String> = all(&Figures::default()).into_iter().map(|r| r.id).collect();
-        assert_eq!(ids.len(), 22);
+        assert_eq!(ids.len(), 23);
         let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
         assert_eq!(unique.len(), ids.len(), "{ids:?}");
         // The history follows a line by its id: an id is a name, never a tracker's number.

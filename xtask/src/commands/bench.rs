@@ -25,14 +25,27 @@ const BUILD_LIMIT: Duration = Duration::from_secs(30 * 60);
 const RUN_LIMIT: Duration = Duration::from_secs(20 * 60);
 
 /// The criterion bench targets of the `benches` package.
-const BENCHES: [&str; 7] = [
+const BENCHES: [&str; 8] = [
     "memory_hit",
+    "metrics_hit",
     "invalidation",
     "redis_hit",
     "redis_near",
     "memcached_hit",
     "sled_hit",
     "redb_hit",
+];
+
+/// `metrics_hit` built with easy-cache's `metrics` feature: the "on" side of
+/// `memory_hit_metrics_vs_plain` (the "off" side is `metrics_hit` among [`BENCHES`]).
+const METRICS_ON: [&str; 7] = [
+    "bench",
+    "-p",
+    "easy-cache-benches",
+    "--features",
+    "metrics",
+    "--bench",
+    "metrics_hit",
 ];
 
 /// Entries of the resident-memory line.
@@ -169,6 +182,9 @@ async fn build_all(vars: &[(String, String)]) -> Result<(), String> {
         args.extend(["--bench", bench]);
     }
     process::cargo(&args, vars, BUILD_LIMIT).await?;
+    let mut metrics_on = METRICS_ON.to_vec();
+    metrics_on.push("--no-run");
+    process::cargo(&metrics_on, vars, BUILD_LIMIT).await?;
     let examples = [
         "build",
         "--profile",
@@ -204,6 +220,13 @@ async fn measure_with_servers(
     args.push("--");
     args.extend(criterion_flags(quick));
     record(failures, process::cargo(&args, &vars, RUN_LIMIT).await);
+    let mut metrics_on = METRICS_ON.to_vec();
+    metrics_on.push("--");
+    metrics_on.extend(criterion_flags(quick));
+    record(
+        failures,
+        process::cargo(&metrics_on, &vars, RUN_LIMIT).await,
+    );
     for example in ["allocations", "round_trips", "near_invalidation"] {
         if process::is_interrupted() {
             break;

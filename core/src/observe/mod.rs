@@ -1,0 +1,102 @@
+//! Observability: is the cache working? Per-function counters read with
+//! [`CacheHandle::stats`](crate::CacheHandle::stats) (always on, no exporter needed),
+//! counters and histograms through the [`metrics`](https://docs.rs/metrics) facade (feature
+//! `metrics`: plug a Prometheus or OpenTelemetry exporter), a `tracing` span per call at
+//! debug level, and a warning for operations slower than a threshold
+//! ([`set_slow_threshold`]).
+//!
+//! Labels are bounded: the function, the cache alias and the backend, never keys or tags.
+//! The series are listed in [`series`] and in the guide (`08-observability.md`).
+
+pub(crate) mod counters;
+#[cfg(feature = "metrics")]
+pub(crate) mod handles;
+pub(crate) mod labels;
+pub(crate) mod slow;
+mod stats;
+
+pub use self::slow::{set_slow_threshold, slow_threshold};
+pub use self::stats::{Stats, cache_stats};
+pub(crate) use self::stats::{function_stats, list as stats_list};
+
+/// What a call returned, as counted in [`series::CALLS`]'s `outcome` label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// The cached value (in the near cache, the store, or found fresh after a wait).
+    Hit,
+    /// Not cached: the value came from a computation (this call's or a single flight's).
+    Miss,
+    /// The computation failed and the last good value was served (fail-safe).
+    Stale,
+    /// The computation failed and its failure was returned.
+    Error,
+    /// The backend failed (or no cache is registered under the alias): ran uncached.
+    Bypass,
+}
+
+impl Outcome {
+    /// Every outcome, in the order of [`Outcome::index`].
+    #[cfg(feature = "metrics")]
+    pub(crate) const ALL: [Outcome; 5] = [
+        Outcome::Hit,
+        Outcome::Miss,
+        Outcome::Stale,
+        Outcome::Error,
+        Outcome::Bypass,
+    ];
+
+    /// The `outcome` label's value.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Hit => "hit",
+            Outcome::Miss => "miss",
+            Outcome::Stale => "stale",
+            Outcome::Error => "error",
+            Outcome::Bypass => "bypass",
+        }
+    }
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The names of the series recorded with the `metrics` feature. Every series has the
+/// labels `function` (the decorated function's path), `cache` (its alias, or `instance`
+/// for `cache_instance = ...`) and `backend` (the scheme of the store: `memory`, `redis`,
+/// ...); some add one more, named below.
+pub mod series {
+    /// Counter: calls, by `outcome`: `hit`, `near_hit` (a hit answered by the near cache),
+    /// `miss`, `stale`, `error`, `bypass`. One counter per hit, whichever answered it: the
+    /// hit ratio is `(hit + near_hit) / all`.
+    pub const CALLS: &str = "easy_cache_calls_total";
+    /// Counter: computations run (a miss, a refresh ahead of expiry, a retry).
+    pub const COMPUTATIONS: &str = "easy_cache_computations_total";
+    /// Counter: calls that waited for another call computing the same key (single flight).
+    pub const SINGLE_FLIGHT_WAITS: &str = "easy_cache_single_flight_waits_total";
+    /// Counter: invalidations, by `kind` (`key`, `tags`, `prefix`). `function` is empty
+    /// for invalidations that do not go through a function's handle.
+    pub const INVALIDATIONS: &str = "easy_cache_invalidations_total";
+    /// Histogram: seconds a computation took (failed ones included).
+    pub const COMPUTATION_SECONDS: &str = "easy_cache_computation_seconds";
+    /// Histogram: seconds a backend operation took, by `op` (`read`, `write`). Operations
+    /// an in-process store answers within the call's first poll (a memory hit) are not
+    /// timed: timing would cost more than the hit.
+    pub const BACKEND_SECONDS: &str = "easy_cache_backend_operation_seconds";
+}
+
+/// The backend operations timed in [`series::BACKEND_SECONDS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BackendOp {
+    Read,
+    Write,
+}
+
+impl BackendOp {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            BackendOp::Read => "read",
+            BackendOp::Write => "write",
+        }
+    }
+}
