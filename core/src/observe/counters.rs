@@ -6,7 +6,8 @@
 //! line back and forth; the stripes are summed when read. The rest happens at most once
 //! per miss, on shared counters.
 
-use super::{Outcome, Stats};
+use super::outcome::Outcome;
+use super::stats::Stats;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;

@@ -12,54 +12,16 @@ pub(crate) mod counters;
 #[cfg(feature = "metrics")]
 pub(crate) mod handles;
 pub(crate) mod labels;
+mod listing;
+mod outcome;
 pub(crate) mod slow;
 mod stats;
 
+pub use self::listing::cache_stats;
+pub(crate) use self::listing::{function_stats, list as stats_list};
+pub(crate) use self::outcome::Outcome;
 pub use self::slow::{set_slow_threshold, slow_threshold};
-pub use self::stats::{Stats, cache_stats};
-pub(crate) use self::stats::{function_stats, list as stats_list};
-
-/// What a call returned, as counted in [`series::CALLS`]'s `outcome` label.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Outcome {
-    /// The cached value (in the near cache, the store, or found fresh after a wait).
-    Hit,
-    /// Not cached: the value came from a computation (this call's or a single flight's).
-    Miss,
-    /// The computation failed and the last good value was served (fail-safe).
-    Stale,
-    /// The computation failed and its failure was returned.
-    Error,
-    /// The backend failed (or no cache is registered under the alias): ran uncached.
-    Bypass,
-}
-
-impl Outcome {
-    /// Every outcome, in the order of [`Outcome::index`].
-    #[cfg(feature = "metrics")]
-    pub(crate) const ALL: [Outcome; 5] = [
-        Outcome::Hit,
-        Outcome::Miss,
-        Outcome::Stale,
-        Outcome::Error,
-        Outcome::Bypass,
-    ];
-
-    /// The `outcome` label's value.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Hit => "hit",
-            Outcome::Miss => "miss",
-            Outcome::Stale => "stale",
-            Outcome::Error => "error",
-            Outcome::Bypass => "bypass",
-        }
-    }
-
-    pub(crate) fn index(self) -> usize {
-        self as usize
-    }
-}
+pub use self::stats::Stats;
 
 /// The names of the series recorded with the `metrics` feature. Every series has the
 /// labels `function` (the decorated function's path), `cache` (its alias, or `instance`

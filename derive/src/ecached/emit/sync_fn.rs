@@ -73,7 +73,7 @@ mod tests {
         assert!(!sync.contains("await"), "{sync}");
         let asynchronous = expanded("async fn load(id: u64) -> u64 { id }");
         assert!(
-            asynchronous.contains("FnCache :: call ::"),
+            asynchronous.contains("FnCache :: call_with ::"),
             "{asynchronous}"
         );
         assert!(!asynchronous.contains("blocking"), "{asynchronous}");
