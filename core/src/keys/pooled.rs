@@ -4,6 +4,7 @@
 //! their own ([`VersionKey`]), so an untagged call's key stays one `Cell` away.
 
 use std::cell::Cell;
+use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 
 /// Spares for version keys: a call's argument-dependent tags and prefix, each thread.
@@ -18,31 +19,91 @@ thread_local! {
 /// Longer buffers are freed rather than kept (one odd key must not pin its memory).
 const KEEP_CAPACITY: usize = 512;
 
-/// A call's key: a `String` (it derefs to one) that returns to this thread's spare when
-/// dropped. Generated code builds it; nothing else needs to.
+/// A `String` (it derefs to one) taken from this thread's spares `S` and given back,
+/// cleared, when dropped. Generated code builds them; nothing else needs to.
 #[derive(Debug, Default)]
-pub struct PooledKey(String);
+pub struct Spared<S: Spares>(String, PhantomData<S>);
 
-impl PooledKey {
-    /// An empty key with room for `capacity` bytes, reusing this thread's spare buffer.
+/// A call's key, in this thread's one spare.
+pub type PooledKey = Spared<KeySpare>;
+
+/// The buffer of a version key built for one call: like [`PooledKey`], in spares of its
+/// own (a call may build several).
+pub type VersionKeyBuf = Spared<VersionSpares>;
+
+/// Where a [`Spared`] buffer comes from and returns to.
+pub trait Spares {
+    /// A spare buffer (empty, with its capacity), or a new one.
+    fn take() -> String;
+    /// Keeps `buffer`, cleared, if there is room (freed otherwise, or in thread teardown).
+    fn give(buffer: String);
+}
+
+/// The spare of call keys.
+#[derive(Debug, Default)]
+pub struct KeySpare;
+
+impl Spares for KeySpare {
+    #[inline]
+    fn take() -> String {
+        SPARE.try_with(Cell::take).unwrap_or_default()
+    }
+
+    #[inline]
+    fn give(buffer: String) {
+        let _ = SPARE.try_with(|spare| spare.set(buffer));
+    }
+}
+
+/// The spares of version keys.
+#[derive(Debug, Default)]
+pub struct VersionSpares;
+
+impl Spares for VersionSpares {
+    #[inline]
+    fn take() -> String {
+        let spare = VERSION_SPARE.try_with(|spares| {
+            spares
+                .iter()
+                .map(Cell::take)
+                .find(|buffer| buffer.capacity() != 0)
+        });
+        spare.ok().flatten().unwrap_or_default()
+    }
+
+    fn give(mut buffer: String) {
+        // Into the first free spare.
+        let _ = VERSION_SPARE.try_with(|spares| {
+            for spare in spares {
+                buffer = spare.replace(buffer);
+                if buffer.capacity() == 0 {
+                    return;
+                }
+            }
+        });
+    }
+}
+
+impl<S: Spares> Spared<S> {
+    /// An empty buffer with room for `capacity` bytes, reusing a spare one.
     // Inlined into the generated code, which then builds the key in place: a call returned
     // the `String` through the stack, and that copy stalled on store forwarding (3% of a
     // sled hit's time).
     #[inline]
     pub fn with_capacity(capacity: usize) -> Self {
-        let mut buffer = SPARE.try_with(Cell::take).unwrap_or_default();
+        let mut buffer = S::take();
         buffer.reserve(capacity);
-        PooledKey(buffer)
+        Spared(buffer, PhantomData)
     }
 }
 
-impl From<String> for PooledKey {
+impl<S: Spares> From<String> for Spared<S> {
     fn from(key: String) -> Self {
-        PooledKey(key)
+        Spared(key, PhantomData)
     }
 }
 
-impl Deref for PooledKey {
+impl<S: Spares> Deref for Spared<S> {
     type Target = String;
 
     fn deref(&self) -> &String {
@@ -50,27 +111,26 @@ impl Deref for PooledKey {
     }
 }
 
-impl DerefMut for PooledKey {
+impl<S: Spares> DerefMut for Spared<S> {
     fn deref_mut(&mut self) -> &mut String {
         &mut self.0
     }
 }
 
-impl std::fmt::Write for PooledKey {
+impl<S: Spares> std::fmt::Write for Spared<S> {
     fn write_str(&mut self, text: &str) -> std::fmt::Result {
         self.0.push_str(text);
         Ok(())
     }
 }
 
-impl Drop for PooledKey {
+impl<S: Spares> Drop for Spared<S> {
     #[inline]
     fn drop(&mut self) {
         let mut buffer = std::mem::take(&mut self.0);
         if buffer.capacity() <= KEEP_CAPACITY {
             buffer.clear();
-            // During thread teardown the spare is gone: the buffer is freed instead.
-            let _ = SPARE.try_with(|spare| spare.set(buffer));
+            S::give(buffer);
         }
     }
 }
@@ -106,68 +166,7 @@ impl From<VersionKeyBuf> for VersionKey {
 
 impl From<String> for VersionKey {
     fn from(key: String) -> Self {
-        VersionKey::Built(VersionKeyBuf(key))
-    }
-}
-
-/// The buffer of a version key built for one call: like [`PooledKey`], in spares of its
-/// own (a call may build several).
-#[derive(Debug, Default)]
-pub struct VersionKeyBuf(String);
-
-impl VersionKeyBuf {
-    /// An empty key with room for `capacity` bytes, in a spare buffer when one is free.
-    #[inline]
-    pub fn with_capacity(capacity: usize) -> Self {
-        let spare = VERSION_SPARE.try_with(|spares| {
-            spares
-                .iter()
-                .map(Cell::take)
-                .find(|buffer| buffer.capacity() != 0)
-        });
-        let mut buffer = spare.ok().flatten().unwrap_or_default();
-        buffer.reserve(capacity);
-        VersionKeyBuf(buffer)
-    }
-}
-
-impl Deref for VersionKeyBuf {
-    type Target = String;
-
-    fn deref(&self) -> &String {
-        &self.0
-    }
-}
-
-impl DerefMut for VersionKeyBuf {
-    fn deref_mut(&mut self) -> &mut String {
-        &mut self.0
-    }
-}
-
-impl std::fmt::Write for VersionKeyBuf {
-    fn write_str(&mut self, text: &str) -> std::fmt::Result {
-        self.0.push_str(text);
-        Ok(())
-    }
-}
-
-impl Drop for VersionKeyBuf {
-    fn drop(&mut self) {
-        let mut buffer = std::mem::take(&mut self.0);
-        if buffer.capacity() > KEEP_CAPACITY {
-            return;
-        }
-        buffer.clear();
-        // Into the first free spare; freed when none is (or during thread teardown).
-        let _ = VERSION_SPARE.try_with(|spares| {
-            for spare in spares {
-                buffer = spare.replace(buffer);
-                if buffer.capacity() == 0 {
-                    return;
-                }
-            }
-        });
+        VersionKey::Built(VersionKeyBuf::from(key))
     }
 }
 
