@@ -158,10 +158,16 @@ impl ServerHandle {
     }
 
     /// Freezes the server: connections stay open but nothing answers (timeouts, not errors).
+    /// Returns once every thread of the server is stopped, so a request sent afterwards
+    /// cannot be answered until [`ServerHandle::unpause`].
     pub async fn pause(&self) -> Result<()> {
         match &self.runner {
+            // `docker pause` returns once the cgroup freezer reports the container frozen.
             Runner::Container { container, .. } => container.lifecycle("pause").await,
-            Runner::Local { .. } => self.signal("-STOP").await,
+            Runner::Local { .. } => {
+                self.signal("-STOP").await?;
+                self.wait_all_threads_stopped().await
+            }
         }
     }
 
@@ -263,6 +269,30 @@ impl ServerHandle {
             .map(drop)
     }
 
+    /// `kill -STOP` only queues the signal: each thread stops when it next runs, which on a
+    /// loaded machine can be milliseconds later, and until then a worker thread still answers.
+    async fn wait_all_threads_stopped(&self) -> Result<()> {
+        let Runner::Local { child, .. } = &self.runner else {
+            return Ok(());
+        };
+        let pid = lock(child).as_ref().map(Child::id);
+        let pid = pid.ok_or_else(|| Error::new(format!("{self} is not running")))?;
+        let deadline = Instant::now() + READY_LIMIT;
+        loop {
+            match proc_threads_stopped(pid) {
+                Ok(true) => return Ok(()),
+                Ok(false) if Instant::now() < deadline => {}
+                Ok(false) => {
+                    return Err(Error::new(format!(
+                        "{self} still runs {READY_LIMIT:?} after SIGSTOP"
+                    )));
+                }
+                Err(e) => return Err(Error::new(format!("{self}: {e}"))),
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
     async fn wait_ready(&self) -> Result<()> {
         let deadline = Instant::now() + READY_LIMIT;
         loop {
@@ -311,6 +341,26 @@ fn tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(20)..].join("\n")
+}
+
+/// True when every thread of process `pid` is in the stopped state (`T` in
+/// `/proc/<pid>/task/<tid>/stat`, read after the command name, which may hold spaces).
+fn proc_threads_stopped(pid: u32) -> std::io::Result<bool> {
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        let stat = match std::fs::read_to_string(task?.path().join("stat")) {
+            Ok(stat) => stat,
+            // A thread that ended meanwhile is not running either.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        let state = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.trim_start().chars().next());
+        if state != Some('T') {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// A poisoned lock only means another test panicked; the child handle is still valid.
