@@ -60,6 +60,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?
         .block_on(exercise());
     println!("hit ratio: {:.0}%", ratio * 100.0);
+    // Hits reach the recorder every second; this one-shot scrape must not wait for it.
+    easy_cache::observe::publish_metrics();
     print!("{}", scrape(addr)?);
     Ok(())
 }

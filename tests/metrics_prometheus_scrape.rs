@@ -6,6 +6,7 @@
 mod example;
 
 use std::net::{SocketAddr, TcpListener};
+use std::time::{Duration, Instant};
 
 /// A port nobody listens on now.
 fn free_addr() -> SocketAddr {
@@ -31,7 +32,19 @@ fn prometheus_scrape_shows_the_families_and_values() {
         .unwrap()
         .block_on(example::exercise());
     assert_eq!(ratio, 0.5);
-    let body = example::scrape(addr).expect("a scrape");
+    // Hits are published by easy-cache's thread every second: scrape until they show, as
+    // Prometheus would on its next scrape (no `publish_metrics` here).
+    let deadline = Instant::now() + 10 * easy_cache::observe::PUBLISH_INTERVAL;
+    let body = loop {
+        let body = example::scrape(addr).expect("a scrape");
+        let near_hits = ["outcome=\"near_hit\"", "book_title"];
+        if sample(&body, "easy_cache_calls_total", &near_hits) == Some(3.0)
+            || Instant::now() > deadline
+        {
+            break body;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
     for family in [
         "# TYPE easy_cache_calls_total counter",
         "# TYPE easy_cache_computations_total counter",

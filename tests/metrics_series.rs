@@ -38,9 +38,10 @@ fn recorder() -> &'static (Snapshotter, Mutex<Totals>) {
     })
 }
 
-/// The totals now.
+/// The totals now (hits counted so far published first).
 fn totals() -> std::sync::MutexGuard<'static, Totals> {
     let (snapshotter, totals) = recorder();
+    easy_cache::observe::publish_metrics();
     let mut totals = totals.lock().unwrap();
     for (key, _, _, value) in snapshotter.snapshot().into_vec() {
         let (_, key) = key.into_parts();
@@ -138,6 +139,42 @@ async fn metrics_count_near_cache_hits() {
     near(1).await; // the memory store's near cache answers
     assert_eq!(calls("near", "near_hit"), 1);
     assert_eq!(calls("near", "hit"), 0, "one counter per hit");
+    near(1).await;
+    near(1).await;
+    assert_eq!(
+        calls("near", "near_hit"),
+        3,
+        "published again: only the new hits"
+    );
+}
+
+#[ecached("m_first_hit:{n}")]
+async fn computes_first(n: u64) -> u64 {
+    n
+}
+
+/// Same key template: reads what `computes_first` stored.
+#[ecached("m_first_hit:{n}")]
+async fn only_hits(n: u64) -> u64 {
+    unreachable!("{n} is cached by computes_first")
+}
+
+#[tokio::test]
+async fn metrics_count_the_hits_of_a_function_whose_first_call_hits() {
+    recorder();
+    computes_first(5).await;
+    only_hits(5).await;
+    only_hits(5).await;
+    assert_eq!(
+        calls("only_hits", "hit") + calls("only_hits", "near_hit"),
+        2,
+        "registered on its first call, a hit"
+    );
+    assert_eq!(
+        calls("only_hits", "miss"),
+        0,
+        "registered with the function"
+    );
 }
 
 #[ecached("m_flaky:{n}", 60, fail_safe = 600)]

@@ -151,6 +151,28 @@ async fn stats_count_single_flight_waits() {
     );
 }
 
+/// Same key template as `aliased_a`: reads what it stored.
+#[ecached("stats_aliased:{n}", cache_alias = "stats-alias-hits")]
+async fn first_computes(n: u64) -> u64 {
+    n
+}
+
+#[ecached("stats_aliased:{n}", cache_alias = "stats-alias-hits")]
+async fn then_hits(n: u64) -> u64 {
+    unreachable!("{n} is cached by first_computes")
+}
+
+#[tokio::test]
+async fn stats_of_a_cache_count_a_function_whose_calls_all_hit() {
+    caches::insert("stats-alias-hits", Arc::new(MemoryCache::default()));
+    first_computes(4).await;
+    then_hits(4).await;
+    then_hits(4).await;
+    assert_eq!(then_hits_cache().stats().hits, 2);
+    let stats = observe::cache_stats("stats-alias-hits");
+    assert_eq!((stats.hits, stats.misses), (2, 1), "{stats:?}");
+}
+
 #[tokio::test]
 async fn stats_of_a_cache_sum_its_functions() {
     caches::insert("stats-alias", Arc::new(MemoryCache::default()));

@@ -99,7 +99,7 @@ impl FnCache {
     /// reads where the instance answers without waiting (in-process stores: a hit returns
     /// here, within the poll). `value_tagged`: the function has tags of its value.
     pub(super) fn begin<C: Codec, T: DeserializeOwned>(
-        &self,
+        &'static self,
         spec: &CallSpec<'_>,
         value_tagged: bool,
         near: Option<NearOps<T>>,

@@ -15,10 +15,10 @@ use tracing::Level;
 /// What a function keeps for observation.
 pub(crate) struct Observe {
     counters: Counters,
-    /// The labels, and with the `metrics` feature the handles, made on the first call past
-    /// a hit (the instance is resolved by then).
+    /// The labels, made on the first call (with the instance it resolved).
     labels: OnceLock<Labels>,
-    /// Listed for `cache_stats` (on the first call past a hit).
+    /// Listed for `cache_stats`, and with the `metrics` feature for publishing its hits,
+    /// on the first call.
     listed: Once,
     #[cfg(feature = "metrics")]
     handles: OnceLock<crate::observe::handles::Handles>,
@@ -65,18 +65,25 @@ impl FnCache {
         })
     }
 
-    /// A hit within the call's first poll (`near`: from the near cache): the hot path.
+    /// A hit within the call's first poll (`near`: from the near cache): the hot path, the
+    /// same with the `metrics` feature (hits are published from the counters).
     #[inline]
-    pub(crate) fn observe_hit(&self, near: bool) {
+    pub(crate) fn observe_hit(&'static self, near: bool) {
         self.observe.counters.hit(near);
-        #[cfg(feature = "metrics")]
-        match self.observe.handles.get() {
-            Some(handles) => handles.hit(near),
-            None => self.handles().hit(near),
+        if !self.observe.listed.is_completed() {
+            self.observe_first_hit();
         }
         if tracing::level_enabled!(Level::DEBUG) {
             self.hit_span();
         }
+    }
+
+    /// A state whose first call hit (its entry was written by another state of the same
+    /// function, or another process): listed as any other.
+    #[cold]
+    fn observe_first_hit(&'static self) {
+        let instance = self.instance();
+        self.observe_started(instance.as_deref());
     }
 
     #[cold]
@@ -99,11 +106,7 @@ impl FnCache {
 
     /// How a call that did not hit on its first poll ended; also recorded in its span.
     pub(crate) fn observe_outcome(&self, outcome: Outcome) {
-        if outcome == Outcome::Hit {
-            self.observe.counters.hit(false);
-        } else {
-            self.observe.counters.outcome(outcome);
-        }
+        self.observe.counters.outcome(outcome);
         #[cfg(feature = "metrics")]
         self.handles().outcome(outcome);
         if tracing::level_enabled!(Level::DEBUG) {
@@ -158,12 +161,15 @@ impl FnCache {
         self.observe_outcome(Outcome::Bypass);
     }
 
-    /// A call past its first poll: on the first one, lists the function for
-    /// `cache_stats` and makes its labels.
+    /// A call (past its first poll, or its first hit): on the first one, lists the function
+    /// for `cache_stats`, makes its labels, and with the `metrics` feature registers its
+    /// series and has its hits published.
     pub(crate) fn observe_started(&'static self, instance: Option<&dyn CacheInstance>) {
         self.observe.listed.call_once(|| {
             crate::observe::stats_list(self.id, self.cache_label(), &self.observe.counters);
             self.labels(instance);
+            #[cfg(feature = "metrics")]
+            crate::observe::publish::register(&self.observe.counters, self.handles());
         });
     }
 

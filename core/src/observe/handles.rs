@@ -1,6 +1,6 @@
 //! The `metrics` handles of one function (feature `metrics`): registered once, on the
-//! function's first call past a hit, with its labels; a call then only increments them (no
-//! label is built per call). Install the exporter before the first call: handles
+//! function's first call, with its labels; a call then only increments them (no label is
+//! built per call), and hits are added from the function's counters (see `publish`). Install the exporter before the first call: handles
 //! registered before it stay with the recorder that was there (none: they record nothing).
 
 use super::labels::Labels;
@@ -9,8 +9,9 @@ use metrics::{Counter, Histogram, Label, counter, histogram};
 
 /// One function's series.
 pub(crate) struct Handles {
+    /// Per [`Outcome`]; `hit` is published (see `publish`), not incremented per call.
     calls: [Counter; 5],
-    /// `calls` with `outcome="near_hit"`: a hit increments one counter, this or `hit`.
+    /// `calls` with `outcome="near_hit"`: a hit is counted once, here or under `hit`.
     near_hits: Counter,
     computations: Counter,
     waits: Counter,
@@ -38,18 +39,21 @@ impl Handles {
         }
     }
 
-    #[inline]
-    pub(crate) fn hit(&self, near: bool) {
-        let counter = if near {
-            &self.near_hits
-        } else {
-            &self.calls[Outcome::Hit.index()]
-        };
-        counter.increment(1);
+    /// Adds `hits` answered elsewhere than the near cache and `near_hits` answered by it.
+    pub(crate) fn hits(&self, hits: u64, near_hits: u64) {
+        if hits > 0 {
+            self.calls[Outcome::Hit.index()].increment(hits);
+        }
+        if near_hits > 0 {
+            self.near_hits.increment(near_hits);
+        }
     }
 
+    /// A call ended with `outcome`, but a hit (published from the counters).
     pub(crate) fn outcome(&self, outcome: Outcome) {
-        self.calls[outcome.index()].increment(1);
+        if outcome != Outcome::Hit {
+            self.calls[outcome.index()].increment(1);
+        }
     }
 
     pub(crate) fn computation(&self, seconds: f64) {

@@ -14,12 +14,16 @@ pub(crate) mod handles;
 pub(crate) mod labels;
 mod listing;
 mod outcome;
+#[cfg(feature = "metrics")]
+pub(crate) mod publish;
 pub(crate) mod slow;
 mod stats;
 
 pub use self::listing::cache_stats;
 pub(crate) use self::listing::{function_stats, list as stats_list};
 pub(crate) use self::outcome::Outcome;
+#[cfg(feature = "metrics")]
+pub use self::publish::{PUBLISH_INTERVAL, publish_metrics};
 pub use self::slow::{set_slow_threshold, slow_threshold};
 pub use self::stats::Stats;
 
@@ -30,7 +34,9 @@ pub use self::stats::Stats;
 pub mod series {
     /// Counter: calls, by `outcome`: `hit`, `near_hit` (a hit answered by the near cache),
     /// `miss`, `stale`, `error`, `bypass`. One counter per hit, whichever answered it: the
-    /// hit ratio is `(hit + near_hit) / all`.
+    /// hit ratio is `(hit + near_hit) / all`. Hits are added every
+    /// second (`PUBLISH_INTERVAL`, or at once by `publish_metrics`), the other outcomes as
+    /// they happen.
     pub const CALLS: &str = "easy_cache_calls_total";
     /// Counter: computations run (a miss, a refresh ahead of expiry, a retry).
     pub const COMPUTATIONS: &str = "easy_cache_computations_total";
