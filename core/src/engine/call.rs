@@ -20,6 +20,7 @@ use futures::future::Either;
 use serde::de::DeserializeOwned;
 use std::future::{Future, ready};
 use std::ops::ControlFlow;
+use std::pin::Pin;
 use std::sync::Arc;
 use tracing::Instrument;
 
@@ -52,38 +53,68 @@ impl FnCache {
         P: ReturnPolicy<R>,
         Fut: Future<Output = R>,
     {
-        self.call_with::<C, P, R, Fut, _>(spec, value_tags, near, compute, NoSpawner)
+        self.call_with::<C, P, R, Fut, _, _>(spec, value_tags, near, compute, |_: &Fut| NoSpawner)
     }
 
-    /// [`call`](Self::call), with a way to move the computation to a task (what
-    /// `#[ecached]` passes, see `SpawnProbe`): a refresh ahead of expiry then runs there
-    /// while the caller gets the cached value, and a computation past its soft timeout
-    /// goes on there while the caller gets the stale value.
+    /// [`call`](Self::call), with a way to move the computation to a task (`spawner` makes
+    /// it from the computation, on a call past the hit; `#[ecached]` passes a `SpawnProbe`):
+    /// a refresh ahead of expiry then runs there while the caller gets the cached value, and
+    /// a computation past its soft timeout goes on there while the caller gets the stale
+    /// value.
     ///
     /// The call starts (refresh mark, near cache, in-process read) when this is called, not
     /// at the first poll: a hit is a ready future, with no state machine to run or drop.
     /// Generated code calls it from the decorated function's body, inside its task.
-    pub fn call_with<C, P, R, Fut, S>(
+    // Inlined into the generated code: a hit then returns its value where the caller keeps
+    // it, and the computation's future stays where it was built. Called, the returned
+    // future and the computation (moved in as an argument) were copied through the stack
+    // right after being written, and both copies stalled on store forwarding.
+    #[inline]
+    pub fn call_with<C, P, R, Fut, S, M>(
         &'static self,
         spec: CallSpec<'_>,
         value_tags: Option<ValueTags<'_, P::Value>>,
         near: Option<NearOps<P::Value>>,
         compute: Fut,
-        spawner: S,
+        spawner: M,
     ) -> impl Future<Output = R>
     where
         C: Codec,
         P: ReturnPolicy<R>,
         Fut: Future<Output = R>,
         S: IntoSpawner<C, P, R, Fut>,
+        M: FnOnce(&Fut) -> S,
     {
-        let spawner = spawner.into_spawner();
-        let begun = match self.begin::<C, P::Value>(&spec, value_tags.is_some(), near) {
-            ControlFlow::Break(value) => return Either::Left(ready(P::from_value(value))),
-            ControlFlow::Continue(begun) => begun,
-        };
-        // Boxed: the rest of a call is a large state machine, which a hit would otherwise
-        // copy into the caller's future (one allocation per miss instead).
+        match self.begin::<C, P::Value>(&spec, value_tags.is_some(), near) {
+            ControlFlow::Break(value) => Either::Left(ready(P::from_value(value))),
+            ControlFlow::Continue(begun) => {
+                Either::Right(self.call_past_begin::<C, P, R, Fut, S, M>(
+                    spec, begun, value_tags, compute, spawner,
+                ))
+            }
+        }
+    }
+
+    /// The rest of a call that [`begin`](Self::begin) did not answer. Boxed: it is a large
+    /// state machine, which a hit would otherwise copy into the caller's future (one
+    /// allocation per miss instead).
+    #[inline(never)]
+    fn call_past_begin<'s, 't, C, P, R, Fut, S, M>(
+        &'static self,
+        spec: CallSpec<'s>,
+        begun: Begun<P::Value>,
+        value_tags: Option<ValueTags<'t, P::Value>>,
+        compute: Fut,
+        spawner: M,
+    ) -> Pin<Box<impl Future<Output = R> + use<'s, 't, C, P, R, Fut, S, M>>>
+    where
+        C: Codec,
+        P: ReturnPolicy<R>,
+        Fut: Future<Output = R>,
+        S: IntoSpawner<C, P, R, Fut>,
+        M: FnOnce(&Fut) -> S,
+    {
+        let spawner = spawner(&compute).into_spawner();
         let call = async move {
             let Some(instance) = self.instance() else {
                 self.observe_unresolved();
@@ -92,7 +123,7 @@ impl FnCache {
             self.call_on::<C, P, R, Fut>(&instance, spec, begun, value_tags, compute, spawner)
                 .await
         };
-        Either::Right(Box::pin(call.instrument(self.call_span())))
+        Box::pin(call.instrument(self.call_span()))
     }
 
     /// The start of every call: takes the refresh mark, looks in the near cache, and

@@ -1,136 +1,125 @@
-//! The storage key of one call, built in a `String` taken from a per-thread spare and given
-//! back when the call ends: a hit builds its key without allocating. A tagged call builds
-//! the version keys of its argument-dependent tags and prefix the same way, in spares of
-//! their own ([`VersionKey`]), so an untagged call's key stays one `Cell` away.
+//! The storage key of one call, built in a `String` taken from a per-thread pool of spare
+//! buffers and given back when the call ends: a hit builds its key without allocating, and
+//! so do calls in flight side by side on one thread (up to [`SPARES`] buffers). A tagged
+//! call builds the version keys of its argument-dependent tags and prefix the same way
+//! ([`VersionKey`]).
+//!
+//! A buffer is boxed so that a key moves as one pointer: moving the `String` itself (three
+//! words, right after they were written) stalled on store forwarding, a fifth of a memory
+//! hit's time.
 
-use std::cell::Cell;
-use std::marker::PhantomData;
+#![allow(
+    clippy::box_collection,
+    clippy::vec_box,
+    reason = "boxed on purpose: a key moves as one pointer"
+)]
+
+use std::cell::RefCell;
 use std::ops::{Deref, DerefMut};
 
-/// Spares for version keys: a call's argument-dependent tags and prefix, each thread.
-const VERSION_SPARES: usize = 4;
-
-thread_local! {
-    static SPARE: Cell<String> = const { Cell::new(String::new()) };
-    static VERSION_SPARE: [Cell<String>; VERSION_SPARES] =
-        const { [const { Cell::new(String::new()) }; VERSION_SPARES] };
-}
+/// Spare buffers kept per thread: enough for the calls one worker has in flight at once.
+const SPARES: usize = 64;
 
 /// Longer buffers are freed rather than kept (one odd key must not pin its memory).
 const KEEP_CAPACITY: usize = 512;
 
-/// A `String` (it derefs to one) taken from this thread's spares `S` and given back,
+thread_local! {
+    static SPARE_BUFFERS: RefCell<Vec<Box<String>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A `String` (it derefs to one) taken from this thread's spare buffers and given back,
 /// cleared, when dropped. Generated code builds them; nothing else needs to.
+///
+/// The box is only taken out by `drop` (an `Option` of a box is one pointer, and taking it
+/// allocates nothing).
 #[derive(Debug, Default)]
-pub struct Spared<S: Spares>(String, PhantomData<S>);
+pub struct Spared(Option<Box<String>>);
 
-/// A call's key, in this thread's one spare.
-pub type PooledKey = Spared<KeySpare>;
+/// A call's key.
+pub type PooledKey = Spared;
 
-/// The buffer of a version key built for one call: like [`PooledKey`], in spares of its
-/// own (a call may build several).
-pub type VersionKeyBuf = Spared<VersionSpares>;
+/// The buffer of a version key built for one call (a call may build several).
+pub type VersionKeyBuf = Spared;
 
-/// Where a [`Spared`] buffer comes from and returns to.
-pub trait Spares {
-    /// A spare buffer (empty, with its capacity), or a new one.
-    fn take() -> String;
-    /// Keeps `buffer`, cleared, if there is room (freed otherwise, or in thread teardown).
-    fn give(buffer: String);
+/// A spare buffer (empty, with its capacity), or a new one.
+#[inline]
+fn take_spare() -> Box<String> {
+    let spare = SPARE_BUFFERS.try_with(|spares| spares.try_borrow_mut().ok()?.pop());
+    spare.ok().flatten().unwrap_or_default()
 }
 
-/// The spare of call keys.
-#[derive(Debug, Default)]
-pub struct KeySpare;
-
-impl Spares for KeySpare {
-    #[inline]
-    fn take() -> String {
-        SPARE.try_with(Cell::take).unwrap_or_default()
+/// Keeps `buffer`, cleared, if there is room (freed otherwise, or in thread teardown).
+#[inline]
+fn give_spare(mut buffer: Box<String>) {
+    if buffer.capacity() > KEEP_CAPACITY {
+        return;
     }
-
-    #[inline]
-    fn give(buffer: String) {
-        let _ = SPARE.try_with(|spare| spare.set(buffer));
-    }
+    buffer.clear();
+    let _ = SPARE_BUFFERS.try_with(|spares| {
+        if let Ok(mut spares) = spares.try_borrow_mut()
+            && spares.len() < SPARES
+        {
+            spares.push(buffer);
+        }
+    });
 }
 
-/// The spares of version keys.
-#[derive(Debug, Default)]
-pub struct VersionSpares;
-
-impl Spares for VersionSpares {
-    #[inline]
-    fn take() -> String {
-        let spare = VERSION_SPARE.try_with(|spares| {
-            spares
-                .iter()
-                .map(Cell::take)
-                .find(|buffer| buffer.capacity() != 0)
-        });
-        spare.ok().flatten().unwrap_or_default()
-    }
-
-    fn give(mut buffer: String) {
-        // Into the first free spare.
-        let _ = VERSION_SPARE.try_with(|spares| {
-            for spare in spares {
-                buffer = spare.replace(buffer);
-                if buffer.capacity() == 0 {
-                    return;
-                }
-            }
-        });
-    }
-}
-
-impl<S: Spares> Spared<S> {
+impl Spared {
     /// An empty buffer with room for `capacity` bytes, reusing a spare one.
-    // Inlined into the generated code, which then builds the key in place: a call returned
-    // the `String` through the stack, and that copy stalled on store forwarding (3% of a
-    // sled hit's time).
     #[inline]
     pub fn with_capacity(capacity: usize) -> Self {
-        let mut buffer = S::take();
+        let mut buffer = take_spare();
         buffer.reserve(capacity);
-        Spared(buffer, PhantomData)
+        Spared(Some(buffer))
     }
 }
 
-impl<S: Spares> From<String> for Spared<S> {
+impl Spared {
+    /// The key as the call's `&str`. Not inlined on purpose: inlined, the pointer and the
+    /// length (just written by the key's last push) were copied into the call's spec as one
+    /// 16-byte load, which stalled on store forwarding; a call returns them in registers.
+    #[inline(never)]
+    pub fn text(&self) -> &str {
+        self
+    }
+}
+
+impl From<String> for Spared {
     fn from(key: String) -> Self {
-        Spared(key, PhantomData)
+        Spared(Some(Box::new(key)))
     }
 }
 
-impl<S: Spares> Deref for Spared<S> {
+impl Deref for Spared {
     type Target = String;
 
+    #[inline]
     fn deref(&self) -> &String {
-        &self.0
+        /// What a buffer reads as once given back (never seen: only `drop` gives it).
+        static GIVEN_BACK: String = String::new();
+        self.0.as_deref().unwrap_or(&GIVEN_BACK)
     }
 }
 
-impl<S: Spares> DerefMut for Spared<S> {
+impl DerefMut for Spared {
+    #[inline]
     fn deref_mut(&mut self) -> &mut String {
-        &mut self.0
+        self.0.get_or_insert_default()
     }
 }
 
-impl<S: Spares> std::fmt::Write for Spared<S> {
+impl std::fmt::Write for Spared {
     fn write_str(&mut self, text: &str) -> std::fmt::Result {
-        self.0.push_str(text);
+        self.push_str(text);
         Ok(())
     }
 }
 
-impl<S: Spares> Drop for Spared<S> {
+impl Drop for Spared {
     #[inline]
     fn drop(&mut self) {
-        let mut buffer = std::mem::take(&mut self.0);
-        if buffer.capacity() <= KEEP_CAPACITY {
-            buffer.clear();
-            S::give(buffer);
+        if let Some(buffer) = self.0.take() {
+            give_spare(buffer);
         }
     }
 }
@@ -191,30 +180,30 @@ mod tests {
     }
 
     #[test]
-    fn version_keys_built_side_by_side_each_reuse_a_buffer() {
-        let keys: Vec<VersionKeyBuf> = (0..VERSION_SPARES)
+    fn keys_built_side_by_side_each_reuse_a_buffer() {
+        let keys: Vec<VersionKeyBuf> = (0..SPARES)
             .map(|_| VersionKeyBuf::with_capacity(16))
             .collect();
         let addresses: Vec<_> = keys.iter().map(|key| key.as_ptr()).collect();
         drop(keys);
-        let again: Vec<VersionKeyBuf> = (0..VERSION_SPARES)
-            .map(|_| VersionKeyBuf::with_capacity(16))
-            .collect();
+        let again: Vec<PooledKey> = (0..SPARES).map(|_| PooledKey::with_capacity(16)).collect();
         for key in &again {
             assert!(
                 addresses.contains(&key.as_ptr()),
                 "a spare, not a new buffer"
             );
         }
-        let one_more = VersionKeyBuf::with_capacity(16);
+        let one_more = PooledKey::with_capacity(16);
         assert!(
             !addresses.contains(&one_more.as_ptr()),
             "each spare is lent once"
         );
-        let key = PooledKey::with_capacity(16);
-        assert!(
-            !addresses.contains(&key.as_ptr()),
-            "call keys have their own spare"
+        drop(one_more);
+        drop(again);
+        assert_eq!(
+            SPARE_BUFFERS.with(|spares| spares.borrow().len()),
+            SPARES,
+            "no more kept than the bound"
         );
     }
 

@@ -5,7 +5,7 @@ use super::{Emitter, PREFIX_VERSION_PREFIX_LEN, build_version_key, out_ident};
 use crate::ecached::options::TimeoutSpec;
 use crate::ecached::plan::{PrefixPlan, TagsPlan};
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 use syn::{ItemFn, Type};
 
 impl Emitter<'_> {
@@ -96,7 +96,20 @@ impl Emitter<'_> {
                 quote!(let __ec_prefix: ::std::string::String = #code;)
             }
         });
-        let key = self.key_code(true);
+        // The call's key, in a spare buffer (a hit allocates no key), built where it stays:
+        // moving the `String` out of a block copied it through the stack right after its
+        // writes, and that copy stalled on store forwarding (a fifth of a memory hit).
+        let key_ident = format_ident!("__ec_key");
+        let (key_declared, key_built) = match self.key_writes(&key_ident) {
+            Ok((writes, capacity)) => (
+                quote!(let mut __ec_key = #private::PooledKey::with_capacity(#capacity);),
+                writes,
+            ),
+            Err(produced) => (
+                quote!(let __ec_key: #private::PooledKey;),
+                quote!(__ec_key = #private::PooledKey::from(#produced);),
+            ),
+        };
         let (version_keys, versions) = self.version_keys();
         let timeout = self.timeout_code();
         let (codec, policy, output) = (self.codec(), self.policy(), &self.sig.output);
@@ -125,7 +138,7 @@ impl Emitter<'_> {
             __ec_near
         });
         let spec = quote!(#private::CallSpec {
-            key: &__ec_key,
+            key: __ec_key.text(),
             versions: &__ec_versions,
             timeout: __ec_timeout,
             stamp: #stamp,
@@ -165,19 +178,21 @@ impl Emitter<'_> {
             if self.options.resilience.may_move() && self.sig.movable {
                 // Whether the computation can move to a task (refresh ahead, soft timeout),
                 // picked by autoref: no bound is added to the user's types.
+                // The probe runs on a call past the hit only; the computation is built as the
+                // argument (a binding kept it in the caller's future, copied on every call).
                 quote! {{
-                    let __ec_compute = #compute;
-                    #[allow(unused_imports)]
-                    use #private::{ViaSpawn as _, ViaNoSpawn as _};
-                    #[allow(clippy::needless_borrow)]
-                    let __ec_spawner = (&#private::SpawnProbe::<#codec, #policy, #output, _>::of(&__ec_compute)).spawner();
-                    #private::FnCache::call_with::<#codec, #policy, #output, _, _>(
+                    #private::FnCache::call_with::<#codec, #policy, #output, _, _, _>(
                         __ec_cache,
                         #spec,
                         #value_tags,
                         #near,
-                        __ec_compute,
-                        __ec_spawner,
+                        #compute,
+                        |__ec_compute| {
+                            #[allow(unused_imports)]
+                            use #private::{ViaSpawn as _, ViaNoSpawn as _};
+                            #[allow(clippy::needless_borrow)]
+                            (&#private::SpawnProbe::<#codec, #policy, #output, _>::of(__ec_compute)).spawner()
+                        },
                     )
                     .await
                 }}
@@ -202,15 +217,16 @@ impl Emitter<'_> {
                 #fn_cache
                 #[allow(dead_code)]
                 const __EC_IN_HANDLE: bool = false;
+                #key_declared
                 #[allow(unused_variables, clippy::needless_borrow, clippy::borrow_deref_ref, clippy::useless_conversion)]
-                let (__ec_key, __ec_vk, __ec_timeout) = {
+                let (__ec_vk, __ec_timeout) = {
                     #[allow(unused_imports)]
                     use #private::{ViaDisplay as _, ViaKeyPart as _};
                     #views
                     #meta
                     #prefix
-                    let __ec_key: #private::PooledKey = #key;
-                    (__ec_key, #version_keys, #timeout)
+                    #key_built
+                    (#version_keys, #timeout)
                 };
                 let __ec_versions = #versions;
                 #call

@@ -18,7 +18,7 @@ impl Emitter<'_> {
             let code = self.prefix_code(p);
             quote!(let __ec_prefix: #string = #code;)
         });
-        let key_code = self.key_code(false);
+        let key_code = self.key_code();
         let (key_ty, key_expr) = self.builder(
             &self.plan.key_reads,
             self.plan.key_needs_meta(),

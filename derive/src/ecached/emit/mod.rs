@@ -205,42 +205,37 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// An expression building the full key (views, meta and `__ec_prefix` bound): a
-    /// `String`, or with `pooled` a `PooledKey` (a call's key: its buffer is reused by the
-    /// next call on the thread, so a hit allocates no key).
-    fn key_code(&self, pooled: bool) -> TokenStream {
+    /// The statements writing the full key into `out` (views, meta and `__ec_prefix`
+    /// bound; `out` derefs to a `String`) and the capacity to reserve for it; or, for a
+    /// key function without a prefix, the expression producing the whole key `String`.
+    fn key_writes(&self, out: &syn::Ident) -> Result<(TokenStream, usize), TokenStream> {
         let private = self.paths.private();
-        let out = out_ident();
         let prefix = self
             .plan
             .prefix
             .as_ref()
             .map(|_| quote!(#out.push_str(&__ec_prefix); #out.push(':');));
         let (body, hint) = match &self.plan.key {
-            KeyPlan::Template(t) => (t.write_into(&out, self.sig, &self.paths), t.capacity_hint()),
+            KeyPlan::Template(t) => (t.write_into(out, self.sig, &self.paths), t.capacity_hint()),
             KeyPlan::Function(expr) => {
                 let args = self.sig.view_tuple(&self.sig.everything());
                 let produced = quote!(#private::produce_key(&(#expr), #args, &__ec_meta));
                 if prefix.is_none() {
-                    return match pooled {
-                        true => quote!(#private::PooledKey::from(#produced)),
-                        false => produced,
-                    };
+                    return Err(produced);
                 }
                 (quote!(#out.push_str(&#produced);), 32)
             }
-            KeyPlan::Auto => (self.auto_key(&out), 48),
+            KeyPlan::Auto => (self.auto_key(out), 48),
         };
-        let writes = quote!(#prefix #body);
-        if !pooled {
-            return build_string(writes, hint + 16);
+        Ok((quote!(#prefix #body), hint + 16))
+    }
+
+    /// An expression building the full key `String` (views, meta and `__ec_prefix` bound).
+    fn key_code(&self) -> TokenStream {
+        match self.key_writes(&out_ident()) {
+            Ok((writes, capacity)) => build_string(writes, capacity),
+            Err(produced) => produced,
         }
-        let capacity = hint + 16;
-        quote!({
-            let mut #out = #private::PooledKey::with_capacity(#capacity);
-            #writes
-            #out
-        })
     }
 
     /// Module (or type) path, function name, then every argument.
