@@ -317,6 +317,14 @@ async fn aliases_resolve_at_call_time_and_unknown_ones_run_uncached() {
         4,
         "the replaced alias is used at once"
     );
+    aliased(1).await;
+    assert_eq!(ALIAS_RUNS.load(Ordering::SeqCst), 4, "and hits there");
+    let third: Arc<dyn CacheInstance> = Arc::new(easy_cache::MemoryCache::default());
+    caches::insert("late_alias", third.clone());
+    aliased(1).await;
+    aliased(1).await;
+    assert_eq!(ALIAS_RUNS.load(Ordering::SeqCst), 5, "replaced again: one run");
+    assert!(third.get("aliased:1").await.unwrap().is_some());
 }
 
 static DOWN_RUNS: AtomicUsize = AtomicUsize::new(0);

@@ -58,6 +58,10 @@ pub struct FnCache {
     lookup: &'static dyn InstanceLookup,
     single_flight: bool,
     single_flight_wait: Duration,
+    /// The alias's first resolution: read with one load while the registry has not
+    /// changed since (the usual case: caches are registered before the calls).
+    first_resolved: OnceLock<Resolved>,
+    /// Later resolutions, after the registry changed.
     resolved: ArcSwapOption<Resolved>,
     fixed: OnceLock<Arc<dyn CacheInstance>>,
     /// [`Resolved::may_lend`] of the fixed instance.
@@ -97,6 +101,7 @@ impl FnCache {
             lookup,
             single_flight,
             single_flight_wait: DEFAULT_SINGLE_FLIGHT_WAIT,
+            first_resolved: OnceLock::new(),
             resolved: ArcSwapOption::const_empty(),
             fixed: OnceLock::new(),
             fixed_may_lend: AtomicBool::new(true),
@@ -258,9 +263,15 @@ impl FnCache {
                 .get()
                 .map(|instance| f(&**instance, &self.fixed_may_lend)),
             CacheTarget::Alias(_) => {
+                let generation = self.lookup.generation();
+                if let Some(first) = self.first_resolved.get()
+                    && first.generation == generation
+                {
+                    return Some(f(&*first.instance, &first.may_lend));
+                }
                 let resolved = self.resolved.load();
                 let resolved = resolved.as_ref()?;
-                (resolved.generation == self.lookup.generation())
+                (resolved.generation == generation)
                     .then(|| f(&*resolved.instance, &resolved.may_lend))
             }
         }
@@ -276,19 +287,27 @@ impl FnCache {
             }
             CacheTarget::Alias(alias) => {
                 let generation = self.lookup.generation();
-                if let Some(resolved) = &*self.resolved.load() {
-                    if resolved.generation == generation {
-                        return Some(Arc::clone(&resolved.instance));
-                    }
+                if let Some(first) = self.first_resolved.get()
+                    && first.generation == generation
+                {
+                    return Some(Arc::clone(&first.instance));
+                }
+                if let Some(resolved) = &*self.resolved.load()
+                    && resolved.generation == generation
+                {
+                    return Some(Arc::clone(&resolved.instance));
                 }
                 match self.lookup.lookup(alias) {
                     Some(instance) => {
                         self.resolved_near(&*instance);
-                        self.resolved.store(Some(Arc::new(Resolved {
+                        let resolved = Resolved {
                             generation,
                             instance: Arc::clone(&instance),
                             may_lend: AtomicBool::new(true),
-                        })));
+                        };
+                        if let Err(resolved) = self.first_resolved.set(resolved) {
+                            self.resolved.store(Some(Arc::new(resolved)));
+                        }
                         Some(instance)
                     }
                     None => {

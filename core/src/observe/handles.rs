@@ -3,8 +3,10 @@
 //! built per call), and hits are added from the function's counters (see `publish`). Install the exporter before the first call: handles
 //! registered before it stay with the recorder that was there (none: they record nothing).
 
+use super::backend_op::BackendOp;
 use super::labels::Labels;
-use super::{BackendOp, Outcome, series};
+use super::outcome::Outcome;
+use super::series;
 use metrics::{Counter, Histogram, Label, counter, histogram};
 
 /// One function's series.
