@@ -323,7 +323,11 @@ async fn aliases_resolve_at_call_time_and_unknown_ones_run_uncached() {
     caches::insert("late_alias", third.clone());
     aliased(1).await;
     aliased(1).await;
-    assert_eq!(ALIAS_RUNS.load(Ordering::SeqCst), 5, "replaced again: one run");
+    assert_eq!(
+        ALIAS_RUNS.load(Ordering::SeqCst),
+        5,
+        "replaced again: one run"
+    );
     assert!(third.get("aliased:1").await.unwrap().is_some());
 }
 
