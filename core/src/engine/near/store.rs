@@ -62,9 +62,10 @@ impl<T: Clone + Send + Sync + 'static> Store<T> {
         let Some(slot) = self.entries.get(key) else {
             return Lookup::Miss;
         };
-        // One clock read, only for entries that need it (0 is before every time).
+        // One clock read, only for entries that need it (0 is before every time), the
+        // cheap one unless the entry is about to expire or be refreshed.
         let now = if slot.until != NEVER || slot.refresh_at != NEVER {
-            clock::now_ms()
+            clock::now_ms_before(slot.until.min(slot.refresh_at))
         } else {
             0
         };
