@@ -285,12 +285,20 @@ mod tests {
             self.call_with(key, async move { runs.fetch_add(1, Ordering::SeqCst) + 1 })
         }
 
+        /// `key` as stored: in a namespace of the function's own. Computations in flight are
+        /// tracked by storage key across instances, so tests running side by side with the
+        /// same keys would close each other's write gates.
+        fn key(&self, key: &str) -> &'static str {
+            Box::leak(format!("{}/{key}", self.cache.id()).into_boxed_str())
+        }
+
         fn call_with<F: Future<Output = u32> + Send + 'static>(
             &self,
             key: &'static str,
             compute: F,
         ) -> impl Future<Output = u32> + use<F> {
             let cache = self.cache;
+            let key = self.key(key);
             async move {
                 let spec = CallSpec {
                     key,
@@ -316,7 +324,7 @@ mod tests {
         /// Removes the stored bytes without telling the near cache: a later hit can only
         /// come from the near cache.
         async fn drop_behind_its_back(&self, key: &str) {
-            self.instance.get().map.delete(key).await.unwrap();
+            self.instance.get().map.delete(self.key(key)).await.unwrap();
         }
     }
 
@@ -336,7 +344,7 @@ mod tests {
         let f = function!(NEAR);
         let invalidator = f.invalidator();
         assert_eq!(f.call("k").await, 1);
-        invalidator.invalidate_key("k").await.unwrap();
+        invalidator.invalidate_key(f.key("k")).await.unwrap();
         assert_eq!(f.call("k").await, 2, "after a key invalidation");
         invalidator.invalidate_tags("users").await.unwrap();
         assert_eq!(f.call("k").await, 3, "after a tag invalidation");
@@ -362,10 +370,10 @@ mod tests {
         let f = function!(NEAR);
         let instance = f.instance.get();
         assert_eq!(f.call("k").await, 1);
-        instance.delete("k").await.unwrap();
+        instance.delete(f.key("k")).await.unwrap();
         assert_eq!(f.call("k").await, 2, "after a raw delete");
         instance
-            .set("k", "junk".into(), Timeout::Never)
+            .set(f.key("k"), "junk".into(), Timeout::Never)
             .await
             .unwrap();
         assert_eq!(
@@ -421,7 +429,7 @@ mod tests {
             if by_tag {
                 f.invalidator().invalidate_tags("users").await.unwrap();
             } else {
-                f.invalidator().invalidate_key("k").await.unwrap();
+                f.invalidator().invalidate_key(f.key("k")).await.unwrap();
             }
             pause.go.send(()).unwrap();
             assert_eq!(call.await.unwrap(), 1, "the caller gets its value");
@@ -491,7 +499,7 @@ mod tests {
         static RUNS: AtomicU32 = AtomicU32::new(0);
         let call = || {
             let spec = CallSpec {
-                key: "k",
+                key: "rebound:k",
                 versions: &[],
                 // Never expires: a value read from the backend is kept near.
                 timeout: Timeout::Never,
@@ -509,7 +517,7 @@ mod tests {
         LOOKUP.0.store(1, Ordering::SeqCst);
         assert_eq!(call().await, 2, "computed on the new instance");
         assert_eq!(call().await, 2, "read from it, and kept near");
-        LOOKUP.1.get().map.delete("k").await.unwrap();
+        LOOKUP.1.get().map.delete("rebound:k").await.unwrap();
         assert_eq!(call().await, 2, "a near hit: the stored bytes are gone");
     }
 }
