@@ -173,6 +173,32 @@ async fn stats_of_a_cache_count_a_function_whose_calls_all_hit() {
     assert_eq!((stats.hits, stats.misses), (2, 1), "{stats:?}");
 }
 
+#[ecached("stats_panics:{n}")]
+async fn panics(n: u64) -> u64 {
+    panic!("computation {n} failed")
+}
+
+#[ecached("stats_panics_sync:{n}")]
+fn panics_sync(n: u64) -> u64 {
+    panic!("computation {n} failed")
+}
+
+#[tokio::test]
+async fn stats_count_a_panicking_computation_as_an_error() {
+    let failed = tokio::spawn(panics(1)).await;
+    assert!(failed.unwrap_err().is_panic());
+    let stats = panics_cache().stats();
+    assert_eq!(
+        (stats.errors, stats.misses, stats.calls()),
+        (1, 0, 1),
+        "{stats:?}"
+    );
+    let failed = std::panic::catch_unwind(|| panics_sync(2));
+    assert!(failed.is_err());
+    let stats = panics_sync_cache().stats();
+    assert_eq!((stats.errors, stats.calls()), (1, 1), "{stats:?}");
+}
+
 #[tokio::test]
 async fn stats_of_a_cache_sum_its_functions() {
     caches::insert("stats-alias", Arc::new(MemoryCache::default()));

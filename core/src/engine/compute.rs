@@ -64,11 +64,13 @@ impl FnCache {
         Fut: Future<Output = R>,
     {
         let Some(fallback) = fallback else {
+            let unwinding = ErrorIfUnwinding(Some(self));
             let result = self
                 .compute_plain::<C, P, R, Fut>(
                     instance, spec, stamp, snapshot, value_tags, near, compute, leader, None,
                 )
                 .await;
+            unwinding.disarm();
             return self.observe_result::<P, R>(result);
         };
         // Open before the computation starts: a key invalidation from now on keeps its
@@ -417,4 +419,24 @@ async fn value_tag_versions_of(
             (key, token)
         })
         .collect())
+}
+
+/// Counts a call whose computation panicked (without fail-safe the panic goes on to the
+/// caller, past the point that counts outcomes) as an error.
+struct ErrorIfUnwinding<'a>(Option<&'a FnCache>);
+
+impl ErrorIfUnwinding<'_> {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for ErrorIfUnwinding<'_> {
+    fn drop(&mut self) {
+        if let Some(cache) = self.0
+            && std::thread::panicking()
+        {
+            cache.observe_outcome(Observed::Error);
+        }
+    }
 }
