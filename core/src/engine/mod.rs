@@ -262,19 +262,24 @@ impl FnCache {
                 .fixed
                 .get()
                 .map(|instance| f(&**instance, &self.fixed_may_lend)),
-            CacheTarget::Alias(_) => {
-                let generation = self.lookup.generation();
-                if let Some(first) = self.first_resolved.get()
-                    && first.generation == generation
-                {
-                    return Some(f(&*first.instance, &first.may_lend));
-                }
-                let resolved = self.resolved.load();
-                let resolved = resolved.as_ref()?;
-                (resolved.generation == generation)
-                    .then(|| f(&*resolved.instance, &resolved.may_lend))
-            }
+            CacheTarget::Alias(_) => self.with_resolved(self.lookup.generation(), |resolved| {
+                f(&*resolved.instance, &resolved.may_lend)
+            }),
         }
+    }
+
+    /// Runs `f` on the alias's resolution of registry `generation`, if it is still current:
+    /// the first one (one load), or a later one.
+    #[inline]
+    fn with_resolved<R>(&self, generation: u64, f: impl FnOnce(&Resolved) -> R) -> Option<R> {
+        if let Some(first) = self.first_resolved.get()
+            && first.generation == generation
+        {
+            return Some(f(first));
+        }
+        let resolved = self.resolved.load();
+        let resolved = resolved.as_ref()?;
+        (resolved.generation == generation).then(|| f(resolved))
     }
 
     /// The instance this function uses now; `None` (logged) when its alias is unknown.
@@ -287,15 +292,10 @@ impl FnCache {
             }
             CacheTarget::Alias(alias) => {
                 let generation = self.lookup.generation();
-                if let Some(first) = self.first_resolved.get()
-                    && first.generation == generation
+                if let Some(instance) =
+                    self.with_resolved(generation, |resolved| Arc::clone(&resolved.instance))
                 {
-                    return Some(Arc::clone(&first.instance));
-                }
-                if let Some(resolved) = &*self.resolved.load()
-                    && resolved.generation == generation
-                {
-                    return Some(Arc::clone(&resolved.instance));
+                    return Some(instance);
                 }
                 match self.lookup.lookup(alias) {
                     Some(instance) => {

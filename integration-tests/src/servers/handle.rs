@@ -258,25 +258,32 @@ impl ServerHandle {
     }
 
     async fn signal(&self, signal: &str) -> Result<()> {
-        let Runner::Local { child, .. } = &self.runner else {
+        let Some(pid) = self.local_pid()? else {
             return Ok(());
         };
-        // The guard must be gone before formatting `self` (Display locks too).
-        let pid = lock(child).as_ref().map(|c| c.id().to_string());
-        let pid = pid.ok_or_else(|| Error::new(format!("{self} is not running")))?;
-        cmd::run("kill", &[signal, &pid], Duration::from_secs(5))
+        cmd::run("kill", &[signal, &pid.to_string()], Duration::from_secs(5))
             .await
             .map(drop)
+    }
+
+    /// The process id of a local server (`None` for a container); an error when it is not
+    /// running.
+    fn local_pid(&self) -> Result<Option<u32>> {
+        let Runner::Local { child, .. } = &self.runner else {
+            return Ok(None);
+        };
+        // The guard must be gone before formatting `self` (Display locks too).
+        let pid = lock(child).as_ref().map(Child::id);
+        pid.map(Some)
+            .ok_or_else(|| Error::new(format!("{self} is not running")))
     }
 
     /// `kill -STOP` only queues the signal: each thread stops when it next runs, which on a
     /// loaded machine can be milliseconds later, and until then a worker thread still answers.
     async fn wait_all_threads_stopped(&self) -> Result<()> {
-        let Runner::Local { child, .. } = &self.runner else {
+        let Some(pid) = self.local_pid()? else {
             return Ok(());
         };
-        let pid = lock(child).as_ref().map(Child::id);
-        let pid = pid.ok_or_else(|| Error::new(format!("{self} is not running")))?;
         let deadline = Instant::now() + READY_LIMIT;
         loop {
             match proc_threads_stopped(pid) {
