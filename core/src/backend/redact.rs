@@ -200,12 +200,12 @@ fn secret_option_values(text: &str, offset: usize) -> Vec<std::ops::Range<usize>
             continue;
         };
         // An unescaped `&` in the value: what follows is still the value while it is no
-        // `name=value` pair, or while the value is empty (`password=&x=1` is a password
-        // `&x=1` far more often than an empty one).
+        // `name=value` pair (a name an option could have), or while the value is empty
+        // (`password=&x=1` is a password `&x=1` far more often than an empty one).
         let mut end = start + pair.len();
         let mut empty = value == pair.len();
         for &(next_start, next) in &pairs[i + 1..] {
-            if !empty && next.contains('=') {
+            if !empty && is_option_pair(next) {
                 break;
             }
             empty &= next.is_empty();
@@ -214,6 +214,17 @@ fn secret_option_values(text: &str, offset: usize) -> Vec<std::ops::Range<usize>
         ranges.push(offset + start + value..offset + end);
     }
     ranges
+}
+
+/// Whether `segment` of a query reads as an option: `name=value` with a name of the
+/// characters option names are made of (`= x` or `a b=c` is a password's tail).
+fn is_option_pair(segment: &str) -> bool {
+    segment.split_once('=').is_some_and(|(name, _)| {
+        !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'%'))
+    })
 }
 
 #[cfg(test)]
@@ -300,6 +311,16 @@ mod tests {
         assert_eq!(
             shown_from_url("soon", "redis://:pw@h?timeout_ms=soon"),
             "`soon`"
+        );
+        // A tail of the value that no option name starts is the value's (found by the
+        // property test below: `***` then the tail spelled the password again).
+        assert_eq!(
+            redact_url("redis://h?password=*&= Aa"),
+            "redis://h?password=***"
+        );
+        assert_eq!(
+            redact_url("redis://h?password=pw&db=1"),
+            "redis://h?password=***&db=1"
         );
     }
 
