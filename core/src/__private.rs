@@ -10,7 +10,11 @@ pub use crate::engine::detach::{
 pub use crate::engine::hard_timeout::{
     TimedOut, TimedOutProbe, ViaNoTimedOut, ViaTimedOut, default_hard_timeout, hard_timeout,
 };
-pub use crate::engine::near::probe::{NearOps, NearProbe, NearViaClone, NearViaNothing};
+pub use crate::engine::near::local::{LocalKey, LocalLookup, all_changed as aliases_changed};
+pub use crate::engine::near::local_key::{LocalPart, LocalParts, PathPart};
+pub use crate::engine::near::probe::{
+    LocalProbe, LocalViaNothing, LocalViaParts, NearOps, NearProbe, NearViaClone, NearViaNothing,
+};
 pub use crate::engine::resilience::{Jitter, RefreshAhead, ResilienceOption};
 pub use crate::engine::shared_instance::{IntoInstance, shared_instance};
 pub use crate::engine::spec::{CallSpec, ValueTags};

@@ -9,7 +9,9 @@ use std::sync::Arc;
 /// The engine asks for the alias on a function's first call and again only when
 /// [`generation`](InstanceLookup::generation) changes, so a hit pays one atomic load.
 pub trait InstanceLookup: Send + Sync + 'static {
-    /// A number that changes whenever any alias is added, replaced or removed.
+    /// A number that changes whenever any alias is added, replaced or removed. After each
+    /// change, call [`aliases_changed`](crate::__private::aliases_changed): threads' copies
+    /// of values (taken without asking the lookup) stop serving.
     fn generation(&self) -> u64;
 
     /// The instance registered under `alias`, if any.

@@ -11,7 +11,7 @@
 //! its tags had *before* the function ran; a read fetches the entry and the current tokens
 //! in one `get_many` and treats any difference as a miss.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 mod alias_lookup;

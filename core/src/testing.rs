@@ -357,6 +357,7 @@ pub async fn load_user(id: u64) -> String {
         versions: &[],
         timeout: Timeout::Never,
         stamp: 1,
+        local: None,
     };
     LOAD_USER
         .call::<DefaultCodec, AnyValue, _, _>(spec, None, None, async move {
@@ -395,6 +396,7 @@ pub fn load_book(id: u64) -> String {
         versions: &[],
         timeout: Timeout::Never,
         stamp: 1,
+        local: None,
     };
     LOAD_BOOK.call_blocking::<DefaultCodec, AnyValue, _>(spec, None, None, || {
         format!(

@@ -80,6 +80,8 @@ impl Caches {
         change(&mut next);
         self.map.store(Arc::new(next));
         self.generation.fetch_add(1, Ordering::Release);
+        // After the new map is in place: a copy taken from the old one stops serving.
+        easy_cache_core::__private::aliases_changed();
     }
 
     /// Registers `instance` under `alias`, replacing any previous one.

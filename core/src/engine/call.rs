@@ -494,6 +494,7 @@ mod tests {
             versions: &[],
             timeout: Timeout::Never,
             stamp: 7,
+            local: None,
         };
         SQUARE
             .call::<DefaultCodec, OkOnly, _, _>(spec, None, None, async move {

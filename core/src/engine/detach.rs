@@ -226,6 +226,7 @@ where
             versions: &versions,
             timeout,
             stamp: 0,
+            local: None,
         };
         cache
             .compute_plain::<C, P, R, _>(

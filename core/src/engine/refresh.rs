@@ -70,10 +70,16 @@ pub(crate) fn refresh_blocking<R>(id: &'static str, call: impl FnOnce() -> R) ->
     (output, taken)
 }
 
+/// Whether any refresh scope is open (then a call's start must look for its mark).
+#[inline]
+pub(crate) fn any_open() -> bool {
+    OPEN_SCOPES.load(Ordering::Relaxed) != 0
+}
+
 /// True (once) when the current call of function `id` must refresh.
 #[inline]
 pub(crate) fn take(id: &str) -> bool {
-    if OPEN_SCOPES.load(Ordering::Relaxed) == 0 {
+    if !any_open() {
         return false;
     }
     let take_from = |mark: &Cell<Option<&'static str>>| {

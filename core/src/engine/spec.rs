@@ -3,6 +3,7 @@
 //! (`read.rs`) use.
 
 use crate::backend::timeout::Timeout;
+use crate::engine::near::local::LocalKey;
 
 /// What the generated code computed for one call before running the function.
 #[derive(Debug, Clone, Copy)]
@@ -16,6 +17,9 @@ pub struct CallSpec<'a> {
     /// The macro's stamp of the cached type (a hash of the return type it saw, the codec
     /// and `version = N`).
     pub stamp: u64,
+    /// What identifies the call for the thread's copies, when it may take one (from
+    /// `LocalLookup::Miss`).
+    pub local: Option<&'a LocalKey>,
 }
 
 /// Value tags: tags computed from the returned value (a `Meta` tags function), after

@@ -80,6 +80,7 @@ mod tests {
             versions: &[],
             timeout: Timeout::Never,
             stamp: 3,
+            local: None,
         }
     }
 

@@ -124,18 +124,7 @@ impl Template {
         let parts = self.segments.iter().map(|segment| match segment {
             Segment::Text(text) => quote_spanned!(span=> #out.push_str(#text);),
             Segment::Placeholder { root, fields, spec } => {
-                let root = resolve(root, sig, span);
-                let fields = fields.iter().map(|f| match f.parse::<u32>() {
-                    Ok(index) => {
-                        let index = syn::Index { index, span };
-                        quote_spanned!(span=> .#index)
-                    }
-                    Err(_) => {
-                        let field = format_ident!("{}", f, span = span);
-                        quote_spanned!(span=> .#field)
-                    }
-                });
-                let value = quote_spanned!(span=> &#root #(#fields)*);
+                let value = self.value(root, fields, sig);
                 match spec.as_deref() {
                     None => quote_spanned!(span=> (&#private::KeyWriter(#value)).write_to(&mut #out);),
                     Some("hash") => quote_spanned!(span=> #krate::write_hashed(|__ec_part| (&#private::KeyWriter(#value)).write_to(__ec_part), &mut #out);),
@@ -148,6 +137,35 @@ impl Template {
             }
         });
         quote_spanned!(span=> #(#parts)*)
+    }
+
+    /// A reference to each placeholder's value, in order (views bound as for
+    /// [`write_into`](Self::write_into)): what the key text is made of.
+    pub(crate) fn values(&self, sig: &Signature) -> Vec<TokenStream> {
+        self.segments
+            .iter()
+            .filter_map(|segment| match segment {
+                Segment::Text(_) => None,
+                Segment::Placeholder { root, fields, .. } => Some(self.value(root, fields, sig)),
+            })
+            .collect()
+    }
+
+    /// `&root.field...` for a placeholder.
+    fn value(&self, root: &str, fields: &[String], sig: &Signature) -> TokenStream {
+        let span = self.span;
+        let root = resolve(root, sig, span);
+        let fields = fields.iter().map(|f| match f.parse::<u32>() {
+            Ok(index) => {
+                let index = syn::Index { index, span };
+                quote_spanned!(span=> .#index)
+            }
+            Err(_) => {
+                let field = format_ident!("{}", f, span = span);
+                quote_spanned!(span=> .#field)
+            }
+        });
+        quote_spanned!(span=> &#root #(#fields)*)
     }
 
     /// A rough capacity for the built string.

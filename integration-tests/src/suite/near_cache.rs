@@ -76,6 +76,7 @@ impl Function {
                 versions: &versions,
                 timeout: Timeout::secs(600),
                 stamp: 11,
+                local: None,
             };
             let near = NearProbe::<u32>::new().near_ops();
             cache

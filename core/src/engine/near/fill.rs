@@ -1,6 +1,7 @@
 //! The engine's side of the near cache: the lookup before the backend is asked, and the
 //! fills after a backend hit or a stored computation.
 
+use super::local;
 use super::probe::NearOps;
 use super::store::{Fill, Lookup};
 use super::{Keep, NearCache, Watch};
@@ -53,8 +54,15 @@ impl FnCache {
             let recheck = if refreshing {
                 None
             } else {
+                // Before the lookup: a change landing during it leaves the copy stale.
+                let seen = spec.local.map(|_| local::seen(spec.key));
                 match (ops.lookup)(&self.near, near, spec.key) {
-                    Lookup::Hit(value) => return NearStart::Hit(value),
+                    Lookup::Hit(value, until) => {
+                        if let (Some(key), Some(seen)) = (spec.local, seen) {
+                            (ops.keep_local)(key, &value, until, seen);
+                        }
+                        return NearStart::Hit(value);
+                    }
                     Lookup::Due(value) => {
                         due = Some(value);
                         None
@@ -305,6 +313,7 @@ mod tests {
                     versions: &[USERS],
                     timeout: Timeout::secs(600),
                     stamp: 3,
+                    local: None,
                 };
                 let near = NearProbe::<u32>::new().near_ops();
                 cache
@@ -451,6 +460,7 @@ mod tests {
             versions: &[],
             timeout: Timeout::Never,
             stamp: 3,
+            local: None,
         };
         let fill_after = |change: bool| {
             let NearStart::Read(Some(read)) =
@@ -466,7 +476,7 @@ mod tests {
                 .near_fill_read(Some(&read), Some(&*instance), &spec, &7u32);
             (read.ops.lookup)(&f.cache.near, &instance.near, "r")
         };
-        assert!(matches!(fill_after(false), Lookup::Hit(7)), "kept");
+        assert!(matches!(fill_after(false), Lookup::Hit(7, _)), "kept");
         assert!(matches!(fill_after(true), Lookup::Miss), "dropped");
     }
 
@@ -504,6 +514,7 @@ mod tests {
                 // Never expires: a value read from the backend is kept near.
                 timeout: Timeout::Never,
                 stamp: 3,
+                local: None,
             };
             CACHE.call::<DefaultCodec, AnyValue, _, _>(
                 spec,

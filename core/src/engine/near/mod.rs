@@ -24,6 +24,9 @@
 
 pub(crate) mod fill;
 pub(crate) mod front;
+pub(crate) mod local;
+pub(crate) mod local_key;
+mod local_value;
 pub(crate) mod probe;
 pub(crate) mod store;
 
@@ -184,6 +187,7 @@ impl NearCache {
     pub fn changed(&self, key: &str) {
         if key.starts_with(TAG_VERSION_PREFIX) || key.starts_with(PREFIX_VERSION_PREFIX) {
             self.versions.fetch_add(1, Ordering::SeqCst);
+            local::all_changed();
             return;
         }
         // Counted before the removal: a fill that read the old value either sees the new
@@ -192,6 +196,8 @@ impl NearCache {
         for store in self.live_stores() {
             store.forget(key);
         }
+        // Counted after it: a thread copy taken from the removed entry is stale.
+        local::key_changed(key);
     }
 
     /// Forgets every entry (a lost connection: what it vouched for is no longer known).
@@ -203,6 +209,7 @@ impl NearCache {
         for store in self.live_stores() {
             store.forget_all();
         }
+        local::all_changed();
     }
 
     fn stripe(&self, key: &str) -> &AtomicU64 {

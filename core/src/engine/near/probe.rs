@@ -6,8 +6,11 @@
 //! `&NearProbe<T>`, one autoref further). Inside a generic function whose `T` is not known
 //! to qualify, the second one is chosen: that function simply has no near cache.
 
+use super::local::{self, LocalKey, LocalLookup, Seen};
+use super::local_key::LocalParts;
 use super::store::{self, Fill, Lookup, StoreCell};
 use super::{Keep, NearCache};
+use crate::engine::FnCache;
 use std::marker::PhantomData;
 
 /// The typed operations on a function's store, for a value type that qualifies; copied
@@ -16,6 +19,8 @@ pub struct NearOps<T> {
     pub(crate) lookup: fn(&StoreCell, &NearCache, &str) -> Lookup<T>,
     pub(crate) put: fn(&StoreCell, &NearCache, &str, &T, Keep, Fill),
     pub(crate) remove: fn(&StoreCell, &NearCache, &str),
+    /// Keeps a thread copy of a value just hit (see `local.rs`).
+    pub(crate) keep_local: fn(&LocalKey, &T, u64, Seen),
 }
 
 impl<T> Clone for NearOps<T> {
@@ -66,6 +71,7 @@ impl<T: Clone + Send + Sync + 'static> NearViaClone<T> for NearProbe<T> {
                 store::put::<T>(cell, near, key, value, Fill { until, ..fill });
             },
             remove: store::remove::<T>,
+            keep_local: local::keep::<T>,
         })
     }
 }
@@ -79,6 +85,45 @@ pub trait NearViaNothing<T> {
 impl<T> NearViaNothing<T> for &NearProbe<T> {
     fn near_ops(&self) -> Option<NearOps<T>> {
         None
+    }
+}
+
+/// Asks whether a call's key parts `P` and value type `V` let the thread keep copies
+/// (see `local.rs`), by autoref as [`NearProbe`]: [`LocalViaParts`] when every part is a
+/// [`LocalPart`](super::local_key::LocalPart) and `V` can live in a near cache, else
+/// [`LocalViaNothing`].
+pub struct LocalProbe<P, V>(P, PhantomData<fn() -> V>);
+
+impl<P, V> LocalProbe<P, V> {
+    /// A probe for the call's key parts (a tuple of references).
+    pub const fn new(parts: P) -> Self {
+        LocalProbe(parts, PhantomData)
+    }
+}
+
+/// Chosen when the parts and the value type qualify.
+pub trait LocalViaParts<V> {
+    /// The thread's copy of this call of `cache`, if it has a valid one.
+    fn local_lookup(&self, cache: &'static FnCache) -> LocalLookup<V>;
+}
+
+impl<P: LocalParts, V: Clone + Send + Sync + 'static> LocalViaParts<V> for LocalProbe<P, V> {
+    #[inline]
+    fn local_lookup(&self, cache: &'static FnCache) -> LocalLookup<V> {
+        local::lookup(cache, &self.0)
+    }
+}
+
+/// Chosen otherwise: no thread copies.
+pub trait LocalViaNothing<V> {
+    /// A miss that takes no copy.
+    fn local_lookup(&self, cache: &'static FnCache) -> LocalLookup<V>;
+}
+
+impl<P, V> LocalViaNothing<V> for &LocalProbe<P, V> {
+    #[inline(always)]
+    fn local_lookup(&self, _: &'static FnCache) -> LocalLookup<V> {
+        LocalLookup::Miss(None)
     }
 }
 

@@ -36,7 +36,8 @@ pub(crate) struct Fill {
 
 /// What a lookup found.
 pub(crate) enum Lookup<T> {
-    Hit(T),
+    /// A hit, and the time (engine clock) until which it stays one unless changed.
+    Hit(T, u64),
     /// A hit past its refresh point (the slot no longer says so: one hit starts the refresh).
     Due(T),
     /// An entry whose versions changed since it was filled: valid only if the backend
@@ -85,7 +86,7 @@ impl<T: Clone + Send + Sync + 'static> Store<T> {
         if now >= slot.refresh_at {
             return self.due(key, slot);
         }
-        Lookup::Hit(slot.value)
+        Lookup::Hit(slot.value, slot.until.min(slot.refresh_at))
     }
 
     /// A hit past the refresh point. Later hits are plain ones: the refresh this hit starts
@@ -242,6 +243,7 @@ pub(crate) fn remove<T: Clone + Send + Sync + 'static>(
     key: &str,
 ) {
     with_store::<T, _>(cell, near, |store| store.forget(key));
+    super::local::key_changed(key);
 }
 
 #[cfg(test)]
@@ -256,8 +258,8 @@ mod tests {
         let b = NearCache::new(NearConfig::new(10));
         put::<u32>(&cell, &a, "k", &1, Fill::default());
         put::<u32>(&cell, &b, "k", &2, Fill::default());
-        assert!(matches!(lookup::<u32>(&cell, &a, "k"), Lookup::Hit(1)));
-        assert!(matches!(lookup::<u32>(&cell, &b, "k"), Lookup::Hit(2)));
+        assert!(matches!(lookup::<u32>(&cell, &a, "k"), Lookup::Hit(1, _)));
+        assert!(matches!(lookup::<u32>(&cell, &b, "k"), Lookup::Hit(2, _)));
         put::<String>(&cell, &a, "s", &"x".to_owned(), Fill::default());
         assert!(
             matches!(lookup::<String>(&cell, &a, "s"), Lookup::Miss),
@@ -266,7 +268,7 @@ mod tests {
         a.changed("k");
         assert!(matches!(lookup::<u32>(&cell, &a, "k"), Lookup::Miss));
         assert!(
-            matches!(lookup::<u32>(&cell, &b, "k"), Lookup::Hit(2)),
+            matches!(lookup::<u32>(&cell, &b, "k"), Lookup::Hit(2, _)),
             "b's own"
         );
         b.flush();
@@ -284,7 +286,7 @@ mod tests {
             .filter(|i| {
                 matches!(
                     lookup::<u32>(&cell, &near, &format!("k{i}")),
-                    Lookup::Hit(_)
+                    Lookup::Hit(..)
                 )
             })
             .count();
@@ -310,10 +312,16 @@ mod tests {
             checked_at: None,
         };
         put::<u32>(&cell, &near, "k", &1, fill);
-        assert!(matches!(lookup::<u32>(&cell, &near, "k"), Lookup::Hit(1)));
+        assert!(matches!(
+            lookup::<u32>(&cell, &near, "k"),
+            Lookup::Hit(1, _)
+        ));
         clock::advance(std::time::Duration::from_secs(2));
         assert!(matches!(lookup::<u32>(&cell, &near, "k"), Lookup::Due(1)));
-        assert!(matches!(lookup::<u32>(&cell, &near, "k"), Lookup::Hit(1)));
+        assert!(matches!(
+            lookup::<u32>(&cell, &near, "k"),
+            Lookup::Hit(1, _)
+        ));
         clock::advance(std::time::Duration::from_secs(60));
         assert!(matches!(lookup::<u32>(&cell, &near, "k"), Lookup::Miss));
     }

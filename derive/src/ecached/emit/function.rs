@@ -111,6 +111,7 @@ impl Emitter<'_> {
             ),
         };
         let (version_keys, versions) = self.version_keys();
+        let local = self.local_lookup();
         let timeout = self.timeout_code();
         let (codec, policy, output) = (self.codec(), self.policy(), &self.sig.output);
         let stamp = self.stamp();
@@ -142,6 +143,7 @@ impl Emitter<'_> {
             versions: &__ec_versions,
             timeout: __ec_timeout,
             stamp: #stamp,
+            local: __ec_local.as_ref(),
         });
         let call = if self.sig.is_async {
             let mut compute = quote! {
@@ -217,6 +219,7 @@ impl Emitter<'_> {
                 #fn_cache
                 #[allow(dead_code)]
                 const __EC_IN_HANDLE: bool = false;
+                #local
                 #key_declared
                 #[allow(unused_variables, clippy::needless_borrow, clippy::borrow_deref_ref, clippy::useless_conversion)]
                 let (__ec_vk, __ec_timeout) = {

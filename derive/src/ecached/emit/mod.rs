@@ -5,6 +5,7 @@
 
 mod function;
 mod handle;
+mod local;
 mod sync_fn;
 mod version_keys;
 
