@@ -45,6 +45,27 @@ fn aliased(id: u64) -> u64 {
     computed(id)
 }
 
+/// An automatic key names the instantiation: `size::<u8>` and `size::<u64>` differ.
+#[ecached]
+fn size<T>(id: u64) -> usize {
+    let _ = id;
+    std::mem::size_of::<T>()
+}
+
+struct Shelf {
+    id: u64,
+}
+
+impl Shelf {
+    const KIND: &'static str = "shelf";
+
+    /// A method whose key reads a field of `self` and an associated constant.
+    #[ecached("copies_shelf:{Self::KIND}:{self.id}:{n}")]
+    fn count(&self, n: u32) -> u64 {
+        computed(self.id + u64::from(n))
+    }
+}
+
 #[ecached("copies_async:{id}")]
 async fn load_async(id: u64) -> u64 {
     computed(id)
@@ -124,6 +145,15 @@ fn copies_serve_until_anything_they_depend_on_changes_on_any_thread() {
     let b = settled(|| automatic("a".to_owned(), 1));
     assert!(a.starts_with("ab/1/") && b.starts_with("a/1/"), "{a} {b}");
     assert_eq!(automatic("ab".to_owned(), 1), a);
+
+    // Instantiations of a generic function; methods keyed by a field of `self`.
+    assert_eq!(settled(|| size::<u8>(1)), 1);
+    assert_eq!(settled(|| size::<u64>(1)), 8);
+    assert_eq!(size::<u8>(1), 1);
+    let (left, right) = (Shelf { id: 7 }, Shelf { id: 8 });
+    let counted = settled(|| left.count(1));
+    assert_ne!(settled(|| right.count(1)), counted);
+    assert_eq!(left.count(1), counted);
 
     // A logical lifetime ends the copy as it ends the entry (the test clock is this
     // thread's).
