@@ -132,8 +132,9 @@ pub(crate) fn lookup<P: LocalParts, V: Clone + 'static>(
     cache: &'static FnCache,
     parts: &P,
 ) -> LocalLookup<V> {
-    if refresh::any_open() {
-        // The refresh mark is taken by the call's start.
+    // No near cache, no copies (a backend without one pays this load only); the refresh
+    // mark is taken by the call's start.
+    if !cache.near_possible() || refresh::any_open() {
         return LocalLookup::Miss(None);
     }
     let function = std::ptr::from_ref(cache) as usize;
@@ -169,10 +170,7 @@ pub(crate) fn lookup<P: LocalParts, V: Clone + 'static>(
             cache.observe_hit(true);
             LocalLookup::Hit(value)
         }
-        // Only where a near-cache hit can take the copy.
-        Ok(Err(true)) if cache.near_possible() => {
-            LocalLookup::Miss(Some(LocalKey::new(function, hash, parts)))
-        }
+        Ok(Err(true)) => LocalLookup::Miss(Some(LocalKey::new(function, hash, parts))),
         Ok(Err(_)) | Err(_) => LocalLookup::Miss(None),
     }
 }
