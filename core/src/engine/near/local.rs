@@ -1,14 +1,13 @@
 //! The thread's copies: values this thread hit in a near cache, found again from the
 //! call's arguments (`local_key.rs`) before any key is built. A hit here costs a hash of
-//! the arguments, their comparison and three counter loads.
+//! the arguments, their comparison and one counter load.
 //!
-//! Coherence: each copy holds the counts it was taken under, and stops serving when one
-//! moves: the count of its storage key's stripe (moved by every change of a key of the
-//! stripe: writes, deletes, fills found stale), and the count moved by every tag or prefix
-//! version change, near-cache flush and change of the alias registry. Both counts
-//! are read before the near-cache lookup the copy is taken from, and moved after the near
-//! cache changed: a change that lands during that lookup leaves the copy stale, never
-//! served. Its lifetime is its near-cache entry's, up to a due refresh. A near entry's
+//! Coherence: each copy holds the count of its storage key's stripe it was taken under,
+//! and stops serving when that count moves: on every change of a key of the stripe
+//! (writes, deletes, fills found stale), and, for every stripe, on every tag or prefix
+//! version change, near-cache flush and change of the alias registry. The count is read
+//! before the near-cache lookup the copy is taken from, and moved after the near cache
+//! changed: a change that lands during that lookup leaves the copy stale, never served. Its lifetime is its near-cache entry's, up to a due refresh. A near entry's
 //! eviction for capacity does not end its copies (bounded per thread: [`SLOTS`]).
 //!
 //! A key is copied on its second call in a row on a slot (an admission mark per slot): a
@@ -78,7 +77,7 @@ type Encoded = SmallVec<[u8; 16]>;
 
 /// Identifies a call for a copy: the function and what its key is made of (one word, or
 /// encoded).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct LocalKey {
     function: usize,
     hash: u64,
@@ -96,11 +95,8 @@ pub enum LocalLookup<V> {
 }
 
 struct Slot {
-    function: usize,
-    hash: u64,
-    /// A key of one word (see `LocalParts::word`), else `encoded`.
-    word: u64,
-    encoded: Encoded,
+    /// The call it holds the copy of (function 0: none).
+    key: LocalKey,
     seen: Seen,
     until: u64,
     value: Option<LocalValue>,
@@ -144,11 +140,7 @@ pub(crate) fn lookup<P: LocalParts, V: Clone + 'static>(
         let index = slot_of(hash);
         let hit = table.slots.try_borrow().ok().and_then(|slots| {
             let slot = slots.get(index)?;
-            let same = match parts.word() {
-                Some(word) => slot.word == word,
-                None => parts.matches(&slot.encoded),
-            };
-            if slot.hash != hash || slot.function != function || !same {
+            if !slot.key.is(function, hash, parts) {
                 return None;
             }
             let valid = slot.seen.counter.load(Ordering::Acquire) == slot.seen.count
@@ -193,6 +185,17 @@ impl LocalKey {
             encoded,
         }
     }
+
+    /// Whether this identifies the call of `function` with key `parts` (their `hash`).
+    #[inline(always)]
+    fn is<P: LocalParts>(&self, function: usize, hash: u64, parts: &P) -> bool {
+        self.hash == hash
+            && self.function == function
+            && match parts.word() {
+                Some(word) => self.word == word,
+                None => parts.matches(&self.encoded),
+            }
+    }
 }
 
 /// Keeps a copy of `value`, just hit in the near cache under `seen`, valid until `until`
@@ -210,27 +213,26 @@ pub(crate) fn keep<V: Clone + 'static>(key: &LocalKey, value: &V, until: u64, se
         let slot = &mut slots[slot_of(key.hash)];
         // Matches no call while its value changes: a `Clone` that panics leaves no slot
         // naming one call with another's value.
-        slot.function = 0;
+        slot.key.function = 0;
         match slot.value.as_mut().and_then(LocalValue::get_mut::<V>) {
             Some(held) => held.clone_from(value),
             None => slot.value = Some(LocalValue::new(value.clone())),
         }
-        slot.hash = key.hash;
-        slot.word = key.word;
-        slot.encoded.clone_from(&key.encoded);
         slot.seen = seen;
         slot.until = until;
-        slot.function = key.function;
+        slot.key.clone_from(key);
     });
 }
 
 impl Slot {
     fn empty() -> Self {
         Slot {
-            function: 0,
-            hash: 0,
-            word: 0,
-            encoded: Encoded::new(),
+            key: LocalKey {
+                function: 0,
+                hash: 0,
+                word: 0,
+                encoded: Encoded::new(),
+            },
             seen: Seen {
                 counter: &CHANGES[0],
                 count: u64::MAX,
