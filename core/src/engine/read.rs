@@ -219,20 +219,32 @@ impl FnCache {
         let Some(entry) = entry else {
             return Ok(Read::Miss(snapshot(versions)));
         };
-        let (value, aged) = match self.check(instance, entry, versions, stamp) {
-            Checked::Valid(value, aged) => (value, aged),
-            Checked::Invalid => return Ok(Read::Miss(snapshot(versions))),
+        match self.check(instance, entry, versions, stamp) {
+            Checked::Valid(value, aged) => Ok(self.decode::<C, T>(value, aged, versions)),
+            Checked::Invalid => Ok(Read::Miss(snapshot(versions))),
+            // Boxed: only functions with tags of their value get here, and inline, the state
+            // of this second read would be carried (and copied) by every remote hit.
             Checked::NeedsValueTags(view) => {
-                let keys: Vec<&str> = view.value_tags.iter().map(|(key, _)| *key).collect();
-                let current = instance.get_many(&keys).await?;
-                if !value_tags_match(&view, &current) {
-                    return Ok(Read::Miss(snapshot(versions)));
-                }
-                // Aged again: time passed while the value tags were read.
-                (view.value, aged(view.times))
+                Box::pin(self.assess_value_tags::<C, T>(instance, view, versions)).await
             }
-        };
-        Ok(self.decode::<C, T>(value, aged, versions))
+        }
+    }
+
+    /// The end of [`assess`](Self::assess) for an entry with value tags: valid only if
+    /// they are still current.
+    async fn assess_value_tags<C: Codec, T: DeserializeOwned>(
+        &self,
+        instance: &dyn CacheInstance,
+        view: EntryView<'_>,
+        versions: &[Option<Bytes>],
+    ) -> Result<Read<T>> {
+        let keys: Vec<&str> = view.value_tags.iter().map(|(key, _)| *key).collect();
+        let current = instance.get_many(&keys).await?;
+        if !value_tags_match(&view, &current) {
+            return Ok(Read::Miss(snapshot(versions)));
+        }
+        // Aged again: time passed while the value tags were read.
+        Ok(self.decode::<C, T>(view.value, aged(view.times), versions))
     }
 
     /// Checks a stored entry's stamp and argument-derived versions.

@@ -42,7 +42,7 @@ impl FnCache {
         };
         let instance = Background::driven_here(instance);
         let call = self.call_on::<C, P, R, _>(
-            &instance,
+            Some(instance),
             spec,
             begun,
             value_tags,
