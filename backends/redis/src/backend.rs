@@ -107,7 +107,7 @@ return 0";
 ///
 /// Building one connects nothing: the connection opens on first use (within
 /// `connect_timeout_ms`), so an application starts while Redis is down, and calls succeed
-/// again once it is back. Each operation waits at most `timeout_ms` for the server.
+/// again once it is back. Each command or pipeline waits at most `timeout_ms` for its reply.
 ///
 /// ```no_run
 /// use easy_cache_core::{CacheInstance, Timeout};
@@ -124,6 +124,9 @@ pub struct RedisCache {
     prefix: String,
     default_timeout: Option<Duration>,
     op_timeout: Duration,
+    /// How long each connection waits for a reply by itself (`RedisConfig::response_timeout`):
+    /// an operation bounded by that needs no timer of its own.
+    reply_timeout: Duration,
     connector: Connector,
     /// Whether the last call failed: see [`RedisCache::record`].
     failing: AtomicBool,
@@ -160,6 +163,7 @@ impl RedisCache {
             .map(|near| Arc::new(NearCache::new(near)));
         Ok(RedisCache {
             connector: Connector::new(&config, name.clone(), near.clone())?,
+            reply_timeout: config.response_timeout(),
             near,
             name,
             topology: config.topology,
@@ -221,6 +225,14 @@ impl RedisCache {
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         let outcome = match self.connector.get().await {
+            // Each command on the connection waits `reply_timeout` at most: when that is
+            // the bound, a second timer per operation would only cost (a timer-wheel insert
+            // and removal per hit). A timeout then comes as a `RedisError`, handled by
+            // `failed` like the one below.
+            Ok((conn, serial)) if bound == self.reply_timeout => match op(conn).await {
+                Ok(value) => Ok(value),
+                Err(e) => Err(self.failed(what, e, serial)),
+            },
             Ok((conn, serial)) => match timeout(bound, op(conn)).await {
                 Ok(Ok(value)) => Ok(value),
                 Ok(Err(e)) => Err(self.failed(what, e, serial)),
@@ -468,16 +480,17 @@ impl RedisCache {
             .connector
             .tracker()
             .and_then(|t| Some((t, t.begin(generation, keys)?)));
-        let Some((tracker, (ticket, kept))) = begun else {
+        let Some((tracker, ticket)) = begun else {
             return self.fetch(&mut conn, keys.iter().copied()).await;
         };
+        let kept = ticket.kept();
         let remote = keys
             .iter()
             .enumerate()
             .filter_map(move |(i, key)| (!kept.has(i)).then_some(*key));
         let settled = match remote.clone().count() {
             // Every key kept (an entry key can look like a version key): nothing to send.
-            0 => tracker.settle(ticket, keys, kept, std::iter::empty()),
+            0 => tracker.settle(ticket, keys, std::iter::empty()),
             // The common hit: the entry alone, one GET, no vector of replies.
             1 => {
                 let cmd = self.read_cmd("GET", remote);
@@ -486,11 +499,11 @@ impl RedisCache {
                 let reply = conn.send_packed_command(&cmd).await?;
                 let value: Option<Bytes> =
                     FromRedisValue::from_redis_value(reply.extract_error()?)?;
-                tracker.settle(ticket, keys, kept, std::iter::once(value))
+                tracker.settle(ticket, keys, std::iter::once(value))
             }
             _ => {
                 let fetched = self.fetch(&mut conn, remote).await?;
-                tracker.settle(ticket, keys, kept, fetched)
+                tracker.settle(ticket, keys, fetched)
             }
         };
         let mut values = settled.values;

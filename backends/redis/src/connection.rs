@@ -468,11 +468,11 @@ impl Connector {
     ) -> RedisResult<Conn> {
         let handler = tracker.opening();
         let generation = handler.generation();
-        // Every operation is already bounded by the backend's own timeout: a second timer
-        // per request inside redis-rs would only cost (hits are counted in nanoseconds).
+        // The bound of every command, as on the other kinds of connection: the backend
+        // adds no timer of its own where this one is the operation's bound.
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(self.connect_timeout))
-            .set_response_timeout(None)
+            .set_response_timeout(Some(self.op_timeout))
             .set_push_sender(handler);
         let mut conn = client
             .get_multiplexed_async_connection_with_config(&config)

@@ -56,6 +56,9 @@ pub(crate) struct VersionTracker {
     /// `State::live`, readable without the lock: every call asks whether its connection
     /// is still tracking before it uses it.
     live: AtomicU64,
+    /// `State::changes`, readable without the lock: a read whose ticket still matches it
+    /// after the reply settles without taking the lock a second time.
+    changes: AtomicU64,
 }
 
 #[derive(Default)]
@@ -80,12 +83,56 @@ impl State {
     }
 }
 
-/// Taken before a read is sent: after its reply, kept versions are trusted only if the same
-/// connection is still tracking, and a version read by it is kept only if nothing changed.
-#[derive(Debug, Clone, Copy)]
+/// The locked state; on unlock, its change count is published to
+/// [`VersionTracker::changes`], so whatever changed it is seen by reads settling without
+/// the lock.
+struct StateGuard<'a> {
+    state: MutexGuard<'a, State>,
+    published: &'a AtomicU64,
+}
+
+impl std::ops::Deref for StateGuard<'_> {
+    type Target = State;
+
+    fn deref(&self) -> &State {
+        &self.state
+    }
+}
+
+impl std::ops::DerefMut for StateGuard<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.state
+    }
+}
+
+impl Drop for StateGuard<'_> {
+    fn drop(&mut self) {
+        // Compared first: most locks (a read's ticket) change nothing, and a store would
+        // make the two workers trade the cache line for nothing.
+        if self.published.load(Ordering::Relaxed) != self.state.changes {
+            self.published.store(self.state.changes, Ordering::Release);
+        }
+    }
+}
+
+/// Taken before a read is sent, with the kept versions as they were then: after its reply,
+/// they are served as taken if nothing changed meanwhile (else looked up again), and
+/// trusted only if the same connection is still tracking; a version read by it is kept
+/// only if nothing changed.
+#[derive(Debug)]
 pub(crate) struct Ticket {
     generation: u64,
     changes: u64,
+    kept: Kept,
+    /// One slot per key of the read: the kept versions' values, `None` elsewhere.
+    values: Vec<Option<Bytes>>,
+}
+
+impl Ticket {
+    /// Which keys of the read are versions kept in memory (the read need not fetch them).
+    pub(crate) fn kept(&self) -> Kept {
+        self.kept
+    }
 }
 
 /// Which keys of a read (by position) are versions kept in memory.
@@ -117,12 +164,16 @@ impl VersionTracker {
             near,
             state: Mutex::new(State::default()),
             live: AtomicU64::new(0),
+            changes: AtomicU64::new(0),
         }
     }
 
-    fn state(&self) -> MutexGuard<'_, State> {
-        // Every update leaves the state whole (no step can panic halfway through one).
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    fn state(&self) -> StateGuard<'_> {
+        StateGuard {
+            // Every update leaves the state whole (no step can panic halfway through one).
+            state: self.state.lock().unwrap_or_else(PoisonError::into_inner),
+            published: &self.changes,
+        }
     }
 
     /// The `CLIENT TRACKING` command that subscribes a connection to version changes (and,
@@ -183,10 +234,10 @@ impl VersionTracker {
     }
 
     /// A ticket for a read of `keys` (at most [`Kept::MAX_KEYS`]) on the connection of
-    /// `generation`, and which keys are versions kept here (the read need not fetch them);
-    /// `None` when that connection is not tracking. One lock for both: hits are counted in
+    /// `generation`, holding which keys are versions kept here and their values; `None`
+    /// when that connection is not tracking. One lock for both: hits are counted in
     /// nanoseconds.
-    pub(crate) fn begin(&self, generation: u64, keys: &[&str]) -> Option<(Ticket, Kept)> {
+    pub(crate) fn begin(&self, generation: u64, keys: &[&str]) -> Option<Ticket> {
         if keys.len() > Kept::MAX_KEYS {
             return None;
         }
@@ -195,55 +246,80 @@ impl VersionTracker {
             return None;
         }
         let mut kept = Kept(0);
+        let mut values = Vec::with_capacity(keys.len());
         for (i, key) in keys.iter().enumerate() {
-            if is_version_key(key) && state.versions.contains_key(*key) {
+            let value = match is_version_key(key) {
+                true => state.versions.get(*key).cloned(),
+                false => None,
+            };
+            if value.is_some() {
                 kept.0 |= 1 << i;
             }
+            values.push(value);
         }
-        let ticket = Ticket {
+        Some(Ticket {
             generation,
             changes: state.changes,
-        };
-        Some((ticket, kept))
+            kept,
+            values,
+        })
     }
 
     /// Puts a read together after its reply: `fetched` holds the server's values of the keys
-    /// not `kept`, in order. Kept versions are looked up now, after the reply.
+    /// not kept, in order. When a push or an own write changed anything since the ticket
+    /// was taken (the pushes that came before the reply have been applied by now), kept
+    /// versions are looked up again; otherwise the ticket's values are current, and no
+    /// lock is taken unless a version read by it is to be kept.
     pub(crate) fn settle(
         &self,
         ticket: Ticket,
         keys: &[&str],
-        kept: Kept,
         fetched: impl IntoIterator<Item = Option<Bytes>>,
     ) -> Settled {
-        let mut state = self.state();
-        let trusted = state.live == ticket.generation;
-        let keep = trusted && state.changes == ticket.changes;
+        let Ticket {
+            generation,
+            changes,
+            kept,
+            mut values,
+        } = ticket;
         let mut fetched = fetched.into_iter();
-        let mut settled = Settled {
-            values: Vec::with_capacity(keys.len()),
-            missing: Vec::new(),
-        };
+        let mut to_keep = false;
         for (i, key) in keys.iter().enumerate() {
-            let value = if kept.has(i) {
-                let value = state.versions.get(*key).filter(|_| trusted).cloned();
-                if value.is_none() {
-                    settled.missing.push(i);
-                }
-                value
-            } else {
-                let value = fetched.next().flatten();
-                if let (true, true, Some(version)) = (keep, is_version_key(key), &value) {
-                    if state.versions.len() >= CAPACITY {
-                        state.versions.clear();
-                    }
-                    state.versions.insert((*key).to_owned(), version.clone());
-                }
-                value
-            };
-            settled.values.push(value);
+            if !kept.has(i) {
+                values[i] = fetched.next().flatten();
+                to_keep |= values[i].is_some() && is_version_key(key);
+            }
         }
-        settled
+        let unchanged = || {
+            self.live.load(Ordering::Acquire) == generation
+                && self.changes.load(Ordering::Acquire) == changes
+        };
+        if !to_keep && unchanged() {
+            return Settled {
+                values,
+                missing: Vec::new(),
+            };
+        }
+        let mut state = self.state();
+        let trusted = state.live == generation;
+        let keep = trusted && state.changes == changes;
+        let mut missing = Vec::new();
+        for (i, key) in keys.iter().enumerate() {
+            if kept.has(i) {
+                if !keep {
+                    values[i] = state.versions.get(*key).filter(|_| trusted).cloned();
+                }
+                if values[i].is_none() {
+                    missing.push(i);
+                }
+            } else if let (true, true, Some(version)) = (keep, is_version_key(key), &values[i]) {
+                if state.versions.len() >= CAPACITY {
+                    state.versions.clear();
+                }
+                state.versions.insert((*key).to_owned(), version.clone());
+            }
+        }
+        Settled { values, missing }
     }
 
     /// This process is about to write `key`: a kept version of it is stale from now on.
@@ -372,7 +448,7 @@ mod tests {
     fn kept(tracker: &VersionTracker, keys: &[&str]) -> Vec<bool> {
         let live = tracker.state().live;
         match tracker.begin(live, keys) {
-            Some((_, kept)) => (0..keys.len()).map(|i| kept.has(i)).collect(),
+            Some(ticket) => (0..keys.len()).map(|i| ticket.kept().has(i)).collect(),
             None => vec![false; keys.len()],
         }
     }
@@ -387,8 +463,8 @@ mod tests {
         let handler = tracker.opening();
         tracker.tracking(handler.generation());
         let keys = ["entry", "ec:t:a"];
-        let (ticket, kept) = tracker.begin(1, &keys).unwrap();
-        let read = tracker.settle(ticket, &keys, kept, vec![bytes("e"), bytes("1")]);
+        let ticket = tracker.begin(1, &keys).unwrap();
+        let read = tracker.settle(ticket, &keys, vec![bytes("e"), bytes("1")]);
         assert!(read.missing.is_empty());
         (tracker, handler)
     }
@@ -398,8 +474,8 @@ mod tests {
         let (tracker, _handler) = tracked();
         let keys = ["entry", "ec:t:a"];
         assert_eq!(kept(&tracker, &keys), [false, true]);
-        let (ticket, kept) = tracker.begin(1, &keys).unwrap();
-        let read = tracker.settle(ticket, &keys, kept, vec![bytes("e2")]);
+        let ticket = tracker.begin(1, &keys).unwrap();
+        let read = tracker.settle(ticket, &keys, vec![bytes("e2")]);
         assert_eq!(read.values, [bytes("e2"), bytes("1")]);
         assert!(read.missing.is_empty());
     }
@@ -408,21 +484,37 @@ mod tests {
     fn an_invalidation_during_the_read_makes_the_version_missing() {
         let (tracker, handler) = tracked();
         let keys = ["entry", "ec:t:a"];
-        let (ticket, kept) = tracker.begin(1, &keys).unwrap();
+        let ticket = tracker.begin(1, &keys).unwrap();
         // The push arrives before the reply: the version must be read again.
         handler.send(invalidate(&["app:ec:t:a"])).unwrap();
-        let read = tracker.settle(ticket, &keys, kept, vec![bytes("e")]);
+        let read = tracker.settle(ticket, &keys, vec![bytes("e")]);
         assert_eq!(read.values[1], None);
         assert_eq!(read.missing, [1]);
+    }
+
+    #[test]
+    fn a_change_elsewhere_during_the_read_looks_kept_versions_up_again() {
+        let (tracker, handler) = tracked();
+        let keys = ["entry", "ec:t:a"];
+        let ticket = tracker.begin(1, &keys).unwrap();
+        // Another version changed, and one of ours is written: `a` is looked up after the
+        // reply, not served as the ticket took it.
+        handler.send(invalidate(&["app:ec:t:other"])).unwrap();
+        let read = tracker.settle(ticket, &keys, vec![bytes("e")]);
+        assert_eq!(read.values, [bytes("e"), bytes("1")]);
+        let ticket = tracker.begin(1, &keys).unwrap();
+        tracker.forget("ec:t:a");
+        let read = tracker.settle(ticket, &keys, vec![bytes("e")]);
+        assert_eq!(read.missing, [1], "an own write during the read counts too");
     }
 
     #[test]
     fn a_version_read_while_something_changed_is_not_kept() {
         let (tracker, handler) = tracked();
         let keys = ["ec:p:shop"];
-        let (ticket, kept_now) = tracker.begin(1, &keys).unwrap();
+        let ticket = tracker.begin(1, &keys).unwrap();
         handler.send(invalidate(&["app:ec:t:other"])).unwrap();
-        let read = tracker.settle(ticket, &keys, kept_now, vec![bytes("9")]);
+        let read = tracker.settle(ticket, &keys, vec![bytes("9")]);
         assert_eq!(read.values, [bytes("9")]);
         assert_eq!(kept(&tracker, &keys), [false]);
     }
@@ -431,10 +523,10 @@ mod tests {
     fn a_lost_connection_drops_everything_and_stops_trusting() {
         let (tracker, handler) = tracked();
         let keys = ["entry", "ec:t:a"];
-        let (ticket, kept_now) = tracker.begin(1, &keys).unwrap();
+        let ticket = tracker.begin(1, &keys).unwrap();
         handler.send(push(PushKind::Disconnection, vec![])).unwrap();
         assert!(!tracker.is_live(1) && tracker.begin(1, &keys).is_none());
-        let read = tracker.settle(ticket, &keys, kept_now, vec![bytes("e")]);
+        let read = tracker.settle(ticket, &keys, vec![bytes("e")]);
         assert_eq!(read.missing, [1]);
         assert_eq!(kept(&tracker, &keys), [false, false]);
     }
@@ -471,8 +563,8 @@ mod tests {
     #[test]
     fn only_version_keys_are_kept_and_the_command_names_the_prefixes() {
         let (tracker, _handler) = tracked();
-        let (ticket, kept_now) = tracker.begin(1, &["user:1"]).unwrap();
-        tracker.settle(ticket, &["user:1"], kept_now, vec![bytes("v")]);
+        let ticket = tracker.begin(1, &["user:1"]).unwrap();
+        tracker.settle(ticket, &["user:1"], vec![bytes("v")]);
         assert_eq!(kept(&tracker, &["user:1"]), [false]);
         let packed = String::from_utf8(tracker.tracking_cmd().get_packed_command()).unwrap();
         assert!(
