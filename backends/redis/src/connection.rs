@@ -3,6 +3,7 @@
 
 use crate::config::{RedisConfig, Topology, split_node};
 use crate::tracking::VersionTracker;
+use arc_swap::ArcSwapOption;
 use easy_cache_core::{Error, ErrorKind, NearCache, Result};
 use redis::{
     AsyncConnectionConfig, Client, Cmd, ConnectionAddr, ConnectionInfo, IntoConnectionInfo,
@@ -13,7 +14,7 @@ use redis::{
 };
 use std::{
     sync::{
-        Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
+        Arc, PoisonError,
         atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
@@ -144,10 +145,13 @@ pub(crate) struct Connector {
     name: String,
     connect_timeout: Duration,
     op_timeout: Duration,
-    /// The open connection. Every call reads it: the lock is held only to clone a handle,
-    /// never across an await (an async mutex here made 64 concurrent callers queue up behind
-    /// each other on every call).
-    current: RwLock<Option<Opened>>,
+    /// The open connection. Every call reads it, without a lock (a lock's counter is a
+    /// cache line the workers of a runtime trade on every call); replaced only with
+    /// `replacing` held.
+    current: ArcSwapOption<Opened>,
+    /// Held while `current` is replaced, so a check of the connection and its replacement
+    /// are one step.
+    replacing: std::sync::Mutex<()>,
     /// The serial number of the last connection opened.
     serial: AtomicU64,
     /// Held while opening, so concurrent first calls open one connection between them.
@@ -238,7 +242,8 @@ impl Connector {
             name,
             connect_timeout: Duration::from_millis(config.connect_timeout_ms),
             op_timeout: config.response_timeout(),
-            current: RwLock::new(None),
+            current: ArcSwapOption::empty(),
+            replacing: std::sync::Mutex::new(()),
             opening: Mutex::new(()),
         }
     }
@@ -267,7 +272,7 @@ impl Connector {
             if let Some(conn) = self.current_in(runtime) {
                 return Ok::<_, redis::RedisError>(conn);
             }
-            if self.current().is_some() {
+            if self.current.load().is_some() {
                 // The connection's driver task lives in the runtime that opened it, which
                 // may be gone (one runtime per test, a cache in a global), or it is a plain
                 // connection standing in until tracking is asked for again.
@@ -276,10 +281,12 @@ impl Connector {
             let conn = self.open().await?;
             let serial = self.serial.fetch_add(1, Ordering::Relaxed) + 1;
             tracing::debug!(cache = %self.name, serial, "connected to redis");
-            *self.current_mut() = Some(Opened {
-                conn: conn.clone(),
-                runtime,
-                serial,
+            self.replace_current(|_| {
+                Some(Some(Opened {
+                    conn: conn.clone(),
+                    runtime,
+                    serial,
+                }))
             });
             Ok((conn, serial))
         })
@@ -310,25 +317,24 @@ impl Connector {
             self.timed_out(serial);
             return;
         }
-        let mut current = self.current_mut();
-        let Some(opened) = current.as_ref().filter(|opened| opened.serial == serial) else {
-            // Already replaced: the error was the old connection's.
-            return;
-        };
-        let lost = error.is_io_error() || error.is_unrecoverable_error();
-        if lost && matches!(opened.conn, Conn::Tracked { .. }) {
-            // A tracked connection does not reconnect by itself; the next call opens one.
-            tracing::debug!(cache = %self.name, %error, "tracked redis connection lost");
-            *current = None;
-            return;
-        }
-        let manager_cannot_recover = !error.is_io_error()
-            && (error.kind() == redis::ErrorKind::AuthenticationFailed
-                || error.is_unrecoverable_error());
-        if manager_cannot_recover {
-            tracing::warn!(cache = %self.name, %error, "dropping the redis connection");
-            *current = None;
-        }
+        self.replace_current(|current| {
+            // Already replaced (or gone): the error was the old connection's.
+            let opened = current.filter(|opened| opened.serial == serial)?;
+            let lost = error.is_io_error() || error.is_unrecoverable_error();
+            if lost && matches!(opened.conn, Conn::Tracked { .. }) {
+                // A tracked connection does not reconnect by itself; the next call opens one.
+                tracing::debug!(cache = %self.name, %error, "tracked redis connection lost");
+                return Some(None);
+            }
+            let manager_cannot_recover = !error.is_io_error()
+                && (error.kind() == redis::ErrorKind::AuthenticationFailed
+                    || error.is_unrecoverable_error());
+            if manager_cannot_recover {
+                tracing::warn!(cache = %self.name, %error, "dropping the redis connection");
+                return Some(None);
+            }
+            None
+        });
     }
 
     /// The connection `serial` did not answer within the operation timeout: the next call
@@ -344,17 +350,19 @@ impl Connector {
     /// black-holed node costs each call to its slots the operation timeout until the kernel
     /// reports its socket dead.
     pub(crate) fn timed_out(&self, serial: u64) {
-        let mut current = self.current_mut();
-        let replace = current.as_ref().is_some_and(|opened| {
-            opened.serial == serial && !matches!(opened.conn, Conn::Cluster(_))
-        });
-        if replace {
+        self.replace_current(|current| {
+            let replace = current.is_some_and(|opened| {
+                opened.serial == serial && !matches!(opened.conn, Conn::Cluster(_))
+            });
+            if !replace {
+                return None;
+            }
             tracing::debug!(
                 cache = %self.name,
                 "no answer within the operation timeout: opening a new redis connection"
             );
-            *current = None;
-        }
+            Some(None)
+        });
     }
 
     /// The tracker of a tracked connection, if this cache has one.
@@ -373,7 +381,7 @@ impl Connector {
     /// opened anew). A plain connection standing in for a tracked one while tracking could
     /// not be turned on is given up once it is time to ask again.
     fn current_in(&self, runtime: Id) -> Option<(Conn, u64)> {
-        match self.current().as_ref() {
+        match self.current.load().as_deref() {
             Some(Opened {
                 conn: Conn::Tracked { generation, .. },
                 ..
@@ -387,13 +395,17 @@ impl Connector {
         }
     }
 
-    fn current(&self) -> RwLockReadGuard<'_, Option<Opened>> {
-        // Replacing the value is one assignment: a panicking holder cannot leave it torn.
-        self.current.read().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn current_mut(&self) -> RwLockWriteGuard<'_, Option<Opened>> {
-        self.current.write().unwrap_or_else(PoisonError::into_inner)
+    /// Shows `change` the open connection (if any) with other replacements shut out; the
+    /// connection it returns (`Some(None)`: none) replaces it, `None` keeps it.
+    fn replace_current(&self, change: impl FnOnce(Option<&Opened>) -> Option<Option<Opened>>) {
+        // Replacing is one store: a panicking holder cannot leave it torn.
+        let _replacing = self
+            .replacing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(next) = change(self.current.load().as_deref()) {
+            self.current.store(next.map(Arc::new));
+        }
     }
 
     fn tracking_retry(&self) -> std::sync::MutexGuard<'_, TrackingRetry> {
