@@ -107,7 +107,7 @@ impl FnCache {
         value_tags: Option<ValueTags<'t, P::Value>>,
         compute: Fut,
         spawner: M,
-    ) -> Instrumented<Pin<Box<impl Future<Output = R> + use<'s, 't, C, P, R, Fut, S, M>>>>
+    ) -> Pin<Box<Instrumented<impl Future<Output = R> + use<'s, 't, C, P, R, Fut, S, M>>>>
     where
         C: Codec,
         P: ReturnPolicy<R>,
@@ -124,8 +124,7 @@ impl FnCache {
             compute,
             spawner,
         );
-        // Boxed before it is instrumented: the state machine is moved into its box once.
-        Box::pin(call).instrument(self.call_span())
+        Box::pin(call.instrument(self.call_span()))
     }
 
     /// The start of every call: takes the refresh mark, looks in the near cache, and
