@@ -124,9 +124,6 @@ pub struct RedisCache {
     prefix: String,
     default_timeout: Option<Duration>,
     op_timeout: Duration,
-    /// How long each connection waits for a reply by itself (`RedisConfig::response_timeout`):
-    /// an operation bounded by that needs no timer of its own.
-    reply_timeout: Duration,
     connector: Connector,
     /// Whether the last call failed: see [`RedisCache::record`].
     failing: AtomicBool,
@@ -163,7 +160,6 @@ impl RedisCache {
             .map(|near| Arc::new(NearCache::new(near)));
         Ok(RedisCache {
             connector: Connector::new(&config, name.clone(), near.clone())?,
-            reply_timeout: config.response_timeout(),
             near,
             name,
             topology: config.topology,
@@ -225,11 +221,11 @@ impl RedisCache {
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         let outcome = match self.connector.get().await {
-            // Each command on the connection waits `reply_timeout` at most: when that is
+            // Each command on the connection waits its reply timeout at most: when that is
             // the bound, a second timer per operation would only cost (a timer-wheel insert
             // and removal per hit). A timeout then comes as a `RedisError`, handled by
             // `failed` like the one below.
-            Ok((conn, serial)) if bound == self.reply_timeout => match op(conn).await {
+            Ok((conn, serial)) if bound == self.connector.reply_timeout() => match op(conn).await {
                 Ok(value) => Ok(value),
                 Err(e) => Err(self.failed(what, e, serial)),
             },

@@ -144,7 +144,8 @@ pub(crate) struct Connector {
     tls: bool,
     name: String,
     connect_timeout: Duration,
-    op_timeout: Duration,
+    /// How long every connection waits for a reply ([`RedisConfig::response_timeout`]).
+    reply_timeout: Duration,
     /// The open connection. Every call reads it, without a lock (a lock's counter is a
     /// cache line the workers of a runtime trade on every call); replaced only with
     /// `replacing` held.
@@ -173,7 +174,7 @@ impl Connector {
     ) -> Result<Self> {
         let connect_timeout = Duration::from_millis(config.connect_timeout_ms);
         // An invalidation's `WAIT` holds its reply up to `wait_timeout_ms` longer.
-        let op_timeout = config.response_timeout();
+        let reply_timeout = config.response_timeout();
         let bad = |e: redis::RedisError| {
             Error::new(ErrorKind::Config, format!("{name}: {e}")).with_source(e)
         };
@@ -186,7 +187,7 @@ impl Connector {
                     .collect::<Result<_>>()?;
                 let builder = ClusterClient::builder(nodes)
                     .connection_timeout(connect_timeout)
-                    .response_timeout(op_timeout);
+                    .response_timeout(reply_timeout);
                 #[cfg(feature = "tls")]
                 let builder = match ca_certificates(config)? {
                     Some(certs) => builder.certs(certs),
@@ -241,7 +242,7 @@ impl Connector {
             tls: config.tls,
             name,
             connect_timeout: Duration::from_millis(config.connect_timeout_ms),
-            op_timeout: config.response_timeout(),
+            reply_timeout: config.response_timeout(),
             current: ArcSwapOption::empty(),
             replacing: std::sync::Mutex::new(()),
             opening: Mutex::new(()),
@@ -365,6 +366,12 @@ impl Connector {
         });
     }
 
+    /// How long each connection waits for a reply by itself: an operation bounded by
+    /// that needs no timer of its own.
+    pub(crate) fn reply_timeout(&self) -> Duration {
+        self.reply_timeout
+    }
+
     /// The tracker of a tracked connection, if this cache has one.
     pub(crate) fn tracker(&self) -> Option<&VersionTracker> {
         match &self.target {
@@ -463,7 +470,7 @@ impl Connector {
                 let config = ConnectionManagerConfig::new()
                     .set_number_of_retries(0)
                     .set_connection_timeout(Some(self.connect_timeout))
-                    .set_response_timeout(Some(self.op_timeout));
+                    .set_response_timeout(Some(self.reply_timeout));
                 let manager = ConnectionManager::new_with_config(client.clone(), config).await?;
                 Ok(Conn::Single(manager))
             }
@@ -484,7 +491,7 @@ impl Connector {
         // adds no timer of its own where this one is the operation's bound.
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(self.connect_timeout))
-            .set_response_timeout(Some(self.op_timeout))
+            .set_response_timeout(Some(self.reply_timeout))
             .set_push_sender(handler);
         let mut conn = client
             .get_multiplexed_async_connection_with_config(&config)

@@ -96,9 +96,9 @@ impl FnCache {
         }
     }
 
-    /// The rest of a call that [`begin`](Self::begin) did not answer. Boxed: it is a large
-    /// state machine, which a hit would otherwise copy into the caller's future (one
-    /// allocation per miss instead).
+    /// The rest of a call that [`begin`](Self::begin) did not answer. Boxed: a hit that
+    /// `begin` answered would otherwise carry (and copy) its state in the caller's future;
+    /// one allocation per call that waits on the instance instead.
     #[inline(never)]
     fn call_past_begin<'s, 't, C, P, R, Fut, S, M>(
         &'static self,
